@@ -1,0 +1,55 @@
+# Two commands on a fresh machine: `make demo` (main job on SQLite) and `make test`.
+# Everything is installed from the committed lock file into .venv; uv itself goes into .tools.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: install demo serve test lint typecheck contract migrations-check pytest bench messages clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --quiet
+	touch $@
+
+install: $(VENV)/.synced
+
+demo: install
+	$(BIN)/ecert demo
+
+serve: install
+	$(BIN)/ecert serve
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy src tests bench
+
+contract: install
+	$(BIN)/lint-imports
+
+migrations-check: install
+	$(BIN)/ecert manage makemigrations --check --dry-run
+
+pytest: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck contract migrations-check pytest
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+messages: install
+	cd src/ecert && ../../$(BIN)/ecert manage makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/ecert manage compilemessages
+
+clean:
+	rm -rf $(VENV) .tools var .pytest_cache .mypy_cache .ruff_cache

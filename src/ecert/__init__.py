@@ -1,0 +1,1 @@
+"""ecert: registry of Chinese professional certificates."""

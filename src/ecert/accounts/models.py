@@ -1,0 +1,60 @@
+"""Users and their role assignments, each scoped to an authority subtree."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ecert.core.roles import ROLE_LABELS, Role
+
+
+class User(AbstractUser):
+    display_name = models.CharField(_("display name"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def active_assignments(self) -> list[RoleAssignment]:
+        """Active role assignments with their authorities, cached on this instance for one request."""
+        cached: list[RoleAssignment] | None = getattr(self, "_active_assignments", None)
+        if cached is None:
+            cached = list(
+                self.role_assignments.filter(revoked_at__isnull=True).select_related("authority")
+            )
+            self._active_assignments = cached
+        return cached
+
+    def roles(self) -> frozenset[Role]:
+        return frozenset(Role(a.role) for a in self.active_assignments())
+
+
+class RoleAssignment(models.Model):
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_assignments")
+    role = models.CharField(
+        _("role"), max_length=32, choices=[(r.value, ROLE_LABELS[r][0]) for r in Role]
+    )
+    authority = models.ForeignKey(
+        "authorities.Authority", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(_("granted at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "authority"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="role_assignment_active_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        where = f" @ {self.authority.key}" if self.authority_id else ""
+        return f"{self.user.username}: {self.role}{where}"

@@ -1,0 +1,34 @@
+"""Reading the audit log."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+
+from ecert.audit.models import AuditEvent
+from ecert.authorities.selectors import scope_for
+from ecert.core.audit_chain import ChainBreak, find_break
+from ecert.core.roles import Perm
+
+if TYPE_CHECKING:
+    from ecert.accounts.models import User
+
+
+def audit_list_for(*, user: User, action: str = "") -> QuerySet[AuditEvent]:
+    """Events an auditor may read: those of authorities in their scope, plus system-wide events."""
+    scope = scope_for(user, Perm.VIEW_AUDIT)
+    if scope.is_empty:
+        return AuditEvent.objects.none()
+    events = AuditEvent.objects.select_related("authority")
+    if not scope.everything:
+        events = events.filter(scope.q("authority__path") | Q(authority__isnull=True))
+    if action:
+        events = events.filter(action__startswith=action)
+    return events
+
+
+def audit_chain_break() -> ChainBreak | None:
+    """Re-hash the whole chain in order; None when intact."""
+    events = AuditEvent.objects.order_by("sequence").iterator(chunk_size=2000)
+    return find_break((e.sequence, e.previous_digest, e.digest, e.chained_content()) for e in events)

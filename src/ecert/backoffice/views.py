@@ -1,0 +1,136 @@
+"""Staff back-office pages. Each view parses the request, calls one selector, renders."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from ecert.accounts.selectors import user_list_for
+from ecert.audit.selectors import audit_chain_break, audit_list_for
+from ecert.authorities.models import Authority
+from ecert.backoffice.access import requires, staff_user
+from ecert.catalogue.models import CatalogueList, Qualification
+from ecert.catalogue.selectors import catalogue_list_get, qualification_get, responsibility_rows
+from ecert.core.kinds import CredentialKind, CredentialStatus
+from ecert.core.roles import Perm
+from ecert.credentials.models import Credential
+from ecert.credentials.selectors import CredentialFilters, credential_get_for, credential_list_for
+
+PAGE_SIZE = 50
+
+
+@requires(Perm.USE_BACKOFFICE)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    by_status = (
+        Credential.objects.visible_to(user, Perm.VIEW_CREDENTIAL)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by("status")
+    )
+    return render(
+        request,
+        "backoffice/dashboard.html",
+        {
+            "by_status": list(by_status),
+            "authority_count": Authority.objects.visible_to(user, Perm.VIEW_AUTHORITY).count(),
+            "assignments": user.active_assignments(),
+        },
+    )
+
+
+@requires(Perm.VIEW_AUTHORITY)
+def authority_list(request: HttpRequest) -> HttpResponse:
+    authorities = Authority.objects.visible_to(staff_user(request), Perm.VIEW_AUTHORITY)
+    return render(request, "backoffice/authority_list.html", {"authorities": authorities})
+
+
+@requires(Perm.VIEW_AUTHORITY)
+def authority_detail(request: HttpRequest, key: str) -> HttpResponse:
+    user = staff_user(request)
+    authority = Authority.objects.visible_to(user, Perm.VIEW_AUTHORITY).filter(key=key).first()
+    if authority is None:
+        raise Http404
+    children = Authority.objects.visible_to(user, Perm.VIEW_AUTHORITY).filter(parent=authority)
+    return render(
+        request, "backoffice/authority_detail.html", {"authority": authority, "children": children}
+    )
+
+
+@requires(Perm.VIEW_CATALOGUE)
+def catalogue_index(request: HttpRequest) -> HttpResponse:
+    qualifications = Qualification.objects.prefetch_related("levels")
+    lists = CatalogueList.objects.annotate(size=Count("entries")).select_related("issuer", "province")
+    return render(
+        request,
+        "backoffice/catalogue_index.html",
+        {"qualifications": qualifications, "lists": lists, "responsibility": responsibility_rows()},
+    )
+
+
+@requires(Perm.VIEW_CATALOGUE)
+def qualification_detail(request: HttpRequest, key: str) -> HttpResponse:
+    qualification = qualification_get(key=key)
+    if qualification is None:
+        raise Http404
+    return render(request, "backoffice/qualification_detail.html", {"qualification": qualification})
+
+
+@requires(Perm.VIEW_CATALOGUE)
+def catalogue_list_detail(request: HttpRequest, key: str) -> HttpResponse:
+    catalogue_list = catalogue_list_get(key=key)
+    if catalogue_list is None:
+        raise Http404
+    return render(request, "backoffice/catalogue_list_detail.html", {"list": catalogue_list})
+
+
+@requires(Perm.VIEW_CREDENTIAL)
+def credential_list(request: HttpRequest) -> HttpResponse:
+    filters = CredentialFilters(
+        text=request.GET.get("q", "")[:64],
+        kind=request.GET.get("kind", ""),
+        status=request.GET.get("status", ""),
+        qualification=request.GET.get("qualification", ""),
+        authority=request.GET.get("authority", ""),
+    )
+    credentials = credential_list_for(user=staff_user(request), filters=filters)
+    page = Paginator(credentials, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "backoffice/credential_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "kinds": list(CredentialKind),
+            "statuses": list(CredentialStatus),
+            "qualifications": Qualification.objects.only("key", "name"),
+        },
+    )
+
+
+@requires(Perm.VIEW_CREDENTIAL)
+def credential_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    credential = credential_get_for(user=staff_user(request), public_id=public_id)
+    if credential is None:
+        raise Http404
+    return render(request, "backoffice/credential_detail.html", {"credential": credential})
+
+
+@requires(Perm.VIEW_AUDIT)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    events = audit_list_for(user=staff_user(request), action=request.GET.get("action", "")[:64])
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    chain_break = audit_chain_break() if request.GET.get("verify") == "1" else None
+    return render(
+        request,
+        "backoffice/audit_log.html",
+        {"page": page, "verified": request.GET.get("verify") == "1", "chain_break": chain_break},
+    )
+
+
+@requires(Perm.MANAGE_USERS)
+def user_list(request: HttpRequest) -> HttpResponse:
+    users = user_list_for(user=staff_user(request))
+    return render(request, "backoffice/user_list.html", {"users": users})

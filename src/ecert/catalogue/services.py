@@ -1,0 +1,182 @@
+"""Loading the catalogue files into the database.
+
+Rules (docs/catalogue.md): qualifications, levels and specialties are added and updated, never
+deleted, so data recorded against them stays valid and a province administrator's additions
+survive; an exam code the files leave unknown keeps whatever the administrator set. The lists and
+the responsibility table are the notices' text and are replaced whole.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import models, transaction
+
+from ecert.audit.services import audit_record
+from ecert.authorities.models import Authority
+from ecert.catalogue.models import (
+    CatalogueEntry,
+    CatalogueList,
+    Qualification,
+    QualificationLevel,
+    ResponsibilityRule,
+    Specialty,
+)
+from ecert.core import catalogue as core
+
+if TYPE_CHECKING:
+    from ecert.accounts.models import User
+
+
+class CatalogueLoadError(Exception):
+    """The files refer to an authority the database does not have."""
+
+
+@dataclass
+class CatalogueReport:
+    counts: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def changed(self) -> bool:
+        return any(k.endswith(("created", "updated", "replaced")) and v for k, v in self.counts.items())
+
+    def summary(self) -> str:
+        if not self.changed:
+            return "无变化 / no change"
+        return ", ".join(f"{k}: {v}" for k, v in sorted(self.counts.items()) if v)
+
+
+def _upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[Any, str]:
+    row = model._default_manager.filter(**lookup).first()
+    if row is None:
+        return model._default_manager.create(**lookup, **values), "created"
+    if all(getattr(row, name) == value for name, value in values.items()):
+        return row, "unchanged"
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.save(update_fields=list(values))
+    return row, "updated"
+
+
+def _authority(authorities: dict[str, Authority], key: str | None, where: str) -> Authority | None:
+    if key is None:
+        return None
+    if key not in authorities:
+        raise CatalogueLoadError(
+            f"{where}：机构 {key} 不存在，请先导入机构文件 / {where}: authority {key} does not exist; "
+            "load the authority file first"
+        )
+    return authorities[key]
+
+
+def _load_qualification(q: core.Qualification, report: CatalogueReport) -> Qualification:
+    values: dict[str, Any] = {
+        "name": q.name, "abolished": q.abolished, "replacement_form": q.replacement_form.value,
+        "photo_rule": q.photo_rule.value, "correction_route": q.correction_route.value, "note": q.note,
+    }
+    existing = Qualification.objects.filter(key=q.key).first()
+    values["exam_code"] = q.exam_code or (existing.exam_code if existing else "")
+    row, outcome = _upsert(Qualification, {"key": q.key}, values)
+    report.counts[f"qualifications {outcome}"] += 1
+    for position, level in enumerate(q.levels, start=1):
+        current = QualificationLevel.objects.filter(qualification=row, name=level.name).first()
+        code = level.exam_code or (current.exam_code if current else "")
+        _, outcome = _upsert(
+            QualificationLevel, {"qualification": row, "name": level.name}, {"position": position, "exam_code": code}
+        )
+        report.counts[f"levels {outcome}"] += 1
+    for name in q.specialties:
+        _, outcome = _upsert(Specialty, {"qualification": row, "name": name}, {})
+        report.counts[f"specialties {outcome}"] += 1
+    return row
+
+
+def _entries_of(catalogue_list: CatalogueList) -> list[tuple[Any, ...]]:
+    return list(
+        catalogue_list.entries.order_by("position").values_list(
+            "position", "label", "qualification__key", "levels", "sealed_by__key"
+        )
+    )
+
+
+@transaction.atomic
+def catalogue_load(*, actor: User | None, catalogue: core.Catalogue) -> CatalogueReport:
+    """Bring the database in line with the catalogue files; running it twice changes nothing."""
+    report = CatalogueReport()
+    authorities = {a.key: a for a in Authority.objects.all()}
+    qualifications = {key: _load_qualification(q, report) for key, q in catalogue.qualifications.items()}
+    for key, source in catalogue.lists.items():
+        where = f"list {key}"
+        values = {
+            "title": source.title, "source": source.source, "kind": source.kind.value, "style": source.style,
+            "issuer": _authority(authorities, source.issuer, where),
+            "province": _authority(authorities, source.province, where),
+        }
+        row, outcome = _upsert(CatalogueList, {"key": key}, values)
+        report.counts[f"lists {outcome}"] += 1
+        wanted = [
+            (e.position, e.label, e.qualification, list(e.levels), e.sealed_by) for e in source.entries
+        ]
+        if _entries_of(row) != wanted:
+            row.entries.all().delete()
+            CatalogueEntry.objects.bulk_create(
+                CatalogueEntry(
+                    catalogue_list=row, position=e.position, label=e.label,
+                    qualification=qualifications[e.qualification], levels=list(e.levels),
+                    sealed_by=_authority(authorities, e.sealed_by, f"{where} #{e.position}"),
+                )
+                for e in source.entries
+            )
+            report.counts["list entries replaced"] += len(source.entries)
+    _load_responsibility(catalogue, qualifications, authorities, report)
+    if report.changed:
+        audit_record(actor=actor, action="catalogue.loaded", object_type="catalogue", data=dict(report.counts))
+    return report
+
+
+def _responsibility_values(row: ResponsibilityRule | core.ResponsibilityRow) -> tuple[Any, ...]:
+    if isinstance(row, ResponsibilityRule):
+        return (
+            row.province.key, row.position, row.label, row.qualification.key, row.levels,
+            row.review_authority.key, row.review_levels,
+            row.distribution_authority.key if row.distribution_authority else None, row.distribution_levels,
+            row.electronic_by.key if row.electronic_by else None,
+        )
+    return (
+        row.province, row.position, row.label, row.qualification, list(row.levels),
+        row.review.authority, [str(level) for level in row.review.levels],
+        row.distribution.authority if row.distribution else None,
+        [str(level) for level in row.distribution.levels] if row.distribution else [],
+        row.electronic_by,
+    )
+
+
+def _load_responsibility(
+    catalogue: core.Catalogue,
+    qualifications: dict[str, Qualification],
+    authorities: dict[str, Authority],
+    report: CatalogueReport,
+) -> None:
+    stored = ResponsibilityRule.objects.select_related(
+        "province", "qualification", "review_authority", "distribution_authority", "electronic_by"
+    ).order_by("province__key", "position")
+    wanted = sorted(catalogue.responsibility, key=lambda r: (r.province, r.position))
+    if [_responsibility_values(r) for r in stored] == [_responsibility_values(r) for r in wanted]:
+        return
+    ResponsibilityRule.objects.all().delete()
+    for row in wanted:
+        where = f"responsibility {row.province} #{row.position}"
+        review = _authority(authorities, row.review.authority, where)
+        province = _authority(authorities, row.province, where)
+        assert review is not None and province is not None
+        ResponsibilityRule.objects.create(
+            province=province, position=row.position, label=row.label,
+            qualification=qualifications[row.qualification], levels=list(row.levels),
+            review_authority=review, review_levels=[str(level) for level in row.review.levels],
+            distribution_authority=_authority(authorities, row.distribution.authority if row.distribution else None, where),
+            distribution_levels=[str(level) for level in row.distribution.levels] if row.distribution else [],
+            electronic_by=_authority(authorities, row.electronic_by, where),
+        )
+    report.counts["responsibility rows replaced"] += len(wanted)

@@ -1,0 +1,158 @@
+"""The `ecert` command: set up, serve, load data files, demo, verify the audit chain."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="ecert certificate registry")
+console = Console()
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecert.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    Path(settings.ECERT_DATA_DIR).mkdir(parents=True, exist_ok=True)
+
+
+def _migrate_and_load(quiet: bool) -> None:
+    from django.core.management import call_command
+
+    from ecert.authorities.services import authorities_load
+    from ecert.catalogue.services import catalogue_load
+    from ecert.core.authorities import default_authorities_path, load_authorities
+    from ecert.core.catalogue import default_catalogue_dir, load_catalogue
+
+    call_command("migrate", interactive=False, verbosity=0 if quiet else 1)
+    authorities = authorities_load(actor=None, records=load_authorities(default_authorities_path()))
+    catalogue = catalogue_load(actor=None, catalogue=load_catalogue(default_catalogue_dir()))
+    console.print(
+        f"机构 / authorities: {len(authorities.created)} new, {len(authorities.updated)} updated, "
+        f"{authorities.unchanged} unchanged"
+    )
+    console.print(f"目录 / catalogue: {catalogue.summary()}")
+
+
+@app.command()
+def init(
+    admin_username: Annotated[str, typer.Option(help="superuser to create if missing")] = "admin",
+    quiet: Annotated[bool, typer.Option("--quiet")] = False,
+) -> None:
+    """Migrate, load authorities and catalogue, create the superuser. Safe to run again."""
+    _django()
+    _migrate_and_load(quiet)
+    from ecert.accounts.models import User
+    from ecert.accounts.services import user_create
+
+    if User.objects.filter(username=admin_username).exists():
+        console.print(f"管理员 {admin_username} 已存在 / superuser {admin_username} already exists")
+        return
+    password = os.environ.get("ECERT_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+    user_create(actor=None, username=admin_username, password=password, superuser=True)
+    shown = "(from ECERT_ADMIN_PASSWORD)" if os.environ.get("ECERT_ADMIN_PASSWORD") else password
+    console.print(f"已创建管理员 / superuser created: {admin_username} / {shown}")
+
+
+@app.command()
+def serve(
+    bind: Annotated[str, typer.Option(help="address:port")] = "127.0.0.1:8000",
+    workers: Annotated[int, typer.Option(help="gunicorn worker processes")] = 2,
+) -> None:
+    """Serve the site with gunicorn (a production server, not runserver)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecert.settings")
+    argv = [
+        sys.executable, "-m", "gunicorn", "ecert.wsgi:application",
+        "--bind", bind, "--workers", str(workers), "--access-logfile", "-",
+    ]
+    os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
+
+
+@app.command()
+def demo(
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+    bind: Annotated[str, typer.Option(help="address:port")] = "127.0.0.1:8000",
+    holders: Annotated[int, typer.Option(help="demo holders to create")] = 300,
+) -> None:
+    """init, plus demo users, holders and credentials; prints the URL and logins, then serves."""
+    _django()
+    _migrate_and_load(quiet=True)
+    from ecert.demo import DEMO_PASSWORD, demo_build
+
+    logins = demo_build(holders=holders)
+    console.print(f"\n[bold]ecert demo[/bold]  http://{bind}/backoffice/   (password for every demo login: {DEMO_PASSWORD})")
+    for username, label in logins:
+        console.print(f"  {username:<22} {label}")
+    if serve_after:
+        serve(bind=bind, workers=2)
+
+
+@app.command("load-authorities")
+def load_authorities_command(
+    path: Annotated[Path | None, typer.Argument(help="authority file (default: the packaged one)")] = None,
+) -> None:
+    """Load or update the authority tree from its data file."""
+    _django()
+    from ecert.authorities.services import authorities_load
+    from ecert.core.authorities import AuthorityFileError, default_authorities_path, load_authorities
+
+    try:
+        records = load_authorities(path or default_authorities_path())
+    except AuthorityFileError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    report = authorities_load(actor=None, records=records)
+    console.print(f"{len(report.created)} new, {len(report.updated)} updated, {report.unchanged} unchanged")
+
+
+@app.command("load-catalogue")
+def load_catalogue_command(
+    directory: Annotated[Path | None, typer.Argument(help="catalogue folder (default: the packaged one)")] = None,
+) -> None:
+    """Load or update the qualification catalogue from its data files."""
+    _django()
+    from ecert.catalogue.services import catalogue_load
+    from ecert.core.catalogue import CatalogueError, default_catalogue_dir, load_catalogue
+
+    try:
+        catalogue = load_catalogue(directory or default_catalogue_dir())
+    except CatalogueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    console.print(catalogue_load(actor=None, catalogue=catalogue).summary())
+
+
+@app.command("audit-verify")
+def audit_verify() -> None:
+    """Re-hash the audit chain; exit 1 and name the first bad event if it was tampered with."""
+    _django()
+    from ecert.audit.models import AuditEvent
+    from ecert.audit.selectors import audit_chain_break
+
+    chain_break = audit_chain_break()
+    if chain_break is not None:
+        console.print(f"[red]审计链在第 {chain_break.sequence} 条断开 / audit chain broken at event #{chain_break.sequence}: {chain_break.reason}[/red]")
+        raise typer.Exit(1)
+    console.print(f"审计链完整 / audit chain intact ({AuditEvent.objects.count()} events)")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def manage(ctx: typer.Context) -> None:
+    """Run a Django management command (e.g. `ecert manage makemigrations`)."""
+    _django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["ecert manage", *ctx.args])
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,128 @@
+"""Reading ecert's configuration from the environment.
+
+Pure functions so that settings.py stays declarative and the rules are testable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+DEVELOPMENT_SECRET_KEY = "ecert-development-only-secret-key-not-for-production"  # noqa: S105
+DEVELOPMENT_PII_KEY = "ZWNlcnQtZGV2ZWxvcG1lbnQtcGlpLWtleS0zMmJ5dGU="  # base64 of a fixed 32 bytes
+SQLITE_BUSY_TIMEOUT_SECONDS = 20
+
+
+class ConfigurationError(Exception):
+    """The environment asks for something ecert refuses to run with."""
+
+
+@dataclass(frozen=True)
+class Config:
+    mode: str
+    debug: bool
+    secret_key: str
+    pii_key: str
+    data_dir: Path
+    allowed_hosts: list[str]
+    database: dict[str, Any]
+    verify_host: str
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_from_url(url: str) -> dict[str, Any]:
+    """Turn `postgres://user:pass@host:port/name?opt=val` into a Django DATABASES entry."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
+        raise ConfigurationError(
+            f"DATABASE_URL 只支持 PostgreSQL（postgres://…），收到 {parts.scheme}:// / "
+            f"DATABASE_URL supports PostgreSQL only (postgres://…); got {parts.scheme}://"
+        )
+    name = unquote(parts.path.lstrip("/"))
+    if not name:
+        raise ConfigurationError(
+            "DATABASE_URL 缺少数据库名 / DATABASE_URL has no database name"
+        )
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": dict(parse_qsl(parts.query)),
+    }
+
+
+def sqlite_database(data_dir: Path) -> dict[str, Any]:
+    """The embedded default: one SQLite file in WAL mode with IMMEDIATE write transactions."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": data_dir / "ecert.sqlite3",
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000};"
+                "PRAGMA foreign_keys=ON;"
+            ),
+        },
+        "TEST": {"NAME": data_dir / "test-ecert.sqlite3"},
+    }
+
+
+def read_config(env: Mapping[str, str] | None = None, *, cwd: Path | None = None) -> Config:
+    """Build the configuration; in production, refuse development secrets and debug mode."""
+    env = os.environ if env is None else env
+    mode = env.get("ECERT_MODE", "development").strip().lower()
+    if mode not in {"development", "production"}:
+        raise ConfigurationError(
+            f"ECERT_MODE 只能是 development 或 production，收到 {mode!r} / "
+            f"ECERT_MODE must be development or production; got {mode!r}"
+        )
+    debug = _flag(env.get("ECERT_DEBUG"))
+    secret_key = env.get("ECERT_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+    pii_key = env.get("ECERT_PII_KEY") or DEVELOPMENT_PII_KEY
+    if mode == "production":
+        problems = []
+        if secret_key == DEVELOPMENT_SECRET_KEY or len(secret_key) < 50:
+            problems.append(
+                "ECERT_SECRET_KEY 未设置或过短（至少 50 个字符）/ "
+                "ECERT_SECRET_KEY is unset or shorter than 50 characters"
+            )
+        if pii_key == DEVELOPMENT_PII_KEY:
+            problems.append(
+                "ECERT_PII_KEY 未设置（个人信息加密密钥）/ "
+                "ECERT_PII_KEY (personal-data encryption key) is unset"
+            )
+        if debug:
+            problems.append(
+                "生产模式不得开启 ECERT_DEBUG / ECERT_DEBUG must be off in production"
+            )
+        if problems:
+            raise ConfigurationError("生产模式拒绝启动 / refusing to start in production: " + "; ".join(problems))
+    data_dir = Path(env.get("ECERT_DATA_DIR") or (cwd or Path.cwd()) / "var").resolve()
+    hosts = [h.strip() for h in env.get("ECERT_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")]
+    database_url = env.get("DATABASE_URL", "").strip()
+    database = database_from_url(database_url) if database_url else sqlite_database(data_dir)
+    return Config(
+        mode=mode,
+        debug=debug,
+        secret_key=secret_key,
+        pii_key=pii_key,
+        data_dir=data_dir,
+        allowed_hosts=[h for h in hosts if h],
+        database=database,
+        verify_host=env.get("ECERT_VERIFY_HOST", "localhost:8000"),
+    )

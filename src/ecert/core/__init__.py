@@ -1,0 +1,1 @@
+"""Pure-Python domain rules. Imports no Django (enforced by import-linter)."""

@@ -1,0 +1,35 @@
+"""The audit log's hash chain: each event's digest covers its content and the previous digest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def event_digest(previous: str, content: Mapping[str, Any]) -> str:
+    """SHA-256 over the previous digest and the event's canonical JSON (sorted keys, no spaces)."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(previous.encode() + b"\n" + canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    sequence: int
+    reason: str
+
+
+def find_break(events: Iterable[tuple[int, str, str, Mapping[str, Any]]]) -> ChainBreak | None:
+    """Walk (sequence, previous, digest, content) in order; report the first event that does not fit."""
+    expected_previous = GENESIS
+    for sequence, previous, digest, content in events:
+        if previous != expected_previous:
+            return ChainBreak(sequence, "previous digest does not match the event before it")
+        if event_digest(previous, content) != digest:
+            return ChainBreak(sequence, "content does not match its digest")
+        expected_previous = digest
+    return None

@@ -1,0 +1,38 @@
+"""Personal names as printed on certificates: normalised, never empty, never with control characters."""
+
+from __future__ import annotations
+
+import unicodedata
+
+MAX_NAME_LENGTH = 50
+
+
+class PersonNameError(ValueError):
+    """The name cannot be printed on a certificate as given."""
+
+
+def normalise_name(raw: str) -> str:
+    """NFKC folds full-width Latin letters and spaces to half-width; NFC keeps CJK (incl. 𠮷) intact."""
+    folded = "".join(
+        unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" or ch == "\u3000" else ch
+        for ch in raw
+    )
+    name = " ".join(unicodedata.normalize("NFC", folded).split())
+    if not name:
+        raise PersonNameError("姓名为空 / the name is empty")
+    if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} for ch in name):
+        raise PersonNameError(
+            "姓名含控制字符或未分配字符 / the name contains control or unassigned characters"
+        )
+    if len(name) > MAX_NAME_LENGTH:
+        raise PersonNameError(
+            f"姓名超过 {MAX_NAME_LENGTH} 个字符 / the name is longer than {MAX_NAME_LENGTH} characters"
+        )
+    return name
+
+
+def mask_name(name: str) -> str:
+    """For third parties: keep the first character (the surname), mask the rest: 张** ."""
+    if len(name) <= 1:
+        return name
+    return name[0] + "*" * (len(name) - 1)

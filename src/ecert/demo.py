@@ -1,0 +1,120 @@
+"""Demo data for `ecert demo`: one user per role, a county and an institution, generated holders.
+
+Every ID number is generated with a valid GB 11643 check character and belongs to nobody.
+Running it again adds nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from ecert.accounts.models import User
+from ecert.accounts.services import role_assign, user_create
+from ecert.authorities.models import Authority
+from ecert.authorities.services import authority_create
+from ecert.catalogue.models import CatalogueEntry
+from ecert.core.idnumbers import IdType, gb11643_check_character, parse_id_number
+from ecert.core.kinds import AuthorityKind, AuthorityLevel, CredentialForm, CredentialKind
+from ecert.core.roles import ROLE_LABELS, Role
+from ecert.credentials.models import Credential, Holder
+from ecert.credentials.services import CredentialRow, credentials_bulk_record
+
+DEMO_PASSWORD = "ecert-demo-2026"  # noqa: S105 - printed by `ecert demo`, never used in production
+
+DEMO_USERS: list[tuple[str, str, Role, str | None]] = [
+    ("sd-admin", "山东省管理员", Role.PROVINCE_ADMIN, "sd-hrss"),
+    ("sd-exam", "山东省考试中心经办", Role.EXAM_CENTRE_CLERK, "sd-pta"),
+    ("jinan-clerk", "济南市经办", Role.CITY_CLERK, "sd-jinan"),
+    ("qingdao-clerk", "青岛市经办", Role.CITY_CLERK, "sd-qingdao"),
+    ("liaocheng-clerk", "聊城市经办", Role.CITY_CLERK, "sd-liaocheng"),
+    ("lixia-clerk", "历下区经办", Role.COUNTY_CLERK, "sd-jinan-lixia"),
+    ("ha-housing-clerk", "河南省住建厅经办", Role.DEPARTMENT_CLERK, "ha-housing"),
+    ("sdu-clerk", "山东大学经办", Role.INSTITUTION_CLERK, "sd-sdu"),
+    ("employer", "示例用证单位", Role.EMPLOYER_VERIFIER, None),
+    ("holder", "示例持证人", Role.HOLDER, None),
+    ("auditor", "安全审计员", Role.AUDITOR, "mohrss"),
+    ("security", "安全管理员", Role.SECURITY_ADMIN, "mohrss"),
+]
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明",
+         "堃", "喆", "赟", "昇", "𠮷祥", "子涵", "浩然", "欣怡", "雨桐", "梓萱"]
+
+
+def _demo_authorities() -> None:
+    if not Authority.objects.filter(key="sd-jinan-lixia").exists():
+        authority_create(
+            actor=None, key="sd-jinan-lixia", name="济南市历下区人力资源和社会保障局",
+            kind=AuthorityKind.HR_BUREAU, level=AuthorityLevel.COUNTY,
+            parent=Authority.objects.get(key="sd-jinan"), division_code="370102",
+        )
+    if not Authority.objects.filter(key="sd-sdu").exists():
+        authority_create(
+            actor=None, key="sd-sdu", name="山东大学", kind=AuthorityKind.INSTITUTION,
+            level=AuthorityLevel.PROVINCE, parent=Authority.objects.get(key="sd-hrss"),
+        )
+
+
+def _demo_users() -> list[tuple[str, str]]:
+    logins = []
+    for username, display, role, authority_key in DEMO_USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = user_create(actor=None, username=username, password=DEMO_PASSWORD, display_name=display)
+            authority = Authority.objects.get(key=authority_key) if authority_key else None
+            role_assign(actor=None, user=user, role=role, authority=authority)
+        where = f" · {authority_key}" if authority_key else ""
+        logins.append((username, f"{ROLE_LABELS[role][0]} / {ROLE_LABELS[role][1]}{where}"))
+    return logins
+
+
+def _resident_id(rng: random.Random, division: str) -> str:
+    birth = date(1965, 1, 1) + timedelta(days=rng.randrange(365 * 35))
+    first17 = f"{division[:4]}02{birth:%Y%m%d}{rng.randrange(1, 1000):03d}"
+    return first17 + gb11643_check_character(first17)
+
+
+def _rows(count: int) -> list[CredentialRow]:
+    rng = random.Random(20261124)  # noqa: S311 - reproducible demo data, not security
+    issuer = {a.key: a for a in Authority.objects.filter(key__in=["sd-pta", "ha-hrss"])}
+    sd_cities = list(Authority.objects.filter(parent__key="sd-hrss", level=AuthorityLevel.CITY))
+    ha_cities = list(Authority.objects.filter(parent__key="ha-hrss", level=AuthorityLevel.CITY))
+    plans = [
+        ("shandong-exam-proof", CredentialKind.EXAM_PROOF, issuer["sd-pta"], sd_cities),
+        ("national-style-1", CredentialKind.NATIONAL_CERTIFICATE, issuer["sd-pta"], sd_cities),
+        ("henan-provincial-certificate", CredentialKind.PROVINCIAL_CERTIFICATE, issuer["ha-hrss"], ha_cities),
+    ]
+    rows = []
+    for n in range(count):
+        list_key, kind, authority, cities = plans[n % len(plans)]
+        entries = list(CatalogueEntry.objects.filter(catalogue_list__key=list_key).select_related("qualification"))
+        entry = entries[rng.randrange(len(entries))]
+        levels = entry.levels or list(entry.qualification.levels.values_list("name", flat=True)) or [""]
+        city = cities[rng.randrange(len(cities))]
+        approval = date(2021 + rng.randrange(5), rng.choice([3, 6, 9, 12]), 1)
+        rows.append(
+            CredentialRow(
+                name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+                id_number=parse_id_number(_resident_id(rng, city.division_code), IdType.RESIDENT_ID),
+                kind=kind, qualification_id=entry.qualification_id, level=rng.choice(levels), specialty="",
+                approval_date=approval,
+                management_number=f"DEMO{approval:%Y}{city.division_code[:4]}{n:06d}",
+                issuing_authority_id=authority.pk, registration_authority_id=city.pk,
+                issue_date=approval + timedelta(days=30), form=CredentialForm.ELECTRONIC,
+            )
+        )
+    return rows
+
+
+def demo_build(*, holders: int) -> list[tuple[str, str]]:
+    """Create the demo cast and data (idempotent); return (login, description) pairs."""
+    _demo_authorities()
+    logins = _demo_users()
+    credentials_bulk_record(actor=None, rows=_rows(holders))
+    holder_user = User.objects.get(username="holder")
+    if not Holder.objects.filter(user=holder_user).exists():
+        first = Credential.objects.order_by("id").select_related("holder").first()
+        if first is not None:
+            Holder.objects.filter(pk=first.holder_id).update(user=holder_user)
+    return logins
