@@ -122,10 +122,8 @@ class ResponsibilityRule(models.Model):
     )
 
     class Meta:
-        ordering = ["province", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["province", "position"], name="responsibility_position_unique")
-        ]
+        # One table row of the notice may become several rules (one per level), sharing a position.
+        ordering = ["province", "position", "id"]
 
     def __str__(self) -> str:
         return self.label

@@ -93,6 +93,11 @@ def _load_qualification(q: core.Qualification, report: CatalogueReport) -> Quali
     return row
 
 
+def _province(authorities: dict[str, Authority], code: str | None, where: str) -> Authority | None:
+    """A province letter code (GB/T 2260: sd, ha) names the province node, its HR department `<code>-hrss`."""
+    return _authority(authorities, f"{code}-hrss" if code else None, where)
+
+
 def _entries_of(catalogue_list: CatalogueList) -> list[tuple[Any, ...]]:
     return list(
         catalogue_list.entries.order_by("position").values_list(
@@ -112,7 +117,7 @@ def catalogue_load(*, actor: User | None, catalogue: core.Catalogue) -> Catalogu
         values = {
             "title": source.title, "source": source.source, "kind": source.kind.value, "style": source.style,
             "issuer": _authority(authorities, source.issuer, where),
-            "province": _authority(authorities, source.province, where),
+            "province": _province(authorities, source.province, where),
         }
         row, outcome = _upsert(CatalogueList, {"key": key}, values)
         report.counts[f"lists {outcome}"] += 1
@@ -139,7 +144,7 @@ def catalogue_load(*, actor: User | None, catalogue: core.Catalogue) -> Catalogu
 def _responsibility_values(row: ResponsibilityRule | core.ResponsibilityRow) -> tuple[Any, ...]:
     if isinstance(row, ResponsibilityRule):
         return (
-            row.province.key, row.position, row.label, row.qualification.key, row.levels,
+            row.province.key.removesuffix("-hrss"), row.position, row.label, row.qualification.key, row.levels,
             row.review_authority.key, row.review_levels,
             row.distribution_authority.key if row.distribution_authority else None, row.distribution_levels,
             row.electronic_by.key if row.electronic_by else None,
@@ -169,7 +174,7 @@ def _load_responsibility(
     for row in wanted:
         where = f"responsibility {row.province} #{row.position}"
         review = _authority(authorities, row.review.authority, where)
-        province = _authority(authorities, row.province, where)
+        province = _province(authorities, row.province, where)
         assert review is not None and province is not None
         ResponsibilityRule.objects.create(
             province=province, position=row.position, label=row.label,

@@ -1,0 +1,125 @@
+"""The fixed cast: one user per role, placed in the packaged authority tree, and credentials in
+known places (Jinan, Qingdao, a Jinan county, Henan) so that every test can ask who sees what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+
+from ecert.accounts.models import User
+from ecert.accounts.services import role_assign, user_create
+from ecert.audit import triggers
+from ecert.authorities.models import Authority
+from ecert.authorities.services import authorities_load, authority_create
+from ecert.catalogue.models import Qualification
+from ecert.catalogue.services import catalogue_load
+from ecert.core.authorities import default_authorities_path, load_authorities
+from ecert.core.catalogue import default_catalogue_dir, load_catalogue
+from ecert.core.idnumbers import IdType, Sex, parse_id_number
+from ecert.core.kinds import AuthorityKind, AuthorityLevel, CredentialForm, CredentialKind
+from ecert.core.roles import Role
+from ecert.credentials.models import Credential, Holder
+from ecert.credentials.services import credential_record, holder_register
+from tests.core.idgen import make_resident_id
+
+PASSWORD = "cast-password-2026"
+
+# (username, role, authority key or None)
+CAST: dict[str, tuple[Role, str | None]] = {
+    "province_admin": (Role.PROVINCE_ADMIN, "sd-hrss"),
+    "exam_centre_clerk": (Role.EXAM_CENTRE_CLERK, "sd-pta"),
+    "jinan_clerk": (Role.CITY_CLERK, "sd-jinan"),
+    "qingdao_clerk": (Role.CITY_CLERK, "sd-qingdao"),
+    "county_clerk": (Role.COUNTY_CLERK, "sd-jinan-lixia"),
+    "department_clerk": (Role.DEPARTMENT_CLERK, "ha-housing"),
+    "institution_clerk": (Role.INSTITUTION_CLERK, "sd-sdu"),
+    "employer": (Role.EMPLOYER_VERIFIER, None),
+    "holder": (Role.HOLDER, None),
+    "auditor": (Role.AUDITOR, "mohrss"),
+    "security_admin": (Role.SECURITY_ADMIN, "mohrss"),
+}
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    credentials: dict[str, Credential]
+    authorities: dict[str, Authority]
+
+    def user(self, name: str) -> User:
+        return User.objects.get(pk=self.users[name].pk)  # fresh instance: no cached assignments
+
+
+@pytest.fixture
+def tree(db: Any) -> dict[str, Authority]:
+    authorities_load(actor=None, records=load_authorities(default_authorities_path()))
+    jinan = Authority.objects.get(key="sd-jinan")
+    authority_create(
+        actor=None, key="sd-jinan-lixia", name="济南市历下区人力资源和社会保障局",
+        kind=AuthorityKind.HR_BUREAU, level=AuthorityLevel.COUNTY, parent=jinan, division_code="370102",
+    )
+    authority_create(
+        actor=None, key="sd-sdu", name="山东大学", kind=AuthorityKind.INSTITUTION,
+        level=AuthorityLevel.PROVINCE, parent=Authority.objects.get(key="sd-hrss"),
+    )
+    return {a.key: a for a in Authority.objects.all()}
+
+
+@pytest.fixture
+def catalogue(tree: dict[str, Authority]) -> dict[str, Qualification]:
+    catalogue_load(actor=None, catalogue=load_catalogue(default_catalogue_dir()))
+    return {q.key: q for q in Qualification.objects.all()}
+
+
+def _holder(name: str, birth: date, sex: Sex, region: str, seq: int) -> Holder:
+    number = parse_id_number(make_resident_id(birth, sex, region=region, seq=seq), IdType.RESIDENT_ID)
+    return holder_register(actor=None, name=name, id_number=number)
+
+
+@pytest.fixture
+def world(catalogue: dict[str, Qualification], tree: dict[str, Authority]) -> World:
+    users = {}
+    for username, (role, authority_key) in CAST.items():
+        user = user_create(actor=None, username=username, password=PASSWORD, display_name=username)
+        role_assign(actor=None, user=user, role=role, authority=tree[authority_key] if authority_key else None)
+        users[username] = user
+    constructor = catalogue["constructor"]
+    places = {
+        "jinan": ("张堃", "sd-pta", "sd-jinan", "370102", 1),
+        "qingdao": ("李喆", "sd-pta", "sd-qingdao", "370202", 2),
+        "county": ("王赟", "sd-pta", "sd-jinan-lixia", "370102", 3),
+        "henan": ("赵昇", "ha-hrss", "ha-zhengzhou", "410102", 4),
+        "institution": ("孙𠮷", "sd-sdu", None, "370102", 5),
+    }
+    credentials = {}
+    for place, (name, issuer, registration, region, seq) in places.items():
+        holder = _holder(name, date(1988, 5, 17), Sex.MALE if seq % 2 else Sex.FEMALE, region, seq)
+        credentials[place] = credential_record(
+            actor=None, holder=holder, kind=CredentialKind.EXAM_PROOF, qualification=constructor,
+            level="一级", specialty="建筑工程", approval_date=date(2025, 9, 1),
+            management_number=f"TEST{seq:08d}", issuing_authority=tree[issuer],
+            registration_authority=tree[registration] if registration else None,
+            issue_date=date(2025, 10, 8), form=CredentialForm.ELECTRONIC,
+        )
+    Holder.objects.filter(pk=credentials["jinan"].holder_id).update(user=users["holder"])
+    return World(users=users, credentials=credentials, authorities=tree)
+
+
+@pytest.fixture
+def audit_flush_allowed(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """For live-server tests on SQLite: Django's flush deletes rows, which the audit trigger refuses.
+
+    Request this fixture before `live_server` so the trigger is back once the flush has run.
+    """
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "sqlite":
+            triggers.run(triggers.REMOVE, connection)
+    yield
+    with django_db_blocker.unblock():
+        if connection.vendor == "sqlite":
+            triggers.run(triggers.INSTALL, connection)
