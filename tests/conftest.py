@@ -58,12 +58,21 @@ def tree(db: Any) -> dict[str, Authority]:
     authorities_load(actor=None, records=load_authorities(default_authorities_path()))
     jinan = Authority.objects.get(key="sd-jinan")
     authority_create(
-        actor=None, key="sd-jinan-lixia", name="济南市历下区人力资源和社会保障局",
-        kind=AuthorityKind.HR_BUREAU, level=AuthorityLevel.COUNTY, parent=jinan, division_code="370102",
+        actor=None,
+        key="sd-jinan-lixia",
+        name="济南市历下区人力资源和社会保障局",
+        kind=AuthorityKind.HR_BUREAU,
+        level=AuthorityLevel.COUNTY,
+        parent=jinan,
+        division_code="370102",
     )
     authority_create(
-        actor=None, key="sd-sdu", name="山东大学", kind=AuthorityKind.INSTITUTION,
-        level=AuthorityLevel.PROVINCE, parent=Authority.objects.get(key="sd-hrss"),
+        actor=None,
+        key="sd-sdu",
+        name="山东大学",
+        kind=AuthorityKind.INSTITUTION,
+        level=AuthorityLevel.PROVINCE,
+        parent=Authority.objects.get(key="sd-hrss"),
     )
     return {a.key: a for a in Authority.objects.all()}
 
@@ -75,7 +84,9 @@ def catalogue(tree: dict[str, Authority]) -> dict[str, Qualification]:
 
 
 def _holder(name: str, birth: date, sex: Sex, region: str, seq: int) -> Holder:
-    number = parse_id_number(make_resident_id(birth, sex, region=region, seq=seq), IdType.RESIDENT_ID)
+    number = parse_id_number(
+        make_resident_id(birth, sex, region=region, seq=seq), IdType.RESIDENT_ID
+    )
     return holder_register(actor=None, name=name, id_number=number)
 
 
@@ -84,7 +95,12 @@ def world(catalogue: dict[str, Qualification], tree: dict[str, Authority]) -> Wo
     users = {}
     for username, (role, authority_key) in CAST.items():
         user = user_create(actor=None, username=username, password=PASSWORD, display_name=username)
-        role_assign(actor=None, user=user, role=role, authority=tree[authority_key] if authority_key else None)
+        role_assign(
+            actor=None,
+            user=user,
+            role=role,
+            authority=tree[authority_key] if authority_key else None,
+        )
         users[username] = user
     constructor = catalogue["constructor"]
     places = {
@@ -98,21 +114,28 @@ def world(catalogue: dict[str, Qualification], tree: dict[str, Authority]) -> Wo
     for place, (name, issuer, registration, region, seq) in places.items():
         holder = _holder(name, date(1988, 5, 17), Sex.MALE if seq % 2 else Sex.FEMALE, region, seq)
         credentials[place] = credential_record(
-            actor=None, holder=holder, kind=CredentialKind.EXAM_PROOF, qualification=constructor,
-            level="一级", specialty="建筑工程", approval_date=date(2025, 9, 1),
-            management_number=f"TEST{seq:08d}", issuing_authority=tree[issuer],
+            actor=None,
+            holder=holder,
+            kind=CredentialKind.EXAM_PROOF,
+            qualification=constructor,
+            level="一级",
+            specialty="建筑工程",
+            approval_date=date(2025, 9, 1),
+            management_number=f"TEST{seq:08d}",
+            issuing_authority=tree[issuer],
             registration_authority=tree[registration] if registration else None,
-            issue_date=date(2025, 10, 8), form=CredentialForm.ELECTRONIC,
+            issue_date=date(2025, 10, 8),
+            form=CredentialForm.ELECTRONIC,
         )
     Holder.objects.filter(pk=credentials["jinan"].holder_id).update(user=users["holder"])
     return World(users=users, credentials=credentials, authorities=tree)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def audit_flush_allowed(django_db_setup: Any, django_db_blocker: Any) -> Any:
     """For live-server tests on SQLite: Django's flush deletes rows, which the audit trigger refuses.
 
-    Request this fixture before `live_server` so the trigger is back once the flush has run.
+    Module scope brackets the per-test flush, so the trigger is back before any other module runs.
     """
     from django.db import connection
 
@@ -123,3 +146,9 @@ def audit_flush_allowed(django_db_setup: Any, django_db_blocker: Any) -> Any:
     with django_db_blocker.unblock():
         if connection.vendor == "sqlite":
             triggers.run(triggers.INSTALL, connection)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """PBKDF2's deliberate slowness protects production passwords; tests only need a hash."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -71,8 +71,16 @@ def serve(
     """Serve the site with gunicorn (a production server, not runserver)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecert.settings")
     argv = [
-        sys.executable, "-m", "gunicorn", "ecert.wsgi:application",
-        "--bind", bind, "--workers", str(workers), "--access-logfile", "-",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "ecert.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
     ]
     os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
 
@@ -89,7 +97,9 @@ def demo(
     from ecert.demo import DEMO_PASSWORD, demo_build
 
     logins = demo_build(holders=holders)
-    console.print(f"\n[bold]ecert demo[/bold]  http://{bind}/backoffice/   (password for every demo login: {DEMO_PASSWORD})")
+    console.print(
+        f"\n[bold]ecert demo[/bold]  http://{bind}/backoffice/   (password for every demo login: {DEMO_PASSWORD})"
+    )
     for username, label in logins:
         console.print(f"  {username:<22} {label}")
     if serve_after:
@@ -98,12 +108,18 @@ def demo(
 
 @app.command("load-authorities")
 def load_authorities_command(
-    path: Annotated[Path | None, typer.Argument(help="authority file (default: the packaged one)")] = None,
+    path: Annotated[
+        Path | None, typer.Argument(help="authority file (default: the packaged one)")
+    ] = None,
 ) -> None:
     """Load or update the authority tree from its data file."""
     _django()
     from ecert.authorities.services import authorities_load
-    from ecert.core.authorities import AuthorityFileError, default_authorities_path, load_authorities
+    from ecert.core.authorities import (
+        AuthorityFileError,
+        default_authorities_path,
+        load_authorities,
+    )
 
     try:
         records = load_authorities(path or default_authorities_path())
@@ -111,12 +127,16 @@ def load_authorities_command(
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
     report = authorities_load(actor=None, records=records)
-    console.print(f"{len(report.created)} new, {len(report.updated)} updated, {report.unchanged} unchanged")
+    console.print(
+        f"{len(report.created)} new, {len(report.updated)} updated, {report.unchanged} unchanged"
+    )
 
 
 @app.command("load-catalogue")
 def load_catalogue_command(
-    directory: Annotated[Path | None, typer.Argument(help="catalogue folder (default: the packaged one)")] = None,
+    directory: Annotated[
+        Path | None, typer.Argument(help="catalogue folder (default: the packaged one)")
+    ] = None,
 ) -> None:
     """Load or update the qualification catalogue from its data files."""
     _django()
@@ -140,7 +160,9 @@ def audit_verify() -> None:
 
     chain_break = audit_chain_break()
     if chain_break is not None:
-        console.print(f"[red]审计链在第 {chain_break.sequence} 条断开 / audit chain broken at event #{chain_break.sequence}: {chain_break.reason}[/red]")
+        console.print(
+            f"[red]审计链在第 {chain_break.sequence} 条断开 / audit chain broken at event #{chain_break.sequence}: {chain_break.reason}[/red]"
+        )
         raise typer.Exit(1)
     console.print(f"审计链完整 / audit chain intact ({AuditEvent.objects.count()} events)")
 

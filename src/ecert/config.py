@@ -47,9 +47,7 @@ def database_from_url(url: str) -> dict[str, Any]:
         )
     name = unquote(parts.path.lstrip("/"))
     if not name:
-        raise ConfigurationError(
-            "DATABASE_URL 缺少数据库名 / DATABASE_URL has no database name"
-        )
+        raise ConfigurationError("DATABASE_URL 缺少数据库名 / DATABASE_URL has no database name")
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,
@@ -107,13 +105,15 @@ def read_config(env: Mapping[str, str] | None = None, *, cwd: Path | None = None
                 "ECERT_PII_KEY (personal-data encryption key) is unset"
             )
         if debug:
-            problems.append(
-                "生产模式不得开启 ECERT_DEBUG / ECERT_DEBUG must be off in production"
-            )
+            problems.append("生产模式不得开启 ECERT_DEBUG / ECERT_DEBUG must be off in production")
         if problems:
-            raise ConfigurationError("生产模式拒绝启动 / refusing to start in production: " + "; ".join(problems))
+            raise ConfigurationError(
+                "生产模式拒绝启动 / refusing to start in production: " + "; ".join(problems)
+            )
     data_dir = Path(env.get("ECERT_DATA_DIR") or (cwd or Path.cwd()) / "var").resolve()
-    hosts = [h.strip() for h in env.get("ECERT_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")]
+    hosts = [
+        h.strip() for h in env.get("ECERT_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+    ]
     database_url = env.get("DATABASE_URL", "").strip()
     database = database_from_url(database_url) if database_url else sqlite_database(data_dir)
     return Config(

@@ -38,21 +38,54 @@ DEMO_USERS: list[tuple[str, str, Role, str | None]] = [
 ]
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明",
-         "堃", "喆", "赟", "昇", "𠮷祥", "子涵", "浩然", "欣怡", "雨桐", "梓萱"]
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "强",
+    "磊",
+    "洋",
+    "艳",
+    "勇",
+    "军",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "堃",
+    "喆",
+    "赟",
+    "昇",
+    "𠮷祥",
+    "子涵",
+    "浩然",
+    "欣怡",
+    "雨桐",
+    "梓萱",
+]
 
 
 def _demo_authorities() -> None:
     if not Authority.objects.filter(key="sd-jinan-lixia").exists():
         authority_create(
-            actor=None, key="sd-jinan-lixia", name="济南市历下区人力资源和社会保障局",
-            kind=AuthorityKind.HR_BUREAU, level=AuthorityLevel.COUNTY,
-            parent=Authority.objects.get(key="sd-jinan"), division_code="370102",
+            actor=None,
+            key="sd-jinan-lixia",
+            name="济南市历下区人力资源和社会保障局",
+            kind=AuthorityKind.HR_BUREAU,
+            level=AuthorityLevel.COUNTY,
+            parent=Authority.objects.get(key="sd-jinan"),
+            division_code="370102",
         )
     if not Authority.objects.filter(key="sd-sdu").exists():
         authority_create(
-            actor=None, key="sd-sdu", name="山东大学", kind=AuthorityKind.INSTITUTION,
-            level=AuthorityLevel.PROVINCE, parent=Authority.objects.get(key="sd-hrss"),
+            actor=None,
+            key="sd-sdu",
+            name="山东大学",
+            kind=AuthorityKind.INSTITUTION,
+            level=AuthorityLevel.PROVINCE,
+            parent=Authority.objects.get(key="sd-hrss"),
         )
 
 
@@ -61,7 +94,9 @@ def _demo_users() -> list[tuple[str, str]]:
     for username, display, role, authority_key in DEMO_USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = user_create(actor=None, username=username, password=DEMO_PASSWORD, display_name=display)
+            user = user_create(
+                actor=None, username=username, password=DEMO_PASSWORD, display_name=display
+            )
             authority = Authority.objects.get(key=authority_key) if authority_key else None
             role_assign(actor=None, user=user, role=role, authority=authority)
         where = f" · {authority_key}" if authority_key else ""
@@ -83,25 +118,43 @@ def _rows(count: int) -> list[CredentialRow]:
     plans = [
         ("shandong-exam-proof", CredentialKind.EXAM_PROOF, issuer["sd-pta"], sd_cities),
         ("national-style-1", CredentialKind.NATIONAL_CERTIFICATE, issuer["sd-pta"], sd_cities),
-        ("henan-provincial-certificate", CredentialKind.PROVINCIAL_CERTIFICATE, issuer["ha-hrss"], ha_cities),
+        (
+            "henan-provincial-certificate",
+            CredentialKind.PROVINCIAL_CERTIFICATE,
+            issuer["ha-hrss"],
+            ha_cities,
+        ),
     ]
     rows = []
     for n in range(count):
         list_key, kind, authority, cities = plans[n % len(plans)]
-        entries = list(CatalogueEntry.objects.filter(catalogue_list__key=list_key).select_related("qualification"))
+        entries = list(
+            CatalogueEntry.objects.filter(catalogue_list__key=list_key).select_related(
+                "qualification"
+            )
+        )
         entry = entries[rng.randrange(len(entries))]
-        levels = entry.levels or list(entry.qualification.levels.values_list("name", flat=True)) or [""]
+        levels = (
+            entry.levels or list(entry.qualification.levels.values_list("name", flat=True)) or [""]
+        )
         city = cities[rng.randrange(len(cities))]
         approval = date(2021 + rng.randrange(5), rng.choice([3, 6, 9, 12]), 1)
         rows.append(
             CredentialRow(
                 name=rng.choice(SURNAMES) + rng.choice(GIVEN),
-                id_number=parse_id_number(_resident_id(rng, city.division_code), IdType.RESIDENT_ID),
-                kind=kind, qualification_id=entry.qualification_id, level=rng.choice(levels), specialty="",
+                id_number=parse_id_number(
+                    _resident_id(rng, city.division_code), IdType.RESIDENT_ID
+                ),
+                kind=kind,
+                qualification_id=entry.qualification_id,
+                level=rng.choice(levels),
+                specialty="",
                 approval_date=approval,
                 management_number=f"DEMO{approval:%Y}{city.division_code[:4]}{n:06d}",
-                issuing_authority_id=authority.pk, registration_authority_id=city.pk,
-                issue_date=approval + timedelta(days=30), form=CredentialForm.ELECTRONIC,
+                issuing_authority_id=authority.pk,
+                registration_authority_id=city.pk,
+                issue_date=approval + timedelta(days=30),
+                form=CredentialForm.ELECTRONIC,
             )
         )
     return rows

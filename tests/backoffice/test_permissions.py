@@ -24,7 +24,9 @@ class Route:
     method: str = "get"
 
 
-NOT_JINAN = frozenset({"exam_centre_clerk", "qingdao_clerk", "county_clerk", "department_clerk", "institution_clerk"})
+NOT_JINAN = frozenset(
+    {"exam_centre_clerk", "qingdao_clerk", "county_clerk", "department_clerk", "institution_clerk"}
+)
 
 ROUTES: dict[str, Route] = {
     "backoffice:dashboard": Route(Perm.USE_BACKOFFICE),
@@ -46,11 +48,7 @@ ROUTES: dict[str, Route] = {
 SPECIAL = {"home", "backoffice:login", "backoffice:logout", "set_language"}
 
 HOLDERS_OF: dict[Perm, frozenset[str]] = {
-    perm: frozenset(
-        name
-        for name, (role, _) in CAST.items()
-        if perm in ROLE_PERMISSIONS[role]
-    )
+    perm: frozenset(name for name, (role, _) in CAST.items() if perm in ROLE_PERMISSIONS[role])
     for perm in Perm
 }
 BACKOFFICE_USERS = HOLDERS_OF[Perm.USE_BACKOFFICE]
@@ -85,7 +83,9 @@ def _expected(route: Route, who: str) -> int:
 
 @pytest.mark.parametrize("who", [*CAST, "anonymous"])
 @pytest.mark.parametrize("name", sorted(ROUTES))
-def test_route_answers_each_member_of_the_cast(world: World, client: Client, name: str, who: str) -> None:
+def test_route_answers_each_member_of_the_cast(
+    world: World, client: Client, name: str, who: str
+) -> None:
     route = ROUTES[name]
     kwargs = {
         key: world.credentials[value[1:-1]].public_id if value.startswith("<") else value
@@ -101,7 +101,9 @@ def test_route_answers_each_member_of_the_cast(world: World, client: Client, nam
 
 def test_missing_credential_answers_like_one_out_of_scope(world: World, client: Client) -> None:
     client.force_login(world.users["qingdao_clerk"])
-    theirs_elsewhere = client.get(reverse("backoffice:credential_detail", args=[world.credentials["jinan"].public_id]))
+    theirs_elsewhere = client.get(
+        reverse("backoffice:credential_detail", args=[world.credentials["jinan"].public_id])
+    )
     missing = client.get(reverse("backoffice:credential_detail", args=["0000000000000000"]))
     assert theirs_elsewhere.status_code == missing.status_code == 404
     assert theirs_elsewhere.content == missing.content
@@ -127,7 +129,9 @@ def test_logout_needs_post(world: World, client: Client) -> None:
 
 
 def test_language_switch_needs_post_and_keeps_the_page(client: Client) -> None:
-    response = client.post(reverse("set_language"), {"language": "en", "next": "/backoffice/login/"})
+    response = client.post(
+        reverse("set_language"), {"language": "en", "next": "/backoffice/login/"}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/backoffice/login/"
     assert "Sign in" in client.get("/backoffice/login/").content.decode()

@@ -23,11 +23,15 @@ CHROMIUM_FLAGS = [
 def browser() -> Iterator[Any]:
     executable = shutil.which("chromium")
     if executable is None:
-        pytest.fail("Debian's chromium is not installed; `bash .ci/run` installs it (apt-get install chromium)")
+        pytest.fail(
+            "Debian's chromium is not installed; `bash .ci/run` installs it (apt-get install chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
+        chromium = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+        )
         yield chromium
         chromium.close()
 

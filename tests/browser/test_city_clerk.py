@@ -25,7 +25,7 @@ def test_city_clerk_sees_own_city_and_not_another(
     page.wait_for_url(f"{live_server.url}/backoffice/")
     assert page.locator("[data-testid=who]").inner_text() == "jinan_clerk"
 
-    page.click("text=证书")
+    page.get_by_role("link", name="证书", exact=True).click()
     table = page.locator("[data-testid=credentials]")
     text = table.inner_text()
     assert world.credentials["jinan"].management_number in text
@@ -34,8 +34,10 @@ def test_city_clerk_sees_own_city_and_not_another(
     assert world.credentials["henan"].management_number not in text
     assert "张堃" in text
     # The ID number is masked in the list: first 4, last 4.
-    assert "3701" in text and "**********" in text
+    assert "3701**********" in text
+    if screenshot := os.environ.get("ECERT_SCREENSHOT"):
+        page.screenshot(path=screenshot, full_page=True)
 
     page.goto(f"{live_server.url}/backoffice/credentials/{world.credentials['qingdao'].public_id}/")
-    assert page.locator("h1").inner_text() != world.credentials["qingdao"].holder.name
-    page.screenshot(path=os.environ.get("ECERT_SCREENSHOT", "/tmp/ecert-city-clerk.png"))
+    assert page.locator("h1").inner_text() == "未找到"
+    assert world.credentials["qingdao"].holder.name not in page.content()

@@ -13,7 +13,9 @@ def user_list_for(*, user: User) -> QuerySet[User]:
     """Users holding a role at an authority inside the administrator's scope."""
     scope = scope_for(user, Perm.MANAGE_USERS)
     active = RoleAssignment.objects.filter(revoked_at__isnull=True).select_related("authority")
-    users = User.objects.prefetch_related(Prefetch("role_assignments", queryset=active, to_attr="active_roles"))
+    users = User.objects.prefetch_related(
+        Prefetch("role_assignments", queryset=active, to_attr="active_roles")
+    )
     if scope.everything:
         return users.order_by("username")
     if scope.is_empty:

@@ -31,4 +31,6 @@ def audit_list_for(*, user: User, action: str = "") -> QuerySet[AuditEvent]:
 def audit_chain_break() -> ChainBreak | None:
     """Re-hash the whole chain in order; None when intact."""
     events = AuditEvent.objects.order_by("sequence").iterator(chunk_size=2000)
-    return find_break((e.sequence, e.previous_digest, e.digest, e.chained_content()) for e in events)
+    return find_break(
+        (e.sequence, e.previous_digest, e.digest, e.chained_content()) for e in events
+    )

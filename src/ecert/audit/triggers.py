@@ -27,7 +27,10 @@ INSTALL = {
 }
 
 REMOVE = {
-    "sqlite": ["DROP TRIGGER IF EXISTS audit_event_no_update", "DROP TRIGGER IF EXISTS audit_event_no_delete"],
+    "sqlite": [
+        "DROP TRIGGER IF EXISTS audit_event_no_update",
+        "DROP TRIGGER IF EXISTS audit_event_no_delete",
+    ],
     "postgresql": [
         f"DROP TRIGGER IF EXISTS audit_event_append_only ON {TABLE}",
         "DROP FUNCTION IF EXISTS audit_event_append_only()",

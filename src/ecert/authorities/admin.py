@@ -1,8 +1,7 @@
 from django.contrib import admin
 
-from ecert.readonly_admin import ReadOnlyAdmin
-
 from ecert.authorities.models import Authority
+from ecert.readonly_admin import ReadOnlyAdmin
 
 
 @admin.register(Authority)

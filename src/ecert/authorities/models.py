@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ecert.core.kinds import AuthorityKind, AuthorityLevel
+from ecert.vocabulary import choices
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User
@@ -26,10 +27,15 @@ class Authority(models.Model):
     key = models.SlugField(_("key"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=128, unique=True)
     short_name = models.CharField(_("short name"), max_length=64, blank=True)
-    kind = models.CharField(_("kind"), max_length=16, choices=[(k.value, k.value) for k in AuthorityKind])
-    level = models.CharField(_("level"), max_length=16, choices=[(v.value, v.value) for v in AuthorityLevel])
+    kind = models.CharField(_("kind"), max_length=16, choices=choices(AuthorityKind))
+    level = models.CharField(_("level"), max_length=16, choices=choices(AuthorityLevel))
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # Materialised path of keys, "/mohrss/sd-hrss/sd-jinan/": a subtree is a prefix match.
     path = models.CharField(max_length=512, unique=True, editable=False)

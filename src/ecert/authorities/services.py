@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models.functions import Concat, Substr
 from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
@@ -18,8 +18,15 @@ if TYPE_CHECKING:
     from ecert.accounts.models import User
 
 _FIELDS = (
-    "name", "short_name", "kind", "level", "division_code", "region_department_code",
-    "credit_code", "sector", "note",
+    "name",
+    "short_name",
+    "kind",
+    "level",
+    "division_code",
+    "region_department_code",
+    "credit_code",
+    "sector",
+    "note",
 )
 
 
@@ -74,7 +81,9 @@ def authorities_load(*, actor: User | None, records: Sequence[AuthorityRecord]) 
         report.updated.append(record.key)
     if report.changed:
         audit_record(
-            actor=actor, action="authority.loaded", object_type="authority_file",
+            actor=actor,
+            action="authority.loaded",
+            object_type="authority_file",
             data={"created": report.created, "updated": report.updated},
         )
     return report
@@ -99,13 +108,22 @@ def authority_create(
 ) -> Authority:
     """Add one authority below `parent` (a county, an institution) outside the data file."""
     authority = Authority(
-        key=key, name=name, kind=kind, level=level, parent=parent,
-        path=f"{parent.path}{key}/", division_code=division_code,
+        key=key,
+        name=name,
+        kind=kind,
+        level=level,
+        parent=parent,
+        path=f"{parent.path}{key}/",
+        division_code=division_code,
     )
     authority.full_clean()
     authority.save()
     audit_record(
-        actor=actor, action="authority.created", authority=parent, object_type="authority",
-        object_id=key, data={"name": name, "kind": kind, "level": level},
+        actor=actor,
+        action="authority.created",
+        authority=parent,
+        object_type="authority",
+        object_id=key,
+        data={"name": name, "kind": kind, "level": level},
     )
     return authority

@@ -9,14 +9,20 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="backoffice/login.html", redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            template_name="backoffice/login.html", redirect_authenticated_user=True
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("authorities/", views.authority_list, name="authority_list"),
     path("authorities/<slug:key>/", views.authority_detail, name="authority_detail"),
     path("catalogue/", views.catalogue_index, name="catalogue"),
-    path("catalogue/qualifications/<slug:key>/", views.qualification_detail, name="qualification_detail"),
+    path(
+        "catalogue/qualifications/<slug:key>/",
+        views.qualification_detail,
+        name="qualification_detail",
+    ),
     path("catalogue/lists/<slug:key>/", views.catalogue_list_detail, name="catalogue_list_detail"),
     path("credentials/", views.credential_list, name="credential_list"),
     path("credentials/<str:public_id>/", views.credential_detail, name="credential_detail"),

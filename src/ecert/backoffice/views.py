@@ -17,6 +17,7 @@ from ecert.core.kinds import CredentialKind, CredentialStatus
 from ecert.core.roles import Perm
 from ecert.credentials.models import Credential
 from ecert.credentials.selectors import CredentialFilters, credential_get_for, credential_list_for
+from ecert.vocabulary import LABELS, choices
 
 PAGE_SIZE = 50
 
@@ -34,7 +35,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "backoffice/dashboard.html",
         {
-            "by_status": list(by_status),
+            "by_status": [
+                {"label": LABELS[CredentialStatus(row["status"])], "n": row["n"]}
+                for row in by_status
+            ],
             "authority_count": Authority.objects.visible_to(user, Perm.VIEW_AUTHORITY).count(),
             "assignments": user.active_assignments(),
         },
@@ -62,7 +66,9 @@ def authority_detail(request: HttpRequest, key: str) -> HttpResponse:
 @requires(Perm.VIEW_CATALOGUE)
 def catalogue_index(request: HttpRequest) -> HttpResponse:
     qualifications = Qualification.objects.prefetch_related("levels")
-    lists = CatalogueList.objects.annotate(size=Count("entries")).select_related("issuer", "province")
+    lists = CatalogueList.objects.annotate(size=Count("entries")).select_related(
+        "issuer", "province"
+    )
     return render(
         request,
         "backoffice/catalogue_index.html",
@@ -103,8 +109,8 @@ def credential_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "filters": filters,
-            "kinds": list(CredentialKind),
-            "statuses": list(CredentialStatus),
+            "kinds": choices(CredentialKind),
+            "statuses": choices(CredentialStatus),
             "qualifications": Qualification.objects.only("key", "name"),
         },
     )

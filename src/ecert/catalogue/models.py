@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ecert.core.kinds import CredentialKind
+from ecert.vocabulary import choices
 
 
 class Qualification(models.Model):
@@ -29,7 +30,9 @@ class Qualification(models.Model):
 
 
 class QualificationLevel(models.Model):
-    qualification = models.ForeignKey(Qualification, on_delete=models.CASCADE, related_name="levels")
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="levels"
+    )
     position = models.PositiveSmallIntegerField()
     name = models.CharField(_("level"), max_length=32)
     # Blank means the exam code is not known from any notice; a province administrator sets it.
@@ -38,7 +41,9 @@ class QualificationLevel(models.Model):
     class Meta:
         ordering = ["qualification", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["qualification", "name"], name="level_unique_per_qualification")
+            models.UniqueConstraint(
+                fields=["qualification", "name"], name="level_unique_per_qualification"
+            )
         ]
 
     def __str__(self) -> str:
@@ -46,13 +51,17 @@ class QualificationLevel(models.Model):
 
 
 class Specialty(models.Model):
-    qualification = models.ForeignKey(Qualification, on_delete=models.CASCADE, related_name="specialties")
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="specialties"
+    )
     name = models.CharField(_("specialty"), max_length=100)
 
     class Meta:
         ordering = ["qualification", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["qualification", "name"], name="specialty_unique_per_qualification")
+            models.UniqueConstraint(
+                fields=["qualification", "name"], name="specialty_unique_per_qualification"
+            )
         ]
 
     def __str__(self) -> str:
@@ -65,7 +74,7 @@ class CatalogueList(models.Model):
     key = models.SlugField(_("key"), max_length=64, unique=True)
     title = models.CharField(_("title"), max_length=128)
     source = models.CharField(_("source"), max_length=200)
-    kind = models.CharField(_("credential kind"), max_length=32, choices=[(k.value, k.value) for k in CredentialKind])
+    kind = models.CharField(_("credential kind"), max_length=32, choices=choices(CredentialKind))
     style = models.PositiveSmallIntegerField(_("style"), null=True, blank=True)
     issuer = models.ForeignKey(
         "authorities.Authority", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -84,10 +93,14 @@ class CatalogueList(models.Model):
 
 
 class CatalogueEntry(models.Model):
-    catalogue_list = models.ForeignKey(CatalogueList, on_delete=models.CASCADE, related_name="entries")
+    catalogue_list = models.ForeignKey(
+        CatalogueList, on_delete=models.CASCADE, related_name="entries"
+    )
     position = models.PositiveSmallIntegerField()
     label = models.CharField(_("label in the notice"), max_length=100)
-    qualification = models.ForeignKey(Qualification, on_delete=models.PROTECT, related_name="list_entries")
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.PROTECT, related_name="list_entries"
+    )
     levels = models.JSONField(_("levels"), default=list)  # empty: every level
     sealed_by = models.ForeignKey(
         "authorities.Authority", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -96,7 +109,9 @@ class CatalogueEntry(models.Model):
     class Meta:
         ordering = ["catalogue_list", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["catalogue_list", "position"], name="entry_position_unique")
+            models.UniqueConstraint(
+                fields=["catalogue_list", "position"], name="entry_position_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -106,12 +121,16 @@ class CatalogueEntry(models.Model):
 class ResponsibilityRule(models.Model):
     """A row of the Henan responsibility table (seed 004): who reviews eligibility, who hands out paper."""
 
-    province = models.ForeignKey("authorities.Authority", on_delete=models.PROTECT, related_name="+")
+    province = models.ForeignKey(
+        "authorities.Authority", on_delete=models.PROTECT, related_name="+"
+    )
     position = models.PositiveSmallIntegerField()
     label = models.CharField(_("label in the notice"), max_length=100)
     qualification = models.ForeignKey(Qualification, on_delete=models.PROTECT, related_name="+")
     levels = models.JSONField(_("levels"), default=list)
-    review_authority = models.ForeignKey("authorities.Authority", on_delete=models.PROTECT, related_name="+")
+    review_authority = models.ForeignKey(
+        "authorities.Authority", on_delete=models.PROTECT, related_name="+"
+    )
     review_levels = models.JSONField(default=list)
     distribution_authority = models.ForeignKey(
         "authorities.Authority", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

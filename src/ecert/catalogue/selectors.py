@@ -9,7 +9,9 @@ from ecert.catalogue.models import CatalogueList, Qualification, ResponsibilityR
 
 def qualification_get(*, key: str) -> Qualification | None:
     return (
-        Qualification.objects.prefetch_related("levels", "specialties", "list_entries__catalogue_list")
+        Qualification.objects.prefetch_related(
+            "levels", "specialties", "list_entries__catalogue_list"
+        )
         .filter(key=key)
         .first()
     )

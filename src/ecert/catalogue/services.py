@@ -40,7 +40,9 @@ class CatalogueReport:
 
     @property
     def changed(self) -> bool:
-        return any(k.endswith(("created", "updated", "replaced")) and v for k, v in self.counts.items())
+        return any(
+            k.endswith(("created", "updated", "replaced")) and v for k, v in self.counts.items()
+        )
 
     def summary(self) -> str:
         if not self.changed:
@@ -48,7 +50,9 @@ class CatalogueReport:
         return ", ".join(f"{k}: {v}" for k, v in sorted(self.counts.items()) if v)
 
 
-def _upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[Any, str]:
+def _upsert(
+    model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]
+) -> tuple[Any, str]:
     row = model._default_manager.filter(**lookup).first()
     if row is None:
         return model._default_manager.create(**lookup, **values), "created"
@@ -60,9 +64,7 @@ def _upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str,
     return row, "updated"
 
 
-def _authority(authorities: dict[str, Authority], key: str | None, where: str) -> Authority | None:
-    if key is None:
-        return None
+def _authority(authorities: dict[str, Authority], key: str, where: str) -> Authority:
     if key not in authorities:
         raise CatalogueLoadError(
             f"{where}：机构 {key} 不存在，请先导入机构文件 / {where}: authority {key} does not exist; "
@@ -71,10 +73,20 @@ def _authority(authorities: dict[str, Authority], key: str | None, where: str) -
     return authorities[key]
 
 
+def _optional_authority(
+    authorities: dict[str, Authority], key: str | None, where: str
+) -> Authority | None:
+    return None if key is None else _authority(authorities, key, where)
+
+
 def _load_qualification(q: core.Qualification, report: CatalogueReport) -> Qualification:
     values: dict[str, Any] = {
-        "name": q.name, "abolished": q.abolished, "replacement_form": q.replacement_form.value,
-        "photo_rule": q.photo_rule.value, "correction_route": q.correction_route.value, "note": q.note,
+        "name": q.name,
+        "abolished": q.abolished,
+        "replacement_form": q.replacement_form.value,
+        "photo_rule": q.photo_rule.value,
+        "correction_route": q.correction_route.value,
+        "note": q.note,
     }
     existing = Qualification.objects.filter(key=q.key).first()
     values["exam_code"] = q.exam_code or (existing.exam_code if existing else "")
@@ -84,7 +96,9 @@ def _load_qualification(q: core.Qualification, report: CatalogueReport) -> Quali
         current = QualificationLevel.objects.filter(qualification=row, name=level.name).first()
         code = level.exam_code or (current.exam_code if current else "")
         _, outcome = _upsert(
-            QualificationLevel, {"qualification": row, "name": level.name}, {"position": position, "exam_code": code}
+            QualificationLevel,
+            {"qualification": row, "name": level.name},
+            {"position": position, "exam_code": code},
         )
         report.counts[f"levels {outcome}"] += 1
     for name in q.specialties:
@@ -95,7 +109,7 @@ def _load_qualification(q: core.Qualification, report: CatalogueReport) -> Quali
 
 def _province(authorities: dict[str, Authority], code: str | None, where: str) -> Authority | None:
     """A province letter code (GB/T 2260: sd, ha) names the province node, its HR department `<code>-hrss`."""
-    return _authority(authorities, f"{code}-hrss" if code else None, where)
+    return _optional_authority(authorities, f"{code}-hrss" if code else None, where)
 
 
 def _entries_of(catalogue_list: CatalogueList) -> list[tuple[Any, ...]]:
@@ -111,47 +125,74 @@ def catalogue_load(*, actor: User | None, catalogue: core.Catalogue) -> Catalogu
     """Bring the database in line with the catalogue files; running it twice changes nothing."""
     report = CatalogueReport()
     authorities = {a.key: a for a in Authority.objects.all()}
-    qualifications = {key: _load_qualification(q, report) for key, q in catalogue.qualifications.items()}
+    qualifications = {
+        key: _load_qualification(q, report) for key, q in catalogue.qualifications.items()
+    }
     for key, source in catalogue.lists.items():
         where = f"list {key}"
         values = {
-            "title": source.title, "source": source.source, "kind": source.kind.value, "style": source.style,
-            "issuer": _authority(authorities, source.issuer, where),
+            "title": source.title,
+            "source": source.source,
+            "kind": source.kind.value,
+            "style": source.style,
+            "issuer": _optional_authority(authorities, source.issuer, where),
             "province": _province(authorities, source.province, where),
         }
         row, outcome = _upsert(CatalogueList, {"key": key}, values)
         report.counts[f"lists {outcome}"] += 1
         wanted = [
-            (e.position, e.label, e.qualification, list(e.levels), e.sealed_by) for e in source.entries
+            (e.position, e.label, e.qualification, list(e.levels), e.sealed_by)
+            for e in source.entries
         ]
         if _entries_of(row) != wanted:
             row.entries.all().delete()
             CatalogueEntry.objects.bulk_create(
                 CatalogueEntry(
-                    catalogue_list=row, position=e.position, label=e.label,
-                    qualification=qualifications[e.qualification], levels=list(e.levels),
-                    sealed_by=_authority(authorities, e.sealed_by, f"{where} #{e.position}"),
+                    catalogue_list=row,
+                    position=e.position,
+                    label=e.label,
+                    qualification=qualifications[e.qualification],
+                    levels=list(e.levels),
+                    sealed_by=_optional_authority(
+                        authorities, e.sealed_by, f"{where} #{e.position}"
+                    ),
                 )
                 for e in source.entries
             )
             report.counts["list entries replaced"] += len(source.entries)
     _load_responsibility(catalogue, qualifications, authorities, report)
     if report.changed:
-        audit_record(actor=actor, action="catalogue.loaded", object_type="catalogue", data=dict(report.counts))
+        audit_record(
+            actor=actor,
+            action="catalogue.loaded",
+            object_type="catalogue",
+            data=dict(report.counts),
+        )
     return report
 
 
 def _responsibility_values(row: ResponsibilityRule | core.ResponsibilityRow) -> tuple[Any, ...]:
     if isinstance(row, ResponsibilityRule):
         return (
-            row.province.key.removesuffix("-hrss"), row.position, row.label, row.qualification.key, row.levels,
-            row.review_authority.key, row.review_levels,
-            row.distribution_authority.key if row.distribution_authority else None, row.distribution_levels,
+            row.province.key.removesuffix("-hrss"),
+            row.position,
+            row.label,
+            row.qualification.key,
+            row.levels,
+            row.review_authority.key,
+            row.review_levels,
+            row.distribution_authority.key if row.distribution_authority else None,
+            row.distribution_levels,
             row.electronic_by.key if row.electronic_by else None,
         )
     return (
-        row.province, row.position, row.label, row.qualification, list(row.levels),
-        row.review.authority, [str(level) for level in row.review.levels],
+        row.province,
+        row.position,
+        row.label,
+        row.qualification,
+        list(row.levels),
+        row.review.authority,
+        [str(level) for level in row.review.levels],
         row.distribution.authority if row.distribution else None,
         [str(level) for level in row.distribution.levels] if row.distribution else [],
         row.electronic_by,
@@ -173,15 +214,20 @@ def _load_responsibility(
     ResponsibilityRule.objects.all().delete()
     for row in wanted:
         where = f"responsibility {row.province} #{row.position}"
-        review = _authority(authorities, row.review.authority, where)
-        province = _province(authorities, row.province, where)
-        assert review is not None and province is not None
         ResponsibilityRule.objects.create(
-            province=province, position=row.position, label=row.label,
-            qualification=qualifications[row.qualification], levels=list(row.levels),
-            review_authority=review, review_levels=[str(level) for level in row.review.levels],
-            distribution_authority=_authority(authorities, row.distribution.authority if row.distribution else None, where),
-            distribution_levels=[str(level) for level in row.distribution.levels] if row.distribution else [],
-            electronic_by=_authority(authorities, row.electronic_by, where),
+            province=_authority(authorities, f"{row.province}-hrss", where),
+            position=row.position,
+            label=row.label,
+            qualification=qualifications[row.qualification],
+            levels=list(row.levels),
+            review_authority=_authority(authorities, row.review.authority, where),
+            review_levels=[str(level) for level in row.review.levels],
+            distribution_authority=_optional_authority(
+                authorities, row.distribution.authority if row.distribution else None, where
+            ),
+            distribution_levels=[str(level) for level in row.distribution.levels]
+            if row.distribution
+            else [],
+            electronic_by=_optional_authority(authorities, row.electronic_by, where),
         )
     report.counts["responsibility rows replaced"] += len(wanted)

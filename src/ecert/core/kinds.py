@@ -8,8 +8,12 @@ from enum import StrEnum
 class CredentialKind(StrEnum):
     """What a credential is (DESIGN.md §2)."""
 
-    NATIONAL_CERTIFICATE = "national_certificate"  # 专业技术人员职业资格电子证书, style 1 or 2 (seed 002)
-    PROVINCIAL_CERTIFICATE = "provincial_certificate"  # 河南省专业技术人员职业资格证书（电子证书）(seed 004)
+    NATIONAL_CERTIFICATE = (
+        "national_certificate"  # 专业技术人员职业资格电子证书, style 1 or 2 (seed 002)
+    )
+    PROVINCIAL_CERTIFICATE = (
+        "provincial_certificate"  # 河南省专业技术人员职业资格证书（电子证书）(seed 004)
+    )
     EXAM_PROOF = "exam_proof"  # 全国专业技术人员职业资格考试合格证明（山东/河南）(seeds 000, 004)
     TITLE_CERTIFICATE = "title_certificate"  # 职称证书 (seed 003)
     SCORE_PROOF = "score_proof"  # 成绩合格证明 (seed 001 §二(二)1)

@@ -33,9 +33,7 @@ class PiiCipher:
         except (binascii.Error, ValueError) as exc:
             raise PiiKeyError("ECERT_PII_KEY 不是 base64 / ECERT_PII_KEY is not base64") from exc
         if len(master) != 32:
-            raise PiiKeyError(
-                "ECERT_PII_KEY 须为 32 字节 / ECERT_PII_KEY must decode to 32 bytes"
-            )
+            raise PiiKeyError("ECERT_PII_KEY 须为 32 字节 / ECERT_PII_KEY must decode to 32 bytes")
         self._aead = AESGCM(self._derive(master, b"ecert pii encryption v1"))
         self._hash_key = self._derive(master, b"ecert pii lookup hash v1")
 

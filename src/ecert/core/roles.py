@@ -66,7 +66,9 @@ _K, _L = AuthorityKind, AuthorityLevel
 # Where each role may be assigned: (authority kind, authority level) pairs. None: no authority.
 ROLE_PLACEMENT: dict[Role, frozenset[tuple[AuthorityKind, AuthorityLevel]] | None] = {
     Role.PROVINCE_ADMIN: frozenset({(_K.HR_BUREAU, _L.PROVINCE), (_K.MINISTRY, _L.NATIONAL)}),
-    Role.EXAM_CENTRE_CLERK: frozenset({(_K.EXAM_CENTRE, _L.PROVINCE), (_K.EXAM_CENTRE, _L.NATIONAL)}),
+    Role.EXAM_CENTRE_CLERK: frozenset(
+        {(_K.EXAM_CENTRE, _L.PROVINCE), (_K.EXAM_CENTRE, _L.NATIONAL)}
+    ),
     Role.CITY_CLERK: frozenset({(_K.HR_BUREAU, _L.CITY)}),
     Role.COUNTY_CLERK: frozenset({(_K.HR_BUREAU, _L.COUNTY)}),
     Role.DEPARTMENT_CLERK: frozenset(

@@ -1,8 +1,7 @@
 from django.contrib import admin
 
-from ecert.readonly_admin import ReadOnlyAdmin
-
 from ecert.credentials.models import Credential, Holder
+from ecert.readonly_admin import ReadOnlyAdmin
 
 
 @admin.register(Holder)

@@ -10,29 +10,30 @@ from django.utils.translation import gettext_lazy as _
 
 from ecert.core.idnumbers import IdType, Sex
 from ecert.core.kinds import CredentialForm, CredentialKind, CredentialStatus
+from ecert.vocabulary import choices
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User
     from ecert.core.roles import Perm
 
 
-def _choices(enum: type[IdType] | type[Sex] | type[CredentialKind] | type[CredentialForm] | type[CredentialStatus]) -> list[tuple[str, str]]:
-    return [(member.value, member.value) for member in enum]
-
-
 class Holder(models.Model):
     """A certificate holder. The ID number is stored encrypted, found by keyed hash, shown masked."""
 
     name = models.CharField(_("name"), max_length=50)
-    id_type = models.CharField(_("ID type"), max_length=32, choices=_choices(IdType))
+    id_type = models.CharField(_("ID type"), max_length=32, choices=choices(IdType))
     id_number_ciphertext = models.BinaryField(editable=False)
     id_number_hash = models.CharField(max_length=64, editable=False)
     id_number_masked = models.CharField(_("ID number"), max_length=32, editable=False)
-    sex = models.CharField(_("sex"), max_length=8, choices=_choices(Sex), blank=True)
+    sex = models.CharField(_("sex"), max_length=8, choices=choices(Sex), blank=True)
     birth_month = models.CharField(_("birth month"), max_length=7, blank=True)  # "YYYY-MM"
     photo = models.ImageField(_("photo"), upload_to="photos/", blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="holders"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="holders",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -40,7 +41,9 @@ class Holder(models.Model):
         verbose_name = _("holder")
         verbose_name_plural = _("holders")
         constraints = [
-            models.UniqueConstraint(fields=["id_type", "id_number_hash"], name="holder_id_number_unique")
+            models.UniqueConstraint(
+                fields=["id_type", "id_number_hash"], name="holder_id_number_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -54,38 +57,64 @@ class CredentialQuerySet(models.QuerySet["Credential"]):
 
         scope = scope_for(user, perm)
         return self.filter(
-            scope.q("issuing_authority__path", "registration_authority__path", holder_field="holder__user")
+            scope.q(
+                "issuing_authority__path",
+                "registration_authority__path",
+                holder_field="holder__user",
+            )
         )
 
 
 class Credential(models.Model):
     public_id = models.CharField(_("public id"), max_length=16, unique=True, editable=False)
-    kind = models.CharField(_("kind"), max_length=32, choices=_choices(CredentialKind))
+    kind = models.CharField(_("kind"), max_length=32, choices=choices(CredentialKind))
     qualification = models.ForeignKey(
-        "catalogue.Qualification", verbose_name=_("qualification"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="credentials",
+        "catalogue.Qualification",
+        verbose_name=_("qualification"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credentials",
     )
     level = models.CharField(_("level"), max_length=32, blank=True)
     specialty = models.CharField(_("specialty"), max_length=100, blank=True)
     approval_date = models.DateField(_("approval date"))
-    management_number = models.CharField(_("management number"), max_length=40, blank=True, db_index=True)
-    holder = models.ForeignKey(Holder, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="credentials")
+    management_number = models.CharField(
+        _("management number"), max_length=40, blank=True, db_index=True
+    )
+    holder = models.ForeignKey(
+        Holder, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="credentials"
+    )
     # 谁核准公布、谁负责管理: the authority that approved the credential and manages its data.
     issuing_authority = models.ForeignKey(
-        "authorities.Authority", verbose_name=_("issuing authority"), on_delete=models.PROTECT, related_name="+"
+        "authorities.Authority",
+        verbose_name=_("issuing authority"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     # The city bureau where the holder registered (BMS); it hands out paper and takes replacements.
     registration_authority = models.ForeignKey(
-        "authorities.Authority", verbose_name=_("registration city"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "authorities.Authority",
+        verbose_name=_("registration city"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     issue_date = models.DateField(_("issue date"))
-    form = models.CharField(_("form"), max_length=16, choices=_choices(CredentialForm))
+    form = models.CharField(_("form"), max_length=16, choices=choices(CredentialForm))
     status = models.CharField(
-        _("status"), max_length=16, choices=_choices(CredentialStatus), default=CredentialStatus.VALID
+        _("status"),
+        max_length=16,
+        choices=choices(CredentialStatus),
+        default=CredentialStatus.VALID,
     )
     supersedes = models.OneToOneField(
-        "self", verbose_name=_("supersedes"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("supersedes"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="superseded_by",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -108,7 +137,9 @@ class Credential(models.Model):
                 name="credential_one_per_holder_qualification_level_date",
             ),
         ]
-        indexes = [models.Index(fields=["issuing_authority", "status"], name="credential_authority_status")]
+        indexes = [
+            models.Index(fields=["issuing_authority", "status"], name="credential_authority_status")
+        ]
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.kind} {self.management_number}"

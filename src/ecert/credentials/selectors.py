@@ -43,7 +43,10 @@ def _text_condition(text: str) -> Q:
             number = parse_id_number(text, id_type)
         except IdNumberError:
             return condition
-        condition |= Q(holder__id_type=number.type.value, holder__id_number_hash=id_number_lookup_hash(number.type, number.value))
+        condition |= Q(
+            holder__id_type=number.type.value,
+            holder__id_number_hash=id_number_lookup_hash(number.type, number.value),
+        )
     return condition
 
 
@@ -62,16 +65,21 @@ def credential_list_for(*, user: User, filters: CredentialFilters) -> Credential
         credentials = credentials.filter(qualification__key=filters.qualification)
     if filters.authority:
         credentials = credentials.filter(
-            Q(issuing_authority__key=filters.authority) | Q(registration_authority__key=filters.authority)
+            Q(issuing_authority__key=filters.authority)
+            | Q(registration_authority__key=filters.authority)
         )
     return credentials
 
 
-def credential_get_for(*, user: User, public_id: str, perm: Perm = Perm.VIEW_CREDENTIAL) -> Credential | None:
+def credential_get_for(
+    *, user: User, public_id: str, perm: Perm = Perm.VIEW_CREDENTIAL
+) -> Credential | None:
     """One credential if it exists and the user may see it; None otherwise (the two look the same)."""
     return (
         Credential.objects.visible_to(user, perm)
-        .select_related("holder", "qualification", "issuing_authority", "registration_authority", "supersedes")
+        .select_related(
+            "holder", "qualification", "issuing_authority", "registration_authority", "supersedes"
+        )
         .filter(public_id=public_id)
         .first()
     )

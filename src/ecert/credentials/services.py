@@ -67,14 +67,18 @@ def holder_id_number(holder: Holder) -> str:
 def holder_register(*, actor: User | None, name: str, id_number: IdNumber) -> Holder:
     """Find the holder with this ID number or create one."""
     existing = Holder.objects.filter(
-        id_type=id_number.type.value, id_number_hash=id_number_lookup_hash(id_number.type, id_number.value)
+        id_type=id_number.type.value,
+        id_number_hash=id_number_lookup_hash(id_number.type, id_number.value),
     ).first()
     if existing is not None:
         return existing
     holder = _new_holder(name, id_number)
     holder.save()
     audit_record(
-        actor=actor, action="holder.registered", object_type="holder", object_id=holder.pk,
+        actor=actor,
+        action="holder.registered",
+        object_type="holder",
+        object_id=holder.pk,
         data={"id_number": holder.id_number_masked},
     )
     return holder
@@ -97,14 +101,25 @@ def credential_record(
     form: CredentialForm,
 ) -> Credential:
     credential = Credential.objects.create(
-        public_id=new_public_id(), kind=kind, qualification=qualification, level=level,
-        specialty=specialty, approval_date=approval_date, management_number=management_number,
-        holder=holder, issuing_authority=issuing_authority, registration_authority=registration_authority,
-        issue_date=issue_date, form=form,
+        public_id=new_public_id(),
+        kind=kind,
+        qualification=qualification,
+        level=level,
+        specialty=specialty,
+        approval_date=approval_date,
+        management_number=management_number,
+        holder=holder,
+        issuing_authority=issuing_authority,
+        registration_authority=registration_authority,
+        issue_date=issue_date,
+        form=form,
     )
     audit_record(
-        actor=actor, action="credential.recorded", authority=issuing_authority,
-        object_type="credential", object_id=credential.public_id,
+        actor=actor,
+        action="credential.recorded",
+        authority=issuing_authority,
+        object_type="credential",
+        object_id=credential.public_id,
         data={"kind": kind.value, "management_number": management_number},
     )
     return credential
@@ -119,8 +134,11 @@ def credential_set_status(
     locked.status = status
     locked.save(update_fields=["status", "updated_at"])
     audit_record(
-        actor=actor, action=f"credential.{status.value}", authority=locked.issuing_authority,
-        object_type="credential", object_id=locked.public_id,
+        actor=actor,
+        action=f"credential.{status.value}",
+        authority=locked.issuing_authority,
+        object_type="credential",
+        object_id=locked.public_id,
         data={"from": previous, "to": status.value, "reason": reason},
     )
     return locked
@@ -163,13 +181,23 @@ def credentials_bulk_record(
         Credential.objects.bulk_create(
             [
                 Credential(
-                    public_id=new_public_id(), kind=row.kind, qualification_id=row.qualification_id,
-                    level=row.level, specialty=row.specialty, approval_date=row.approval_date,
+                    public_id=new_public_id(),
+                    kind=row.kind,
+                    qualification_id=row.qualification_id,
+                    level=row.level,
+                    specialty=row.specialty,
+                    approval_date=row.approval_date,
                     management_number=row.management_number,
-                    holder_id=ids[(row.id_number.type.value, id_number_lookup_hash(row.id_number.type, row.id_number.value))],
+                    holder_id=ids[
+                        (
+                            row.id_number.type.value,
+                            id_number_lookup_hash(row.id_number.type, row.id_number.value),
+                        )
+                    ],
                     issuing_authority_id=row.issuing_authority_id,
                     registration_authority_id=row.registration_authority_id,
-                    issue_date=row.issue_date, form=row.form,
+                    issue_date=row.issue_date,
+                    form=row.form,
                 )
                 for row in chunk
             ],
@@ -180,10 +208,18 @@ def credentials_bulk_record(
         credentials_created=Credential.objects.count() - credentials_before,
         credentials_existing=0,
     )
-    result = BulkResult(result.holders_created, result.credentials_created, seen - result.credentials_created)
+    result = BulkResult(
+        result.holders_created, result.credentials_created, seen - result.credentials_created
+    )
     audit_record(
-        actor=actor, action="credential.bulk_recorded", authority=authority, object_type="batch",
-        data={"rows": seen, "holders_created": result.holders_created,
-              "credentials_created": result.credentials_created},
+        actor=actor,
+        action="credential.bulk_recorded",
+        authority=authority,
+        object_type="batch",
+        data={
+            "rows": seen,
+            "holders_created": result.holders_created,
+            "credentials_created": result.credentials_created,
+        },
     )
     return result

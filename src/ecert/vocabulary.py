@@ -1,0 +1,54 @@
+"""Translatable display labels for the core enums (core stays free of Django's i18n)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from ecert.core.idnumbers import IdType, Sex
+from ecert.core.kinds import (
+    AuthorityKind,
+    AuthorityLevel,
+    CredentialForm,
+    CredentialKind,
+    CredentialStatus,
+)
+
+LABELS: dict[StrEnum, Promise] = {
+    CredentialKind.NATIONAL_CERTIFICATE: _("National electronic certificate"),
+    CredentialKind.PROVINCIAL_CERTIFICATE: _("Provincial electronic certificate"),
+    CredentialKind.EXAM_PROOF: _("Electronic qualification-exam proof"),
+    CredentialKind.TITLE_CERTIFICATE: _("Professional-title certificate"),
+    CredentialKind.SCORE_PROOF: _("Interim score proof"),
+    CredentialKind.QUALIFICATION_PROOF: _("Qualification proof"),
+    CredentialStatus.VALID: _("valid"),
+    CredentialStatus.SUSPENDED: _("suspended"),
+    CredentialStatus.REVOKED: _("revoked"),
+    CredentialStatus.SUPERSEDED: _("superseded"),
+    CredentialForm.PAPER: _("paper"),
+    CredentialForm.ELECTRONIC: _("electronic"),
+    AuthorityKind.MINISTRY: _("ministry"),
+    AuthorityKind.EXAM_CENTRE: _("exam centre"),
+    AuthorityKind.HR_BUREAU: _("HR bureau"),
+    AuthorityKind.DEPARTMENT: _("industry department"),
+    AuthorityKind.ASSOCIATION: _("association"),
+    AuthorityKind.INSTITUTION: _("institution"),
+    AuthorityLevel.NATIONAL: _("national"),
+    AuthorityLevel.PROVINCE: _("province"),
+    AuthorityLevel.CITY: _("city"),
+    AuthorityLevel.COUNTY: _("county"),
+    IdType.RESIDENT_ID: _("Resident identity card"),
+    IdType.HK_MACAO_RESIDENCE_PERMIT: _("Residence permit for Hong Kong and Macao residents"),
+    IdType.TAIWAN_RESIDENCE_PERMIT: _("Residence permit for Taiwan residents"),
+    IdType.FOREIGN_PERMANENT_RESIDENCE: _("Foreign permanent resident ID card"),
+    IdType.PASSPORT: _("Passport"),
+    Sex.MALE: _("male"),
+    Sex.FEMALE: _("female"),
+}
+
+
+def choices(enum: type[StrEnum]) -> list[tuple[str, Promise]]:
+    """Model-field choices for an enum, labelled for display."""
+    return [(member.value, LABELS[member]) for member in enum]
