@@ -56,5 +56,5 @@ class RoleAssignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = f" @ {self.authority.key}" if self.authority_id else ""
+        where = f" @ {self.authority.key}" if self.authority is not None else ""
         return f"{self.user.username}: {self.role}{where}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models, transaction
 
@@ -28,6 +28,9 @@ from ecert.core import catalogue as core
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User
+
+
+M = TypeVar("M", bound=models.Model)
 
 
 class CatalogueLoadError(Exception):
@@ -50,9 +53,7 @@ class CatalogueReport:
         return ", ".join(f"{k}: {v}" for k, v in sorted(self.counts.items()) if v)
 
 
-def _upsert(
-    model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]
-) -> tuple[Any, str]:
+def _upsert(model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[M, str]:
     row = model._default_manager.filter(**lookup).first()
     if row is None:
         return model._default_manager.create(**lookup, **values), "created"
