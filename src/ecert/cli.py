@@ -43,6 +43,20 @@ def _migrate_and_load(quiet: bool) -> None:
     console.print(f"目录 / catalogue: {catalogue.summary()}")
 
 
+def _ensure_superuser(username: str) -> None:
+    from ecert.accounts.models import User
+    from ecert.accounts.services import user_create
+
+    if User.objects.filter(username=username).exists():
+        console.print(f"管理员 {username} 已存在 / superuser {username} already exists")
+        return
+    given = os.environ.get("ECERT_ADMIN_PASSWORD")
+    password = given or secrets.token_urlsafe(12)
+    user_create(actor=None, username=username, password=password, superuser=True)
+    shown = "(ECERT_ADMIN_PASSWORD)" if given else password
+    console.print(f"已创建管理员 / superuser created: {username} / {shown}")
+
+
 @app.command()
 def init(
     admin_username: Annotated[str, typer.Option(help="superuser to create if missing")] = "admin",
@@ -51,16 +65,7 @@ def init(
     """Migrate, load authorities and catalogue, create the superuser. Safe to run again."""
     _django()
     _migrate_and_load(quiet)
-    from ecert.accounts.models import User
-    from ecert.accounts.services import user_create
-
-    if User.objects.filter(username=admin_username).exists():
-        console.print(f"管理员 {admin_username} 已存在 / superuser {admin_username} already exists")
-        return
-    password = os.environ.get("ECERT_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
-    user_create(actor=None, username=admin_username, password=password, superuser=True)
-    shown = "(from ECERT_ADMIN_PASSWORD)" if os.environ.get("ECERT_ADMIN_PASSWORD") else password
-    console.print(f"已创建管理员 / superuser created: {admin_username} / {shown}")
+    _ensure_superuser(admin_username)
 
 
 @app.command()
@@ -94,6 +99,7 @@ def demo(
     """init, plus demo users, holders and credentials; prints the URL and logins, then serves."""
     _django()
     _migrate_and_load(quiet=True)
+    _ensure_superuser("admin")
     from ecert.demo import DEMO_PASSWORD, demo_build
 
     logins = demo_build(holders=holders)

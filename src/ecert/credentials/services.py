@@ -9,6 +9,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import Q
 
 from ecert.audit.services import audit_record
 from ecert.core.idnumbers import IdNumber, mask_id_number
@@ -144,10 +145,12 @@ def credential_set_status(
     return locked
 
 
-def _chunks(rows: Iterable[CredentialRow], size: int) -> Iterator[Sequence[CredentialRow]]:
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
+class BulkRowError(ValueError):
+    """A row contradicts what is stored (or an earlier row); nothing of the batch is kept."""
+
+    def __init__(self, row: int, zh: str, en: str) -> None:
+        super().__init__(f"第 {row} 行：{zh} / row {row}: {en}")
+        self.row = row
 
 
 @dataclass(frozen=True)
@@ -157,69 +160,147 @@ class BulkResult:
     credentials_existing: int
 
 
+def _chunks(rows: Iterable[CredentialRow], size: int) -> Iterator[list[CredentialRow]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
 @transaction.atomic
 def credentials_bulk_record(
     *, actor: User | None, rows: Iterable[CredentialRow], authority: Authority | None = None
 ) -> BulkResult:
-    """Store many holders and credentials in one transaction; rows already stored are left alone."""
-    holders_before = Holder.objects.count()
-    credentials_before = Credential.objects.count()
-    seen = 0
+    """Store many holders and credentials in one transaction.
+
+    A row identical to a stored one is skipped, so the same batch twice changes nothing; a row that
+    contradicts stored data (another person under the same ID number or management number) raises
+    BulkRowError naming the row, and the whole batch is rolled back.
+    """
+    holders_created = credentials_created = existing = 0
+    offset = 0
     for chunk in _chunks(rows, BULK_CHUNK):
-        seen += len(chunk)
-        holders = {}
-        for row in chunk:
-            holder = _new_holder(row.name, row.id_number)
-            holders[(holder.id_type, holder.id_number_hash)] = holder
-        Holder.objects.bulk_create(holders.values(), ignore_conflicts=True)
-        ids = {
-            (h_type, h_hash): pk
-            for pk, h_type, h_hash in Holder.objects.filter(
-                id_number_hash__in=[key[1] for key in holders]
-            ).values_list("pk", "id_type", "id_number_hash")
-        }
-        Credential.objects.bulk_create(
-            [
-                Credential(
-                    public_id=new_public_id(),
-                    kind=row.kind,
-                    qualification_id=row.qualification_id,
-                    level=row.level,
-                    specialty=row.specialty,
-                    approval_date=row.approval_date,
-                    management_number=row.management_number,
-                    holder_id=ids[
-                        (
-                            row.id_number.type.value,
-                            id_number_lookup_hash(row.id_number.type, row.id_number.value),
-                        )
-                    ],
-                    issuing_authority_id=row.issuing_authority_id,
-                    registration_authority_id=row.registration_authority_id,
-                    issue_date=row.issue_date,
-                    form=row.form,
-                )
-                for row in chunk
-            ],
-            ignore_conflicts=True,
-        )
-    result = BulkResult(
-        holders_created=Holder.objects.count() - holders_before,
-        credentials_created=Credential.objects.count() - credentials_before,
-        credentials_existing=0,
-    )
-    result = BulkResult(
-        result.holders_created, result.credentials_created, seen - result.credentials_created
-    )
+        hashes = [id_number_lookup_hash(r.id_number.type, r.id_number.value) for r in chunk]
+        holder_ids = _holders_for(chunk, hashes, offset)
+        holders_created += holder_ids.created
+        new, skipped = _new_credentials(chunk, [holder_ids.ids[h] for h in hashes], offset)
+        Credential.objects.bulk_create(new)
+        credentials_created += len(new)
+        existing += skipped
+        offset += len(chunk)
+    result = BulkResult(holders_created, credentials_created, existing)
     audit_record(
         actor=actor,
         action="credential.bulk_recorded",
         authority=authority,
         object_type="batch",
         data={
-            "rows": seen,
-            "holders_created": result.holders_created,
-            "credentials_created": result.credentials_created,
+            "rows": offset,
+            "holders_created": holders_created,
+            "credentials_created": credentials_created,
+            "credentials_existing": existing,
         },
     )
     return result
+
+
+@dataclass
+class _HolderIds:
+    ids: dict[str, int]
+    created: int
+
+
+def _holders_for(chunk: Sequence[CredentialRow], hashes: list[str], offset: int) -> _HolderIds:
+    """Map each row's ID-number hash to a holder id, creating missing holders; names must agree."""
+    stored = {
+        h: (pk, name)
+        for pk, h, name in Holder.objects.filter(id_number_hash__in=set(hashes)).values_list(
+            "pk", "id_number_hash", "name"
+        )
+    }
+    to_create: dict[str, Holder] = {}
+    for index, (row, h) in enumerate(zip(chunk, hashes, strict=True), start=offset + 1):
+        name = normalise_name(row.name)
+        known = stored.get(h) or ((0, to_create[h].name) if h in to_create else None)
+        if known is None:
+            to_create[h] = _new_holder(name, row.id_number)
+        elif known[1] != name:
+            raise BulkRowError(
+                index,
+                f"证件号码 {mask_id_number(row.id_number.value)} 已登记为另一姓名",
+                f"ID number {mask_id_number(row.id_number.value)} is registered under another name",
+            )
+    Holder.objects.bulk_create(to_create.values())
+    ids = {h: pk for h, (pk, _) in stored.items()}
+    ids.update({h: holder.pk for h, holder in to_create.items()})
+    return _HolderIds(ids=ids, created=len(to_create))
+
+
+NaturalKey = tuple[int, str, int | None, str, date]  # holder, kind, qualification, level, approval
+
+
+def _natural_key(row: CredentialRow, holder_id: int) -> NaturalKey:
+    return (holder_id, row.kind.value, row.qualification_id, row.level, row.approval_date)
+
+
+def _new_credentials(
+    chunk: Sequence[CredentialRow], holder_ids: list[int], offset: int
+) -> tuple[list[Credential], int]:
+    """Credentials to insert for this chunk, and how many rows were already stored identically.
+
+    A credential is the same when its holder, kind, qualification, level and approval date match
+    (one per holder and approval) and its management number matches too.
+    """
+    numbers = {r.management_number for r in chunk if r.management_number}
+    stored_rows = Credential.objects.filter(
+        Q(holder_id__in=set(holder_ids)) | Q(management_number__in=numbers)
+    ).values_list(
+        "holder_id", "kind", "qualification_id", "level", "approval_date", "management_number"
+    )
+    by_natural_key: dict[NaturalKey, str] = {}
+    by_number: dict[tuple[int | None, str], NaturalKey] = {}
+    for holder_id, kind, qualification_id, level, approval_date, number in stored_rows:
+        natural: NaturalKey = (holder_id, kind, qualification_id, level, approval_date)
+        by_natural_key[natural] = number
+        if number:
+            by_number[(qualification_id, number)] = natural
+    new: list[Credential] = []
+    skipped = 0
+    for index, (row, holder_id) in enumerate(zip(chunk, holder_ids, strict=True), start=offset + 1):
+        natural = _natural_key(row, holder_id)
+        number_key = (row.qualification_id, row.management_number)
+        if natural in by_natural_key:
+            if by_natural_key[natural] != row.management_number:
+                raise BulkRowError(
+                    index,
+                    "该持证人已有同一资格、级别和批准日期的证书，管理号不同",
+                    "the holder already has this qualification, level and approval date under "
+                    "another management number",
+                )
+            skipped += 1
+            continue
+        if row.management_number and number_key in by_number:
+            raise BulkRowError(
+                index,
+                f"管理号 {row.management_number} 已属于另一证书",
+                f"management number {row.management_number} already belongs to another credential",
+            )
+        by_natural_key[natural] = row.management_number
+        if row.management_number:
+            by_number[number_key] = natural
+        new.append(
+            Credential(
+                public_id=new_public_id(),
+                kind=row.kind,
+                qualification_id=row.qualification_id,
+                level=row.level,
+                specialty=row.specialty,
+                approval_date=row.approval_date,
+                management_number=row.management_number,
+                holder_id=holder_id,
+                issuing_authority_id=row.issuing_authority_id,
+                registration_authority_id=row.registration_authority_id,
+                issue_date=row.issue_date,
+                form=row.form,
+            )
+        )
+    return new, skipped
