@@ -130,7 +130,7 @@ def load_authorities_command(
     try:
         records = load_authorities(path or default_authorities_path())
     except AuthorityFileError as error:
-        console.print(f"[red]{error}[/red]")
+        console.print(str(error), style="red", markup=False)
         raise typer.Exit(1) from error
     report = authorities_load(actor=None, records=records)
     console.print(
@@ -152,7 +152,7 @@ def load_catalogue_command(
     try:
         catalogue = load_catalogue(directory or default_catalogue_dir())
     except CatalogueError as error:
-        console.print(f"[red]{error}[/red]")
+        console.print(str(error), style="red", markup=False)
         raise typer.Exit(1) from error
     console.print(catalogue_load(actor=None, catalogue=catalogue).summary())
 
@@ -184,3 +184,7 @@ def manage(ctx: typer.Context) -> None:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Configuration from the environment: SQLite by default, PostgreSQL by URL, production refuses unsafe settings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db.utils import ConnectionHandler
+
+from ecert.config import (
+    DEVELOPMENT_SECRET_KEY,
+    SQLITE_BUSY_TIMEOUT_SECONDS,
+    ConfigurationError,
+    database_from_url,
+    read_config,
+    sqlite_database,
+)
+
+SAFE_PRODUCTION = {
+    "ECERT_MODE": "production",
+    "ECERT_SECRET_KEY": "k" * 60,
+    "ECERT_PII_KEY": "cHJvZHVjdGlvbi1waWkta2V5LTMyLWJ5dGVzLWxvbmchIQ==",
+}
+
+
+def test_default_is_sqlite_in_the_data_directory(tmp_path: Path) -> None:
+    config = read_config({"ECERT_DATA_DIR": str(tmp_path)})
+    assert config.database["ENGINE"] == "django.db.backends.sqlite3"
+    assert config.database["NAME"] == tmp_path / "ecert.sqlite3"
+    assert config.database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in config.database["OPTIONS"]["init_command"]
+
+
+def test_database_url_switches_to_postgresql() -> None:
+    database = database_from_url(
+        "postgres://ecert:s%40cret@db.example:6432/registry?sslmode=require"
+    )
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert (database["USER"], database["PASSWORD"]) == ("ecert", "s@cret")
+    assert (database["HOST"], database["PORT"], database["NAME"]) == (
+        "db.example",
+        "6432",
+        "registry",
+    )
+    assert database["OPTIONS"] == {"sslmode": "require"}
+
+
+@pytest.mark.parametrize("url", ["mysql://root@localhost/ecert", "postgres://localhost/"])
+def test_unusable_database_url_is_refused_with_a_reason(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="DATABASE_URL"):
+        database_from_url(url)
+
+
+def test_production_with_real_secrets_starts() -> None:
+    config = read_config(SAFE_PRODUCTION)
+    assert config.mode == "production"
+    assert not config.debug
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        ({"ECERT_SECRET_KEY": ""}, "ECERT_SECRET_KEY"),
+        ({"ECERT_SECRET_KEY": DEVELOPMENT_SECRET_KEY}, "ECERT_SECRET_KEY"),
+        ({"ECERT_SECRET_KEY": "short"}, "ECERT_SECRET_KEY"),
+        ({"ECERT_PII_KEY": ""}, "ECERT_PII_KEY"),
+        ({"ECERT_DEBUG": "1"}, "ECERT_DEBUG"),
+    ],
+)
+def test_production_refuses_default_secrets_and_debug(
+    change: dict[str, str], complaint: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=complaint) as error:
+        read_config({**SAFE_PRODUCTION, **change})
+    assert "生产模式拒绝启动" in str(error.value)
+
+
+def test_unknown_mode_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="ECERT_MODE"):
+        read_config({"ECERT_MODE": "staging"})
+
+
+def test_ecert_command_will_not_start_in_production_with_defaults(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ECERT_", "DATABASE_URL"))}
+    env |= {"ECERT_MODE": "production", "ECERT_DATA_DIR": str(tmp_path)}
+    result = subprocess.run(  # noqa: S603 - our own console script
+        [sys.executable, "-m", "ecert.cli", "manage", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "ECERT_SECRET_KEY" in result.stderr + result.stdout
+    assert not (tmp_path / "ecert.sqlite3").exists()
+
+
+def test_embedded_sqlite_runs_in_wal_mode_with_a_busy_timeout(
+    tmp_path: Path, django_db_blocker: Any
+) -> None:
+    """Opens its own SQLite file from our settings, so it holds on the PostgreSQL run too."""
+    sqlite = ConnectionHandler({"default": sqlite_database(tmp_path)})["default"]
+    with django_db_blocker.unblock(), sqlite.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone()[0] == SQLITE_BUSY_TIMEOUT_SECONDS * 1000
+        cursor.execute("PRAGMA foreign_keys")
+        assert cursor.fetchone()[0] == 1
+    assert sqlite.transaction_mode == "IMMEDIATE"
+    sqlite.close()
