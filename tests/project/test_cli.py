@@ -54,7 +54,7 @@ def test_init_builds_a_database_with_authorities_catalogue_and_superuser(
 
 
 def test_init_twice_changes_nothing(initialised: tuple[Path, str, str]) -> None:
-    data_dir, _, second = initialised
+    _, _, second = initialised
     assert "0 new, 0 updated, 64 unchanged" in second
     assert "no change" in second
     assert "already exists" in second

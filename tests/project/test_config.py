@@ -87,7 +87,7 @@ def test_unknown_mode_is_refused() -> None:
 def test_ecert_command_will_not_start_in_production_with_defaults(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ECERT_", "DATABASE_URL"))}
     env |= {"ECERT_MODE": "production", "ECERT_DATA_DIR": str(tmp_path)}
-    result = subprocess.run(  # noqa: S603 - our own console script
+    result = subprocess.run(
         [sys.executable, "-m", "ecert.cli", "manage", "check"],
         env=env,
         capture_output=True,
