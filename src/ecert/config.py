@@ -76,7 +76,6 @@ def sqlite_database(data_dir: Path) -> dict[str, Any]:
                 "PRAGMA foreign_keys=ON;"
             ),
         },
-        "TEST": {"NAME": data_dir / "test-ecert.sqlite3"},
     }
 
 

@@ -352,7 +352,9 @@ def test_checksum_detects_every_single_character_substitution(value, position, r
 
 @given(resident_ids(), st.integers(0, 17), st.sampled_from(list(IdType)))
 def test_error_messages_never_contain_the_number(value, position, id_type):
-    changed = value[:position] + str((int(value[position]) + 1) % 10) + value[position + 1 :]
+    digit = value[position]
+    replacement = "0" if digit == "X" else str((int(digit) + 1) % 10)
+    changed = value[:position] + replacement + value[position + 1 :]
     for raw in (changed, changed[:-1], changed + "1", changed[:6] + changed[8:17]):
         try:
             parse(raw, id_type)
