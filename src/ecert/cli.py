@@ -86,6 +86,9 @@ def serve(
         str(workers),
         "--access-logfile",
         "-",
+        # Path without the query string: a staff search may carry a full ID number (personal data).
+        "--access-logformat",
+        '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms',
     ]
     os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -84,3 +87,55 @@ def test_load_catalogue_with_a_broken_file_says_where_and_changes_nothing(
     assert db.execute("select count(*) from catalogue_qualification where key='x'").fetchone() == (
         0,
     )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_answers_and_keeps_searched_id_numbers_out_of_its_access_log(
+    initialised: tuple[Path, str, str],
+) -> None:
+    data_dir, _, _ = initialised
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ECERT_", "DATABASE_URL"))}
+    env |= {"ECERT_DATA_DIR": str(data_dir)}
+    server = subprocess.Popen(  # noqa: S603 - our own command
+        [
+            sys.executable,
+            "-m",
+            "ecert.cli",
+            "serve",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    searched = "370102198805170011"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/backoffice/login/", timeout=5
+                ) as page:
+                    assert "登录" in page.read().decode()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "ecert serve did not answer within 60 s"
+                time.sleep(0.3)
+        url = f"http://127.0.0.1:{port}/backoffice/credentials/?q={searched}"
+        with urllib.request.urlopen(url, timeout=5):
+            pass
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert "GET /backoffice/credentials/ HTTP/1.1" in output
+    assert searched not in output
