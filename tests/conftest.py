@@ -13,16 +13,17 @@ from ecert.accounts.models import User
 from ecert.accounts.services import role_assign, user_create
 from ecert.audit import triggers
 from ecert.authorities.models import Authority
-from ecert.authorities.services import authorities_load, authority_create
+from ecert.authorities.services import authorities_load
 from ecert.catalogue.models import Qualification
 from ecert.catalogue.services import catalogue_load
 from ecert.core.authorities import default_authorities_path, load_authorities
 from ecert.core.catalogue import default_catalogue_dir, load_catalogue
 from ecert.core.idnumbers import IdType, Sex, parse_id_number
-from ecert.core.kinds import AuthorityKind, AuthorityLevel, CredentialForm, CredentialKind
+from ecert.core.kinds import CredentialForm, CredentialKind
 from ecert.core.roles import Role
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.services import credential_record, holder_register
+from ecert.demo import demo_authorities
 from tests.core.idgen import make_resident_id
 
 PASSWORD = "cast-password-2026"
@@ -56,24 +57,7 @@ class World:
 @pytest.fixture
 def tree(db: Any) -> dict[str, Authority]:
     authorities_load(actor=None, records=load_authorities(default_authorities_path()))
-    jinan = Authority.objects.get(key="sd-jinan")
-    authority_create(
-        actor=None,
-        key="sd-jinan-lixia",
-        name="济南市历下区人力资源和社会保障局",
-        kind=AuthorityKind.HR_BUREAU,
-        level=AuthorityLevel.COUNTY,
-        parent=jinan,
-        division_code="370102",
-    )
-    authority_create(
-        actor=None,
-        key="sd-sdu",
-        name="山东大学",
-        kind=AuthorityKind.INSTITUTION,
-        level=AuthorityLevel.PROVINCE,
-        parent=Authority.objects.get(key="sd-hrss"),
-    )
+    demo_authorities()  # a county below Jinan and an institution (山东大学)
     return {a.key: a for a in Authority.objects.all()}
 
 

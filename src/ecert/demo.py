@@ -67,26 +67,34 @@ GIVEN = [
 ]
 
 
-def _demo_authorities() -> None:
-    if not Authority.objects.filter(key="sd-jinan-lixia").exists():
-        authority_create(
-            actor=None,
-            key="sd-jinan-lixia",
-            name="济南市历下区人力资源和社会保障局",
-            kind=AuthorityKind.HR_BUREAU,
-            level=AuthorityLevel.COUNTY,
-            parent=Authority.objects.get(key="sd-jinan"),
-            division_code="370102",
-        )
-    if not Authority.objects.filter(key="sd-sdu").exists():
-        authority_create(
-            actor=None,
-            key="sd-sdu",
-            name="山东大学",
-            kind=AuthorityKind.INSTITUTION,
-            level=AuthorityLevel.PROVINCE,
-            parent=Authority.objects.get(key="sd-hrss"),
-        )
+# Authorities the packaged file does not have (it holds no counties or institutions): (key, name,
+# kind, level, parent key, division code).
+DEMO_AUTHORITIES = [
+    (
+        "sd-jinan-lixia",
+        "济南市历下区人力资源和社会保障局",
+        AuthorityKind.HR_BUREAU,
+        AuthorityLevel.COUNTY,
+        "sd-jinan",
+        "370102",
+    ),
+    ("sd-sdu", "山东大学", AuthorityKind.INSTITUTION, AuthorityLevel.PROVINCE, "sd-hrss", ""),
+]
+
+
+def demo_authorities() -> None:
+    """Add a county below Jinan and an institution below the Shandong department, if missing."""
+    for key, name, kind, level, parent, division_code in DEMO_AUTHORITIES:
+        if not Authority.objects.filter(key=key).exists():
+            authority_create(
+                actor=None,
+                key=key,
+                name=name,
+                kind=kind,
+                level=level,
+                parent=Authority.objects.get(key=parent),
+                division_code=division_code,
+            )
 
 
 def _demo_users() -> list[tuple[str, str]]:
@@ -162,7 +170,7 @@ def _rows(count: int) -> list[CredentialRow]:
 
 def demo_build(*, holders: int) -> list[tuple[str, str]]:
     """Create the demo cast and data (idempotent); return (login, description) pairs."""
-    _demo_authorities()
+    demo_authorities()
     logins = _demo_users()
     credentials_bulk_record(actor=None, rows=_rows(holders))
     holder_user = User.objects.get(username="holder")

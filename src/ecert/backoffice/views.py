@@ -112,9 +112,9 @@ def credential_list(request: HttpRequest) -> HttpResponse:
             "kinds": choices(CredentialKind),
             "statuses": choices(CredentialStatus),
             "qualifications": Qualification.objects.only("key", "name"),
-            "authorities": Authority.objects.visible_to(staff_user(request), Perm.VIEW_CREDENTIAL).only(
-                "key", "name"
-            ),
+            "authorities": Authority.objects.visible_to(
+                staff_user(request), Perm.VIEW_CREDENTIAL
+            ).only("key", "name"),
         },
     )
 
