@@ -112,5 +112,5 @@ def test_embedded_sqlite_runs_in_wal_mode_with_a_busy_timeout(
         assert cursor.fetchone()[0] == SQLITE_BUSY_TIMEOUT_SECONDS * 1000
         cursor.execute("PRAGMA foreign_keys")
         assert cursor.fetchone()[0] == 1
-    assert sqlite.transaction_mode == "IMMEDIATE"
+    assert sqlite.transaction_mode == "IMMEDIATE"  # type: ignore[attr-defined]
     sqlite.close()

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
-from ecert.audit.models import AuditEvent
+from ecert.audit.models import AuditChainHead, AuditEvent
 from ecert.authorities.selectors import scope_for
-from ecert.core.audit_chain import ChainBreak, find_break
+from ecert.core.audit_chain import GENESIS, ChainBreak, find_break
 from ecert.core.roles import Perm
 
 if TYPE_CHECKING:
@@ -29,8 +29,10 @@ def audit_list_for(*, user: User, action: str = "") -> QuerySet[AuditEvent]:
 
 
 def audit_chain_break() -> ChainBreak | None:
-    """Re-hash the whole chain in order; None when intact."""
+    """Re-hash the whole chain in order and compare its end with the recorded head; None when intact."""
+    head = AuditChainHead.objects.filter(pk=1).values_list("sequence", "digest").first()
     events = AuditEvent.objects.order_by("sequence").iterator(chunk_size=2000)
     return find_break(
-        (e.sequence, e.previous_digest, e.digest, e.chained_content()) for e in events
+        ((e.sequence, e.previous_digest, e.digest, e.chained_content()) for e in events),
+        head=head or (0, GENESIS),
     )

@@ -23,13 +23,25 @@ class ChainBreak:
     reason: str
 
 
-def find_break(events: Iterable[tuple[int, str, str, Mapping[str, Any]]]) -> ChainBreak | None:
-    """Walk (sequence, previous, digest, content) in order; report the first event that does not fit."""
-    expected_previous = GENESIS
+def find_break(
+    events: Iterable[tuple[int, str, str, Mapping[str, Any]]],
+    head: tuple[int, str] | None = None,
+) -> ChainBreak | None:
+    """Walk (sequence, previous, digest, content) in order; report the first event that does not fit.
+
+    `head` is the (sequence, digest) the writer recorded last; without it, deleting the newest
+    events would leave a chain that still links up.
+    """
+    expected_previous, last_sequence = GENESIS, 0
     for sequence, previous, digest, content in events:
         if previous != expected_previous:
             return ChainBreak(sequence, "previous digest does not match the event before it")
         if event_digest(previous, content) != digest:
             return ChainBreak(sequence, "content does not match its digest")
-        expected_previous = digest
+        expected_previous, last_sequence = digest, sequence
+    if head is not None and head != (last_sequence, expected_previous):
+        return ChainBreak(
+            last_sequence + 1,
+            f"events after #{last_sequence} are missing; the head records #{head[0]}",
+        )
     return None

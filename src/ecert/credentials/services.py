@@ -64,14 +64,26 @@ def holder_id_number(holder: Holder) -> str:
     return pii_cipher().decrypt(bytes(holder.id_number_ciphertext), context=holder.id_type)
 
 
+class HolderNameMismatch(ValueError):
+    """The ID number is already registered under another name."""
+
+    def __init__(self, id_number: IdNumber) -> None:
+        masked = mask_id_number(id_number.value)
+        super().__init__(
+            f"证件号码 {masked} 已登记为另一姓名 / ID number {masked} is registered under another name"
+        )
+
+
 @transaction.atomic
 def holder_register(*, actor: User | None, name: str, id_number: IdNumber) -> Holder:
-    """Find the holder with this ID number or create one."""
+    """Find the holder with this ID number or create one; a different name is refused."""
     existing = Holder.objects.filter(
         id_type=id_number.type.value,
         id_number_hash=id_number_lookup_hash(id_number.type, id_number.value),
     ).first()
     if existing is not None:
+        if existing.name != normalise_name(name):
+            raise HolderNameMismatch(id_number)
         return existing
     holder = _new_holder(name, id_number)
     holder.save()
@@ -237,9 +249,23 @@ def _holders_for(chunk: Sequence[CredentialRow], hashes: list[str], offset: int)
 
 NaturalKey = tuple[int, str, int | None, str, date]  # holder, kind, qualification, level, approval
 
+# Fields a stored credential must share with a row for the row to count as already stored.
+_COMPARED = {
+    "management_number": ("管理号", "management number"),
+    "specialty": ("专业", "specialty"),
+    "issue_date": ("签发日期", "issue date"),
+    "form": ("形式", "form"),
+    "issuing_authority_id": ("核发机构", "issuing authority"),
+    "registration_authority_id": ("报名市", "registration city"),
+}
+
 
 def _natural_key(row: CredentialRow, holder_id: int) -> NaturalKey:
     return (holder_id, row.kind.value, row.qualification_id, row.level, row.approval_date)
+
+
+def _recorded(row: CredentialRow) -> dict[str, object]:
+    return {name: getattr(row, name) for name in _COMPARED}
 
 
 def _new_credentials(
@@ -247,35 +273,40 @@ def _new_credentials(
 ) -> tuple[list[Credential], int]:
     """Credentials to insert for this chunk, and how many rows were already stored identically.
 
-    A credential is the same when its holder, kind, qualification, level and approval date match
-    (one per holder and approval) and its management number matches too.
+    One credential per holder, kind, qualification, level and approval date: a row matching a
+    stored one is skipped when every recorded field agrees, and refused when any differs.
     """
     numbers = {r.management_number for r in chunk if r.management_number}
     stored_rows = Credential.objects.filter(
         Q(holder_id__in=set(holder_ids)) | Q(management_number__in=numbers)
-    ).values_list(
-        "holder_id", "kind", "qualification_id", "level", "approval_date", "management_number"
-    )
-    by_natural_key: dict[NaturalKey, str] = {}
+    ).values("holder_id", "kind", "qualification_id", "level", "approval_date", *_COMPARED)
+    by_natural_key: dict[NaturalKey, dict[str, object]] = {}
     by_number: dict[tuple[int | None, str], NaturalKey] = {}
-    for holder_id, kind, qualification_id, level, approval_date, number in stored_rows:
-        natural: NaturalKey = (holder_id, kind, qualification_id, level, approval_date)
-        by_natural_key[natural] = number
-        if number:
-            by_number[(qualification_id, number)] = natural
+    for stored in stored_rows:
+        natural: NaturalKey = (
+            stored["holder_id"],
+            stored["kind"],
+            stored["qualification_id"],
+            stored["level"],
+            stored["approval_date"],
+        )
+        by_natural_key[natural] = {name: stored[name] for name in _COMPARED}
+        if stored["management_number"]:
+            by_number[(stored["qualification_id"], stored["management_number"])] = natural
     new: list[Credential] = []
     skipped = 0
     for index, (row, holder_id) in enumerate(zip(chunk, holder_ids, strict=True), start=offset + 1):
         natural = _natural_key(row, holder_id)
         number_key = (row.qualification_id, row.management_number)
         if natural in by_natural_key:
-            if by_natural_key[natural] != row.management_number:
-                raise BulkRowError(
-                    index,
-                    "该持证人已有同一资格、级别和批准日期的证书，管理号不同",
-                    "the holder already has this qualification, level and approval date under "
-                    "another management number",
-                )
+            recorded = _recorded(row)
+            for name, (zh, en) in _COMPARED.items():
+                if by_natural_key[natural][name] != recorded[name]:
+                    raise BulkRowError(
+                        index,
+                        f"该持证人的此证书已登记，但{zh}不同",
+                        f"this credential is already recorded for the holder with a different {en}",
+                    )
             skipped += 1
             continue
         if row.management_number and number_key in by_number:
@@ -284,7 +315,7 @@ def _new_credentials(
                 f"管理号 {row.management_number} 已属于另一证书",
                 f"management number {row.management_number} already belongs to another credential",
             )
-        by_natural_key[natural] = row.management_number
+        by_natural_key[natural] = _recorded(row)
         if row.management_number:
             by_number[number_key] = natural
         new.append(

@@ -1,0 +1,222 @@
+"""Every write through a service leaves one audit event, in the same transaction as the change."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+from django.db import IntegrityError
+
+from ecert.accounts.services import user_create
+from ecert.audit import services as audit_services
+from ecert.audit.models import AuditChainHead, AuditEvent
+from ecert.catalogue.models import Qualification
+from ecert.core.idnumbers import IdNumber, IdType, Sex, parse_id_number
+from ecert.core.kinds import CredentialForm, CredentialKind, CredentialStatus
+from ecert.credentials import services as credential_services
+from ecert.credentials.models import Credential, Holder
+from ecert.credentials.services import (
+    CredentialRow,
+    credential_record,
+    credential_set_status,
+    credentials_bulk_record,
+    holder_register,
+)
+from tests.conftest import World
+from tests.core.idgen import make_resident_id
+
+
+def new_number(seq: int) -> IdNumber:
+    """A made-up number that none of the cast's holders has."""
+    return parse_id_number(
+        make_resident_id(date(1992, 3, 4), Sex.FEMALE, region="370202", seq=seq),
+        IdType.RESIDENT_ID,
+    )
+
+
+def latest() -> AuditEvent:
+    return AuditEvent.objects.order_by("-sequence").first() or pytest.fail("no audit event")
+
+
+def record_kwargs(world: World, holder: Holder, management_number: str) -> dict[str, Any]:
+    return {
+        "actor": world.users["exam_centre_clerk"],
+        "holder": holder,
+        "kind": CredentialKind.EXAM_PROOF,
+        "qualification": Qualification.objects.get(key="constructor"),
+        "level": "二级",
+        "specialty": "市政公用工程",
+        "approval_date": date(2025, 9, 1),
+        "management_number": management_number,
+        "issuing_authority": world.authorities["sd-pta"],
+        "registration_authority": world.authorities["sd-jinan"],
+        "issue_date": date(2025, 10, 8),
+        "form": CredentialForm.ELECTRONIC,
+    }
+
+
+def test_registering_a_holder_records_holder_registered(world: World) -> None:
+    before = AuditEvent.objects.count()
+    holder = holder_register(actor=world.users["jinan_clerk"], name="周芷", id_number=new_number(7))
+    assert AuditEvent.objects.count() == before + 1
+    event = latest()
+    assert (event.action, event.object_type, event.object_id) == (
+        "holder.registered",
+        "holder",
+        str(holder.pk),
+    )
+    assert event.actor_label == "jinan_clerk"
+
+
+def test_registering_a_known_holder_again_records_nothing(world: World) -> None:
+    holder_register(actor=None, name="周芷", id_number=new_number(7))
+    before = AuditEvent.objects.count()
+    holder_register(actor=None, name="周芷", id_number=new_number(7))
+    assert AuditEvent.objects.count() == before
+
+
+def test_recording_a_credential_records_credential_recorded(world: World) -> None:
+    holder = holder_register(actor=None, name="周芷", id_number=new_number(7))
+    credential = credential_record(**record_kwargs(world, holder, "AUDIT0001"))
+    event = latest()
+    assert event.action == "credential.recorded"
+    assert event.object_id == credential.public_id
+    assert event.authority == world.authorities["sd-pta"]
+    assert event.data == {"kind": "exam_proof", "management_number": "AUDIT0001"}
+    assert event.actor_label == "exam_centre_clerk"
+
+
+def test_a_system_write_is_recorded_as_system(world: World) -> None:
+    holder_register(actor=None, name="周芷", id_number=new_number(7))
+    event = latest()
+    assert event.actor is None
+    assert event.actor_label == "system"
+
+
+def test_revoking_a_credential_records_the_change_and_the_reason(world: World) -> None:
+    credential = world.credentials["jinan"]
+    credential_set_status(
+        actor=world.users["province_admin"],
+        credential=credential,
+        status=CredentialStatus.REVOKED,
+        reason="伪造材料 / forged documents",
+    )
+    event = latest()
+    assert event.action == "credential.revoked"
+    assert event.object_id == credential.public_id
+    assert event.data == {"from": "valid", "to": "revoked", "reason": "伪造材料 / forged documents"}
+
+
+def test_a_bulk_load_records_one_event_with_its_counts(world: World) -> None:
+    rows = [
+        CredentialRow(
+            name="周芷",
+            id_number=new_number(seq),
+            kind=CredentialKind.EXAM_PROOF,
+            qualification_id=Qualification.objects.get(key="constructor").pk,
+            level="二级",
+            specialty="",
+            approval_date=date(2025, 9, 1),
+            management_number=f"AUDIT{seq:04d}",
+            issuing_authority_id=world.authorities["sd-pta"].pk,
+            registration_authority_id=None,
+            issue_date=date(2025, 10, 8),
+            form=CredentialForm.PAPER,
+        )
+        for seq in (7, 8)
+    ]
+    before = AuditEvent.objects.count()
+    credentials_bulk_record(actor=None, rows=rows, authority=world.authorities["sd-pta"])
+    assert AuditEvent.objects.count() == before + 1
+    event = latest()
+    assert event.action == "credential.bulk_recorded"
+    assert event.data == {
+        "rows": 2,
+        "holders_created": 2,
+        "credentials_created": 2,
+        "credentials_existing": 0,
+    }
+
+
+def test_creating_a_user_records_user_created(world: World) -> None:
+    user_create(actor=world.users["security_admin"], username="new_clerk", password=None)
+    event = latest()
+    assert (event.action, event.actor_label) == ("user.created", "security_admin")
+    assert event.data == {"username": "new_clerk", "superuser": False}
+
+
+def test_a_refused_duplicate_management_number_leaves_no_credential_and_no_event(
+    world: World,
+) -> None:
+    holder = holder_register(actor=None, name="周芷", id_number=new_number(7))
+    taken = world.credentials["jinan"].management_number
+    kwargs = record_kwargs(world, holder, taken)
+    credentials, events = Credential.objects.count(), AuditEvent.objects.count()
+    head = AuditChainHead.objects.get()
+    with pytest.raises(IntegrityError):
+        credential_record(**kwargs)
+    assert Credential.objects.count() == credentials
+    assert AuditEvent.objects.count() == events
+    assert AuditChainHead.objects.get().digest == head.digest
+
+
+def _audit_then_fail(**kwargs: Any) -> AuditEvent:
+    audit_services.audit_record(**kwargs)
+    raise RuntimeError("failure after the audit event was written")
+
+
+def test_a_status_change_that_fails_after_its_event_leaves_neither(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    credential = world.credentials["jinan"]
+    events = AuditEvent.objects.count()
+    monkeypatch.setattr(credential_services, "audit_record", _audit_then_fail)
+    with pytest.raises(RuntimeError, match="after the audit event"):
+        credential_set_status(
+            actor=world.users["province_admin"],
+            credential=credential,
+            status=CredentialStatus.SUSPENDED,
+            reason="test",
+        )
+    assert Credential.objects.get(pk=credential.pk).status == CredentialStatus.VALID
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_registration_that_fails_after_its_event_leaves_neither(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holders, events = Holder.objects.count(), AuditEvent.objects.count()
+    monkeypatch.setattr(credential_services, "audit_record", _audit_then_fail)
+    with pytest.raises(RuntimeError, match="after the audit event"):
+        holder_register(actor=None, name="周芷", id_number=new_number(7))
+    assert Holder.objects.count() == holders
+    assert AuditEvent.objects.count() == events
+
+
+def test_registration_events_never_hold_the_full_id_number(world: World) -> None:
+    number = new_number(7)
+    holder = holder_register(actor=None, name="周芷", id_number=number)
+    event = latest()
+    stored = json.dumps(event.chained_content(), ensure_ascii=False)
+    assert number.value not in stored
+    assert event.data == {"id_number": holder.id_number_masked}
+
+
+def test_no_event_of_the_cast_holds_a_full_id_number(world: World) -> None:
+    numbers = [
+        make_resident_id(date(1988, 5, 17), sex, region, seq)
+        for region, seq, sex in [
+            ("370102", 1, Sex.MALE),
+            ("370202", 2, Sex.FEMALE),
+            ("370102", 3, Sex.MALE),
+            ("410102", 4, Sex.FEMALE),
+            ("370102", 5, Sex.MALE),
+        ]
+    ]
+    assert Holder.objects.count() == AuditEvent.objects.filter(action="holder.registered").count()
+    log = json.dumps([e.chained_content() for e in AuditEvent.objects.all()], ensure_ascii=False)
+    assert Holder.objects.count() == len(numbers)
+    for number in numbers:
+        assert number not in log
