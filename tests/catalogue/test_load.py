@@ -51,7 +51,9 @@ def test_the_henan_table_says_who_hands_out_second_level_cost_engineers(
     rules = ResponsibilityRule.objects.filter(qualification__key="cost-engineer").values_list(
         "levels", "distribution_authority__key", "electronic_by__key"
     )
-    by_level = {tuple(levels): (paper, electronic) for levels, paper, electronic in rules}
+    by_level: dict[tuple[str, ...], tuple[str | None, str | None]] = {
+        tuple(levels): (paper, electronic) for levels, paper, electronic in rules
+    }
     assert by_level[("一级",)] == ("ha-housing", None)
     assert by_level[("二级",)] == (None, "ha-hrss")
 
