@@ -22,7 +22,7 @@ import psycopg
 from ecert.core.idnumbers import mask_id_number
 
 if TYPE_CHECKING:
-    from ecert.credentials.services import CredentialRow
+    from ecert.credentials.bulk import CredentialRow
 
 # AES-GCM as in ecert.core.pii: version byte, 12-byte nonce, plaintext, 16-byte tag.
 CIPHERTEXT_OVERHEAD = 1 + 12 + 16

@@ -13,7 +13,7 @@ from ecert.authorities.models import Authority
 from ecert.catalogue.models import CatalogueEntry
 from ecert.core.idnumbers import IdType, gb11643_check_character, parse_id_number
 from ecert.core.kinds import AuthorityLevel, CredentialForm, CredentialKind
-from ecert.credentials.services import CredentialRow
+from ecert.credentials.bulk import CredentialRow
 
 SEED = 20261124
 CATALOGUE_LIST = "shandong-exam-proof"

@@ -17,8 +17,9 @@ from ecert.catalogue.models import CatalogueEntry
 from ecert.core.idnumbers import IdType, gb11643_check_character, parse_id_number
 from ecert.core.kinds import AuthorityKind, AuthorityLevel, CredentialForm, CredentialKind
 from ecert.core.roles import ROLE_LABELS, Role
+from ecert.credentials.bulk import CredentialRow
 from ecert.credentials.models import Credential, Holder
-from ecert.credentials.services import CredentialRow, credentials_bulk_record
+from ecert.credentials.services import credentials_bulk_record
 
 DEMO_PASSWORD = "ecert-demo-2026"  # noqa: S105 - printed by `ecert demo`, never used in production
 
@@ -118,6 +119,17 @@ def _resident_id(rng: random.Random, division: str) -> str:
     return first17 + gb11643_check_character(first17)
 
 
+def _entries_with_levels(list_key: str) -> list[tuple[CatalogueEntry, list[str]]]:
+    """A list's entries, each with the levels it covers (all of the qualification's when unnamed)."""
+    entries = CatalogueEntry.objects.filter(catalogue_list__key=list_key).select_related(
+        "qualification"
+    )
+    return [
+        (e, e.levels or list(e.qualification.levels.values_list("name", flat=True)) or [""])
+        for e in entries
+    ]
+
+
 def _rows(count: int) -> list[CredentialRow]:
     rng = random.Random(20261124)  # noqa: S311 - reproducible demo data, not security
     issuer = {a.key: a for a in Authority.objects.filter(key__in=["sd-pta", "ha-hrss"])}
@@ -133,18 +145,11 @@ def _rows(count: int) -> list[CredentialRow]:
             ha_cities,
         ),
     ]
+    choices = {list_key: _entries_with_levels(list_key) for list_key, *_ in plans}
     rows = []
     for n in range(count):
         list_key, kind, authority, cities = plans[n % len(plans)]
-        entries = list(
-            CatalogueEntry.objects.filter(catalogue_list__key=list_key).select_related(
-                "qualification"
-            )
-        )
-        entry = entries[rng.randrange(len(entries))]
-        levels = (
-            entry.levels or list(entry.qualification.levels.values_list("name", flat=True)) or [""]
-        )
+        entry, levels = choices[list_key][rng.randrange(len(choices[list_key]))]
         city = cities[rng.randrange(len(cities))]
         approval = date(2021 + rng.randrange(5), rng.choice([3, 6, 9, 12]), 1)
         rows.append(

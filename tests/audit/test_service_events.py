@@ -16,9 +16,9 @@ from ecert.catalogue.models import Qualification
 from ecert.core.idnumbers import IdNumber, IdType, Sex, parse_id_number
 from ecert.core.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.credentials import services as credential_services
+from ecert.credentials.bulk import CredentialRow
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.services import (
-    CredentialRow,
     credential_record,
     credential_set_status,
     credentials_bulk_record,

@@ -15,14 +15,10 @@ from ecert.catalogue.models import Qualification
 from ecert.core.idnumbers import IdType, Sex, parse_id_number
 from ecert.core.kinds import CredentialForm, CredentialKind
 from ecert.core.names import PersonNameError
-from ecert.credentials import services
+from ecert.credentials import bulk
+from ecert.credentials.bulk import BulkResult, BulkRowError, CredentialRow
 from ecert.credentials.models import Credential, Holder
-from ecert.credentials.services import (
-    BulkResult,
-    BulkRowError,
-    CredentialRow,
-    credentials_bulk_record,
-)
+from ecert.credentials.services import credentials_bulk_record
 from tests.conftest import World
 from tests.core.idgen import make_resident_id
 
@@ -74,7 +70,9 @@ def refused(rows: list[CredentialRow]) -> BulkRowError:
 
 def test_a_new_batch_creates_every_holder_and_credential(row: RowMaker) -> None:
     result = credentials_bulk_record(actor=None, rows=[row(1), row(2), row(3)])
-    assert result == BulkResult(holders_created=3, credentials_created=3, credentials_existing=0)
+    assert result == BulkResult(
+        rows=3, holders_created=3, credentials_created=3, credentials_existing=0
+    )
     assert Credential.objects.filter(management_number__startswith="BULK").count() == 3
 
 
@@ -83,14 +81,18 @@ def test_the_same_batch_twice_creates_nothing_and_reports_all_existing(row: RowM
     credentials_bulk_record(actor=None, rows=rows)
     holders, credentials, _ = counts()
     result = credentials_bulk_record(actor=None, rows=rows)
-    assert result == BulkResult(holders_created=0, credentials_created=0, credentials_existing=3)
+    assert result == BulkResult(
+        rows=3, holders_created=0, credentials_created=0, credentials_existing=3
+    )
     assert counts()[:2] == (holders, credentials)
 
 
 def test_a_batch_run_again_with_new_rows_adds_only_those(row: RowMaker) -> None:
     credentials_bulk_record(actor=None, rows=[row(1), row(2)])
     result = credentials_bulk_record(actor=None, rows=[row(1), row(2), row(3)])
-    assert result == BulkResult(holders_created=1, credentials_created=1, credentials_existing=2)
+    assert result == BulkResult(
+        rows=3, holders_created=1, credentials_created=1, credentials_existing=2
+    )
 
 
 def test_a_holder_already_registered_is_reused(world: World, row: RowMaker) -> None:
@@ -172,7 +174,7 @@ def test_one_id_number_under_two_names_in_a_batch_stores_nothing(row: RowMaker) 
 def test_a_refused_row_in_a_later_chunk_undoes_the_earlier_chunks(
     row: RowMaker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(services, "BULK_CHUNK", 2)
+    monkeypatch.setattr(bulk, "CHUNK", 2)
     error = refused([row(1), row(2), row(3), row(4), row(5, management_number="BULK000001")])
     assert error.row == 5
 
@@ -180,7 +182,7 @@ def test_a_refused_row_in_a_later_chunk_undoes_the_earlier_chunks(
 def test_an_unprintable_name_in_a_later_chunk_undoes_the_earlier_chunks(
     row: RowMaker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(services, "BULK_CHUNK", 2)
+    monkeypatch.setattr(bulk, "CHUNK", 2)
     before = counts()
     with pytest.raises(PersonNameError):
         credentials_bulk_record(actor=None, rows=[row(1), row(2), row(3), row(4, name="\u3000")])

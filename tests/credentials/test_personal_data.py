@@ -13,8 +13,7 @@ from django.urls import reverse
 from ecert.accounts.services import user_create
 from ecert.core.idnumbers import IdType, Sex, parse_id_number
 from ecert.credentials.models import Holder
-from ecert.credentials.personal_data import pii_cipher
-from ecert.credentials.selectors import id_number_lookup_hash
+from ecert.credentials.personal_data import id_number_lookup_hash, pii_cipher
 from ecert.credentials.services import holder_id_number, holder_register
 from tests.conftest import PASSWORD, World
 from tests.core.idgen import make_resident_id

@@ -42,7 +42,9 @@ class Holder(models.Model):
         verbose_name_plural = _("holders")
         constraints = [
             models.UniqueConstraint(
-                fields=["id_type", "id_number_hash"], name="holder_id_number_unique"
+                # Hash first: lookups by hash alone (bulk recording) use this index too.
+                fields=["id_number_hash", "id_type"],
+                name="holder_id_number_unique",
             )
         ]
 

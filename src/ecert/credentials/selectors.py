@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
-from ecert.core.idnumbers import IdNumberError, IdType, detect_id_type, parse_id_number
+from ecert.core.idnumbers import IdNumberError, detect_id_type, parse_id_number
 from ecert.core.public_ids import is_public_id
 from ecert.core.roles import Perm
 from ecert.credentials.models import Credential, CredentialQuerySet
-from ecert.credentials.personal_data import pii_cipher
+from ecert.credentials.personal_data import id_number_lookup_hash
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User
@@ -24,10 +24,6 @@ class CredentialFilters:
     status: str = ""
     qualification: str = ""
     authority: str = ""
-
-
-def id_number_lookup_hash(id_type: IdType, canonical: str) -> str:
-    return pii_cipher().lookup_hash(canonical, context=id_type.value)
 
 
 def _text_condition(text: str) -> Q:
