@@ -41,6 +41,8 @@ CAST: dict[str, tuple[Role, str | None]] = {
     "holder": (Role.HOLDER, None),
     "auditor": (Role.AUDITOR, "mohrss"),
     "security_admin": (Role.SECURITY_ADMIN, "mohrss"),
+    "sd_auditor": (Role.AUDITOR, "sd-hrss"),
+    "sd_security": (Role.SECURITY_ADMIN, "sd-hrss"),
 }
 
 

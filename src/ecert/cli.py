@@ -103,9 +103,14 @@ def demo(
     _django()
     _migrate_and_load(quiet=True)
     _ensure_superuser("admin")
+    from ecert.credentials.bulk import BulkRowError
     from ecert.demo import DEMO_PASSWORD, demo_build
 
-    logins = demo_build(holders=holders)
+    try:
+        logins = demo_build(holders=holders)
+    except BulkRowError as error:
+        console.print(str(error), style="red", markup=False)
+        raise typer.Exit(1) from error
     console.print(
         f"\n[bold]ecert demo[/bold]  http://{bind}/backoffice/   (password for every demo login: {DEMO_PASSWORD})"
     )

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from ecert.core.pii import PiiCipher, PiiKeyError
+
 DEVELOPMENT_SECRET_KEY = "ecert-development-only-secret-key-not-for-production"  # noqa: S105
 DEVELOPMENT_PII_KEY = "ZWNlcnQtZGV2ZWxvcG1lbnQtcGlpLWtleS0zMmJ5dGU="  # base64 of a fixed 32 bytes
 SQLITE_BUSY_TIMEOUT_SECONDS = 20
@@ -109,6 +111,10 @@ def read_config(env: Mapping[str, str] | None = None, *, cwd: Path | None = None
             raise ConfigurationError(
                 "生产模式拒绝启动 / refusing to start in production: " + "; ".join(problems)
             )
+    try:
+        PiiCipher(pii_key)
+    except PiiKeyError as error:
+        raise ConfigurationError(f"拒绝启动 / refusing to start: {error}") from error
     data_dir = Path(env.get("ECERT_DATA_DIR") or (cwd or Path.cwd()) / "var").resolve()
     hosts = [
         h.strip() for h in env.get("ECERT_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from django.db import transaction
+
 from ecert.accounts.models import User
 from ecert.accounts.services import role_assign, user_create
 from ecert.authorities.models import Authority
@@ -16,10 +18,10 @@ from ecert.authorities.services import authority_create
 from ecert.catalogue.models import CatalogueEntry
 from ecert.core.idnumbers import IdType, gb11643_check_character, parse_id_number
 from ecert.core.kinds import AuthorityKind, AuthorityLevel, CredentialForm, CredentialKind
-from ecert.core.roles import ROLE_LABELS, Role
+from ecert.core.roles import ROLE_LABELS, ROLE_PERMISSIONS, Perm, Role
 from ecert.credentials.bulk import CredentialRow
 from ecert.credentials.models import Credential, Holder
-from ecert.credentials.services import credentials_bulk_record
+from ecert.credentials.services import credentials_bulk_record, holder_link_user
 
 DEMO_PASSWORD = "ecert-demo-2026"  # noqa: S105 - printed by `ecert demo`, never used in production
 
@@ -103,19 +105,23 @@ def _demo_users() -> list[tuple[str, str]]:
     for username, display, role, authority_key in DEMO_USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = user_create(
-                actor=None, username=username, password=DEMO_PASSWORD, display_name=display
-            )
-            authority = Authority.objects.get(key=authority_key) if authority_key else None
-            role_assign(actor=None, user=user, role=role, authority=authority)
+            with transaction.atomic():  # a user and their role, or neither
+                user = user_create(
+                    actor=None, username=username, password=DEMO_PASSWORD, display_name=display
+                )
+                authority = Authority.objects.get(key=authority_key) if authority_key else None
+                role_assign(actor=None, user=user, role=role, authority=authority)
         where = f" · {authority_key}" if authority_key else ""
+        if Perm.USE_BACKOFFICE not in ROLE_PERMISSIONS[role]:
+            where += " (暂无页面 / no pages yet: holder and verifier pages come with later issues)"
         logins.append((username, f"{ROLE_LABELS[role][0]} / {ROLE_LABELS[role][1]}{where}"))
     return logins
 
 
-def _resident_id(rng: random.Random, division: str) -> str:
-    birth = date(1965, 1, 1) + timedelta(days=rng.randrange(365 * 35))
-    first17 = f"{division[:4]}02{birth:%Y%m%d}{rng.randrange(1, 1000):03d}"
+def _resident_id(n: int, division: str) -> str:
+    """The n-th demo number of a city: distinct for every n below 12,775 × 999."""
+    birth = date(1965, 1, 1) + timedelta(days=n % 12775)
+    first17 = f"{division[:4]}02{birth:%Y%m%d}{n // 12775 % 999 + 1:03d}"
     return first17 + gb11643_check_character(first17)
 
 
@@ -155,9 +161,7 @@ def _rows(count: int) -> list[CredentialRow]:
         rows.append(
             CredentialRow(
                 name=rng.choice(SURNAMES) + rng.choice(GIVEN),
-                id_number=parse_id_number(
-                    _resident_id(rng, city.division_code), IdType.RESIDENT_ID
-                ),
+                id_number=parse_id_number(_resident_id(n, city.division_code), IdType.RESIDENT_ID),
                 kind=kind,
                 qualification_id=entry.qualification_id,
                 level=rng.choice(levels),
@@ -182,5 +186,5 @@ def demo_build(*, holders: int) -> list[tuple[str, str]]:
     if not Holder.objects.filter(user=holder_user).exists():
         first = Credential.objects.order_by("id").select_related("holder").first()
         if first is not None:
-            Holder.objects.filter(pk=first.holder_id).update(user=holder_user)
+            holder_link_user(actor=None, holder=first.holder, user=holder_user)
     return logins

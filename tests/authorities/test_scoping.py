@@ -23,6 +23,8 @@ EXPECTED = {
     "holder": set(),
     "auditor": set(),
     "security_admin": set(),
+    "sd_auditor": set(),
+    "sd_security": set(),
 }
 
 

@@ -50,6 +50,15 @@ def test_role_is_refused_where_it_does_not_belong(role: Role, place: tuple[K, L]
         check_assignment(role, place, frozenset())
 
 
+PLACE = {
+    Role.AUDITOR: (K.HR_BUREAU, L.PROVINCE),
+    Role.SECURITY_ADMIN: (K.HR_BUREAU, L.PROVINCE),
+    Role.PROVINCE_ADMIN: (K.HR_BUREAU, L.PROVINCE),
+    Role.CITY_CLERK: (K.HR_BUREAU, L.CITY),
+    Role.EXAM_CENTRE_CLERK: (K.EXAM_CENTRE, L.PROVINCE),
+}
+
+
 @pytest.mark.parametrize(
     ("held", "wanted"),
     [
@@ -57,11 +66,14 @@ def test_role_is_refused_where_it_does_not_belong(role: Role, place: tuple[K, L]
         (Role.AUDITOR, Role.SECURITY_ADMIN),
         (Role.PROVINCE_ADMIN, Role.AUDITOR),
         (Role.SECURITY_ADMIN, Role.PROVINCE_ADMIN),
+        (Role.AUDITOR, Role.CITY_CLERK),
+        (Role.SECURITY_ADMIN, Role.EXAM_CENTRE_CLERK),
+        (Role.CITY_CLERK, Role.SECURITY_ADMIN),
     ],
 )
 def test_the_auditor_and_the_administrators_are_different_people(held: Role, wanted: Role) -> None:
     with pytest.raises(RoleAssignmentError, match="三员分立"):
-        check_assignment(wanted, (K.HR_BUREAU, L.PROVINCE), frozenset({held}))
+        check_assignment(wanted, PLACE[wanted], frozenset({held}))
 
 
 def test_only_the_auditor_reads_the_audit_log() -> None:
@@ -82,3 +94,7 @@ def test_permissions_of_several_roles_are_their_union() -> None:
     assert Perm.VIEW_CREDENTIAL in both
     assert Perm.VIEW_OWN_CREDENTIAL in both
     assert Perm.VIEW_AUDIT not in both
+
+
+def test_two_business_roles_may_be_combined() -> None:
+    check_assignment(Role.CITY_CLERK, (K.HR_BUREAU, L.CITY), frozenset({Role.EXAM_CENTRE_CLERK}))

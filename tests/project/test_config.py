@@ -23,7 +23,7 @@ from ecert.config import (
 SAFE_PRODUCTION = {
     "ECERT_MODE": "production",
     "ECERT_SECRET_KEY": "k" * 60,
-    "ECERT_PII_KEY": "cHJvZHVjdGlvbi1waWkta2V5LTMyLWJ5dGVzLWxvbmchIQ==",
+    "ECERT_PII_KEY": "cHJvZHVjdGlvbi1waWkta2V5LTMyLWJ5dGVzLWxvbmc=",
 }
 
 
@@ -77,6 +77,18 @@ def test_production_refuses_default_secrets_and_debug(
     with pytest.raises(ConfigurationError, match=complaint) as error:
         read_config({**SAFE_PRODUCTION, **change})
     assert "生产模式拒绝启动" in str(error.value)
+
+
+@pytest.mark.parametrize("mode", ["development", "production"])
+@pytest.mark.parametrize(
+    ("key", "complaint"), [("not base64!", "not base64"), ("c2hvcnQ=", "32 bytes")]
+)
+def test_a_malformed_personal_data_key_is_refused_at_start(
+    mode: str, key: str, complaint: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=complaint) as error:
+        read_config({**SAFE_PRODUCTION, "ECERT_MODE": mode, "ECERT_PII_KEY": key})
+    assert key not in str(error.value)
 
 
 def test_unknown_mode_is_refused() -> None:

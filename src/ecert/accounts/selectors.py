@@ -12,13 +12,16 @@ from ecert.core.roles import Perm
 def user_list_for(*, user: User) -> QuerySet[User]:
     """Users holding a role at an authority inside the administrator's scope."""
     scope = scope_for(user, Perm.MANAGE_USERS)
+    if scope.is_empty:
+        return User.objects.none()
     active = RoleAssignment.objects.filter(revoked_at__isnull=True).select_related("authority")
+    if not scope.everything:
+        # Only the assignments inside the scope: an administrator of one province must not learn
+        # what the same person does in another.
+        active = active.filter(scope.q("authority__path"))
     users = User.objects.prefetch_related(
         Prefetch("role_assignments", queryset=active, to_attr="active_roles")
     )
     if scope.everything:
         return users.order_by("username")
-    if scope.is_empty:
-        return users.none()
-    in_scope = active.filter(scope.q("authority__path")).values("user_id")
-    return users.filter(Q(pk__in=in_scope)).order_by("username")
+    return users.filter(Q(pk__in=active.values("user_id"))).order_by("username")

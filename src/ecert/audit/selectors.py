@@ -16,13 +16,17 @@ if TYPE_CHECKING:
 
 
 def audit_list_for(*, user: User, action: str = "") -> QuerySet[AuditEvent]:
-    """Events an auditor may read: those of authorities in their scope, plus system-wide events."""
+    """Events an auditor may read: those of authorities in their scope. Events tied to no authority
+    (system-wide loads, user accounts, holders) are for auditors whose scope is national."""
     scope = scope_for(user, Perm.VIEW_AUDIT)
     if scope.is_empty:
         return AuditEvent.objects.none()
     events = AuditEvent.objects.select_related("authority")
     if not scope.everything:
-        events = events.filter(scope.q("authority__path") | Q(authority__isnull=True))
+        national = any(path.count("/") == 2 for path in scope.paths)
+        events = events.filter(
+            scope.q("authority__path") | (Q(authority__isnull=True) if national else Q(pk__in=[]))
+        )
     if action:
         events = events.filter(action__startswith=action)
     return events

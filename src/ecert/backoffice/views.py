@@ -16,7 +16,12 @@ from ecert.catalogue.selectors import catalogue_list_get, qualification_get, res
 from ecert.core.kinds import CredentialKind, CredentialStatus
 from ecert.core.roles import Perm
 from ecert.credentials.models import Credential
-from ecert.credentials.selectors import CredentialFilters, credential_get_for, credential_list_for
+from ecert.credentials.selectors import (
+    CredentialFilters,
+    credential_get_for,
+    credential_list_for,
+    credential_neighbours_for,
+)
 from ecert.vocabulary import LABELS, choices
 
 PAGE_SIZE = 50
@@ -121,10 +126,16 @@ def credential_list(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.VIEW_CREDENTIAL)
 def credential_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    credential = credential_get_for(user=staff_user(request), public_id=public_id)
+    user = staff_user(request)
+    credential = credential_get_for(user=user, public_id=public_id)
     if credential is None:
         raise Http404
-    return render(request, "backoffice/credential_detail.html", {"credential": credential})
+    predecessor, successor = credential_neighbours_for(user=user, credential=credential)
+    return render(
+        request,
+        "backoffice/credential_detail.html",
+        {"credential": credential, "predecessor": predecessor, "successor": successor},
+    )
 
 
 @requires(Perm.VIEW_AUDIT)

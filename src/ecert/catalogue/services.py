@@ -208,7 +208,7 @@ def _load_responsibility(
 ) -> None:
     stored = ResponsibilityRule.objects.select_related(
         "province", "qualification", "review_authority", "distribution_authority", "electronic_by"
-    ).order_by("province__key", "position")
+    ).order_by("province__key", "position", "id")
     wanted = sorted(catalogue.responsibility, key=lambda r: (r.province, r.position))
     if [_responsibility_values(r) for r in stored] == [_responsibility_values(r) for r in wanted]:
         return

@@ -83,14 +83,24 @@ ROLE_PLACEMENT: dict[Role, frozenset[tuple[AuthorityKind, AuthorityLevel]] | Non
     Role.SECURITY_ADMIN: frozenset({(kind, level) for kind in _K for level in _L}),
 }
 
-# Pairs of roles one person may never hold together.
+_BUSINESS_ROLES = (
+    Role.PROVINCE_ADMIN,
+    Role.EXAM_CENTRE_CLERK,
+    Role.CITY_CLERK,
+    Role.COUNTY_CLERK,
+    Role.DEPARTMENT_CLERK,
+    Role.INSTITUTION_CLERK,
+)
+
+# Pairs of roles one person may never hold together: the auditor and the security administrator
+# are two people, and neither does business work.
 INCOMPATIBLE: frozenset[frozenset[Role]] = frozenset(
-    frozenset(pair)
-    for pair in [
-        (Role.AUDITOR, Role.SECURITY_ADMIN),
-        (Role.AUDITOR, Role.PROVINCE_ADMIN),
-        (Role.SECURITY_ADMIN, Role.PROVINCE_ADMIN),
-    ]
+    {frozenset({Role.AUDITOR, Role.SECURITY_ADMIN})}
+    | {
+        frozenset({guard, role})
+        for guard in (Role.AUDITOR, Role.SECURITY_ADMIN)
+        for role in _BUSINESS_ROLES
+    }
 )
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {

@@ -73,9 +73,19 @@ def credential_get_for(
     """One credential if it exists and the user may see it; None otherwise (the two look the same)."""
     return (
         Credential.objects.visible_to(user, perm)
-        .select_related(
-            "holder", "qualification", "issuing_authority", "registration_authority", "supersedes"
-        )
+        .select_related("holder", "qualification", "issuing_authority", "registration_authority")
         .filter(public_id=public_id)
         .first()
     )
+
+
+def credential_neighbours_for(
+    *, user: User, credential: Credential, perm: Perm = Perm.VIEW_CREDENTIAL
+) -> tuple[Credential | None, Credential | None]:
+    """The credential this one replaced and the one that replaced it, each only if the user may see it."""
+    visible = Credential.objects.visible_to(user, perm)
+    predecessor = (
+        visible.filter(pk=credential.supersedes_id).first() if credential.supersedes_id else None
+    )
+    successor = visible.filter(supersedes_id=credential.pk).first()
+    return predecessor, successor

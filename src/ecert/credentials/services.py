@@ -67,6 +67,21 @@ def holder_register(*, actor: User | None, name: str, id_number: IdNumber) -> Ho
 
 
 @transaction.atomic
+def holder_link_user(*, actor: User | None, holder: Holder, user: User) -> Holder:
+    """Let `user` sign in as this holder (to see their own credentials)."""
+    holder.user = user
+    holder.save(update_fields=["user"])
+    audit_record(
+        actor=actor,
+        action="holder.linked",
+        object_type="holder",
+        object_id=holder.pk,
+        data={"username": user.username, "id_number": holder.id_number_masked},
+    )
+    return holder
+
+
+@transaction.atomic
 def credential_record(
     *,
     actor: User | None,
