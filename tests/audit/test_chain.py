@@ -122,3 +122,12 @@ def test_a_deleted_newest_event_is_found(world: World, append_only_lifted: None)
     chain_break = audit_chain_break()
     assert chain_break is not None
     assert chain_break.sequence == newest
+
+
+def test_the_chain_head_cannot_be_moved_back(world: World) -> None:
+    head = AuditChainHead.objects.get()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditChainHead.objects.filter(pk=head.pk).update(sequence=head.sequence - 1)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditChainHead.objects.filter(pk=head.pk).delete()
+    assert AuditChainHead.objects.get().sequence == head.sequence

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
+from ecert.audit.keys import audit_chain_key
 from ecert.audit.models import AuditChainHead, AuditEvent
 from ecert.authorities.selectors import scope_for
 from ecert.core.audit_chain import GENESIS, ChainBreak, find_break
@@ -38,5 +39,6 @@ def audit_chain_break() -> ChainBreak | None:
     events = AuditEvent.objects.order_by("sequence").iterator(chunk_size=2000)
     return find_break(
         ((e.sequence, e.previous_digest, e.digest, e.chained_content()) for e in events),
+        key=audit_chain_key(),
         head=head or (0, GENESIS),
     )

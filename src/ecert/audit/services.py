@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
+from ecert.audit.keys import audit_chain_key
 from ecert.audit.models import AuditChainHead, AuditEvent
 from ecert.core.audit_chain import GENESIS, event_digest
 
@@ -45,7 +46,7 @@ def audit_record(
         data=data or {},
         previous_digest=head.digest,
     )
-    event.digest = event_digest(head.digest, event.chained_content())
+    event.digest = event_digest(head.digest, event.chained_content(), key=audit_chain_key())
     event.save(force_insert=True)
     head.sequence, head.digest = event.sequence, event.digest
     head.save(update_fields=["sequence", "digest"])

@@ -1,6 +1,7 @@
 """Personal data at rest: authenticated encryption plus a keyed hash for exact-match lookups.
 
-One master key (32 bytes, base64) is stretched with HKDF into two independent keys, so the
+One master key (32 bytes, base64) is stretched with HKDF into independent keys, one per purpose
+(the audit chain's key is another), so the
 lookup hash cannot be used to decrypt and the cipher key never hashes.
 """
 
@@ -24,22 +25,23 @@ class PiiKeyError(ValueError):
     """The configured personal-data key is malformed."""
 
 
+def derive_key(master_key_b64: str, purpose: bytes) -> bytes:
+    """A 32-byte key for one purpose, derived from the base64 master key with HKDF-SHA256."""
+    try:
+        master = base64.b64decode(master_key_b64, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise PiiKeyError("ECERT_PII_KEY 不是 base64 / ECERT_PII_KEY is not base64") from exc
+    if len(master) != 32:
+        raise PiiKeyError("ECERT_PII_KEY 须为 32 字节 / ECERT_PII_KEY must decode to 32 bytes")
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master)
+
+
 class PiiCipher:
     """Encrypts and hashes personal data (ID numbers) under one master key."""
 
     def __init__(self, master_key_b64: str) -> None:
-        try:
-            master = base64.b64decode(master_key_b64, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise PiiKeyError("ECERT_PII_KEY 不是 base64 / ECERT_PII_KEY is not base64") from exc
-        if len(master) != 32:
-            raise PiiKeyError("ECERT_PII_KEY 须为 32 字节 / ECERT_PII_KEY must decode to 32 bytes")
-        self._aead = AESGCM(self._derive(master, b"ecert pii encryption v1"))
-        self._hash_key = self._derive(master, b"ecert pii lookup hash v1")
-
-    @staticmethod
-    def _derive(master: bytes, info: bytes) -> bytes:
-        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
+        self._aead = AESGCM(derive_key(master_key_b64, b"ecert pii encryption v1"))
+        self._hash_key = derive_key(master_key_b64, b"ecert pii lookup hash v1")
 
     def encrypt(self, plaintext: str, *, context: str) -> bytes:
         """Encrypt; `context` (e.g. the ID type) is bound as associated data."""
