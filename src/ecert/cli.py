@@ -169,7 +169,7 @@ def load_catalogue_command(
 def audit_verify() -> None:
     """Re-hash the audit chain; exit 1 and name the first bad event if it was tampered with."""
     _django()
-    from ecert.audit.models import AuditEvent
+    from ecert.audit.models import AuditChainHead, AuditEvent
     from ecert.audit.selectors import audit_chain_break
 
     chain_break = audit_chain_break()
@@ -178,7 +178,11 @@ def audit_verify() -> None:
             f"[red]审计链在第 {chain_break.sequence} 条断开 / audit chain broken at event #{chain_break.sequence}: {chain_break.reason}[/red]"
         )
         raise typer.Exit(1)
-    console.print(f"审计链完整 / audit chain intact ({AuditEvent.objects.count()} events)")
+    head = AuditChainHead.objects.filter(pk=1).values_list("sequence", "digest").first() or (0, "-")
+    console.print(
+        f"审计链完整 / audit chain intact: {AuditEvent.objects.count()} events, "
+        f"head #{head[0]} {head[1]}"
+    )
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from typer.testing import CliRunner
 
-from ecert.audit.models import AuditEvent
+from ecert.audit.models import AuditChainHead, AuditEvent
 from ecert.cli import app
 from ecert.core.idnumbers import Sex
 from tests.audit.conftest import delete_event, tamper_with_data
@@ -39,7 +39,9 @@ def test_audit_verify_exits_0_and_counts_events_when_intact(
 ) -> None:
     result = runner.invoke(app, ["audit-verify"])
     assert result.exit_code == 0, result.output
-    assert f"audit chain intact ({AuditEvent.objects.count()} events)" in result.output
+    head = AuditChainHead.objects.get()
+    assert f"audit chain intact: {AuditEvent.objects.count()} events" in result.output
+    assert f"head #{head.sequence} {head.digest}" in result.output
     assert "审计链完整" in result.output
 
 
