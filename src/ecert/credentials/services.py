@@ -13,6 +13,8 @@ from ecert.core.idnumbers import IdNumber, mask_id_number
 from ecert.core.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.core.names import normalise_name
 from ecert.core.public_ids import new_public_id
+from ecert.core.roles import Perm
+from ecert.core.status import check_status_change
 from ecert.credentials.bulk import BulkResult, CredentialRow, bulk_store
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.personal_data import (
@@ -122,12 +124,25 @@ def credential_record(
     return credential
 
 
+class CredentialNotFound(LookupError):
+    """No such credential in the actor's scope (the two are not told apart)."""
+
+
 @transaction.atomic
 def credential_set_status(
     *, actor: User, credential: Credential, status: CredentialStatus, reason: str
 ) -> Credential:
-    locked = Credential.objects.select_for_update().get(pk=credential.pk)
-    previous = locked.status
+    """Suspend, reinstate or revoke a credential the actor manages, with a reason."""
+    locked = (
+        Credential.objects.visible_to(actor, Perm.MANAGE_CREDENTIAL)
+        .select_for_update()
+        .filter(pk=credential.pk)
+        .first()
+    )
+    if locked is None:
+        raise CredentialNotFound(credential.public_id)
+    previous = CredentialStatus(locked.status)
+    check_status_change(previous, status, reason)
     locked.status = status
     locked.save(update_fields=["status", "updated_at"])
     audit_record(
@@ -136,7 +151,7 @@ def credential_set_status(
         authority=locked.issuing_authority,
         object_type="credential",
         object_id=locked.public_id,
-        data={"from": previous, "to": status.value, "reason": reason},
+        data={"from": previous.value, "to": status.value, "reason": reason},
     )
     return locked
 
