@@ -142,7 +142,7 @@ def test_a_management_number_already_stored_on_another_holder_stores_nothing(
 def test_the_same_management_number_under_another_qualification_is_accepted(
     catalogue: dict[str, Qualification], row: RowMaker
 ) -> None:
-    other = next(q for key, q in catalogue.items() if key != "constructor")
+    other = catalogue["cost-engineer"]  # also has a level 一级
     result = credentials_bulk_record(
         actor=None,
         rows=[row(1), row(2, qualification_id=other.pk, management_number="BULK000001")],
@@ -204,3 +204,35 @@ def test_a_row_contradicting_a_stored_credential_is_refused_not_skipped(
 ) -> None:
     credentials_bulk_record(actor=None, rows=[row(1)])
     refused([row(1, **change)])
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        ({"level": "三级"}, "has no level"),
+        ({"issue_date": date(2025, 8, 1)}, "earlier than the approval date"),
+        ({"kind": CredentialKind.QUALIFICATION_PROOF}, "abolished qualifications"),
+    ],
+    ids=["unknown_level", "issued_before_approval", "proof_for_current_qualification"],
+)
+def test_a_row_breaking_a_rule_is_refused_with_its_row_number(
+    row: RowMaker, change: dict[str, Any], complaint: str
+) -> None:
+    error = refused([row(1), row(2, **change)])
+    assert error.row == 2
+    assert complaint in str(error)
+
+
+def test_an_abolished_qualification_is_refused_for_anything_but_a_proof(
+    catalogue: dict[str, Qualification], row: RowMaker
+) -> None:
+    abolished = next(q for q in catalogue.values() if q.abolished and not q.levels.exists())
+    error = refused([row(1, qualification_id=abolished.pk, level="")])
+    assert "only a qualification proof can be issued" in str(error)
+    result = credentials_bulk_record(
+        actor=None,
+        rows=[
+            row(1, qualification_id=abolished.pk, level="", kind=CredentialKind.QUALIFICATION_PROOF)
+        ],
+    )
+    assert result.credentials_created == 1

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from ecert.catalogue.models import CatalogueList, Qualification, ResponsibilityRule
+from ecert.catalogue.models import (
+    CatalogueList,
+    Qualification,
+    QualificationLevel,
+    ResponsibilityRule,
+)
+from ecert.core.credential_rules import QualificationFacts
 
 
 def qualification_get(*, key: str) -> Qualification | None:
@@ -30,3 +36,18 @@ def responsibility_rows() -> QuerySet[ResponsibilityRule]:
     return ResponsibilityRule.objects.select_related(
         "province", "qualification", "review_authority", "distribution_authority", "electronic_by"
     )
+
+
+def qualification_facts(qualification_ids: set[int]) -> dict[int, QualificationFacts]:
+    """Rule facts (name, abolished, level names) for the given qualifications, in two queries."""
+    levels: dict[int, list[str]] = {}
+    for qualification_id, name in QualificationLevel.objects.filter(
+        qualification_id__in=qualification_ids
+    ).values_list("qualification_id", "name"):
+        levels.setdefault(qualification_id, []).append(name)
+    return {
+        pk: QualificationFacts(name=name, abolished=abolished, levels=tuple(levels.get(pk, ())))
+        for pk, name, abolished in Qualification.objects.filter(
+            pk__in=qualification_ids
+        ).values_list("pk", "name", "abolished")
+    }

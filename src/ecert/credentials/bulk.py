@@ -16,6 +16,8 @@ from django.db import connection
 from django.db.models import Field, Model, Q
 from django.utils import timezone
 
+from ecert.catalogue.selectors import qualification_facts
+from ecert.core.credential_rules import CredentialRuleError, check_credential
 from ecert.core.idnumbers import IdNumber, mask_id_number
 from ecert.core.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.core.names import normalise_name
@@ -215,11 +217,22 @@ def _new_credentials(
     """
     numbers = {r.management_number for r in chunk if r.management_number}
     by_natural_key, by_number = _stored_credentials(holder_ids, numbers)
+    facts = qualification_facts({r.qualification_id for r in chunk if r.qualification_id})
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
     new: list[tuple[Any, ...]] = []
     skipped = 0
     for index, (row, holder_id) in enumerate(zip(chunk, holder_ids, strict=True), start=offset + 1):
+        try:
+            check_credential(
+                kind=row.kind,
+                qualification=facts.get(row.qualification_id) if row.qualification_id else None,
+                level=row.level,
+                approval_date=row.approval_date,
+                issue_date=row.issue_date,
+            )
+        except CredentialRuleError as error:
+            raise BulkRowError(index, error.zh, error.en) from error
         natural: NaturalKey = (
             holder_id,
             row.kind.value,

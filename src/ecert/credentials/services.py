@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from ecert.audit.services import audit_record
+from ecert.catalogue.selectors import qualification_facts
+from ecert.core.credential_rules import check_credential
 from ecert.core.idnumbers import IdNumber, mask_id_number
 from ecert.core.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.core.names import normalise_name
@@ -99,6 +101,15 @@ def credential_record(
     issue_date: date,
     form: CredentialForm,
 ) -> Credential:
+    """Record one credential after checking the rules of the notices and the catalogue."""
+    facts = qualification_facts({qualification.pk}) if qualification is not None else {}
+    check_credential(
+        kind=kind,
+        qualification=facts[qualification.pk] if qualification is not None else None,
+        level=level,
+        approval_date=approval_date,
+        issue_date=issue_date,
+    )
     credential = Credential.objects.create(
         public_id=new_public_id(),
         kind=kind,
