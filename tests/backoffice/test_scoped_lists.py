@@ -74,3 +74,13 @@ def test_a_replacement_is_linked_only_when_the_reader_may_see_it(
         reverse("backoffice:credential_detail", args=[jinan.public_id])
     ).content.decode()
     assert qingdao.public_id in page
+
+
+def test_only_a_national_auditor_can_rehash_the_whole_chain(world: World, client: Client) -> None:
+    client.force_login(world.users["sd_auditor"])
+    page = client.get(reverse("backoffice:audit_log") + "?verify=1").content.decode()
+    assert "校验哈希链" not in page
+    assert "哈希链完整" not in page
+    client.force_login(world.users["auditor"])
+    page = client.get(reverse("backoffice:audit_log") + "?verify=1").content.decode()
+    assert "哈希链完整" in page

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
     from ecert.accounts.models import User
 
 
+def audit_may_verify(*, user: User) -> bool:
+    """The whole chain is re-hashed only for auditors whose scope is national (they read it all)."""
+    scope = scope_for(user, Perm.VIEW_AUDIT)
+    return scope.everything or any(path.count("/") == 2 for path in scope.paths)
+
+
 def audit_list_for(*, user: User, action: str = "") -> QuerySet[AuditEvent]:
     """Events an auditor may read: those of authorities in their scope. Events tied to no authority
     (system-wide loads, user accounts, holders) are for auditors whose scope is national."""
@@ -24,7 +30,7 @@ def audit_list_for(*, user: User, action: str = "") -> QuerySet[AuditEvent]:
         return AuditEvent.objects.none()
     events = AuditEvent.objects.select_related("authority")
     if not scope.everything:
-        national = any(path.count("/") == 2 for path in scope.paths)
+        national = audit_may_verify(user=user)
         events = events.filter(
             scope.q("authority__path") | (Q(authority__isnull=True) if national else Q(pk__in=[]))
         )

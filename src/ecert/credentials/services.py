@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from ecert.audit.services import audit_record
 from ecert.catalogue.selectors import qualification_facts
@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 def holder_id_number(holder: Holder) -> str:
     """Decrypt a holder's ID number; only for the holder's own documents and staff who need it."""
     return pii_cipher().decrypt(bytes(holder.id_number_ciphertext), context=holder.id_type)
+
+
+BULK_LOCK = 0x65636572  # advisory-lock key of bulk recording ("ecer")
 
 
 class HolderNameMismatch(ValueError):
@@ -146,7 +149,7 @@ def credential_set_status(
     """Suspend, reinstate or revoke a credential the actor manages, with a reason."""
     locked = (
         Credential.objects.visible_to(actor, Perm.MANAGE_CREDENTIAL)
-        .select_for_update()
+        .select_for_update(of=("self",))  # scoping left-joins the nullable registration city
         .filter(pk=credential.pk)
         .first()
     )
@@ -177,6 +180,11 @@ def credentials_bulk_record(
     contradicts stored data (another person under the same ID number or management number) raises
     BulkRowError naming the row, and the whole batch is rolled back.
     """
+    if connection.vendor == "postgresql":
+        # One bulk writer at a time: the duplicate checks read before they COPY, so two batches
+        # sharing a holder or a number would otherwise meet only at the unique constraints.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [BULK_LOCK])
     result = bulk_store(rows)
     audit_record(
         actor=actor,
