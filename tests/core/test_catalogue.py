@@ -22,15 +22,18 @@ from ecert.core.kinds import AuthorityLevel, CredentialKind
 QUALIFICATIONS = """
 [[qualification]]
 key = "constructor"
+code = 1
 name = "建造师"
 levels = [{ name = "一级", exam_code = "034" }, { name = "二级" }]
 
 [[qualification]]
 key = "pharmacist"
+code = 2
 name = "执业药师"
 
 [[qualification]]
 key = "advertising"
+code = 3
 name = "广告师"
 abolished = true
 """
@@ -221,14 +224,16 @@ MISTAKES = [  # id, file, old, new; then the file the error names, its location,
      L, f"{ENTRY} #2 > qualification", "已取消的资格", "abolished qualifications go in"),
     ("row-hands-out-nothing", H, 'electronic_by = "ha-hrss"\n', "",
      H, f"{ROW} #2", "须写 distribution", "give distribution (who hands out paper)"),
-    ("duplicate-qualification-key", L, "", '[[qualification]]\nkey = "pharmacist"\nname = "药"\n',
+    ("duplicate-qualification-key", L, "", '[[qualification]]\nkey = "pharmacist"\ncode = 9\nname = "药"\n',
      Q, f'{QUAL} #2 "pharmacist" > key', "已在 lists.toml 中定义", "duplicate 'pharmacist'"),
+    ("duplicate-qualification-code", L, "", '[[qualification]]\nkey = "nurse"\ncode = 2\nname = "护士"\n',
+     Q, f'{QUAL} #2 "pharmacist" > code', "“2”重复，已在 lists.toml 中定义", "duplicate '2'"),
     ("duplicate-list-key", H, "", LISTS,
      L, f"{LIST_1} > key", "“style-1”重复", "already defined in henan.toml"),
     ("duplicate-responsibility-table", L, "", HENAN,
      L, '[[responsibility]] #1 "ha" > province', "已在 henan.toml 中定义", "duplicate 'ha'"),
     ("toml-syntax-error", Q, 'name = "执业药师"', 'name = "执业药师',
-     Q, "line 9, column 13", "TOML 语法错误", "TOML syntax error: Illegal character"),
+     Q, "line 11, column 13", "TOML 语法错误", "TOML syntax error: Illegal character"),
 ]
 # fmt: on
 

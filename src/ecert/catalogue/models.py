@@ -11,6 +11,8 @@ from ecert.vocabulary import choices
 
 class Qualification(models.Model):
     key = models.SlugField(_("key"), max_length=64, unique=True)
+    # Permanent number in signed credentials; set by the catalogue files (null only before a load).
+    code = models.PositiveIntegerField(_("code"), unique=True, null=True)
     name = models.CharField(_("name"), max_length=64)
     abolished = models.BooleanField(_("abolished by the state"), default=False)
     replacement_form = models.CharField(_("replacement form"), max_length=16)  # standard | ministry

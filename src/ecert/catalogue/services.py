@@ -82,6 +82,7 @@ def _optional_authority(
 
 def _load_qualification(q: core.Qualification, report: CatalogueReport) -> Qualification:
     values: dict[str, Any] = {
+        "code": q.code,
         "name": q.name,
         "abolished": q.abolished,
         "replacement_form": q.replacement_form.value,

@@ -48,6 +48,7 @@ class Level:
 @dataclass(frozen=True)
 class Qualification:
     key: str
+    code: int  # permanent number in signed claims (docs/formats/credential-v1.md)
     name: str
     levels: tuple[Level, ...] = ()
     abolished: bool = False
@@ -344,8 +345,11 @@ def _qualification(t: _Table) -> Qualification:
     exam_code = t.opt_text("exam_code", "exam_code")
     if exam_code and levels:
         raise t.fail("exam_code", "code_on_levels")
+    code = t.integer("code")
+    assert code is not None
     q = Qualification(
         key=key,
+        code=code,
         name=t.text("name"),
         levels=tuple(levels),
         abolished=t.boolean("abolished"),
@@ -447,6 +451,7 @@ def load_catalogue(directory: Path) -> Catalogue:
         for t in document.tables("qualification", "[[qualification]]"):
             q = _qualification(t)
             claim(t, "key", "qualification", q.key)
+            claim(t, "code", "qualification code", str(q.code))
             qualifications[q.key] = q
     lists: dict[str, CatalogueList] = {}
     rows: list[ResponsibilityRow] = []

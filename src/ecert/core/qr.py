@@ -1,0 +1,132 @@
+"""The QR text of a credential: ``HTTPS://<verify host>/V/<payload>``, one code that works two ways.
+
+A phone camera opens the URL as the online verification page; an offline verifier reads the
+payload, which is the signed credential itself. The whole text uses only QR alphanumeric
+characters (5.5 bits each) so the code stays small: the payload is written in base42, the 42
+alphanumeric characters that are safe in a URL path (base45 of RFC 9285 without space, ``%`` and
+``/``). Two bytes become three characters, a last odd byte two, least significant digit first.
+The payload is a version byte (1) followed by an untagged COSE_Sign1. docs/formats/qr.md
+describes it with test vectors.
+"""
+
+from __future__ import annotations
+
+import re
+
+import segno
+
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ$*+-.:"
+_VALUE = {char: value for value, char in enumerate(ALPHABET)}
+BASE = len(ALPHABET)  # 42
+PAYLOAD_VERSION = 1
+PATH = "/V/"
+MAX_QR_VERSION = 12
+ERROR_LEVEL = "M"
+MAX_PAYLOAD_CHARS = 600  # far above what fits in a version-12 code; longer text is refused unread
+_HOST = re.compile(
+    r"[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?(?:\.[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?)*(?::[0-9]{1,5})?"
+)
+
+
+class QrError(ValueError):
+    """Text or bytes that are not an ecert QR payload; ``code`` is a stable reason."""
+
+    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
+        super().__init__(f"{message_zh} / {message_en}")
+        self.code = code
+        self.message_zh = message_zh
+        self.message_en = message_en
+
+
+def base42_encode(data: bytes) -> str:
+    chars: list[str] = []
+    for start in range(0, len(data) - 1, 2):
+        value = data[start] * 256 + data[start + 1]
+        value, first = divmod(value, BASE)
+        third, second = divmod(value, BASE)
+        chars += (ALPHABET[first], ALPHABET[second], ALPHABET[third])
+    if len(data) % 2:
+        high, low = divmod(data[-1], BASE)
+        chars += (ALPHABET[low], ALPHABET[high])
+    return "".join(chars)
+
+
+def base42_decode(text: str) -> bytes:
+    """Decode base42 strictly: only the alphabet, no impossible lengths or values."""
+    if len(text) % 3 == 1:
+        raise QrError("bad_length", "二维码内容长度不正确", "payload has an impossible length")
+    try:
+        values = [_VALUE[char] for char in text]
+    except KeyError as error:
+        raise QrError(
+            "bad_character", "二维码内容含有非法字符", "payload contains a character outside base42"
+        ) from error
+    out = bytearray()
+    full = len(values) - len(values) % 3
+    for start in range(0, full, 3):
+        value = values[start] + values[start + 1] * BASE + values[start + 2] * BASE * BASE
+        if value > 0xFFFF:
+            raise QrError("bad_value", "二维码内容无法解码", "payload does not decode")
+        out += value.to_bytes(2, "big")
+    if full < len(values):
+        value = values[full] + values[full + 1] * BASE
+        if value > 0xFF:
+            raise QrError("bad_value", "二维码内容无法解码", "payload does not decode")
+        out.append(value)
+    return bytes(out)
+
+
+def qr_text(host: str, signed: bytes) -> str:
+    """The QR text for a signed credential (an untagged COSE_Sign1)."""
+    host = host.upper()
+    if not _HOST.fullmatch(host):
+        raise QrError("bad_host", "验证网址的主机名无效", f"invalid verification host {host!r}")
+    return f"HTTPS://{host}{PATH}{base42_encode(bytes([PAYLOAD_VERSION]) + signed)}"
+
+
+def parse_qr_text(text: str) -> tuple[str, bytes]:
+    """Split QR text into (host, signed bytes); raise QrError for anything else.
+
+    Scheme and host are compared without regard to case, as browsers do; the path and payload
+    must be exactly as written.
+    """
+    text = text.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep or scheme.upper() != "HTTPS":
+        raise QrError("not_ecert", "不是本系统的证书二维码", "not an ecert certificate QR code")
+    host, sep, payload = rest.partition(PATH)
+    if not sep or not _HOST.fullmatch(host.upper()):
+        raise QrError("not_ecert", "不是本系统的证书二维码", "not an ecert certificate QR code")
+    if not payload:
+        raise QrError("empty", "二维码内容为空", "the payload is empty")
+    if len(payload) > MAX_PAYLOAD_CHARS:
+        raise QrError("too_long", "二维码内容过长", "the payload is too long")
+    data = base42_decode(payload)
+    if not data:
+        raise QrError("empty", "二维码内容为空", "the payload is empty")
+    if data[0] != PAYLOAD_VERSION:
+        raise QrError(
+            "unsupported_version",
+            f"不支持的二维码版本 {data[0]}",
+            f"unsupported payload version {data[0]}",
+        )
+    return host.upper(), data[1:]
+
+
+def make_qr(text: str) -> segno.QRCode:
+    """The QR symbol at error level M; refuse text that needs more than version 12."""
+    try:
+        code = segno.make_qr(text, error=ERROR_LEVEL, boost_error=False, mode="alphanumeric")
+    except (segno.DataOverflowError, ValueError) as error:
+        raise _too_big() from error
+    if not isinstance(code.version, int) or code.version > MAX_QR_VERSION:
+        raise _too_big()
+    return code
+
+
+def _too_big() -> QrError:
+    return QrError(
+        "too_big",
+        f"证书内容过多，二维码超过版本 {MAX_QR_VERSION}（纠错等级 M）",
+        f"the credential does not fit a version-{MAX_QR_VERSION} QR code at level M",
+    )
