@@ -194,6 +194,17 @@ def manage(ctx: typer.Context) -> None:
     execute_from_command_line(["ecert manage", *ctx.args])
 
 
+def _register_subcommands() -> None:
+    from ecert.cli_keys import keys_app
+    from ecert.cli_verify import verify
+
+    app.add_typer(keys_app, name="keys")
+    app.command("verify")(verify)
+
+
+_register_subcommands()
+
+
 def main() -> None:
     app()
 

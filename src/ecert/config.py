@@ -16,6 +16,7 @@ from ecert.core.pii import PiiCipher, PiiKeyError
 
 DEVELOPMENT_SECRET_KEY = "ecert-development-only-secret-key-not-for-production"  # noqa: S105
 DEVELOPMENT_PII_KEY = "ZWNlcnQtZGV2ZWxvcG1lbnQtcGlpLWtleS0zMmJ5dGU="  # base64 of a fixed 32 bytes
+DEVELOPMENT_KEY_PASSWORD = "ecert-development-only-key-password"  # noqa: S105
 SQLITE_BUSY_TIMEOUT_SECONDS = 20
 
 
@@ -33,6 +34,19 @@ class Config:
     allowed_hosts: list[str]
     database: dict[str, Any]
     verify_host: str
+    keystore: KeyStoreConfig
+
+
+@dataclass(frozen=True)
+class KeyStoreConfig:
+    """Where signing keys live: encrypted PEM files (default) or a PKCS#11 token."""
+
+    kind: str  # "file" or "pkcs11"
+    directory: Path  # for "file"
+    password: str  # for "file"
+    pkcs11_module: str = ""
+    pkcs11_token: str = ""
+    pkcs11_pin: str = ""
 
 
 def _flag(value: str | None) -> bool:
@@ -107,6 +121,11 @@ def read_config(env: Mapping[str, str] | None = None, *, cwd: Path | None = None
             )
         if debug:
             problems.append("生产模式不得开启 ECERT_DEBUG / ECERT_DEBUG must be off in production")
+        if env.get("ECERT_KEYSTORE", "file") == "file" and not env.get("ECERT_KEY_PASSWORD"):
+            problems.append(
+                "ECERT_KEY_PASSWORD 未设置（签名私钥文件口令）/ "
+                "ECERT_KEY_PASSWORD (signing key file password) is unset"
+            )
         if problems:
             raise ConfigurationError(
                 "生产模式拒绝启动 / refusing to start in production: " + "; ".join(problems)
@@ -119,6 +138,7 @@ def read_config(env: Mapping[str, str] | None = None, *, cwd: Path | None = None
     hosts = [
         h.strip() for h in env.get("ECERT_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
     ]
+    keystore = _keystore_config(env, data_dir)
     database_url = env.get("DATABASE_URL", "").strip()
     database = database_from_url(database_url) if database_url else sqlite_database(data_dir)
     return Config(
@@ -130,4 +150,30 @@ def read_config(env: Mapping[str, str] | None = None, *, cwd: Path | None = None
         allowed_hosts=[h for h in hosts if h],
         database=database,
         verify_host=env.get("ECERT_VERIFY_HOST", "localhost:8000"),
+        keystore=keystore,
     )
+
+
+def _keystore_config(env: Mapping[str, str], data_dir: Path) -> KeyStoreConfig:
+    kind = env.get("ECERT_KEYSTORE", "file").strip().lower()
+    if kind not in {"file", "pkcs11"}:
+        raise ConfigurationError(
+            f"ECERT_KEYSTORE 只能是 file 或 pkcs11，收到 {kind!r} / "
+            f"ECERT_KEYSTORE must be file or pkcs11; got {kind!r}"
+        )
+    config = KeyStoreConfig(
+        kind=kind,
+        directory=Path(env.get("ECERT_KEY_DIR") or data_dir / "keys").resolve(),
+        password=env.get("ECERT_KEY_PASSWORD") or DEVELOPMENT_KEY_PASSWORD,
+        pkcs11_module=env.get("ECERT_PKCS11_MODULE", ""),
+        pkcs11_token=env.get("ECERT_PKCS11_TOKEN", ""),
+        pkcs11_pin=env.get("ECERT_PKCS11_PIN", ""),
+    )
+    if kind == "pkcs11" and not (
+        config.pkcs11_module and config.pkcs11_token and config.pkcs11_pin
+    ):
+        raise ConfigurationError(
+            "ECERT_KEYSTORE=pkcs11 需要 ECERT_PKCS11_MODULE、ECERT_PKCS11_TOKEN 和 ECERT_PKCS11_PIN / "
+            "ECERT_KEYSTORE=pkcs11 needs ECERT_PKCS11_MODULE, ECERT_PKCS11_TOKEN and ECERT_PKCS11_PIN"
+        )
+    return config

@@ -138,12 +138,15 @@ def _entries_with_levels(list_key: str) -> list[tuple[CatalogueEntry, list[str]]
 
 def _rows(count: int) -> list[CredentialRow]:
     rng = random.Random(20261124)  # noqa: S311 - reproducible demo data, not security
-    issuer = {a.key: a for a in Authority.objects.filter(key__in=["sd-pta", "ha-hrss"])}
+    # The signing authorities named by the catalogue lists (the seal on the face).
+    issuer = {
+        a.key: a for a in Authority.objects.filter(key__in=["sd-hrss", "mohrss", "ha-hrss"])
+    }
     sd_cities = list(Authority.objects.filter(parent__key="sd-hrss", level=AuthorityLevel.CITY))
     ha_cities = list(Authority.objects.filter(parent__key="ha-hrss", level=AuthorityLevel.CITY))
     plans = [
-        ("shandong-exam-proof", CredentialKind.EXAM_PROOF, issuer["sd-pta"], sd_cities),
-        ("national-style-1", CredentialKind.NATIONAL_CERTIFICATE, issuer["sd-pta"], sd_cities),
+        ("shandong-exam-proof", CredentialKind.EXAM_PROOF, issuer["sd-hrss"], sd_cities),
+        ("national-style-1", CredentialKind.NATIONAL_CERTIFICATE, issuer["mohrss"], sd_cities),
         (
             "henan-provincial-certificate",
             CredentialKind.PROVINCIAL_CERTIFICATE,

@@ -21,6 +21,7 @@ ECERT_MODE = CONFIG.mode
 ECERT_DATA_DIR = CONFIG.data_dir
 ECERT_PII_KEY = CONFIG.pii_key
 ECERT_VERIFY_HOST = CONFIG.verify_host
+ECERT_KEYSTORE = CONFIG.keystore
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "ecert.catalogue",
     "ecert.credentials",
     "ecert.audit",
+    "ecert.signing",
     "ecert.backoffice",
 ]
 

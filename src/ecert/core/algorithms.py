@@ -81,7 +81,9 @@ def _der_from_raw(raw: bytes) -> bytes:
     return encode_dss_signature(r, s)
 
 
-_PrivateKey: TypeAlias = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | sm_ec.EllipticCurvePrivateKey
+_PrivateKey: TypeAlias = (
+    ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | sm_ec.EllipticCurvePrivateKey
+)
 
 
 class SoftwareKey:

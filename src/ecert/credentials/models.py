@@ -119,6 +119,8 @@ class Credential(models.Model):
         on_delete=models.PROTECT,
         related_name="superseded_by",
     )
+    # Entry in the published status lists, allocated once when first signed and never reused.
+    status_index = models.BigIntegerField(_("status index"), unique=True, null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -145,3 +147,12 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.kind} {self.management_number}"
+
+
+class StatusIndexCounter(models.Model):
+    """The next free status-list index; one row, only ever increased (docs/formats/status-list.md)."""
+
+    next_index = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.next_index)

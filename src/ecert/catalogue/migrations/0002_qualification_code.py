@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalogue', '0001_initial'),
+        ("catalogue", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='qualification',
-            name='code',
-            field=models.PositiveIntegerField(null=True, unique=True, verbose_name='code'),
+            model_name="qualification",
+            name="code",
+            field=models.PositiveIntegerField(null=True, unique=True, verbose_name="code"),
         ),
     ]

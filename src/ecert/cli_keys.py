@@ -1,0 +1,217 @@
+"""``ecert keys``: the root, document-signer keys, rotation, revocation, publishing trust."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+keys_app = typer.Typer(no_args_is_help=True, help="签名密钥 / signing keys")
+console = Console()
+
+ALGORITHMS = {"es256": -7, "eddsa": -8, "sm2": -65537}
+
+
+def _setup() -> None:
+    from ecert.cli import _django
+
+    _django()
+
+
+def _algorithm(name: str) -> int:
+    if name.lower() not in ALGORITHMS:
+        console.print(f"[red]算法只能是 / algorithm must be one of {', '.join(ALGORITHMS)}[/red]")
+        raise typer.Exit(2)
+    return ALGORITHMS[name.lower()]
+
+
+@keys_app.command("init")
+def keys_init(
+    algorithm: Annotated[str, typer.Option(help="es256 (default), eddsa or sm2")] = "es256",
+    operator: Annotated[
+        str, typer.Option(help="authority whose key signs status lists")
+    ] = "sd-hrss",
+) -> None:
+    """创建根证书和各签发机构的签名密钥（已有的跳过）/ Create the root and every issuer's key."""
+    _setup()
+    from ecert.core.algorithms import Algorithm
+    from ecert.core.trust_list import Purpose
+    from ecert.signing.models import RootCertificate, SignerKey
+    from ecert.signing.selectors import authority_by_key, signing_plan
+    from ecert.signing.services import root_create, signer_key_create, trust_list_publish
+
+    chosen = Algorithm(_algorithm(algorithm))
+    now = datetime.now(UTC)
+    if not RootCertificate.objects.filter(active=True).exists():
+        root = root_create(actor=None, algorithm=chosen, now=now)
+        console.print(f"根证书 / root: SHA-256 {root.fingerprint}")
+    plan = signing_plan()
+    operator_authority = authority_by_key(operator)
+    if operator_authority is None:
+        console.print(f"[red]没有机构 / no authority {operator}[/red]")
+        raise typer.Exit(2)
+    plan.setdefault(operator_authority, set())
+    created = 0
+    for authority, kinds in sorted(plan.items(), key=lambda item: item[0].key):
+        if SignerKey.objects.filter(authority=authority, revoked_at__isnull=True).exists():
+            continue
+        purposes = [Purpose.CREDENTIALS, Purpose.BATCH_ROOTS]
+        if authority == operator_authority:
+            purposes.append(Purpose.STATUS_LISTS)
+        key = signer_key_create(
+            actor=None,
+            authority=authority,
+            algorithm=chosen,
+            kinds=kinds,
+            purposes=purposes,
+            now=now,
+        )
+        created += 1
+        console.print(f"  {authority.key}: {key.kid_hex} ({', '.join(sorted(key.kinds))})")
+    publication = trust_list_publish(actor=None, now=now)
+    console.print(
+        f"新建密钥 / keys created: {created}; 信任列表 / trust list #{publication.sequence}"
+    )
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """列出签名密钥 / List signing keys."""
+    _setup()
+    from ecert.signing.models import SignerKey
+
+    for key in SignerKey.objects.select_related("authority").order_by("authority__key", "pk"):
+        state = f"revoked from {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+        console.print(
+            f"{key.kid_hex}  {key.authority.key:28} alg {key.algorithm:>6}  "
+            f"{key.not_before:%Y-%m-%d} … {key.not_after:%Y-%m-%d}  {state}"
+        )
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    authority: Annotated[str, typer.Argument(help="authority key, e.g. sd-hrss")],
+    algorithm: Annotated[str | None, typer.Option(help="algorithm of the new key")] = None,
+) -> None:
+    """轮换机构的签名密钥：旧密钥停止签名，已签证书仍然有效 / Rotate an authority's key."""
+    _setup()
+    from ecert.core.algorithms import Algorithm
+    from ecert.signing.selectors import authority_by_key
+    from ecert.signing.services import SigningError, signer_key_rotate, trust_list_publish
+
+    found = authority_by_key(authority)
+    if found is None:
+        console.print(f"[red]没有机构 / no authority {authority}[/red]")
+        raise typer.Exit(2)
+    now = datetime.now(UTC)
+    chosen = Algorithm(_algorithm(algorithm)) if algorithm else None
+    try:
+        key = signer_key_rotate(actor=None, authority=found, now=now, algorithm=chosen)
+    except SigningError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    publication = trust_list_publish(actor=None, now=now)
+    console.print(f"新密钥 / new key {key.kid_hex}; 信任列表 / trust list #{publication.sequence}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    kid: Annotated[str, typer.Argument(help="key id (hex), see ecert keys list")],
+    reason: Annotated[str, typer.Option(help="why (recorded in the audit log)")],
+    at: Annotated[
+        datetime | None,
+        typer.Option(help="void signatures from this time on (default: now), UTC if no zone"),
+    ] = None,
+) -> None:
+    """吊销密钥：该时间之后的签名无效 / Revoke a key from a moment on."""
+    _setup()
+    from ecert.signing.services import SigningError, signer_key_revoke, trust_list_publish
+
+    now = datetime.now(UTC)
+    moment = at or now
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        key = signer_key_revoke(actor=None, kid_hex=kid, revoked_at=moment, reason=reason, now=now)
+    except SigningError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    publication = trust_list_publish(actor=None, now=now)
+    console.print(
+        f"已吊销 / revoked {key.kid_hex} from {moment.isoformat()}; "
+        f"信任列表 / trust list #{publication.sequence}"
+    )
+
+
+@keys_app.command("export-trust-list")
+def keys_export(
+    directory: Annotated[Path, typer.Argument(help="folder to write the files into")],
+) -> None:
+    """导出根证书、信任列表和状态列表，供离线核验 / Write root, trust list and status lists."""
+    _setup()
+    from ecert.core.trust_list import Purpose
+    from ecert.signing.models import RootCertificate, SignerKey, TrustListPublication
+    from ecert.signing.selectors import authority_by_key
+    from ecert.signing.services import SigningError, root_active, status_lists_publish
+
+    try:
+        root: RootCertificate = root_active()
+    except SigningError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    latest = TrustListPublication.objects.order_by("-sequence").first()
+    assert latest is not None  # keys init publishes one
+    now = datetime.now(UTC)
+    status_key = next(
+        (
+            k
+            for k in SignerKey.objects.filter(revoked_at__isnull=True, not_after__gte=now)
+            if int(Purpose.STATUS_LISTS) in k.purposes
+        ),
+        None,
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "root.der").write_bytes(bytes(root.certificate))
+    (directory / "trust-list.cose").write_bytes(bytes(latest.document))
+    written = 0
+    if status_key is not None:
+        authority = authority_by_key(status_key.authority.key)
+        assert authority is not None
+        for publication in status_lists_publish(actor=None, authority=authority, now=now):
+            path = directory / f"status-{publication.list_number}.cose"
+            path.write_bytes(bytes(publication.document))
+            written += 1
+    console.print(
+        f"根证书指纹 / root SHA-256: {root.fingerprint}\n"
+        f"信任列表 / trust list #{latest.sequence}; 状态列表 / status lists: {written} → {directory}"
+    )
+
+
+@keys_app.command("credential-qr")
+def credential_qr(
+    public_id: Annotated[str, typer.Argument(help="the credential's public id")],
+    out: Annotated[Path, typer.Option(help="PNG file to write")],
+) -> None:
+    """签名一份证书并写出其二维码图片 / Sign a stored credential and write its QR code as PNG."""
+    _setup()
+    from django.conf import settings
+
+    from ecert.core.qr import make_qr, qr_text
+    from ecert.credentials.models import Credential
+    from ecert.signing.services import SigningError, credential_sign
+
+    credential = Credential.objects.filter(public_id=public_id).first()
+    if credential is None:
+        console.print(f"[red]没有证书 / no credential {public_id}[/red]")
+        raise typer.Exit(1)
+    try:
+        signed = credential_sign(actor=None, credential=credential, now=datetime.now(UTC))
+    except SigningError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    text = qr_text(settings.ECERT_VERIFY_HOST, signed)
+    make_qr(text).save(str(out), scale=4, border=4)
+    console.print(f"{out}: {len(text)} 字符 / characters")

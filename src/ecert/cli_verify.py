@@ -1,0 +1,110 @@
+"""``ecert verify``: check a credential offline, from QR text, a picture or a PDF.
+
+Needs no database and no network: the root certificate (obtained once from an official channel),
+the trust list and, optionally, status lists, as files published by ``ecert keys
+export-trust-list``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ecert.core.qr import QrError
+from ecert.core.qr_images import qr_texts_in_file
+from ecert.core.status_list import StatusListDocument, StatusListError
+from ecert.core.trust_list import TrustListError, load_trust_list
+from ecert.core.verify import Outcome, Verdict, load_status_list, verify_qr_text
+
+console = Console()
+
+VERDICT_TEXT = {
+    Verdict.VALID: "真实有效 / genuine and valid",
+    Verdict.VALID_STATUS_UNKNOWN: "真实，未核对状态 / genuine; status not checked",
+    Verdict.SUSPENDED: "真实，已暂停 / genuine, suspended",
+    Verdict.REVOKED: "真实，已撤销 / genuine, revoked",
+    Verdict.SUPERSEDED: "真实，已被换发的证书取代 / genuine, replaced by a newer certificate",
+    Verdict.EXPIRED: "真实，已过有效期 / genuine, expired",
+    Verdict.NOT_YET_VALID: "真实，尚未生效 / genuine, not yet valid",
+    Verdict.HOLDER_MISMATCH: "真实，但与所给持证人不符 / genuine, but not this holder",
+    Verdict.UNTRUSTED: "签名者不受信任 / not signed by a key trusted for it",
+    Verdict.NOT_GENUINE: "不是真实证书 / not genuine",
+}
+EXIT_CODES = {Verdict.VALID: 0, Verdict.VALID_STATUS_UNKNOWN: 0}
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]{message}[/red]")
+    return typer.Exit(2)
+
+
+def verify(
+    source: Annotated[str, typer.Argument(help="QR text, or a PNG/JPEG/PDF file")],
+    trust_list: Annotated[Path, typer.Option(help="trust list file (trust-list.cose)")],
+    root: Annotated[Path, typer.Option(help="root certificate (root.der) from an official source")],
+    status_list: Annotated[
+        list[Path] | None, typer.Option(help="status list file(s) (status-N.cose)")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="holder name to match")] = None,
+    id_number: Annotated[str | None, typer.Option(help="holder ID number to match")] = None,
+    at: Annotated[
+        datetime | None, typer.Option(help="verify as of this time (default: now)")
+    ] = None,
+) -> None:
+    """核验证书（离线）/ Verify a credential offline."""
+    try:
+        trusted = load_trust_list(trust_list.read_bytes(), root_certificate=root.read_bytes())
+        lists: dict[int, StatusListDocument] = {}
+        for path in status_list or []:
+            document = load_status_list(path.read_bytes(), trusted)
+            lists[document.list_number] = document
+    except OSError as error:
+        raise _fail(f"无法读取文件 / cannot read file: {error}") from error
+    except (TrustListError, StatusListError) as error:
+        raise _fail(str(error)) from error
+    path = Path(source)
+    if path.is_file():
+        try:
+            texts = qr_texts_in_file(path)
+        except QrError as error:
+            raise _fail(str(error)) from error
+        if not texts:
+            raise _fail(f"{path}: 未找到二维码 / no QR code found")
+    else:
+        texts = [source]
+    now = at or datetime.now(UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    worst = 0
+    for text in texts:
+        result = verify_qr_text(
+            text,
+            trust_list=trusted,
+            now=now,
+            status_lists=lists,
+            holder_name=name,
+            holder_id_number=id_number,
+        )
+        verdict = result.verdict
+        console.print(f"结论 / verdict: {verdict.value}  {VERDICT_TEXT[verdict]}")
+        for check in result.checks:
+            mark = {Outcome.PASS: "✓", Outcome.FAIL: "✗"}.get(check.outcome, "·")
+            console.print(f"  {mark} {check.name}: {check.outcome.value} ({check.reason})")
+        if result.claims is not None and verdict is not Verdict.NOT_GENUINE:
+            claims = result.claims
+            authority = result.authority.name if result.authority else str(claims.issuer)
+            qualification = (
+                trusted.qualifications.get(claims.qualification, str(claims.qualification))
+                if claims.qualification is not None
+                else claims.title
+            )
+            console.print(
+                f"  编号 / number: {claims.number}  资格 / qualification: {qualification} "
+                f"{claims.level or ''}  签发机构 / issuer: {authority}"
+            )
+        worst = max(worst, EXIT_CODES.get(verdict, 1))
+    raise typer.Exit(worst)

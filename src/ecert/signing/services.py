@@ -1,0 +1,455 @@
+"""Writes about keys and signatures: the root, document-signer keys, trust lists, status lists,
+and signing a stored credential. Each writes its audit event in the same transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+
+from ecert.accounts.models import User
+from ecert.audit.services import audit_record
+from ecert.authorities.models import Authority
+from ecert.catalogue.models import Qualification
+from ecert.core import cose
+from ecert.core.algorithms import Algorithm
+from ecert.core.certificates import (
+    DistinguishedName,
+    build_certificate,
+    parse_certificate,
+    self_signed_root,
+)
+from ecert.core.claims import Claims, IdTypeCode, KindCode
+from ecert.core.keystore import FileKeyStore, KeyStore, Pkcs11KeyStore
+from ecert.core.kinds import CredentialKind, CredentialStatus
+from ecert.core.status_list import (
+    ENTRIES,
+    StatusBits,
+    StatusListDocument,
+    StatusValue,
+)
+from ecert.core.trust_list import (
+    Purpose,
+    TrustedAuthority,
+    TrustedSigner,
+    TrustList,
+    sign_trust_list,
+)
+from ecert.credentials.models import Credential, StatusIndexCounter
+from ecert.credentials.services import holder_id_number
+from ecert.signing.models import (
+    RootCertificate,
+    SignerKey,
+    StatusListPublication,
+    TrustListPublication,
+)
+
+ROOT_YEARS = 20
+SIGNER_YEARS = 10
+KID_BYTES = 4  # short, because the key id travels in every QR code
+TRUST_LIST_DAYS = 7  # verifiers should fetch a new list within a week
+STATUS_LIST_HOURS = 24
+
+
+class SigningError(Exception):
+    """A signing operation that cannot go ahead; message in Chinese then English."""
+
+    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
+        super().__init__(f"{message_zh} / {message_en}")
+        self.code = code
+
+
+def keystore_open() -> KeyStore:
+    config = settings.ECERT_KEYSTORE
+    if config.kind == "pkcs11":
+        return Pkcs11KeyStore(config.pkcs11_module, config.pkcs11_token, config.pkcs11_pin)
+    return FileKeyStore(config.directory, config.password.encode("utf-8"))
+
+
+def root_active() -> RootCertificate:
+    root = RootCertificate.objects.filter(active=True).first()
+    if root is None:
+        raise SigningError(
+            "no_root",
+            "尚未创建根证书，请先运行 ecert keys init",
+            "no root yet: run ecert keys init",
+        )
+    return root
+
+
+def _new_kid(spki_der: bytes) -> bytes:
+    kid = hashlib.sha256(spki_der).digest()[:KID_BYTES]
+    taken = (
+        SignerKey.objects.filter(kid=kid).exists()
+        or RootCertificate.objects.filter(kid=kid).exists()
+    )
+    return secrets.token_bytes(KID_BYTES) if taken else kid
+
+
+@transaction.atomic
+def root_create(*, actor: User | None, algorithm: Algorithm, now: datetime) -> RootCertificate:
+    """Create the deployment's root CA (key in the key store, self-signed certificate)."""
+    if RootCertificate.objects.filter(active=True).exists():
+        raise SigningError("root_exists", "根证书已存在", "a root already exists")
+    store = keystore_open()
+    label = f"root-{now:%Y%m%d%H%M%S}-{secrets.token_hex(2)}"
+    signer = store.generate(label, algorithm)
+    name = DistinguishedName(common_name="ecert 根证书", organization="ecert")
+    der = self_signed_root(
+        signer, name, secrets.randbits(63), now, now + timedelta(days=365 * ROOT_YEARS)
+    )
+    info = parse_certificate(der)
+    root = RootCertificate.objects.create(
+        key_label=label,
+        kid=_new_kid(signer.public_key_der()),
+        algorithm=int(algorithm),
+        certificate=der,
+        fingerprint=hashlib.sha256(der).hexdigest(),
+    )
+    audit_record(
+        actor=actor,
+        action="signing.root_created",
+        object_type="root",
+        object_id=root.fingerprint,
+        data={"algorithm": int(algorithm), "not_after": info.not_after.isoformat()},
+        at=now,
+    )
+    return root
+
+
+@transaction.atomic
+def signer_key_create(
+    *,
+    actor: User | None,
+    authority: Authority,
+    algorithm: Algorithm,
+    kinds: Iterable[CredentialKind],
+    purposes: Iterable[Purpose],
+    now: datetime,
+) -> SignerKey:
+    """A new document-signer key for ``authority`` with a certificate under the active root."""
+    root = root_active()
+    store = keystore_open()
+    root_signer = store.signer(root.key_label)
+    root_info = parse_certificate(bytes(root.certificate))
+    label = f"signer-{authority.key}-{now:%Y%m%d%H%M%S}-{secrets.token_hex(2)}"
+    signer = store.generate(label, algorithm)
+    spki = signer.public_key_der()
+    not_after = now + timedelta(days=365 * SIGNER_YEARS)
+    subject = DistinguishedName(
+        common_name=f"{authority.name} 电子证书签名", organization=authority.name
+    )
+    der = build_certificate(
+        issuer_signer=root_signer,
+        issuer_name=root_info,
+        subject_name=subject,
+        subject_public_key_der=spki,
+        serial_number=secrets.randbits(63),
+        not_before=now,
+        not_after=min(not_after, root_info.not_after),
+        is_ca=False,
+    )
+    kid = _new_kid(spki)
+    key = SignerKey.objects.create(
+        authority=authority,
+        kid=kid,
+        kid_hex=kid.hex(),
+        key_label=label,
+        algorithm=int(algorithm),
+        certificate=der,
+        kinds=sorted(CredentialKind(k).value for k in kinds),
+        purposes=sorted(int(p) for p in purposes),
+        not_before=now,
+        not_after=min(not_after, root_info.not_after),
+    )
+    audit_record(
+        actor=actor,
+        action="signing.key_created",
+        authority=authority,
+        object_type="signer_key",
+        object_id=key.kid_hex,
+        data={"algorithm": int(algorithm), "kinds": key.kinds, "purposes": key.purposes},
+        at=now,
+    )
+    return key
+
+
+def current_key(authority: Authority, purpose: Purpose, at: datetime) -> SignerKey | None:
+    """The newest key of ``authority`` that may sign for ``purpose`` now."""
+    keys = SignerKey.objects.filter(
+        authority=authority, not_before__lte=at, not_after__gte=at, revoked_at__isnull=True
+    ).order_by("-not_before", "-pk")
+    return next((k for k in keys if int(purpose) in k.purposes), None)
+
+
+@transaction.atomic
+def signer_key_rotate(
+    *, actor: User | None, authority: Authority, now: datetime, algorithm: Algorithm | None = None
+) -> SignerKey:
+    """Replace the authority's current keys: the old ones stop signing now but stay trusted for
+    what they signed before."""
+    old_keys = list(
+        SignerKey.objects.select_for_update().filter(
+            authority=authority, not_after__gt=now, revoked_at__isnull=True
+        )
+    )
+    if not old_keys:
+        raise SigningError(
+            "no_key", "该机构没有可轮换的密钥", "this authority has no key to rotate"
+        )
+    kinds = sorted({k for key in old_keys for k in key.kinds})
+    purposes = sorted({p for key in old_keys for p in key.purposes})
+    for key in old_keys:
+        key.not_after = now
+        key.save(update_fields=["not_after"])
+    new = signer_key_create(
+        actor=actor,
+        authority=authority,
+        algorithm=algorithm or Algorithm(old_keys[-1].algorithm),
+        kinds=[CredentialKind(k) for k in kinds],
+        purposes=[Purpose(p) for p in purposes],
+        now=now,
+    )
+    audit_record(
+        actor=actor,
+        action="signing.key_rotated",
+        authority=authority,
+        object_type="signer_key",
+        object_id=new.kid_hex,
+        data={"replaced": [k.kid_hex for k in old_keys]},
+        at=now,
+    )
+    return new
+
+
+@transaction.atomic
+def signer_key_revoke(
+    *, actor: User | None, kid_hex: str, revoked_at: datetime, reason: str, now: datetime
+) -> SignerKey:
+    """Void what the key signed from ``revoked_at`` on; what it signed earlier stays valid."""
+    if not reason.strip():
+        raise SigningError("no_reason", "吊销密钥须说明原因", "give a reason for the revocation")
+    key = SignerKey.objects.select_for_update().filter(kid_hex=kid_hex.lower()).first()
+    if key is None:
+        raise SigningError("unknown_key", f"没有密钥 {kid_hex}", f"no key {kid_hex}")
+    if key.revoked_at is not None and key.revoked_at <= revoked_at:
+        raise SigningError("already_revoked", "该密钥已吊销", "the key is already revoked")
+    key.revoked_at = revoked_at
+    key.revocation_reason = reason.strip()
+    key.save(update_fields=["revoked_at", "revocation_reason"])
+    audit_record(
+        actor=actor,
+        action="signing.key_revoked",
+        authority=key.authority,
+        object_type="signer_key",
+        object_id=key.kid_hex,
+        data={"revoked_at": revoked_at.isoformat(), "reason": key.revocation_reason},
+        at=now,
+    )
+    return key
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def trust_list_build(now: datetime, sequence: int) -> TrustList:
+    root = root_active()
+    keys = list(SignerKey.objects.select_related("authority").order_by("pk"))
+    authorities = {key.authority.pk: key.authority for key in keys}
+    return TrustList(
+        sequence=sequence,
+        issued_at=_epoch(now),
+        next_update=_epoch(now + timedelta(days=TRUST_LIST_DAYS)),
+        root_certificate=bytes(root.certificate),
+        authorities=tuple(
+            TrustedAuthority(a.pk, a.key, a.name, a.credit_code or None)
+            for a in sorted(authorities.values(), key=lambda a: a.pk)
+        ),
+        signers=tuple(
+            TrustedSigner(
+                kid=bytes(key.kid),
+                authority=key.authority.pk,
+                certificate=bytes(key.certificate),
+                kinds=frozenset(KindCode.of(CredentialKind(k)) for k in key.kinds),
+                purposes=frozenset(Purpose(p) for p in key.purposes),
+                not_before=_epoch(key.not_before),
+                not_after=_epoch(key.not_after),
+                revoked_at=_epoch(key.revoked_at) if key.revoked_at else None,
+            )
+            for key in keys
+        ),
+        qualifications={
+            code: name
+            for code, name in Qualification.objects.values_list("code", "name")
+            if code is not None
+        },
+    )
+
+
+@transaction.atomic
+def trust_list_publish(*, actor: User | None, now: datetime) -> TrustListPublication:
+    """Sign and store the next trust list from the keys as they are now."""
+    last = TrustListPublication.objects.select_for_update().order_by("-sequence").first()
+    sequence = (last.sequence + 1) if last else 1
+    root = root_active()
+    trust_list = trust_list_build(now, sequence)
+    signed = sign_trust_list(
+        trust_list, keystore_open().signer(root.key_label), kid=bytes(root.kid)
+    )
+    publication = TrustListPublication.objects.create(
+        sequence=sequence, issued_at=now, document=signed
+    )
+    audit_record(
+        actor=actor,
+        action="signing.trust_list_published",
+        object_type="trust_list",
+        object_id=sequence,
+        data={"signers": len(trust_list.signers)},
+        at=now,
+    )
+    return publication
+
+
+def status_indexes_allocate(count: int) -> range:
+    """Reserve ``count`` fresh status indexes; they are never handed out again."""
+    with transaction.atomic():
+        counter = StatusIndexCounter.objects.select_for_update().get(pk=1)
+        first = counter.next_index
+        counter.next_index = first + count
+        counter.save(update_fields=["next_index"])
+    return range(first, first + count)
+
+
+_ID_TYPES = {
+    "resident": IdTypeCode.RESIDENT,
+    "hk_macao_residence": IdTypeCode.HK_MACAO_RESIDENCE,
+    "taiwan_residence": IdTypeCode.TAIWAN_RESIDENCE,
+    "foreign_permanent": IdTypeCode.FOREIGN_PERMANENT,
+    "passport": IdTypeCode.PASSPORT,
+}
+
+
+def credential_claims(credential: Credential, *, signed_at: datetime) -> Claims:
+    """The v1 claims of a stored credential (its status index must be allocated)."""
+    assert credential.status_index is not None
+    qualification = credential.qualification
+    if qualification is None or qualification.code is None:
+        raise SigningError(
+            "no_qualification",
+            "证书没有带代码的资格，无法签名",
+            "the credential names no coded qualification",
+        )
+    holder = credential.holder
+    id_type = _ID_TYPES.get(holder.id_type, IdTypeCode.OTHER)
+    derivable = id_type is IdTypeCode.RESIDENT
+    birth_month = None
+    if holder.birth_month and not derivable:
+        year, month = holder.birth_month.split("-")
+        birth_month = (int(year), int(month))
+    sex = None
+    if holder.sex and not derivable:
+        sex = 1 if holder.sex == "male" else 2
+    return Claims(
+        kind=KindCode.of(CredentialKind(credential.kind)),
+        public_id=credential.public_id,
+        issuer=credential.issuing_authority_id,
+        signed_at=_epoch(signed_at),
+        status_index=credential.status_index,
+        holder_name=holder.name,
+        id_type=id_type,
+        id_number=holder_id_number(holder),
+        qualification=qualification.code,
+        approval_date=credential.approval_date,
+        number=credential.management_number or credential.public_id,
+        issue_date=credential.issue_date,
+        sex=sex,  # type: ignore[arg-type]
+        birth_month=birth_month,
+        level=credential.level or None,
+        specialty=credential.specialty or None,
+    )
+
+
+@transaction.atomic
+def credential_sign(*, actor: User | None, credential: Credential, now: datetime) -> bytes:
+    """Sign a stored credential with its issuing authority's current key (allocating its status
+    index the first time); returns the COSE_Sign1 that goes into the QR code and the PDF."""
+    locked = (
+        Credential.objects.select_for_update()
+        .select_related("holder", "qualification", "issuing_authority")
+        .get(pk=credential.pk)
+    )
+    key = current_key(locked.issuing_authority, Purpose.CREDENTIALS, now)
+    if key is None or CredentialKind(locked.kind).value not in key.kinds:
+        raise SigningError(
+            "no_key",
+            f"{locked.issuing_authority.name}没有可签发此类证书的有效密钥",
+            f"{locked.issuing_authority.key} has no valid key for {locked.kind}",
+        )
+    if locked.status_index is None:
+        locked.status_index = status_indexes_allocate(1)[0]
+        locked.save(update_fields=["status_index", "updated_at"])
+    claims = credential_claims(locked, signed_at=now)
+    signed = cose.sign1(
+        claims.to_cbor(), keystore_open().signer(key.key_label), kid=bytes(key.kid), tagged=False
+    )
+    audit_record(
+        actor=actor,
+        action="credential.signed",
+        authority=locked.issuing_authority,
+        object_type="credential",
+        object_id=locked.public_id,
+        data={"kid": key.kid_hex, "status_index": locked.status_index},
+        at=now,
+    )
+    return signed
+
+
+def status_list_build(list_number: int, now: datetime) -> StatusListDocument:
+    bits = StatusBits()
+    first = list_number * ENTRIES
+    rows = Credential.objects.filter(
+        status_index__gte=first, status_index__lt=first + ENTRIES
+    ).exclude(status=CredentialStatus.VALID)
+    for index, status in rows.values_list("status_index", "status").iterator():
+        if index is not None:
+            bits.set(index - first, StatusValue.of(CredentialStatus(status)))
+    return StatusListDocument(
+        list_number, _epoch(now), _epoch(now + timedelta(hours=STATUS_LIST_HOURS)), bits
+    )
+
+
+@transaction.atomic
+def status_lists_publish(
+    *, actor: User | None, authority: Authority, now: datetime
+) -> list[StatusListPublication]:
+    """Sign every status list that has entries with ``authority``'s status-list key."""
+    key = current_key(authority, Purpose.STATUS_LISTS, now)
+    if key is None:
+        raise SigningError(
+            "no_key", "没有可签发状态列表的有效密钥", "no valid key may sign status lists"
+        )
+    signer = keystore_open().signer(key.key_label)
+    counter = StatusIndexCounter.objects.get(pk=1)
+    published = []
+    for number in range((counter.next_index + ENTRIES - 1) // ENTRIES):
+        document = status_list_build(number, now)
+        signed = cose.sign1(document.to_cbor(), signer, kid=bytes(key.kid))
+        row, _ = StatusListPublication.objects.update_or_create(
+            list_number=number, defaults={"issued_at": now, "document": signed}
+        )
+        published.append(row)
+    audit_record(
+        actor=actor,
+        action="signing.status_lists_published",
+        authority=authority,
+        object_type="status_list",
+        object_id=len(published),
+        data={"lists": len(published)},
+        at=now,
+    )
+    return published
