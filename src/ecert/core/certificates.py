@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from asn1crypto import algos, core, keys, x509  # type: ignore[import-untyped]
+from asn1crypto import algos, core, keys, x509
 
 from ecert.core.algorithms import Algorithm, KeyUseError, Signer, load_verification_key
 
@@ -347,9 +348,9 @@ def _algorithm_of(signature_algorithm: algos.SignedDigestAlgorithm) -> Algorithm
     return algorithm
 
 
-def _extensions(tbs: x509.TbsCertificate) -> dict[str, object]:
+def _extensions(tbs: x509.TbsCertificate) -> dict[str, Any]:
     """The recognised extensions' parsed values; refuse duplicates and unknown critical ones."""
-    found: dict[str, object] = {}
+    found: dict[str, Any] = {}
     seen: set[str] = set()
     for extension in tbs["extensions"]:
         oid = extension["extn_id"].dotted
