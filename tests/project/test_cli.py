@@ -77,7 +77,7 @@ def test_load_catalogue_with_a_broken_file_says_where_and_changes_nothing(
 ) -> None:
     data_dir, _, _ = initialised
     (tmp_path / "bad.toml").write_text(
-        '[[qualification]]\nkey = "x"\nnmae = "typo"\n', encoding="utf-8"
+        '[[qualification]]\nkey = "x"\ncode = 999\nnmae = "typo"\n', encoding="utf-8"
     )
     result = _ecert(data_dir, "load-catalogue", str(tmp_path))
     assert result.returncode == 1

@@ -24,6 +24,7 @@ SAFE_PRODUCTION = {
     "ECERT_MODE": "production",
     "ECERT_SECRET_KEY": "k" * 60,
     "ECERT_PII_KEY": "cHJvZHVjdGlvbi1waWkta2V5LTMyLWJ5dGVzLWxvbmc=",
+    "ECERT_KEY_PASSWORD": "production-key-password",
 }
 
 
@@ -69,6 +70,7 @@ def test_production_with_real_secrets_starts() -> None:
         ({"ECERT_SECRET_KEY": "short"}, "ECERT_SECRET_KEY"),
         ({"ECERT_PII_KEY": ""}, "ECERT_PII_KEY"),
         ({"ECERT_DEBUG": "1"}, "ECERT_DEBUG"),
+        ({"ECERT_KEY_PASSWORD": ""}, "ECERT_KEY_PASSWORD"),
     ],
 )
 def test_production_refuses_default_secrets_and_debug(
@@ -89,6 +91,31 @@ def test_a_malformed_personal_data_key_is_refused_at_start(
     with pytest.raises(ConfigurationError, match=complaint) as error:
         read_config({**SAFE_PRODUCTION, "ECERT_MODE": mode, "ECERT_PII_KEY": key})
     assert key not in str(error.value)
+
+
+def test_signing_keys_default_to_encrypted_files_in_the_data_directory(tmp_path: Path) -> None:
+    config = read_config({"ECERT_DATA_DIR": str(tmp_path)})
+    assert config.keystore.kind == "file"
+    assert config.keystore.directory == (tmp_path / "keys").resolve()
+
+
+def test_a_pkcs11_key_store_needs_module_token_and_pin() -> None:
+    with pytest.raises(ConfigurationError, match="ECERT_PKCS11_MODULE"):
+        read_config({"ECERT_KEYSTORE": "pkcs11", "ECERT_PKCS11_MODULE": "/usr/lib/x.so"})
+    config = read_config(
+        {
+            "ECERT_KEYSTORE": "pkcs11",
+            "ECERT_PKCS11_MODULE": "/usr/lib/softhsm/libsofthsm2.so",
+            "ECERT_PKCS11_TOKEN": "ecert",
+            "ECERT_PKCS11_PIN": "1234",
+        }
+    )
+    assert (config.keystore.kind, config.keystore.pkcs11_token) == ("pkcs11", "ecert")
+
+
+def test_an_unknown_key_store_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="ECERT_KEYSTORE"):
+        read_config({"ECERT_KEYSTORE": "vault"})
 
 
 def test_unknown_mode_is_refused() -> None:

@@ -75,7 +75,7 @@ class VerificationResult:
     @property
     def verdict(self) -> Verdict:
         outcome = {c.name: c for c in self.checks}
-        if outcome["integrity"].outcome is not Outcome.PASS:
+        if outcome["integrity"].outcome is Outcome.FAIL:
             return Verdict.NOT_GENUINE
         if outcome["signer"].outcome is not Outcome.PASS:
             return Verdict.UNTRUSTED

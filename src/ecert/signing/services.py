@@ -379,7 +379,7 @@ def credential_sign(*, actor: User | None, credential: Credential, now: datetime
     """Sign a stored credential with its issuing authority's current key (allocating its status
     index the first time); returns the COSE_Sign1 that goes into the QR code and the PDF."""
     locked = (
-        Credential.objects.select_for_update()
+        Credential.objects.select_for_update(of=("self",))  # qualification is a nullable join
         .select_related("holder", "qualification", "issuing_authority")
         .get(pk=credential.pk)
     )
