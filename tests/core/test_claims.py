@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from datetime import date
 from typing import Any
@@ -112,7 +113,9 @@ def test_same_claims_always_give_the_same_bytes():
     assert make().to_cbor() == deterministic_dumps(cbor2.loads(make().to_cbor()))
 
 
-@pytest.mark.parametrize("name", ["张堃", "李喆", "王赟", "赵昇", "孙𠮷", "阿卜杜热合曼·买买提艾力"])
+@pytest.mark.parametrize(
+    "name", ["张堃", "李喆", "王赟", "赵昇", "孙𠮷", "阿卜杜热合曼·买买提艾力"]
+)
 def test_names_with_rare_characters_round_trip(name):
     claims = make(holder_name=name)
     assert claims_from_cbor(claims.to_cbor()).holder_name == name
@@ -122,7 +125,7 @@ def test_text_travels_as_gb18030_bytes():
     claims = make(holder_name="孙𠮷堃", specialty="建筑工程")
     item = cbor2.loads(claims.to_cbor())
     assert item[6] == "孙𠮷堃".encode("gb18030")
-    assert item[6] == bytes.fromhex("cbef" "9534b235" "88d2")  # 𠮷 takes four bytes
+    assert item[6] == bytes.fromhex("cbef9534b23588d2")  # 𠮷 takes four bytes
     assert item[13] == bytes.fromhex("bda8d6feb9a4b3cc")  # 建筑工程, two bytes each
     assert len(item[13]) < len("建筑工程".encode())
 
@@ -179,7 +182,9 @@ def test_resident_id_with_a_wrong_check_character_is_refused_at_build():
     assert (error.code, error.field) == ("bad_id_number", "id_number")
 
 
-@pytest.mark.parametrize("number", ["11010519491231002", "1101051949123100 X", "ABCDEFGHIJKLMNOPQR"])
+@pytest.mark.parametrize(
+    "number", ["11010519491231002", "1101051949123100 X", "ABCDEFGHIJKLMNOPQR"]
+)
 def test_malformed_resident_id_is_refused_at_build(number):
     assert build_error(id_number=number).code == "bad_id_number"
 
@@ -379,10 +384,8 @@ def test_status_index_names_the_list_and_offset():
 
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_raise_only_claims_error(data):
-    try:
+    with contextlib.suppress(ClaimsError):
         claims_from_cbor(data)
-    except ClaimsError:
-        pass
 
 
 cbor_values = st.one_of(
@@ -398,10 +401,8 @@ cbor_values = st.one_of(
 
 @given(st.dictionaries(st.integers(min_value=-2, max_value=26), cbor_values, max_size=26))
 def test_arbitrary_integer_keyed_maps_raise_only_claims_error(item):
-    try:
+    with contextlib.suppress(ClaimsError):
         claims_from_cbor(cbor2.dumps(item, canonical=True))
-    except ClaimsError:
-        pass
 
 
 @given(st.sampled_from(sorted(claims_map())), cbor_values)
@@ -415,12 +416,13 @@ def test_one_field_replaced_by_anything_raises_only_claims_error(key, value):
     assert cbor2.loads(claims.to_cbor())[key] == value  # accepted only if it is a valid value
 
 
-BAD_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
-
-
 def texts(limit: int) -> st.SearchStrategy[str]:
     return (
-        st.text(st.characters(exclude_categories=BAD_CATEGORIES), min_size=1, max_size=limit)
+        st.text(
+            st.characters(exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")),
+            min_size=1,
+            max_size=limit,
+        )
         .map(lambda text: unicodedata.normalize("NFC", text))
         .filter(lambda text: 0 < len(text) <= limit and text == text.strip())
     )
@@ -438,7 +440,9 @@ def valid_claims(draw: st.DrawFn) -> Claims:
         }
     else:
         identity = {
-            "id_type": draw(st.sampled_from([c for c in IdTypeCode if c is not IdTypeCode.RESIDENT])),
+            "id_type": draw(
+                st.sampled_from([c for c in IdTypeCode if c is not IdTypeCode.RESIDENT])
+            ),
             "id_number": draw(texts(32)),
             "sex": draw(st.none() | st.sampled_from(list(SexCode))),
             "birth_month": draw(st.none() | st.tuples(st.integers(1900, 2100), st.integers(1, 12))),
@@ -447,10 +451,11 @@ def valid_claims(draw: st.DrawFn) -> Claims:
         subject: dict[str, Any] = {"qualification": draw(st.integers(1, 2**32 - 1))}
     else:
         subject = {"title": draw(texts(16)), "series": draw(st.none() | texts(32))}
-    optional = st.none
     return Claims(
         kind=draw(st.sampled_from(list(KindCode))),
-        public_id=draw(st.text(alphabet="0123456789ABCDEFGHJKMNPQRSTVWXYZ", min_size=16, max_size=16)),
+        public_id=draw(
+            st.text(alphabet="0123456789ABCDEFGHJKMNPQRSTVWXYZ", min_size=16, max_size=16)
+        ),
         issuer=draw(st.integers(0, 2**32 - 1)),
         signed_at=draw(st.integers(946_684_800, 4_102_444_800)),
         status_index=draw(st.integers(0, 2**40 - 1)),
@@ -458,14 +463,14 @@ def valid_claims(draw: st.DrawFn) -> Claims:
         approval_date=draw(st.dates()),
         number=draw(texts(32)),
         issue_date=draw(st.dates()),
-        level=draw(optional() | texts(16)),
-        specialty=draw(optional() | texts(32)),
-        exam_year=draw(optional() | st.integers(1980, 2100)),
-        grassroots=draw(optional() | st.booleans()),
-        verification_code=draw(optional() | texts(8)),
-        valid_until=draw(optional() | st.dates()),
-        purpose=draw(optional() | texts(20)),
-        licence_version=draw(optional() | st.integers(1, 9999)),
+        level=draw(st.none() | texts(16)),
+        specialty=draw(st.none() | texts(32)),
+        exam_year=draw(st.none() | st.integers(1980, 2100)),
+        grassroots=draw(st.none() | st.booleans()),
+        verification_code=draw(st.none() | texts(8)),
+        valid_until=draw(st.none() | st.dates()),
+        purpose=draw(st.none() | texts(20)),
+        licence_version=draw(st.none() | st.integers(1, 9999)),
         **identity,
         **subject,
     )

@@ -70,9 +70,7 @@ def vector(source: str) -> dict[str, Any]:
 
 def verify_vector(v: dict[str, Any]) -> bool:
     message = decode_sign1(bytes.fromhex(v["cbor_hex"]))
-    return verify_sign1(
-        message, vector_key(v), external_aad=bytes.fromhex(v["external_aad_hex"])
-    )
+    return verify_sign1(message, vector_key(v), external_aad=bytes.fromhex(v["external_aad_hex"]))
 
 
 def ids(vectors: list[dict[str, Any]]) -> list[str]:
@@ -106,9 +104,7 @@ def test_working_group_pass_vector_verifies(v):
 @pytest.mark.parametrize("v", PASS, ids=ids(PASS))
 def test_sig_structure_matches_the_working_groups_to_be_signed_bytes(v):
     message = decode_sign1(bytes.fromhex(v["cbor_hex"]))
-    built = sig_structure(
-        message.protected, message.payload, bytes.fromhex(v["external_aad_hex"])
-    )
+    built = sig_structure(message.protected, message.payload, bytes.fromhex(v["external_aad_hex"]))
     assert built.hex() == v["to_be_signed_hex"]
 
 
@@ -216,7 +212,8 @@ def test_changing_any_signed_byte_breaks_the_signature(algorithm, part):
     message = decode_sign1(sign1(PAYLOAD, signer, kid=KID))
     original: bytes = getattr(message, part)
     for index in range(len(original)):
-        tampered = dataclasses.replace(message, **{part: flipped(original, index)})
+        changes: dict[str, Any] = {part: flipped(original, index)}
+        tampered = dataclasses.replace(message, **changes)
         assert not verify_sign1(tampered, key), f"{part} byte {index}"
 
 
@@ -318,7 +315,7 @@ def test_detached_payload_is_refused():
 
 @pytest.mark.parametrize("count", [0, 3, 5])
 def test_array_of_the_wrong_length_is_refused(count):
-    items = (good_items() + [cbor2.dumps(b"")])[:count]
+    items = ([*good_items(), cbor2.dumps(b"")])[:count]
     assert cose_error(encode(*items, head=0x80 + count)) == "not_sign1"
 
 
@@ -435,9 +432,7 @@ def sm2_verify(public: tuple[int, int], user_id: bytes, message: bytes, signatur
     s = int.from_bytes(signature[32:], "big")
     if not (1 <= r < SM2_N and 1 <= s < SM2_N):
         return False
-    coordinates = b"".join(
-        n.to_bytes(32, "big") for n in (SM2_A, SM2_B, *SM2_G, *public)
-    )
+    coordinates = b"".join(n.to_bytes(32, "big") for n in (SM2_A, SM2_B, *SM2_G, *public))
     z = sm3((len(user_id) * 8).to_bytes(2, "big") + user_id + coordinates)
     e = int.from_bytes(sm3(z + message), "big")
     t = (r + s) % SM2_N

@@ -146,11 +146,15 @@ def status_list_from_cbor(data: bytes) -> StatusListDocument:
     expected = {0, 1, 2, 3, 4, 5, 6, 7}
     if not isinstance(item, Mapping) or set(item) != expected:
         raise StatusListError("bad_fields", "状态列表字段不正确", "unexpected status list fields")
-    if item[0] != FORMAT_VERSION or item[2] != STATUS_SIZE or item[3] != ENTRIES:
+    if any(type(item[k]) is not int for k in (0, 2, 3)) or (item[0], item[2], item[3]) != (
+        FORMAT_VERSION,
+        STATUS_SIZE,
+        ENTRIES,
+    ):
         raise StatusListError(
             "unsupported", "不支持的状态列表格式", "unsupported status list version or size"
         )
-    if list(item[7]) != [value.name.lower() for value in StatusValue]:
+    if item[7] != [value.name.lower() for value in StatusValue]:
         raise StatusListError("bad_fields", "状态列表字段不正确", "unexpected status messages")
     numbers = (item[1], item[4], item[5])
     if any(type(n) is not int or n < 0 for n in numbers) or type(item[6]) is not bytes:
