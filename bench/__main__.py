@@ -10,11 +10,16 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from bench import databases, insert
+from bench import databases, insert, offline_verify, signing
 from bench.harness import Report, machine, print_report, write_json
 
 # name -> run(rows, databases) ; each benchmark runs its databases in child processes.
-BENCHMARKS: dict[str, Callable[[int, list[str]], Report]] = {insert.NAME: insert.run}
+# signing and offline-verify use no database and run in this process (per-core rates).
+BENCHMARKS: dict[str, Callable[[int, list[str]], Report]] = {
+    insert.NAME: insert.run,
+    signing.NAME: signing.run,
+    offline_verify.NAME: offline_verify.run,
+}
 
 
 def _database_list(text: str) -> list[str]:

@@ -16,7 +16,8 @@ import re
 import segno
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ$*+-.:"
-_VALUE = {char: value for value, char in enumerate(ALPHABET)}
+# bytes.translate table: an alphabet character to its value, anything else to 0xFF.
+_DECODE_TABLE = bytes(ALPHABET.find(chr(code)) & 0xFF for code in range(256))
 BASE = len(ALPHABET)  # 42
 PAYLOAD_VERSION = 1
 PATH = "/V/"
@@ -56,23 +57,27 @@ def base42_decode(text: str) -> bytes:
     if len(text) % 3 == 1:
         raise QrError("bad_length", "二维码内容长度不正确", "payload has an impossible length")
     try:
-        values = [_VALUE[char] for char in text]
-    except KeyError as error:
+        values = text.encode("ascii").translate(_DECODE_TABLE)
+    except UnicodeEncodeError:
+        values = b"\xff"
+    if b"\xff" in values:
         raise QrError(
             "bad_character", "二维码内容含有非法字符", "payload contains a character outside base42"
-        ) from error
-    out = bytearray()
+        )
     full = len(values) - len(values) % 3
-    for start in range(0, full, 3):
-        value = values[start] + values[start + 1] * BASE + values[start + 2] * BASE * BASE
-        if value > 0xFFFF:
-            raise QrError("bad_value", "二维码内容无法解码", "payload does not decode")
-        out += value.to_bytes(2, "big")
-    if full < len(values):
-        value = values[full] + values[full + 1] * BASE
-        if value > 0xFF:
-            raise QrError("bad_value", "二维码内容无法解码", "payload does not decode")
-        out.append(value)
+    try:
+        out = bytearray(
+            b"".join(
+                (low + mid * BASE + high * BASE * BASE).to_bytes(2, "big")
+                for low, mid, high in zip(
+                    values[0:full:3], values[1:full:3], values[2:full:3], strict=True
+                )
+            )
+        )
+        if full < len(values):
+            out += (values[full] + values[full + 1] * BASE).to_bytes(1, "big")
+    except OverflowError as error:
+        raise QrError("bad_value", "二维码内容无法解码", "payload does not decode") from error
     return bytes(out)
 
 
