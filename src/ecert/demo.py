@@ -139,9 +139,7 @@ def _entries_with_levels(list_key: str) -> list[tuple[CatalogueEntry, list[str]]
 def _rows(count: int) -> list[CredentialRow]:
     rng = random.Random(20261124)  # noqa: S311 - reproducible demo data, not security
     # The signing authorities named by the catalogue lists (the seal on the face).
-    issuer = {
-        a.key: a for a in Authority.objects.filter(key__in=["sd-hrss", "mohrss", "ha-hrss"])
-    }
+    issuer = {a.key: a for a in Authority.objects.filter(key__in=["sd-hrss", "mohrss", "ha-hrss"])}
     sd_cities = list(Authority.objects.filter(parent__key="sd-hrss", level=AuthorityLevel.CITY))
     ha_cities = list(Authority.objects.filter(parent__key="ha-hrss", level=AuthorityLevel.CITY))
     plans = [

@@ -318,6 +318,8 @@ def trust_list_publish(*, actor: User | None, now: datetime) -> TrustListPublica
 def status_indexes_allocate(count: int) -> range:
     """Reserve ``count`` fresh status indexes; they are never handed out again."""
     with transaction.atomic():
+        # The row comes from a migration; get_or_create only guards a database flushed since.
+        StatusIndexCounter.objects.get_or_create(pk=1)
         counter = StatusIndexCounter.objects.select_for_update().get(pk=1)
         first = counter.next_index
         counter.next_index = first + count
@@ -434,9 +436,10 @@ def status_lists_publish(
             "no_key", "没有可签发状态列表的有效密钥", "no valid key may sign status lists"
         )
     signer = keystore_open().signer(key.key_label)
-    counter = StatusIndexCounter.objects.get(pk=1)
+    counter = StatusIndexCounter.objects.filter(pk=1).first()
+    allocated = counter.next_index if counter else 0
     published = []
-    for number in range((counter.next_index + ENTRIES - 1) // ENTRIES):
+    for number in range((allocated + ENTRIES - 1) // ENTRIES):
         document = status_list_build(number, now)
         signed = cose.sign1(document.to_cbor(), signer, kid=bytes(key.kid))
         row, _ = StatusListPublication.objects.update_or_create(

@@ -1,0 +1,300 @@
+"""`ecert keys` and `ecert verify` as real processes: a demo deployment signs credentials as QR
+pictures, publishes its trust files, and the offline verifier judges them from files alone."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from ecert.core import cose
+from ecert.core.claims import ClaimsError, claims_from_cbor
+from ecert.core.qr import ALPHABET, PATH, QrError, parse_qr_text
+
+
+def _ecert(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ECERT_", "DATABASE_URL"))}
+    env |= {
+        "ECERT_DATA_DIR": str(data_dir),
+        "ECERT_ADMIN_PASSWORD": "admin-password-for-tests",
+        "COLUMNS": "200",
+    }
+    return subprocess.run(  # noqa: S603 - our own command
+        [sys.executable, "-m", "ecert.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def _ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@dataclass(frozen=True)
+class Published:
+    """What `ecert keys export-trust-list` writes for verifiers."""
+
+    root: Path
+    trust_list: Path
+    status_list: Path
+
+
+@dataclass(frozen=True)
+class Deployment:
+    data_dir: Path
+    work: Path  # where the test writes pictures and exported files
+
+    def credentials_of(self, authority: str) -> list[str]:
+        db = sqlite3.connect(self.data_dir / "ecert.sqlite3")
+        try:
+            rows = db.execute(
+                "select c.public_id from credentials_credential c join authorities_authority a"
+                " on a.id = c.issuing_authority_id where a.key = ? order by c.id",
+                [authority],
+            ).fetchall()
+        finally:
+            db.close()
+        return [public_id for (public_id,) in rows]
+
+    def signer_kid(self, authority: str) -> str:
+        db = sqlite3.connect(self.data_dir / "ecert.sqlite3")
+        try:
+            (kid,) = db.execute(
+                "select k.kid_hex from signing_signerkey k join authorities_authority a"
+                " on a.id = k.authority_id where a.key = ? and k.revoked_at is null",
+                [authority],
+            ).fetchone()
+        finally:
+            db.close()
+        return str(kid)
+
+    def qr(self, public_id: str, name: str) -> Path:
+        out = self.work / name
+        _ok(_ecert(self.data_dir, "keys", "credential-qr", public_id, "--out", str(out)))
+        return out
+
+    def export(self, name: str) -> Published:
+        directory = self.work / name
+        _ok(_ecert(self.data_dir, "keys", "export-trust-list", str(directory)))
+        return Published(
+            directory / "root.der", directory / "trust-list.cose", directory / "status-0.cose"
+        )
+
+    def shell(self, code: str) -> None:
+        _ok(_ecert(self.data_dir, "manage", "shell", "-c", code))
+
+
+def _deploy(demo_data: Path, directory: Path) -> Deployment:
+    """A deployment of its own (root, keys, key files) on a copy of the demo database."""
+    deployment = Deployment(directory / "data", directory)
+    shutil.copytree(demo_data, deployment.data_dir)
+    _ok(_ecert(deployment.data_dir, "keys", "init"))
+    return deployment
+
+
+def _verify(source: Path | str, published: Published) -> subprocess.CompletedProcess[str]:
+    # The verifier opens no database: the data directory given is just the published folder.
+    return _ecert(
+        published.root.parent,
+        "verify",
+        str(source),
+        "--trust-list",
+        str(published.trust_list),
+        "--root",
+        str(published.root),
+        "--status-list",
+        str(published.status_list),
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory after `ecert demo` (no keys yet): sd-hrss issued four exam proofs,
+    ha-hrss four provincial certificates."""
+    data_dir = tmp_path_factory.mktemp("demo-data")
+    _ok(_ecert(data_dir, "demo", "--no-serve", "--holders", "12"))
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def deployment(demo_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Deployment:
+    return _deploy(demo_data, tmp_path_factory.mktemp("deployment"))
+
+
+@pytest.fixture(scope="module")
+def signed(deployment: Deployment) -> tuple[Path, Published]:
+    """The QR picture of an sd-hrss credential and the trust files exported after signing it."""
+    picture = deployment.qr(deployment.credentials_of("sd-hrss")[0], "q.png")
+    return picture, deployment.export("pub")
+
+
+@pytest.fixture(scope="module")
+def other_deployment(
+    demo_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Published]:
+    """A second deployment with its own root and keys: one QR picture and its trust files."""
+    other = _deploy(demo_data, tmp_path_factory.mktemp("other-deployment"))
+    picture = other.qr(other.credentials_of("sd-hrss")[0], "other.png")
+    return picture, other.export("pub")
+
+
+def _qr_text(picture: Path) -> str:
+    with Image.open(picture) as image:
+        (barcode,) = zxingcpp.read_barcodes(image)
+    return str(barcode.text)
+
+
+def _tampered(text: str) -> str:
+    """The QR text with one payload character changed so that it still decodes to claims (with
+    a different content) under the same key id: only the signature can tell."""
+    prefix, payload = text.split(PATH)
+    original = cose.decode_sign1(parse_qr_text(text)[1])
+    original_claims = claims_from_cbor(original.payload)
+    for position, current in enumerate(payload):
+        for replacement in ALPHABET.replace(current, ""):
+            candidate = f"{prefix}{PATH}{payload[:position]}{replacement}{payload[position + 1 :]}"
+            try:
+                message = cose.decode_sign1(parse_qr_text(candidate)[1])
+                claims = claims_from_cbor(message.payload)
+            except (QrError, cose.CoseError, ClaimsError):
+                continue
+            if message.kid == original.kid and claims != original_claims:
+                return candidate
+    raise AssertionError("no one-character change of the payload still decodes")
+
+
+def test_a_signed_credential_verifies_valid_offline(signed: tuple[Path, Published]) -> None:
+    picture, published = signed
+    result = _verify(picture, published)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "verdict: valid " in result.stdout
+    assert "✓ signer: pass (ok)" in result.stdout
+    assert "✓ status: pass (ok)" in result.stdout
+
+
+def test_a_pdf_holding_the_qr_verifies_valid(
+    signed: tuple[Path, Published], tmp_path: Path
+) -> None:
+    picture, published = signed
+    with Image.open(picture) as image:
+        image.save(tmp_path / "q.pdf")
+    result = _verify(tmp_path / "q.pdf", published)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "verdict: valid " in result.stdout
+
+
+def test_a_tampered_payload_is_not_genuine(signed: tuple[Path, Published]) -> None:
+    picture, published = signed
+    result = _verify(_tampered(_qr_text(picture)), published)
+    assert result.returncode == 1
+    assert "verdict: not_genuine" in result.stdout
+    assert "integrity: fail (bad_signature)" in result.stdout
+
+
+def test_a_revoked_credential_is_genuine_but_revoked(deployment: Deployment) -> None:
+    public_id = deployment.credentials_of("sd-hrss")[1]
+    picture = deployment.qr(public_id, "revoked.png")
+    deployment.shell(
+        "from ecert.accounts.models import User\n"
+        "from ecert.core.kinds import CredentialStatus\n"
+        "from ecert.credentials.models import Credential\n"
+        "from ecert.credentials.services import credential_set_status\n"
+        "credential_set_status(actor=User.objects.get(username='sd-admin'),"
+        f" credential=Credential.objects.get(public_id='{public_id}'),"
+        " status=CredentialStatus.REVOKED, reason='test')\n"
+    )
+    result = _verify(picture, deployment.export("pub-revoked"))
+    assert result.returncode == 1
+    assert "verdict: revoked" in result.stdout
+    assert "✓ integrity: pass (ok)" in result.stdout
+    assert "status: fail (revoked)" in result.stdout
+
+
+def test_a_superseded_credential_is_genuine_but_superseded(deployment: Deployment) -> None:
+    public_id = deployment.credentials_of("sd-hrss")[2]
+    picture = deployment.qr(public_id, "superseded.png")
+    # No service or command supersedes a credential yet (a replacement will); set what it leaves.
+    deployment.shell(
+        "from ecert.credentials.models import Credential\n"
+        f"Credential.objects.filter(public_id='{public_id}').update(status='superseded')\n"
+    )
+    result = _verify(picture, deployment.export("pub-superseded"))
+    assert result.returncode == 1
+    assert "verdict: superseded" in result.stdout
+    assert "status: fail (superseded)" in result.stdout
+
+
+def test_a_key_revoked_from_before_the_signing_makes_the_credential_untrusted(
+    deployment: Deployment,
+) -> None:
+    before_signing = (datetime.now(UTC) - timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%S")
+    picture = deployment.qr(deployment.credentials_of("ha-hrss")[0], "key-revoked.png")
+    kid = deployment.signer_kid("ha-hrss")
+    _ok(
+        _ecert(
+            deployment.data_dir, "keys", "revoke", kid, "--reason", "test", "--at", before_signing
+        )
+    )
+    result = _verify(picture, deployment.export("pub-key-revoked"))
+    assert result.returncode == 1
+    assert "verdict: untrusted" in result.stdout
+    assert "signer: fail (signer_revoked)" in result.stdout
+
+
+def test_a_qr_from_another_deployment_is_untrusted(
+    signed: tuple[Path, Published], other_deployment: tuple[Path, Published]
+) -> None:
+    _, published = signed
+    other_picture, _ = other_deployment
+    result = _verify(other_picture, published)
+    assert result.returncode == 1
+    assert "verdict: untrusted" in result.stdout
+    assert "signer: fail (unknown_signer)" in result.stdout
+
+
+def test_a_trust_list_checked_against_another_root_is_refused(
+    signed: tuple[Path, Published], other_deployment: tuple[Path, Published]
+) -> None:
+    picture, published = signed
+    _, other = other_deployment
+    wrong_root = Published(other.root, published.trust_list, published.status_list)
+    result = _verify(picture, wrong_root)
+    assert result.returncode == 2
+    assert "the trust list is not signed by this root" in result.stdout
+    assert "verdict" not in result.stdout
+
+
+def test_a_picture_without_a_qr_code_is_refused(
+    signed: tuple[Path, Published], tmp_path: Path
+) -> None:
+    _, published = signed
+    Image.new("L", (200, 200), 255).save(tmp_path / "blank.png")
+    result = _verify(tmp_path / "blank.png", published)
+    assert result.returncode == 2
+    assert "no QR code found" in result.stdout
+
+
+def test_after_a_rotation_the_old_qr_still_verifies_valid(
+    deployment: Deployment, signed: tuple[Path, Published]
+) -> None:
+    picture, before = signed
+    rotated = _ok(_ecert(deployment.data_dir, "keys", "rotate", "sd-hrss"))
+    assert "new key" in rotated
+    after = deployment.export("pub-rotated")
+    assert after.trust_list.read_bytes() != before.trust_list.read_bytes()
+    result = _verify(picture, after)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "verdict: valid " in result.stdout
