@@ -15,18 +15,20 @@ from ecert.core.batches import (
     sign_batch,
 )
 from ecert.core.merkle import all_inclusion_proofs
-from ecert.core.trust_list import Purpose
+from ecert.core.trust_list import Purpose, TrustList
 from tests.core.signing_world import SIGNED_AT, entry, make_claims, trusted, world
 
 
-def _batch(count: int = 5):
+def _batch(count: int = 5) -> tuple[list[bytes], list[bytes]]:
     claims = [make_claims(status_index=i).to_cbor() for i in range(count)]
     return claims, [credential_digest(c) for c in claims]
 
 
-def _batch_trust_list(purposes=(Purpose.CREDENTIALS, Purpose.BATCH_ROOTS), **window):
+def _batch_trust_list(
+    purposes: tuple[Purpose, ...] = (Purpose.CREDENTIALS, Purpose.BATCH_ROOTS),
+) -> TrustList:
     w = world()
-    return trusted(w.root, [entry(w.authority1, 1, purposes=purposes, **window)])
+    return trusted(w.root, [entry(w.authority1, 1, purposes=purposes)])
 
 
 def test_every_credential_of_a_signed_batch_proves_its_membership():
