@@ -153,34 +153,40 @@ def keys_export(
     """导出根证书、信任列表和状态列表，供离线核验 / Write root, trust list and status lists."""
     _setup()
     from ecert.core.trust_list import Purpose
-    from ecert.signing.models import RootCertificate, SignerKey, TrustListPublication
-    from ecert.signing.selectors import authority_by_key
-    from ecert.signing.services import SigningError, root_active, status_lists_publish
+    from ecert.signing.models import TrustListPublication
+    from ecert.signing.services import (
+        SigningError,
+        current_key,
+        root_active,
+        status_lists_publish,
+    )
 
     try:
-        root: RootCertificate = root_active()
+        root = root_active()
     except SigningError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
     latest = TrustListPublication.objects.order_by("-sequence").first()
-    assert latest is not None  # keys init publishes one
+    if latest is None:
+        console.print(
+            "[red]尚未发布信任列表，请运行 ecert keys init / no trust list yet: run ecert keys init[/red]"
+        )
+        raise typer.Exit(1)
     now = datetime.now(UTC)
-    status_key = next(
-        (
-            k
-            for k in SignerKey.objects.filter(revoked_at__isnull=True, not_after__gte=now)
-            if int(Purpose.STATUS_LISTS) in k.purposes
-        ),
-        None,
-    )
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "root.der").write_bytes(bytes(root.certificate))
     (directory / "trust-list.cose").write_bytes(bytes(latest.document))
     written = 0
-    if status_key is not None:
-        authority = authority_by_key(status_key.authority.key)
-        assert authority is not None
-        for publication in status_lists_publish(actor=None, authority=authority, now=now):
+    status_key = current_key(None, Purpose.STATUS_LISTS, now)
+    if status_key is None:
+        console.print(
+            "[yellow]没有可签发状态列表的密钥，未导出状态列表 / "
+            "no key may sign status lists: none written[/yellow]"
+        )
+    else:
+        for publication in status_lists_publish(
+            actor=None, authority=status_key.authority, now=now
+        ):
             path = directory / f"status-{publication.list_number}.cose"
             path.write_bytes(bytes(publication.document))
             written += 1

@@ -13,29 +13,14 @@ from pathlib import Path
 
 import pytest
 
-
-def _ecert(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ECERT_", "DATABASE_URL"))}
-    env |= {
-        "ECERT_DATA_DIR": str(data_dir),
-        "ECERT_ADMIN_PASSWORD": "admin-password-for-tests",
-        "COLUMNS": "200",
-    }
-    return subprocess.run(  # noqa: S603 - our own command
-        [sys.executable, "-m", "ecert.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+from tests.ecert_command import run_ecert
 
 
 @pytest.fixture(scope="module")
 def initialised(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     data_dir = tmp_path_factory.mktemp("ecert-data")
-    first = _ecert(data_dir, "init", "--quiet")
-    second = _ecert(data_dir, "init", "--quiet")
+    first = run_ecert(data_dir, "init", "--quiet")
+    second = run_ecert(data_dir, "init", "--quiet")
     assert first.returncode == 0, first.stderr
     assert second.returncode == 0, second.stderr
     return data_dir, first.stdout, second.stdout
@@ -67,7 +52,7 @@ def test_audit_verify_reports_an_intact_chain_after_init(
     initialised: tuple[Path, str, str],
 ) -> None:
     data_dir, _, _ = initialised
-    result = _ecert(data_dir, "audit-verify")
+    result = run_ecert(data_dir, "audit-verify")
     assert result.returncode == 0
     assert "audit chain intact" in result.stdout
 
@@ -79,7 +64,7 @@ def test_load_catalogue_with_a_broken_file_says_where_and_changes_nothing(
     (tmp_path / "bad.toml").write_text(
         '[[qualification]]\nkey = "x"\ncode = 999\nnmae = "typo"\n', encoding="utf-8"
     )
-    result = _ecert(data_dir, "load-catalogue", str(tmp_path))
+    result = run_ecert(data_dir, "load-catalogue", str(tmp_path))
     assert result.returncode == 1
     assert "bad.toml: [[qualification]] #1" in result.stdout
     assert "missing required field 'name'" in result.stdout

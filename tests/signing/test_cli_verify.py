@@ -3,11 +3,9 @@ pictures, publishes its trust files, and the offline verifier judges them from f
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,23 +17,7 @@ from PIL import Image
 from ecert.core import cose
 from ecert.core.claims import ClaimsError, claims_from_cbor
 from ecert.core.qr import ALPHABET, PATH, QrError, parse_qr_text
-
-
-def _ecert(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ECERT_", "DATABASE_URL"))}
-    env |= {
-        "ECERT_DATA_DIR": str(data_dir),
-        "ECERT_ADMIN_PASSWORD": "admin-password-for-tests",
-        "COLUMNS": "200",
-    }
-    return subprocess.run(  # noqa: S603 - our own command
-        [sys.executable, "-m", "ecert.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+from tests.ecert_command import run_ecert
 
 
 def _ok(result: subprocess.CompletedProcess[str]) -> str:
@@ -83,31 +65,31 @@ class Deployment:
 
     def qr(self, public_id: str, name: str) -> Path:
         out = self.work / name
-        _ok(_ecert(self.data_dir, "keys", "credential-qr", public_id, "--out", str(out)))
+        _ok(run_ecert(self.data_dir, "keys", "credential-qr", public_id, "--out", str(out)))
         return out
 
     def export(self, name: str) -> Published:
         directory = self.work / name
-        _ok(_ecert(self.data_dir, "keys", "export-trust-list", str(directory)))
+        _ok(run_ecert(self.data_dir, "keys", "export-trust-list", str(directory)))
         return Published(
             directory / "root.der", directory / "trust-list.cose", directory / "status-0.cose"
         )
 
     def shell(self, code: str) -> None:
-        _ok(_ecert(self.data_dir, "manage", "shell", "-c", code))
+        _ok(run_ecert(self.data_dir, "manage", "shell", "-c", code))
 
 
 def _deploy(demo_data: Path, directory: Path) -> Deployment:
     """A deployment of its own (root, keys, key files) on a copy of the demo database."""
     deployment = Deployment(directory / "data", directory)
     shutil.copytree(demo_data, deployment.data_dir)
-    _ok(_ecert(deployment.data_dir, "keys", "init"))
+    _ok(run_ecert(deployment.data_dir, "keys", "init"))
     return deployment
 
 
 def _verify(source: Path | str, published: Published) -> subprocess.CompletedProcess[str]:
     # The verifier opens no database: the data directory given is just the published folder.
-    return _ecert(
+    return run_ecert(
         published.root.parent,
         "verify",
         str(source),
@@ -125,7 +107,7 @@ def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory after `ecert demo` (no keys yet): sd-hrss issued four exam proofs,
     ha-hrss four provincial certificates."""
     data_dir = tmp_path_factory.mktemp("demo-data")
-    _ok(_ecert(data_dir, "demo", "--no-serve", "--holders", "12"))
+    _ok(run_ecert(data_dir, "demo", "--no-serve", "--holders", "12"))
     return data_dir
 
 
@@ -244,7 +226,7 @@ def test_a_key_revoked_from_before_the_signing_makes_the_credential_untrusted(
     picture = deployment.qr(deployment.credentials_of("ha-hrss")[0], "key-revoked.png")
     kid = deployment.signer_kid("ha-hrss")
     _ok(
-        _ecert(
+        run_ecert(
             deployment.data_dir, "keys", "revoke", kid, "--reason", "test", "--at", before_signing
         )
     )
@@ -291,7 +273,7 @@ def test_after_a_rotation_the_old_qr_still_verifies_valid(
     deployment: Deployment, signed: tuple[Path, Published]
 ) -> None:
     picture, before = signed
-    rotated = _ok(_ecert(deployment.data_dir, "keys", "rotate", "sd-hrss"))
+    rotated = _ok(run_ecert(deployment.data_dir, "keys", "rotate", "sd-hrss"))
     assert "new key" in rotated
     after = deployment.export("pub-rotated")
     assert after.trust_list.read_bytes() != before.trust_list.read_bytes()

@@ -12,9 +12,6 @@ freshly initialised data directory, the file database in WAL mode that deploymen
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +21,7 @@ from django.db import connection
 
 from ecert.credentials.models import StatusIndexCounter
 from ecert.signing.services import status_indexes_allocate
+from tests.ecert_command import run_ecert
 
 THREADS = 4
 CALLS = 50
@@ -50,19 +48,6 @@ print(json.dumps([index for batch in batches for index in batch]))
 """
 
 
-def _ecert(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ECERT_", "DATABASE_URL"))}
-    env |= {"ECERT_DATA_DIR": str(data_dir), "ECERT_ADMIN_PASSWORD": "admin-password-for-tests"}
-    return subprocess.run(  # noqa: S603 - our own command
-        [sys.executable, "-m", "ecert.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def _allocate_in_threads_here() -> tuple[int, list[int]]:
     # The migration's counter row is gone if an earlier transactional test flushed the tables.
     StatusIndexCounter.objects.get_or_create(pk=1)
@@ -82,9 +67,9 @@ def _allocate_in_threads_here() -> tuple[int, list[int]]:
 
 
 def _allocate_in_threads_on_an_sqlite_file(data_dir: Path) -> tuple[int, list[int]]:
-    initialised = _ecert(data_dir, "init", "--quiet")
+    initialised = run_ecert(data_dir, "init", "--quiet")
     assert initialised.returncode == 0, initialised.stderr
-    allocated = _ecert(data_dir, "manage", "shell", "-c", ALLOCATE)
+    allocated = run_ecert(data_dir, "manage", "shell", "-c", ALLOCATE)
     assert allocated.returncode == 0, allocated.stderr
     return 0, json.loads(allocated.stdout.strip().splitlines()[-1])
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cached_property
 from typing import Any
 
 from ecert.core import cose
@@ -85,10 +86,19 @@ class TrustList:
     licence_types: Mapping[KindCode, str] = field(default_factory=dict)  # GB/T 36904 type codes
 
     def signer(self, kid: bytes) -> TrustedSigner | None:
-        return next((s for s in self.signers if s.kid == kid), None)
+        return self._signers_by_kid.get(kid)
 
     def authority(self, number: int) -> TrustedAuthority | None:
-        return next((a for a in self.authorities if a.number == number), None)
+        return self._authorities_by_number.get(number)
+
+    # Looked up for every verification: index once (cached_property writes past frozen).
+    @cached_property
+    def _signers_by_kid(self) -> dict[bytes, TrustedSigner]:
+        return {s.kid: s for s in self.signers}
+
+    @cached_property
+    def _authorities_by_number(self) -> dict[int, TrustedAuthority]:
+        return {a.number: a for a in self.authorities}
 
     def to_cbor(self) -> bytes:
         return deterministic_dumps(

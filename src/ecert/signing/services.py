@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +16,7 @@ from ecert.accounts.models import User
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
+from ecert.config import KeyStoreConfig
 from ecert.core import cose
 from ecert.core.algorithms import Algorithm
 from ecert.core.certificates import (
@@ -64,7 +66,12 @@ class SigningError(Exception):
 
 
 def keystore_open() -> KeyStore:
-    config = settings.ECERT_KEYSTORE
+    """The process's key store for the configured settings (one PKCS#11 session, not one per call)."""
+    return _keystore(settings.ECERT_KEYSTORE)
+
+
+@cache
+def _keystore(config: KeyStoreConfig) -> KeyStore:
     if config.kind == "pkcs11":
         return Pkcs11KeyStore(config.pkcs11_module, config.pkcs11_token, config.pkcs11_pin)
     return FileKeyStore(config.directory, config.password.encode("utf-8"))
@@ -178,11 +185,14 @@ def signer_key_create(
     return key
 
 
-def current_key(authority: Authority, purpose: Purpose, at: datetime) -> SignerKey | None:
-    """The newest key of ``authority`` that may sign for ``purpose`` now."""
-    keys = SignerKey.objects.filter(
-        authority=authority, not_before__lte=at, not_after__gte=at, revoked_at__isnull=True
-    ).order_by("-not_before", "-pk")
+def current_key(authority: Authority | None, purpose: Purpose, at: datetime) -> SignerKey | None:
+    """The newest key of ``authority`` (of any authority if None) that may sign for ``purpose``."""
+    keys = SignerKey.objects.select_related("authority").filter(
+        not_before__lte=at, not_after__gte=at, revoked_at__isnull=True
+    )
+    if authority is not None:
+        keys = keys.filter(authority=authority)
+    keys = keys.order_by("-not_before", "-pk")
     return next((k for k in keys if int(purpose) in k.purposes), None)
 
 
