@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -69,12 +70,29 @@ def init(
 
 
 @app.command()
+def worker(
+    interval: Annotated[float, typer.Option(help="seconds between polls for new tasks")] = 1.0,
+) -> None:
+    """Run background tasks (pass-list imports uploaded in the back office) until stopped."""
+    _django()
+    from django.core.management import call_command
+
+    call_command("db_worker", interval=interval)
+
+
+@app.command()
 def serve(
     bind: Annotated[str, typer.Option(help="address:port")] = "127.0.0.1:8000",
     workers: Annotated[int, typer.Option(help="gunicorn worker processes")] = 2,
+    task_worker: Annotated[
+        bool, typer.Option("--task-worker/--no-task-worker", help="also run `ecert worker`")
+    ] = True,
 ) -> None:
-    """Serve the site with gunicorn (a production server, not runserver)."""
+    """Serve the site with gunicorn (a production server, not runserver), and by default the
+    background task worker beside it (it stops with the terminal session)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecert.settings")
+    if task_worker:
+        subprocess.Popen([sys.executable, "-m", "ecert.cli", "worker"])
     argv = [
         sys.executable,
         "-m",
@@ -98,6 +116,9 @@ def demo(
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
     bind: Annotated[str, typer.Option(help="address:port")] = "127.0.0.1:8000",
     holders: Annotated[int, typer.Option(help="demo holders to create")] = 300,
+    keys: Annotated[
+        bool, typer.Option("--keys/--no-keys", help="create signing keys (ecert keys init)")
+    ] = True,
 ) -> None:
     """init, plus demo users, holders and credentials; prints the URL and logins, then serves."""
     _django()
@@ -111,13 +132,17 @@ def demo(
     except BulkRowError as error:
         console.print(str(error), style="red", markup=False)
         raise typer.Exit(1) from error
+    if keys:
+        from ecert.cli_keys import keys_init
+
+        keys_init(algorithm="es256", operator="sd-hrss")  # imports sign; what exists is kept
     console.print(
         f"\n[bold]ecert demo[/bold]  http://{bind}/backoffice/   (password for every demo login: {DEMO_PASSWORD})"
     )
     for username, label in logins:
         console.print(f"  {username:<22} {label}")
     if serve_after:
-        serve(bind=bind, workers=2)
+        serve(bind=bind, workers=2, task_worker=True)
 
 
 @app.command("load-authorities")
@@ -195,11 +220,15 @@ def manage(ctx: typer.Context) -> None:
 
 
 def _register_subcommands() -> None:
+    from ecert.cli_accounts import api_token_app
+    from ecert.cli_issuance import import_passlist
     from ecert.cli_keys import keys_app
     from ecert.cli_verify import verify
 
     app.add_typer(keys_app, name="keys")
+    app.add_typer(api_token_app, name="api-token")
     app.command("verify")(verify)
+    app.command("import-passlist")(import_passlist)
 
 
 _register_subcommands()

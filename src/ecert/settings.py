@@ -36,6 +36,10 @@ INSTALLED_APPS = [
     "ecert.credentials",
     "ecert.audit",
     "ecert.signing",
+    "ecert.issuance",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",  # serves the API documentation's scripts locally (no CDN)
     "ecert.backoffice",
 ]
 
@@ -73,6 +77,17 @@ TEMPLATES = [
 
 DATABASES = {"default": CONFIG.database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background work (big imports) without a broker: tasks are rows, `ecert worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Shared by the web and worker processes on one machine: import progress is written here, because
+# the import's own transaction keeps its rows invisible (and SQLite's write lock held) until commit.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(ECERT_DATA_DIR / "cache"),
+    }
+}
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "backoffice:login"

@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from ecert.authorities.models import Authority
+from ecert.catalogue.models import Qualification
+from ecert.issuance.services import passlist_import_create, passlist_import_run
 from tests.conftest import CAST, World
 
 
@@ -41,6 +47,8 @@ CLERKS = frozenset(
 AUDITORS = frozenset({"auditor", "sd_auditor"})
 SECURITY = frozenset({"security_admin", "sd_security"})
 SEE_JINAN = frozenset({"province_admin", "jinan_clerk"}) | AUDITORS | SECURITY
+ISSUERS = frozenset({"province_admin", "exam_centre_clerk"})
+SD_IMPORT = {"reference": "<import>"}  # a rejected import at the Shandong exam centre
 
 ROUTES: dict[str, Route] = {
     "backoffice:dashboard": Route(CLERKS | AUDITORS | SECURITY),
@@ -57,11 +65,78 @@ ROUTES: dict[str, Route] = {
         frozenset({"qingdao_clerk", "county_clerk", "department_clerk", "institution_clerk"}),
         {"public_id": "<jinan>"},
     ),
+    "backoffice:credential_proof": Route(ISSUERS, kwargs={"public_id": "<jinan>"}),
+    "backoffice:import_list": Route(ISSUERS),
+    "backoffice:import_new": Route(ISSUERS),
+    "backoffice:import_detail": Route(ISSUERS, kwargs=SD_IMPORT),
+    "backoffice:import_progress": Route(ISSUERS, kwargs=SD_IMPORT),
+    "backoffice:import_errors": Route(ISSUERS, kwargs=SD_IMPORT),
     "backoffice:audit_log": Route(AUDITORS),
     "backoffice:user_list": Route(SECURITY),
 }
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """An API operation: `ok` get `status`; other signed-in members 403; anonymous callers 401."""
+
+    method: str
+    ok: frozenset[str]
+    status: int = 200
+    kwargs: dict[str, str] = field(default_factory=dict)
+
+
+API_ROUTES: dict[str, ApiRoute] = {
+    "api:passlist_push": ApiRoute("post_json", ISSUERS, 202),
+    "api:passlist_upload": ApiRoute("post_file", ISSUERS, 202),
+    "api:passlist_detail": ApiRoute("get", ISSUERS, kwargs=SD_IMPORT),
+    "api:passlist_errors": ApiRoute("get", ISSUERS, kwargs=SD_IMPORT),
+}
 # Routes whose answer does not depend on who asks (checked in their own tests below).
-SPECIAL = {"home", "backoffice:login", "backoffice:logout", "set_language"}
+SPECIAL = {
+    "home",
+    "backoffice:login",
+    "backoffice:logout",
+    "set_language",
+    "api:api-root",
+    "api:openapi-json",
+    "api:openapi-view",
+}
+BAD_LIST = (
+    "ZSGLH,KSXM,ZJHM,BKJB,BKZY,PZRQ,BMS\r\n"
+    "坏管理号,张三,110101199001011234,一级,建筑工程,2025-09-01,济南市\r\n"
+).encode()
+
+
+@pytest.fixture
+def sd_import(world: World, settings: Any, tmp_path: Path) -> str:
+    """A pass list with one bad row, imported at the Shandong exam centre: rejected, with its
+    error workbook."""
+    settings.ECERT_DATA_DIR = tmp_path / "data"
+    job = passlist_import_create(
+        actor=None,
+        authority=Authority.objects.get(key="sd-pta"),
+        qualification=Qualification.objects.get(key="constructor"),
+        file_name="名单.csv",
+        chunks=[BAD_LIST],
+    )
+    job = passlist_import_run(import_id=job.pk)
+    assert (job.state, bool(job.error_workbook)) == ("rejected", True), job.message
+    return job.reference
+
+
+def _kwargs(
+    route_kwargs: dict[str, str], world: World, request: pytest.FixtureRequest
+) -> dict[str, str]:
+    kwargs = {}
+    for key, value in route_kwargs.items():
+        if value == "<import>":
+            kwargs[key] = request.getfixturevalue("sd_import")
+        elif value.startswith("<"):
+            kwargs[key] = world.credentials[value[1:-1]].public_id
+        else:
+            kwargs[key] = value
+    return kwargs
 
 
 def _route_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> set[str]:
@@ -78,7 +153,7 @@ def _route_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> 
 
 
 def test_every_route_is_in_the_table() -> None:
-    assert _route_names(get_resolver().url_patterns) == set(ROUTES) | SPECIAL
+    assert _route_names(get_resolver().url_patterns) == set(ROUTES) | set(API_ROUTES) | SPECIAL
 
 
 def _expected(route: Route, who: str) -> int:
@@ -92,19 +167,47 @@ def _expected(route: Route, who: str) -> int:
 @pytest.mark.parametrize("who", [*CAST, "anonymous"])
 @pytest.mark.parametrize("name", sorted(ROUTES))
 def test_route_answers_each_member_of_the_cast(
-    world: World, client: Client, name: str, who: str
+    world: World, client: Client, name: str, who: str, request: pytest.FixtureRequest
 ) -> None:
     route = ROUTES[name]
-    kwargs = {
-        key: world.credentials[value[1:-1]].public_id if value.startswith("<") else value
-        for key, value in route.kwargs.items()
-    }
+    kwargs = _kwargs(route.kwargs, world, request)
     if who != "anonymous":
         client.force_login(world.users[who])
     response = client.get(reverse(name, kwargs=kwargs))
     assert response.status_code == _expected(route, who), (name, who)
     if response.status_code == 302:
         assert response["Location"].startswith(reverse("backoffice:login"))
+
+
+@pytest.mark.parametrize("who", [*CAST, "anonymous"])
+@pytest.mark.parametrize("name", sorted(API_ROUTES))
+def test_api_route_answers_each_member_of_the_cast(
+    world: World, client: Client, name: str, who: str, request: pytest.FixtureRequest
+) -> None:
+    route = API_ROUTES[name]
+    url = reverse(name, kwargs=_kwargs(route.kwargs, world, request))
+    if who != "anonymous":
+        client.force_login(world.users[who])
+    fields = {"exam": "constructor", "authority": "sd-pta"}
+    if route.method == "post_json":
+        body = {**fields, "rows": [{"ZSGLH": "A1234567", "KSXM": "张三"}]}
+        response = client.post(url, body, content_type="application/json")
+    elif route.method == "post_file":
+        upload = SimpleUploadedFile("名单.csv", BAD_LIST, content_type="text/csv")
+        response = client.post(url, {**fields, "file": upload})
+    else:
+        response = client.get(url)
+    expected = 401 if who == "anonymous" else route.status if who in route.ok else 403
+    assert response.status_code == expected, (name, who, response.content[:300])
+    if expected >= 400:
+        assert set(response.json()) >= {"code", "message_zh", "message_en"}
+
+
+def test_api_documentation_is_public(client: Client) -> None:
+    assert client.get(reverse("api:openapi-view")).status_code == 200
+    schema = client.get(reverse("api:openapi-json")).json()
+    assert "/api/v1/passlists" in schema["paths"]
+    assert client.get(reverse("api:api-root")).status_code == 404
 
 
 def _without_csrf(body: bytes) -> bytes:

@@ -95,6 +95,7 @@ def test_lists_have_the_kind_seal_and_province_the_notices_give(catalogue):
 
     assert described == {
         "shandong-exam-proof": (CredentialKind.EXAM_PROOF, None, "sd-hrss", "sd"),
+        "henan-exam-proof": (CredentialKind.EXAM_PROOF, None, "ha-hrss", "ha"),
         "national-style-1": (CredentialKind.NATIONAL_CERTIFICATE, 1, "mohrss", None),
         "national-style-2": (CredentialKind.NATIONAL_CERTIFICATE, 2, None, None),
         "abolished-qualification-proof": (CredentialKind.QUALIFICATION_PROOF, None, "sd-pta", "sd"),
@@ -280,3 +281,27 @@ def test_some_henan_duties_sit_at_province_level_only(catalogue):
     }
 
     assert province_only == {"translation", "consulting-engineer", "communications", "surveyor"}
+
+
+def test_the_henan_exam_proof_covers_the_national_exams_with_paper_in_henan(
+    catalogue: Catalogue,
+) -> None:
+    """Seed 004 一(三): the proof (河南) until the national paper certificate arrives; so every
+    exam of the table with a paper-certificate distributor, and none that Henan issues only
+    electronically (二级建造师, 二级造价工程师, 二级计量师)."""
+    proof = {
+        (entry.qualification, level)
+        for entry in catalogue.lists["henan-exam-proof"].entries
+        for level in entry.levels or (None,)
+    }
+    paper = {
+        (row.qualification, level)
+        for row in catalogue.responsibility
+        if row.province == "ha"
+        and row.distribution is not None
+        and not catalogue.qualifications[row.qualification].abolished
+        for level in row.levels or (None,)
+    }
+    assert proof == paper
+    assert ("constructor", "二级") not in proof
+    assert ("cost-engineer", "二级") not in proof

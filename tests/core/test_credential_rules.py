@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from ecert.core.credential_rules import CredentialRuleError, QualificationFacts, check_credential
+from ecert.core.kinds import CredentialForm
 from ecert.core.kinds import CredentialKind as K
 
 CONSTRUCTOR = QualificationFacts(name="建造师", abolished=False, levels=("一级", "二级"))
@@ -55,3 +56,23 @@ def test_only_title_certificates_may_lack_a_qualification() -> None:
     check(K.TITLE_CERTIFICATE, None, "中级")
     with pytest.raises(CredentialRuleError, match="missing"):
         check(K.EXAM_PROOF, None, "")
+
+
+def test_an_old_paper_certificate_of_an_abolished_qualification_may_be_recorded() -> None:
+    check_credential(
+        kind=K.NATIONAL_CERTIFICATE,
+        qualification=ADVERTISER,
+        level="",
+        approval_date=APPROVED,
+        issue_date=ISSUED,
+        form=CredentialForm.PAPER,
+    )
+    with pytest.raises(CredentialRuleError, match="only a qualification proof"):
+        check_credential(
+            kind=K.NATIONAL_CERTIFICATE,
+            qualification=ADVERTISER,
+            level="",
+            approval_date=APPROVED,
+            issue_date=ISSUED,
+            form=CredentialForm.ELECTRONIC,
+        )

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from ecert.core.merkle import (
     EMPTY_ROOT,
+    MerkleAccumulator,
     MerkleError,
     all_inclusion_proofs,
     inclusion_proof,
@@ -351,3 +352,12 @@ def test_proof_in_an_empty_batch_is_refused() -> None:
         inclusion_proof([], 0)
     assert caught.value.code == "empty_batch"
     assert isinstance(caught.value, ValueError)
+
+
+@given(st.lists(st.binary(max_size=40), max_size=70))
+def test_accumulator_gives_the_same_root_as_the_whole_tree(leaves: list[bytes]) -> None:
+    accumulator = MerkleAccumulator()
+    for leaf in leaves:
+        accumulator.add(leaf)
+    assert accumulator.size == len(leaves)
+    assert accumulator.root() == merkle_root(leaves)

@@ -223,11 +223,12 @@ def test_a_row_breaking_a_rule_is_refused_with_its_row_number(
     assert complaint in str(error)
 
 
-def test_an_abolished_qualification_is_refused_for_anything_but_a_proof(
+def test_an_abolished_qualification_is_issued_nothing_electronic_but_a_proof(
     catalogue: dict[str, Qualification], row: RowMaker
 ) -> None:
     abolished = next(q for q in catalogue.values() if q.abolished and not q.levels.exists())
-    error = refused([row(1, qualification_id=abolished.pk, level="")])
+    electronic = CredentialForm.ELECTRONIC
+    error = refused([row(1, qualification_id=abolished.pk, level="", form=electronic)])
     assert "only a qualification proof can be issued" in str(error)
     result = credentials_bulk_record(
         actor=None,

@@ -107,7 +107,7 @@ def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory after `ecert demo` (no keys yet): sd-hrss issued four exam proofs,
     ha-hrss four provincial certificates."""
     data_dir = tmp_path_factory.mktemp("demo-data")
-    _ok(run_ecert(data_dir, "demo", "--no-serve", "--holders", "12"))
+    _ok(run_ecert(data_dir, "demo", "--no-serve", "--no-keys", "--holders", "12"))
     return data_dir
 
 

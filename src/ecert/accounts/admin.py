@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ecert.accounts.models import RoleAssignment, User
+from ecert.accounts.models import ApiToken, RoleAssignment, User
 from ecert.readonly_admin import ReadOnlyAdmin
 
 
@@ -15,3 +15,9 @@ class UserAdmin(ReadOnlyAdmin):
 class RoleAssignmentAdmin(ReadOnlyAdmin):
     list_display = ["user", "role", "authority", "granted_at", "revoked_at"]
     list_filter = ["role"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    list_display = ["key_prefix", "name", "user", "created_at", "last_used_at", "revoked_at"]
+    exclude = ["key_hash"]

@@ -58,3 +58,24 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         where = f" @ {self.authority.key}" if self.authority is not None else ""
         return f"{self.user.username}: {self.role}{where}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for a system calling the API on behalf of `user`; only its hash is kept."""
+
+    name = models.CharField(_("name"), max_length=100)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
+    # The readable prefix and the first characters of the key: shown in lists, used for lookup.
+    key_prefix = models.CharField(_("key prefix"), max_length=16, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)  # SHA-256 hex of the whole token
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.key_prefix}… {self.name}"

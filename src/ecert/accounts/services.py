@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from ecert.accounts.models import RoleAssignment, User
+from ecert.accounts.models import ApiToken, RoleAssignment, User
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.core.kinds import AuthorityKind, AuthorityLevel
@@ -90,3 +95,75 @@ def role_revoke(*, actor: User, assignment: RoleAssignment) -> RoleAssignment:
         data={"role": assignment.role},
     )
     return assignment
+
+
+TOKEN_PREFIX = "ecert_"  # noqa: S105 - the readable start of every token, not a secret
+TOKEN_SHOWN = len(TOKEN_PREFIX) + 8  # the prefix and 8 random characters identify a token
+LAST_USED_STEP = timedelta(minutes=5)  # last_used_at is refreshed at most this often
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new API token for `user`; the token itself is returned once and never stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    api_token = ApiToken.objects.create(
+        name=name.strip()[:100],
+        user=user,
+        key_prefix=token[:TOKEN_SHOWN],
+        key_hash=_token_hash(token),
+    )
+    audit_record(
+        actor=actor,
+        action="api_token.created",
+        object_type="api_token",
+        object_id=api_token.pk,
+        data={"username": user.username, "name": api_token.name, "prefix": api_token.key_prefix},
+    )
+    return api_token, token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User | None, api_token: ApiToken) -> ApiToken:
+    if api_token.revoked_at is None:
+        api_token.revoked_at = timezone.now()
+        api_token.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="api_token.revoked",
+            object_type="api_token",
+            object_id=api_token.pk,
+            data={"username": api_token.user.username, "prefix": api_token.key_prefix},
+        )
+    return api_token
+
+
+def api_token_authenticate(*, token: str, now: datetime | None = None) -> User | None:
+    """The active user a presented token belongs to, or None for an unknown or revoked token."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    presented = _token_hash(token)
+    candidates = ApiToken.objects.filter(
+        key_prefix=token[:TOKEN_SHOWN], revoked_at__isnull=True
+    ).select_related("user")
+    for api_token in candidates:
+        if hmac.compare_digest(api_token.key_hash, presented):
+            if not api_token.user.is_active:
+                return None
+            _touch(api_token, now or timezone.now())
+            return api_token.user
+    return None
+
+
+def _touch(api_token: ApiToken, now: datetime) -> None:
+    """Note when the token was last used; a bookkeeping write that must never fail a request (on
+    SQLite a running import holds the write lock)."""
+    if api_token.last_used_at is not None and now - api_token.last_used_at < LAST_USED_STEP:
+        return
+    try:
+        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+    except DatabaseError:
+        return

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, ParamSpec
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from ecert.authorities.selectors import user_has_perm
 from ecert.core.roles import Perm
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from ecert.accounts.models import User
 
 P = ParamSpec("P")
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def staff_user(request: HttpRequest) -> User:
@@ -32,7 +33,7 @@ def requires(perm: Perm) -> Callable[[View], View]:
 
     def decorate(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             user = staff_user(request)

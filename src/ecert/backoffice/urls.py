@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from ecert.backoffice import views
+from ecert.backoffice import issuance_views, views
 
 app_name = "backoffice"
 
@@ -26,6 +26,24 @@ urlpatterns = [
     path("catalogue/lists/<slug:key>/", views.catalogue_list_detail, name="catalogue_list_detail"),
     path("credentials/", views.credential_list, name="credential_list"),
     path("credentials/<str:public_id>/", views.credential_detail, name="credential_detail"),
+    path(
+        "credentials/<str:public_id>/proof/",
+        issuance_views.credential_proof,
+        name="credential_proof",
+    ),
+    path("imports/", issuance_views.import_list, name="import_list"),
+    path("imports/new/", issuance_views.import_new, name="import_new"),
+    path("imports/<str:reference>/", issuance_views.import_detail, name="import_detail"),
+    path(
+        "imports/<str:reference>/progress",
+        issuance_views.import_progress_json,
+        name="import_progress",
+    ),
+    path(
+        "imports/<str:reference>/errors.xlsx",
+        issuance_views.import_errors,
+        name="import_errors",
+    ),
     path("audit/", views.audit_log, name="audit_log"),
     path("users/", views.user_list, name="user_list"),
 ]

@@ -10,7 +10,9 @@ from django.shortcuts import render
 from ecert.accounts.selectors import user_list_for
 from ecert.audit.selectors import audit_chain_break, audit_list_for, audit_may_verify
 from ecert.authorities.models import Authority
+from ecert.authorities.selectors import user_has_perm
 from ecert.backoffice.access import requires, staff_user
+from ecert.backoffice.forms import ProofIssueForm
 from ecert.catalogue.models import CatalogueList, Qualification
 from ecert.catalogue.selectors import catalogue_list_get, qualification_get, responsibility_rows
 from ecert.core.kinds import CredentialKind, CredentialStatus
@@ -22,6 +24,7 @@ from ecert.credentials.selectors import (
     credential_list_for,
     credential_neighbours_for,
 )
+from ecert.issuance.selectors import proof_issuers_for
 from ecert.vocabulary import LABELS, choices
 
 PAGE_SIZE = 50
@@ -131,10 +134,21 @@ def credential_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     if credential is None:
         raise Http404
     predecessor, successor = credential_neighbours_for(user=user, credential=credential)
+    proof_form = None
+    if user_has_perm(user, Perm.ISSUE_CREDENTIAL) and credential_get_for(
+        user=user, public_id=public_id, perm=Perm.ISSUE_CREDENTIAL
+    ):
+        centres = proof_issuers_for(user)
+        proof_form = ProofIssueForm(centres=centres, initial={"authority": centres.first()})
     return render(
         request,
         "backoffice/credential_detail.html",
-        {"credential": credential, "predecessor": predecessor, "successor": successor},
+        {
+            "credential": credential,
+            "predecessor": predecessor,
+            "successor": successor,
+            "proof_form": proof_form,
+        },
     )
 
 

@@ -18,7 +18,7 @@ from enum import IntEnum
 from typing import Any
 
 from ecert.core.cbor import CborError, deterministic_dumps, strict_loads
-from ecert.core.idnumbers import gb11643_check_character
+from ecert.core.idnumbers import IdType, gb11643_check_character
 from ecert.core.kinds import CredentialKind
 from ecert.core.public_ids import ALPHABET as PUBLIC_ID_ALPHABET
 from ecert.core.public_ids import LENGTH as PUBLIC_ID_LENGTH
@@ -65,6 +65,19 @@ class IdTypeCode(IntEnum):
     FOREIGN_PERMANENT = 4  # 外国人永久居留身份证
     PASSPORT = 5  # 护照
     OTHER = 9
+
+    @classmethod
+    def of(cls, id_type: IdType | str) -> IdTypeCode:
+        return _ID_TYPE_CODES.get(IdType(id_type), cls.OTHER)
+
+
+_ID_TYPE_CODES = {
+    IdType.RESIDENT_ID: IdTypeCode.RESIDENT,
+    IdType.HK_MACAO_RESIDENCE_PERMIT: IdTypeCode.HK_MACAO_RESIDENCE,
+    IdType.TAIWAN_RESIDENCE_PERMIT: IdTypeCode.TAIWAN_RESIDENCE,
+    IdType.FOREIGN_PERMANENT_RESIDENCE: IdTypeCode.FOREIGN_PERMANENT,
+    IdType.PASSPORT: IdTypeCode.PASSPORT,
+}
 
 
 class SexCode(IntEnum):

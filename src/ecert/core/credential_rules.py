@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ecert.core.kinds import CredentialKind
+from ecert.core.kinds import CredentialForm, CredentialKind
 
 
 @dataclass(frozen=True)
@@ -32,13 +32,21 @@ def check_credential(
     level: str,
     approval_date: date,
     issue_date: date,
+    form: CredentialForm = CredentialForm.ELECTRONIC,
 ) -> None:
-    """Raise CredentialRuleError for the first rule the credential breaks."""
+    """Raise CredentialRuleError for the first rule the credential breaks.
+
+    A paper certificate of an abolished qualification may be recorded (the certificate database
+    keeps history, seed 001 附件 一); nothing new but a qualification proof is issued for one."""
     if qualification is None:
         if kind is not CredentialKind.TITLE_CERTIFICATE:
             raise CredentialRuleError("缺少资格", "the qualification is missing")
     else:
-        if qualification.abolished and kind is not CredentialKind.QUALIFICATION_PROOF:
+        if (
+            qualification.abolished
+            and kind is not CredentialKind.QUALIFICATION_PROOF
+            and form is not CredentialForm.PAPER
+        ):
             raise CredentialRuleError(
                 f"“{qualification.name}”已被国家取消，只能开具职/执业资格证明",
                 f"{qualification.name} was abolished; only a qualification proof can be issued",

@@ -6,6 +6,7 @@ ID numbers are personal data: nothing here puts a full number into an error mess
 
 from __future__ import annotations
 
+import operator
 import re
 import string
 from collections.abc import Callable, Mapping
@@ -100,6 +101,8 @@ _PREFIXES: Mapping[IdType, tuple[str, ...]] = MappingProxyType(
 )
 _EARLIEST_BIRTH = date(1900, 1, 1)
 _CHECK_CHARACTERS = "10X98765432"
+_GB11643_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))  # 7, 9, 10, 5, 8, 4, 2, 1, 6 …
+_ASCII_ZERO_TOTAL = ord("0") * sum(_GB11643_WEIGHTS)
 _DIGITS = re.compile(r"[0-9]+")
 _GB11643_18 = re.compile(r"[0-9]{17}[0-9X]")
 _FOREIGN_2017 = re.compile(r"[A-Z]{3}[0-9]{12}")
@@ -117,8 +120,9 @@ def gb11643_check_character(first17: str) -> str:
     """The GB 11643 (ISO 7064 MOD 11-2) check character for 17 ASCII digits."""
     if len(first17) != 17 or not _DIGITS.fullmatch(first17):
         raise ValueError("gb11643_check_character needs exactly 17 ASCII digits")
-    total = sum(int(digit) * pow(2, 17 - i, 11) for i, digit in enumerate(first17))
-    return _CHECK_CHARACTERS[total % 11]
+    # Weighted sum over the ASCII codes, less what the code of "0" (48) adds to every digit.
+    total = sum(map(operator.mul, first17.encode("ascii"), _GB11643_WEIGHTS))
+    return _CHECK_CHARACTERS[(total - _ASCII_ZERO_TOTAL) % 11]
 
 
 def mask_id_number(value: str) -> str:

@@ -56,6 +56,35 @@ def merkle_root(leaves: Sequence[bytes]) -> bytes:
     return _subtree_root(leaves, 0, len(leaves)) if leaves else EMPTY_ROOT
 
 
+class MerkleAccumulator:
+    """The same root as :func:`merkle_root`, fed one leaf at a time in O(log n) memory.
+
+    It keeps the roots of complete subtrees of decreasing size (one per set bit of the count);
+    folding them from the right gives RFC 6962's tree, whose left part is always complete.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._stack: list[bytes] = []
+
+    def add(self, leaf: bytes) -> None:
+        node = leaf_hash(leaf)
+        count = self.size
+        while count & 1:
+            node = node_hash(self._stack.pop(), node)
+            count >>= 1
+        self._stack.append(node)
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self._stack:
+            return EMPTY_ROOT
+        node = self._stack[-1]
+        for left in reversed(self._stack[:-1]):
+            node = node_hash(left, node)
+        return node
+
+
 def _level_above(level: list[bytes]) -> list[bytes]:
     """Hash neighbours in pairs; an odd last node moves up unchanged.
 

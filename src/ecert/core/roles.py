@@ -28,6 +28,9 @@ class Perm(StrEnum):
     USE_BACKOFFICE = "backoffice.use"
     VIEW_CREDENTIAL = "credential.view"
     MANAGE_CREDENTIAL = "credential.manage"
+    ISSUE_CREDENTIAL = (
+        "credential.issue"  # import pass lists, issue proofs (provincial exam centre)
+    )
     VIEW_AUTHORITY = "authority.view"
     MANAGE_AUTHORITY = "authority.manage"
     VIEW_CATALOGUE = "catalogue.view"
@@ -49,8 +52,9 @@ _CLERK = frozenset(
 )
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
-    Role.PROVINCE_ADMIN: _CLERK | {Perm.MANAGE_AUTHORITY, Perm.MANAGE_CATALOGUE},
-    Role.EXAM_CENTRE_CLERK: _CLERK,
+    Role.PROVINCE_ADMIN: _CLERK
+    | {Perm.MANAGE_AUTHORITY, Perm.MANAGE_CATALOGUE, Perm.ISSUE_CREDENTIAL},
+    Role.EXAM_CENTRE_CLERK: _CLERK | {Perm.ISSUE_CREDENTIAL},
     Role.CITY_CLERK: _CLERK,
     Role.COUNTY_CLERK: _CLERK,
     Role.DEPARTMENT_CLERK: _CLERK,

@@ -176,6 +176,7 @@ CREDENTIAL_COLUMNS = (
     "issue_date",
     "form",
     "status",
+    "template",
     "created_at",
     "updated_at",
 )
@@ -230,6 +231,7 @@ def _new_credentials(
                 level=row.level,
                 approval_date=row.approval_date,
                 issue_date=row.issue_date,
+                form=row.form,
             )
         except CredentialRuleError as error:
             raise BulkRowError(index, error.zh, error.en) from error
@@ -276,6 +278,7 @@ def _new_credentials(
                 ops.adapt_datefield_value(row.issue_date),
                 row.form.value,
                 CredentialStatus.VALID.value,
+                "",  # recorded, not issued: no document face yet
                 now,
                 now,
             )

@@ -54,7 +54,9 @@ class Holder(models.Model):
 
 class CredentialQuerySet(models.QuerySet["Credential"]):
     def visible_to(self, user: User, perm: Perm) -> CredentialQuerySet:
-        """Credentials issued by, or registered at, an authority in the user's scope; or the holder's own."""
+        """Credentials issued by, registered at, or imported by an authority in the user's scope
+        (an exam centre manages what it imported, though a department signs it); or the holder's
+        own."""
         from ecert.authorities.selectors import scope_for
 
         scope = scope_for(user, perm)
@@ -62,6 +64,7 @@ class CredentialQuerySet(models.QuerySet["Credential"]):
             scope.q(
                 "issuing_authority__path",
                 "registration_authority__path",
+                "batch__source__authority__path",
                 holder_field="holder__user",
             )
         )
@@ -119,8 +122,35 @@ class Credential(models.Model):
         on_delete=models.PROTECT,
         related_name="superseded_by",
     )
+    # For a score or qualification proof: the certificate record it attests (seed 001 §二(二)).
+    attests = models.ForeignKey(
+        "self",
+        verbose_name=_("attests"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="proofs",
+    )
     # Entry in the published status lists, allocated once when first signed and never reused.
     status_index = models.BigIntegerField(_("status index"), unique=True, null=True, editable=False)
+    # The signed claims (untagged COSE_Sign1, as the QR code carries them) and when they were signed.
+    signed = models.BinaryField(null=True, editable=False)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True, editable=False)
+    # GB/T 36904 electronic licence identifier (docs/formats/identifiers.md).
+    licence_identifier = models.CharField(  # noqa: DJ001 - unique: NULL until signed, not ""
+        _("licence identifier"), max_length=96, unique=True, null=True, editable=False
+    )
+    # Which face the document has: the catalogue list it was issued under (docs/issuance.md).
+    template = models.CharField(_("template"), max_length=64, blank=True)
+    batch = models.ForeignKey(
+        "issuance.IssuanceBatch",
+        verbose_name=_("issuance batch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credentials",
+    )
+    batch_position = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -131,10 +161,11 @@ class Credential(models.Model):
         verbose_name = _("credential")
         verbose_name_plural = _("credentials")
         constraints = [
+            # The national certificate and a province's exam proof of one passing share the 管理号.
             models.UniqueConstraint(
-                fields=["qualification", "management_number"],
+                fields=["qualification", "kind", "management_number"],
                 condition=~models.Q(management_number=""),
-                name="credential_management_number_unique",
+                name="credential_management_number_unique_per_kind",
             ),
             models.UniqueConstraint(
                 fields=["holder", "kind", "qualification", "level", "approval_date"],

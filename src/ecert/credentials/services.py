@@ -103,6 +103,8 @@ def credential_record(
     registration_authority: Authority | None,
     issue_date: date,
     form: CredentialForm,
+    attests: Credential | None = None,
+    template: str = "",
 ) -> Credential:
     """Record one credential after checking the rules of the notices and the catalogue."""
     facts = qualification_facts({qualification.pk}) if qualification is not None else {}
@@ -112,6 +114,7 @@ def credential_record(
         level=level,
         approval_date=approval_date,
         issue_date=issue_date,
+        form=form,
     )
     credential = Credential.objects.create(
         public_id=new_public_id(),
@@ -126,6 +129,8 @@ def credential_record(
         registration_authority=registration_authority,
         issue_date=issue_date,
         form=form,
+        attests=attests,
+        template=template,
     )
     audit_record(
         actor=actor,

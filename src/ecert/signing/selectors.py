@@ -6,14 +6,12 @@ from collections import defaultdict
 
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import CatalogueEntry, CatalogueList
-from ecert.core.kinds import AuthorityLevel, CredentialKind
+from ecert.core.kinds import AuthorityKind, AuthorityLevel, CredentialKind
 
-# What a provincial HR department issues besides its catalogue lists (seed 001 §二(二), seed 003).
-PROVINCE_KINDS = (
-    CredentialKind.SCORE_PROOF,
-    CredentialKind.QUALIFICATION_PROOF,
-    CredentialKind.TITLE_CERTIFICATE,
-)
+# What a provincial HR department issues besides its catalogue lists (seed 003).
+PROVINCE_KINDS = (CredentialKind.TITLE_CERTIFICATE,)
+# What a provincial exam centre issues on request (seed 001 §二(二): 省人事考试中心开具).
+EXAM_CENTRE_KINDS = (CredentialKind.SCORE_PROOF, CredentialKind.QUALIFICATION_PROOF)
 
 
 def signing_plan() -> dict[Authority, set[CredentialKind]]:
@@ -30,6 +28,10 @@ def signing_plan() -> dict[Authority, set[CredentialKind]]:
     for authority in list(plan):
         if authority.level == AuthorityLevel.PROVINCE and authority.key.endswith("-hrss"):
             plan[authority].update(PROVINCE_KINDS)
+    for centre in Authority.objects.filter(
+        kind=AuthorityKind.EXAM_CENTRE, level=AuthorityLevel.PROVINCE
+    ):
+        plan[centre].update(EXAM_CENTRE_KINDS)
     return dict(plan)
 
 

@@ -26,6 +26,7 @@ from ecert.core.certificates import (
     self_signed_root,
 )
 from ecert.core.claims import Claims, IdTypeCode, KindCode
+from ecert.core.identifiers import LicenceIdentifier
 from ecert.core.keystore import FileKeyStore, KeyStore, Pkcs11KeyStore
 from ecert.core.kinds import CredentialKind, CredentialStatus
 from ecert.core.status_list import (
@@ -52,6 +53,7 @@ from ecert.signing.models import (
 
 ROOT_YEARS = 20
 SIGNER_YEARS = 10
+LICENCE_SERIAL_WIDTH = 12  # the status index, zero-padded, is the identifier's serial
 KID_BYTES = 4  # short, because the key id travels in every QR code
 TRUST_LIST_DAYS = 7  # verifiers should fetch a new list within a week
 STATUS_LIST_HOURS = 24
@@ -62,7 +64,7 @@ class SigningError(Exception):
 
     def __init__(self, code: str, message_zh: str, message_en: str) -> None:
         super().__init__(f"{message_zh} / {message_en}")
-        self.code = code
+        self.code, self.zh, self.en = code, message_zh, message_en
 
 
 def keystore_open() -> KeyStore:
@@ -263,6 +265,15 @@ def signer_key_revoke(
     return key
 
 
+def licence_codes(kind: KindCode, authority: Authority) -> tuple[str, str]:
+    """GB/T 36904 licence type code and issuer code for a credential of ``kind`` by ``authority``.
+
+    The national platform has not assigned type codes to these documents, and most authorities'
+    unified social credit codes are not in our data; until they are, both are provisional codes
+    that name the kind and the authority (docs/formats/identifiers.md)."""
+    return f"ECERT{int(kind):02d}", authority.credit_code or f"ECERTA{authority.pk:06d}"
+
+
 def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
@@ -293,6 +304,7 @@ def trust_list_build(now: datetime, sequence: int) -> TrustList:
             )
             for key in keys
         ),
+        licence_types={kind: licence_codes(kind, Authority(pk=0))[0] for kind in KindCode},
         qualifications={
             code: name
             for code, name in Qualification.objects.values_list("code", "name")
@@ -337,15 +349,6 @@ def status_indexes_allocate(count: int) -> range:
     return range(first, first + count)
 
 
-_ID_TYPES = {
-    "resident": IdTypeCode.RESIDENT,
-    "hk_macao_residence": IdTypeCode.HK_MACAO_RESIDENCE,
-    "taiwan_residence": IdTypeCode.TAIWAN_RESIDENCE,
-    "foreign_permanent": IdTypeCode.FOREIGN_PERMANENT,
-    "passport": IdTypeCode.PASSPORT,
-}
-
-
 def credential_claims(credential: Credential, *, signed_at: datetime) -> Claims:
     """The v1 claims of a stored credential (its status index must be allocated)."""
     assert credential.status_index is not None
@@ -357,7 +360,7 @@ def credential_claims(credential: Credential, *, signed_at: datetime) -> Claims:
             "the credential names no coded qualification",
         )
     holder = credential.holder
-    id_type = _ID_TYPES.get(holder.id_type, IdTypeCode.OTHER)
+    id_type = IdTypeCode.of(holder.id_type)
     derivable = id_type is IdTypeCode.RESIDENT
     birth_month = None
     if holder.birth_month and not derivable:
@@ -377,13 +380,24 @@ def credential_claims(credential: Credential, *, signed_at: datetime) -> Claims:
         id_number=holder_id_number(holder),
         qualification=qualification.code,
         approval_date=credential.approval_date,
-        number=credential.management_number or credential.public_id,
+        number=_printed_number(credential),
         issue_date=credential.issue_date,
         sex=sex,  # type: ignore[arg-type]
         birth_month=birth_month,
         level=credential.level or None,
         specialty=credential.specialty or None,
+        exam_year=credential.approval_date.year
+        if credential.kind == CredentialKind.EXAM_PROOF
+        else None,
     )
+
+
+def _printed_number(credential: Credential) -> str:
+    """管理号 of the credential, or of the certificate a proof attests; else the public id."""
+    attested = credential.attests
+    if not credential.management_number and attested is not None:
+        return attested.management_number or attested.public_id
+    return credential.management_number or credential.public_id
 
 
 @transaction.atomic
@@ -392,7 +406,7 @@ def credential_sign(*, actor: User | None, credential: Credential, now: datetime
     index the first time); returns the COSE_Sign1 that goes into the QR code and the PDF."""
     locked = (
         Credential.objects.select_for_update(of=("self",))  # qualification is a nullable join
-        .select_related("holder", "qualification", "issuing_authority")
+        .select_related("holder", "qualification", "issuing_authority", "attests")
         .get(pk=credential.pk)
     )
     key = current_key(locked.issuing_authority, Purpose.CREDENTIALS, now)
@@ -409,6 +423,16 @@ def credential_sign(*, actor: User | None, credential: Credential, now: datetime
     signed = cose.sign1(
         claims.to_cbor(), keystore_open().signer(key.key_label), kid=bytes(key.kid), tagged=False
     )
+    type_code, issuer_code = licence_codes(claims.kind, locked.issuing_authority)
+    locked.signed, locked.signed_at = signed, now
+    locked.licence_identifier = LicenceIdentifier.build(
+        type_code=type_code,
+        issuer_code=issuer_code,
+        serial=locked.status_index,
+        serial_width=LICENCE_SERIAL_WIDTH,
+        version=claims.licence_version or 1,
+    ).text
+    locked.save(update_fields=["signed", "signed_at", "licence_identifier", "updated_at"])
     audit_record(
         actor=actor,
         action="credential.signed",

@@ -1,0 +1,85 @@
+"""Back-office forms: they parse and check the shape of input; the services decide the rest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from ecert.authorities.models import Authority
+from ecert.catalogue.models import Qualification
+from ecert.core.issuing import ORDER
+from ecert.core.kinds import CredentialKind
+from ecert.vocabulary import LABELS
+
+
+class PassListUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Pass list"),
+        help_text=_("Excel workbook (.xlsx, .xls) or CSV file (UTF-8 or GB18030)"),
+    )
+    exam = forms.ModelChoiceField(
+        queryset=Qualification.objects.order_by("code", "key"),
+        to_field_name="key",
+        label=_("Exam"),
+        empty_label=None,
+    )
+    kind = forms.ChoiceField(
+        label=_("Document to issue"),
+        choices=[("", _("Automatic, by the catalogue")), *((k.value, LABELS[k]) for k in ORDER)],
+        required=False,
+    )
+    authority = forms.ModelChoiceField(
+        queryset=Authority.objects.none(),
+        to_field_name="key",
+        label=_("Importing authority"),
+        empty_label=None,
+    )
+    accept_valid = forms.BooleanField(
+        label=_("Import the valid rows and set the bad ones aside"),
+        required=False,
+        help_text=_(
+            "Leave unticked to store nothing when any row is wrong. When ticked, the valid rows "
+            "are issued at once and the bad ones must be corrected and imported again as a "
+            "separate list."
+        ),
+    )
+
+    def __init__(self, *args: Any, authorities: QuerySet[Authority], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["authority"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = authorities
+
+    def requested_kind(self) -> CredentialKind | None:
+        kind = self.cleaned_data.get("kind")
+        return CredentialKind(kind) if kind else None
+
+
+class ProofIssueForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Proof"),
+        choices=[
+            (k.value, LABELS[k])
+            for k in (CredentialKind.SCORE_PROOF, CredentialKind.QUALIFICATION_PROOF)
+        ],
+    )
+    authority = forms.ModelChoiceField(
+        queryset=Authority.objects.none(),
+        to_field_name="key",
+        label=_("Issuing exam centre"),
+        empty_label=None,
+    )
+    application = forms.CharField(
+        label=_("Application"),
+        max_length=200,
+        help_text=_("The replacement application number, or the reason for the proof"),
+    )
+
+    def __init__(self, *args: Any, centres: QuerySet[Authority], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["authority"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = centres

@@ -1,0 +1,136 @@
+"""``ecert import-passlist``: issue credentials from an exam pass list, with a progress bar.
+
+Runs the same services as the back office, in this process. Exit codes: 0 every row issued or
+already issued; 1 rejected (nothing stored) or bad rows set aside; 2 the file or the options could
+not be used (nothing stored).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+console = Console(stderr=True)
+READ_CHUNK = 1 << 20
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as stream:
+        while chunk := stream.read(READ_CHUNK):
+            yield chunk
+
+
+def import_passlist(
+    file: Annotated[Path, typer.Argument(help="xlsx, xls or csv (UTF-8 or GB18030)")],
+    exam: Annotated[str, typer.Option(help="qualification key in the catalogue, e.g. constructor")],
+    authority: Annotated[
+        str, typer.Option(help="importing authority (the provincial exam centre), e.g. sd-pta")
+    ],
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            help="document to issue when several apply: provincial_certificate, "
+            "exam_proof or national_certificate"
+        ),
+    ] = None,
+    accept_valid: Annotated[
+        bool,
+        typer.Option("--accept-valid", help="import the valid rows and set the bad ones aside"),
+    ] = False,
+    errors: Annotated[
+        Path | None, typer.Option(help="where to copy the error workbook when there are bad rows")
+    ] = None,
+) -> None:
+    """导入考试合格名单并签发证书 / Import an exam pass list and issue the credentials."""
+    from ecert.cli import _django
+
+    _django()
+    from ecert.authorities.models import Authority
+    from ecert.catalogue.models import Qualification
+    from ecert.core.kinds import CredentialKind
+    from ecert.issuance.importer import stored_path
+    from ecert.issuance.models import ImportState
+    from ecert.issuance.services import ImportRefused, passlist_import_create, passlist_import_run
+
+    if not file.is_file():
+        console.print(f"[red]找不到文件 / no such file: {file}[/red]")
+        raise typer.Exit(2)
+    qualification = Qualification.objects.filter(key=exam).first()
+    importer = Authority.objects.filter(key=authority).first()
+    requested = None
+    if kind is not None:
+        if kind not in set(CredentialKind):
+            console.print(f"[red]未知的证书种类 / unknown kind: {kind}[/red]")
+            raise typer.Exit(2)
+        requested = CredentialKind(kind)
+    if qualification is None or importer is None:
+        what = f"考试 / exam {exam}" if qualification is None else f"机构 / authority {authority}"
+        console.print(f"[red]目录中没有{what}[/red]")
+        raise typer.Exit(2)
+    try:
+        job = passlist_import_create(
+            actor=None,
+            authority=importer,
+            qualification=qualification,
+            file_name=file.name,
+            chunks=_file_chunks(file),
+            requested_kind=requested,
+            accept_valid=accept_valid,
+        )
+    except ImportRefused as refused:
+        console.print(f"[red]{refused}[/red]")
+        raise typer.Exit(2) from refused
+    with Progress(
+        TextColumn("导入 / importing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("行 / rows"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task("rows", total=None)
+
+        def progress(rows: int) -> None:
+            bar.update(task, completed=rows)
+            if not console.is_terminal:
+                console.print(f"已读 / read {rows} 行 / rows", highlight=False)
+
+        job = passlist_import_run(import_id=job.pk, progress=progress)
+    _summary(job)
+    if job.error_workbook:
+        workbook = stored_path(job.error_workbook)
+        if errors is not None:
+            shutil.copyfile(workbook, errors)
+            workbook = errors
+        console.print(f"错误清单 / error workbook: {workbook}")
+    if job.state == ImportState.FAILED:
+        raise typer.Exit(2)
+    if job.state != ImportState.COMPLETED:
+        raise typer.Exit(1)
+
+
+def _summary(job: object) -> None:
+    from ecert.issuance.models import ImportState, PassListImport
+
+    assert isinstance(job, PassListImport)
+    lines = [
+        f"导入 / import {job.reference}: {ImportState(job.state).label}",
+        f"数据行 / rows: {job.rows_read}",
+        f"新签发 / issued: {job.issued}",
+        f"此前已签发 / already issued: {job.already_issued}",
+        f"有错误的行 / rows with errors: {job.rows_invalid}",
+    ]
+    for batch in job.batches.all():
+        root = bytes(batch.merkle_root or b"").hex()
+        lines.append(f"批次 / batch {batch.reference}: {batch.size}, Merkle root {root}")
+    if job.message:
+        lines.append(job.message)
+    for line in lines:
+        typer.echo(line)

@@ -1,0 +1,101 @@
+"""Pass-list imports (one per uploaded or pushed file) and the issuance batches they produce."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ecert.core.kinds import CredentialKind
+from ecert.vocabulary import choices
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    COMPLETED = "completed", _("completed")  # every row issued or already issued
+    PARTIAL = (
+        "partial",
+        _("completed, bad rows set aside"),
+    )  # the operator chose to accept valid rows
+    REJECTED = "rejected", _("rejected, nothing stored")  # bad rows found; nothing was stored
+    FAILED = "failed", _("failed, nothing stored")  # the file could not be read, or a fault
+
+
+class PassListImport(models.Model):
+    """One pass list to import: the file as received, the choices made, and the outcome."""
+
+    reference = models.CharField(_("reference"), max_length=16, unique=True, editable=False)
+    state = models.CharField(
+        _("state"), max_length=16, choices=ImportState.choices, default=ImportState.QUEUED
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_sha256 = models.CharField(max_length=64, db_index=True)
+    stored_file = models.CharField(max_length=255)  # relative to ECERT_DATA_DIR
+    qualification = models.ForeignKey(
+        "catalogue.Qualification",
+        verbose_name=_("exam"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_kind = models.CharField(
+        _("document"), max_length=32, choices=choices(CredentialKind), blank=True
+    )
+    accept_valid = models.BooleanField(_("import the valid rows and set the rest aside"))
+    # Where the import was made; it decides the province (cities, catalogue lists) and the scope.
+    authority = models.ForeignKey(
+        "authorities.Authority",
+        verbose_name=_("authority"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_invalid = models.PositiveIntegerField(default=0)
+    issued = models.PositiveIntegerField(default=0)
+    already_issued = models.PositiveIntegerField(default=0)
+    error_workbook = models.CharField(max_length=255, blank=True)  # relative to ECERT_DATA_DIR
+    message = models.TextField(blank=True)  # why it failed or was rejected, 中文 / English
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("pass-list import")
+        verbose_name_plural = _("pass-list imports")
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.file_name}"
+
+
+class IssuanceBatch(models.Model):
+    """Credentials issued together by one authority, proved intact by one signed Merkle root."""
+
+    reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
+    issuing_authority = models.ForeignKey(
+        "authorities.Authority",
+        verbose_name=_("issuing authority"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=choices(CredentialKind))
+    source = models.ForeignKey(
+        PassListImport, null=True, blank=True, on_delete=models.PROTECT, related_name="batches"
+    )
+    size = models.PositiveIntegerField(_("size"), default=0)
+    merkle_root = models.BinaryField(max_length=32, null=True, editable=False)
+    statement = models.BinaryField(null=True, editable=False)  # COSE_Sign1 of the batch statement
+    kid_hex = models.CharField(max_length=16, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("issuance batch")
+        verbose_name_plural = _("issuance batches")
+
+    def __str__(self) -> str:
+        return self.reference

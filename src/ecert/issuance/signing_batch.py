@@ -1,0 +1,120 @@
+"""Signing many credentials of one authority in one go: the key is opened once, every credential
+gets its claims, signature, digest and licence identifier, and the batch gets its signed root.
+
+Used inside the importer's transaction and by on-request proofs; nothing here commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from ecert.authorities.models import Authority
+from ecert.core import cose
+from ecert.core.algorithms import Signer
+from ecert.core.batches import batch_statement, credential_digest, sign_batch
+from ecert.core.claims import Claims, KindCode
+from ecert.core.identifiers import LicenceIdentifier
+from ecert.core.kinds import CredentialKind
+from ecert.core.trust_list import Purpose
+from ecert.issuance.models import IssuanceBatch, PassListImport
+from ecert.signing.models import SignerKey
+from ecert.signing.services import (
+    LICENCE_SERIAL_WIDTH,
+    SigningError,
+    current_key,
+    keystore_open,
+    licence_codes,
+)
+
+
+@dataclass
+class BatchSigner:
+    """One authority's open signing key and the batch it is filling."""
+
+    authority: Authority
+    kind: CredentialKind
+    key: SignerKey
+    signer: Signer
+    batch: IssuanceBatch
+    type_code: str
+    issuer_code: str
+    digests: list[bytes] = field(default_factory=list)
+
+    def sign(self, claims: Claims) -> tuple[bytes, str, int]:
+        """The untagged COSE_Sign1, the licence identifier, and the position in the batch."""
+        payload = claims.to_cbor()
+        signed = cose.sign1(payload, self.signer, kid=bytes(self.key.kid), tagged=False)
+        self.digests.append(credential_digest(payload))
+        identifier = LicenceIdentifier.build(
+            type_code=self.type_code,
+            issuer_code=self.issuer_code,
+            serial=claims.status_index,
+            serial_width=LICENCE_SERIAL_WIDTH,
+            version=claims.licence_version or 1,
+        )
+        return signed, identifier.text, len(self.digests) - 1
+
+    def close(self, now: datetime) -> IssuanceBatch | None:
+        """Sign the batch root; a batch that issued nothing is deleted and None returned."""
+        batch = self.batch
+        if not self.digests:
+            batch.delete()
+            return None
+        key = current_key(self.authority, Purpose.BATCH_ROOTS, now)
+        if key is None:
+            raise SigningError(
+                "no_batch_key",
+                f"{self.authority.name}没有可签批次根的有效密钥",
+                f"{self.authority.key} has no valid key for batch roots",
+            )
+        statement = batch_statement(
+            batch.reference, self.authority.pk, self.digests, int(now.timestamp())
+        )
+        batch.size = statement.size
+        batch.merkle_root = statement.root
+        batch.statement = sign_batch(
+            statement, keystore_open().signer(key.key_label), kid=bytes(key.kid)
+        )
+        batch.kid_hex = key.kid_hex
+        batch.signed_at = now
+        batch.save(update_fields=["size", "merkle_root", "statement", "kid_hex", "signed_at"])
+        return batch
+
+
+def new_batch_reference(today: date) -> str:
+    return f"B{today:%Y%m%d}-{secrets.token_hex(4).upper()}"
+
+
+def batch_signer_open(
+    *,
+    authority: Authority,
+    kind: CredentialKind,
+    now: datetime,
+    source: PassListImport | None,
+) -> BatchSigner:
+    """Open the authority's current key for ``kind`` and start a batch (rolled back with the caller)."""
+    key = current_key(authority, Purpose.CREDENTIALS, now)
+    if key is None or kind.value not in key.kinds:
+        raise SigningError(
+            "no_key",
+            f"{authority.name}没有可签发此类证书的有效密钥（请先运行 ecert keys init）",
+            f"{authority.key} has no valid key for {kind.value} (run ecert keys init first)",
+        )
+    batch = IssuanceBatch.objects.create(
+        reference=new_batch_reference(now.date()),
+        issuing_authority=authority,
+        kind=kind.value,
+        source=source,
+    )
+    type_code, issuer_code = licence_codes(KindCode.of(kind), authority)
+    return BatchSigner(
+        authority=authority,
+        kind=kind,
+        key=key,
+        signer=keystore_open().signer(key.key_label),
+        batch=batch,
+        type_code=type_code,
+        issuer_code=issuer_code,
+    )
