@@ -10,6 +10,7 @@ from ecert.core.identifiers import (
     ISO7064_ALPHABET,
     PREFIX,
     IdentifierError,
+    IdentifierSeries,
     LicenceIdentifier,
     format_serial,
     iso7064_mod37_36_check,
@@ -369,3 +370,25 @@ def test_parse_of_mangled_identifiers_raises_only_identifier_error(
     end = data.draw(st.integers(min_value=start, max_value=len(text)))
     insert = data.draw(st.text(max_size=5))
     assert_parses_exactly_or_refuses(text[:start] + insert + text[end:])
+
+
+@given(
+    st.from_regex(r"[0-9A-Z]{1,32}", fullmatch=True),
+    st.from_regex(r"[0-9A-Z]{1,32}", fullmatch=True),
+    st.integers(min_value=0, max_value=10**12 - 1),
+    st.integers(min_value=1, max_value=9999),
+)
+def test_a_series_gives_the_identifiers_that_build_gives(
+    type_code: str, issuer_code: str, serial: int, version: int
+) -> None:
+    series = IdentifierSeries(type_code, issuer_code, serial_width=12)
+    built = LicenceIdentifier.build(
+        type_code=type_code,
+        issuer_code=issuer_code,
+        serial=serial,
+        serial_width=12,
+        version=version,
+        version_width=len(str(version)),
+    )
+    assert series.text(serial, version) == built.text
+    assert parse_identifier(series.text(serial, version)) == built

@@ -101,9 +101,10 @@ def test_a_valid_list_issues_one_signed_exam_proof_per_passer(tmp_path: Path) ->
 
 
 def test_issued_credentials_verify_offline_and_their_batch_root_is_signed(tmp_path: Path) -> None:
-    passers = make_passers(12, seed=2)
-    path = tmp_path / "list.xlsx"
-    write_xlsx(path, passers)
+    # 2,500 rows: a full chunk signed in the forked worker, the rest in the importer's process.
+    passers = make_passers(2500, seed=2)
+    path = tmp_path / "list.csv"
+    write_csv(path, passers)
     _import(path)
 
     publication = trust_list_publish(actor=None, now=NOW)
@@ -136,7 +137,8 @@ def test_issued_credentials_verify_offline_and_their_batch_root_is_signed(tmp_pa
 
     (batch,) = IssuanceBatch.objects.all()
     statement = load_batch(bytes(batch.statement or b""), trust_list)
-    assert statement.size == len(credentials) == batch.size
+    assert statement.size == len(credentials) == batch.size == 2500
+    assert [c.batch_position for c in credentials] == list(range(2500))
     assert statement.root == bytes(batch.merkle_root or b"")
     assert statement.root == merkle_root([credential_digest(p) for p in payloads])
 
@@ -388,3 +390,17 @@ def test_the_example_files_in_the_documentation_import_cleanly(name: str) -> Non
     job = _import(example)
 
     assert (job.state, job.issued, job.rows_invalid) == ("completed", 10, 0)
+
+
+def test_a_name_too_long_for_the_certificate_is_refused(tmp_path: Path) -> None:
+    passers = make_passers(3, seed=16)
+    passers[1] = dataclasses.replace(passers[1], name="张" * 41)
+    path = tmp_path / "list.csv"
+    write_csv(path, passers)
+
+    job = _import(path)
+
+    assert job.state == ImportState.REJECTED
+    (row,) = _error_rows(job)
+    assert "40" in row[-1]
+    assert "does not fit" in row[-1]

@@ -179,6 +179,8 @@ _SCHEMA: tuple[tuple[int, str, str, bool, int], ...] = (
     (24, "title", _TEXT, False, 16),
 )
 _BY_KEY = {key: (name, kind, required, limit) for key, name, kind, required, limit in _SCHEMA}
+# Longest text, in characters, each text claim may carry.
+TEXT_LIMITS = {name: limit for _, name, kind, _, limit in _SCHEMA if kind == _TEXT}
 _INT_RANGES: dict[str, tuple[int, int]] = {
     "issuer": (0, 2**32 - 1),
     "qualification": (1, 2**32 - 1),

@@ -24,6 +24,7 @@ __all__ = [
     "ISO7064_ALPHABET",
     "PREFIX",
     "IdentifierError",
+    "IdentifierSeries",
     "LicenceIdentifier",
     "format_serial",
     "identifier_check_character",
@@ -73,10 +74,9 @@ def iso7064_mod37_36_is_valid(text_with_check: str) -> bool:
     return (state + _VALUE[text_with_check[-1]]) % _M == 1
 
 
-def _hybrid_state(text: str) -> int:
-    """P after ``text``: P starts at M, and each character a makes it (P + a) mod M (0 read as M),
-    times 2, mod M + 1."""
-    state = _M
+def _hybrid_state(text: str, state: int = _M) -> int:
+    """P after ``text``: P starts at M (or at the state after an earlier part), and each character
+    a makes it (P + a) mod M (0 read as M), times 2, mod M + 1."""
     for character in text:
         state = ((state + _VALUE[character]) % _M or _M) * 2 % (_M + 1)
     return state
@@ -152,6 +152,26 @@ def _require(part: _Part, value: str) -> None:
 def identifier_check_character(type_code: str, issuer_code: str, serial: str, version: str) -> str:
     """MOD 37,36 over the identifier without its dots and check character (our reading)."""
     return iso7064_mod37_36_check("".join((*_PREFIX_ARCS, type_code, issuer_code, serial, version)))
+
+
+class IdentifierSeries:
+    """Identifiers that share their type and issuer codes (one authority's batch): the check
+    recurrence over the shared beginning is run once, not once per identifier."""
+
+    def __init__(self, type_code: str, issuer_code: str, serial_width: int) -> None:
+        _require(_TYPE, type_code)
+        _require(_ISSUER, issuer_code)
+        self.serial_width = serial_width
+        self._head = ".".join((PREFIX, type_code, issuer_code)) + "."
+        self._state = _hybrid_state("".join((*_PREFIX_ARCS, type_code, issuer_code)))
+
+    def text(self, serial: int, version: int = 1) -> str:
+        """What ``LicenceIdentifier.build(...).text`` gives for the same parts."""
+        serial_text = _zero_pad(serial, self.serial_width, _SERIAL, 20)
+        version_text = _zero_pad(version, 1 if version < 10 else len(str(version)), _VERSION, 4)
+        state = _hybrid_state(serial_text + version_text, self._state)
+        check = ISO7064_ALPHABET[(_M + 1 - state) % _M]
+        return f"{self._head}{serial_text}.{version_text}.{check}"
 
 
 def format_serial(number: int, width: int) -> str:

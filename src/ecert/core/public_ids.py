@@ -14,5 +14,14 @@ def new_public_id() -> str:
     return "".join(ALPHABET[byte & 31] for byte in secrets.token_bytes(LENGTH))
 
 
+_TO_ALPHABET = bytes(ord(ALPHABET[byte & 31]) for byte in range(256))
+
+
+def new_public_ids(count: int) -> list[str]:
+    """``count`` fresh ids from one call to the system's random source (bulk issuance)."""
+    text = secrets.token_bytes(LENGTH * count).translate(_TO_ALPHABET).decode("ascii")
+    return [text[i : i + LENGTH] for i in range(0, len(text), LENGTH)]
+
+
 def is_public_id(text: str) -> bool:
     return len(text) == LENGTH and all(c in ALPHABET for c in text)

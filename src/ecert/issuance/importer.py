@@ -11,7 +11,8 @@ command run again does the whole job. docs/issuance.md.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from django.utils import timezone
 
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import CatalogueEntry, Qualification
-from ecert.core.claims import Claims, IdTypeCode, KindCode, SexCode
+from ecert.core.claims import TEXT_LIMITS, IdTypeCode, KindCode, SexCode
 from ecert.core.error_workbook import ErrorRow
 from ecert.core.idnumbers import IdType, Sex, mask_id_number
 from ecert.core.issuing import IssuingError, IssuingRule, Placement, issuing_rule
@@ -36,18 +37,24 @@ from ecert.core.passlist import (
     RowValidator,
     read_layout,
 )
-from ecert.core.public_ids import new_public_id
+from ecert.core.public_ids import new_public_ids
 from ecert.core.spreadsheets import Cell, read_rows
 from ecert.credentials.bulk import HOLDER_COLUMNS, insert_rows
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.personal_data import holder_identity_fields, id_number_lookup_hash
-from ecert.issuance.models import PassListImport
-from ecert.issuance.signing_batch import BatchSigner, batch_signer_open
+from ecert.issuance.models import IssuanceBatch, PassListImport
+from ecert.issuance.parallel import Signing
+from ecert.issuance.signing_batch import BatchSigner, ClaimsFields, Signed, batch_signer_open
 from ecert.signing.services import status_indexes_allocate
 
 CHUNK = 2000
 MAX_ERROR_ROWS = 100_000  # bad rows kept for the error workbook; beyond that they are counted
 EARLIEST_APPROVAL = date(1990, 1, 1)
+NAME_LIMIT = TEXT_LIMITS["holder_name"]
+_NAME_TOO_LONG = (
+    f"姓名超过 {NAME_LIMIT} 个字符，证书上放不下；请核对",
+    f"the name is longer than {NAME_LIMIT} characters and does not fit the certificate; check it",
+)
 
 Progress = Callable[[int], None]
 
@@ -91,6 +98,33 @@ class ImportResult:
         self.invalid += 1
         if len(self.error_rows) < MAX_ERROR_ROWS:
             self.error_rows.append(ErrorRow(row=row, cells=tuple(cells), reasons=tuple(reasons)))
+
+
+Person = tuple[str, str, str, date]  # ID type, ID number, level, approval date
+
+# Places in CREDENTIAL_COLUMNS filled in once the chunk is signed.
+_SIGNED, _IDENTIFIER, _POSITION = (
+    CREDENTIAL_COLUMNS.index(name) for name in ("signed", "licence_identifier", "batch_position")
+)
+
+
+@dataclass
+class _Chunk:
+    """Credentials stored in every column but their signature, waiting for it."""
+
+    rows: list[list[Any]]
+    groups: dict[str, tuple[list[int], list[ClaimsFields]]]  # signer → row indexes, claims
+    futures: dict[str, Future[list[Signed]]] = field(default_factory=dict)
+    row_numbers: list[int] = field(default_factory=list)
+    keys: list[tuple[Person, str]] = field(default_factory=list)
+
+
+def _person(row: PassRow) -> Person:
+    return (row.id_number.type.value, row.id_number.value, row.level, row.approval_date)
+
+
+def _signer_name(rule: IssuingRule) -> str:
+    return f"{rule.signer}:{rule.kind.value}"
 
 
 def _reasons(problems: Sequence[RowProblem]) -> list[tuple[str, str]]:
@@ -141,6 +175,51 @@ def placements_for(qualification: Qualification) -> list[Placement]:
     return placements
 
 
+# The duplicate checks read with plain SQL: building Django lookups for IN lists of 2,000 values
+# per chunk cost more than the queries themselves.
+_HOLDERS_BY_HASH = (
+    f"SELECT id_number_hash, id, name FROM {Holder._meta.db_table} WHERE id_number_hash IN ({{}})"  # noqa: S608 - model tables
+)
+_LINKED = (
+    "c.management_number, c.holder_id, c.kind, b.reference, b.source_id, c.batch_position "
+    f"FROM {Credential._meta.db_table} c LEFT JOIN {IssuanceBatch._meta.db_table} b ON b.id = c.batch_id "
+    "WHERE c.qualification_id = %s"
+)
+_BY_NUMBER_FIELDS = (
+    "management_number",
+    "holder_id",
+    "kind",
+    "batch__reference",
+    "batch__source_id",
+    "batch_position",
+)
+_BY_NUMBER = f"SELECT {_LINKED} AND c.management_number IN ({{}})"
+_BY_HOLDER_FIELDS = (
+    "level",
+    "approval_date",
+    "specialty",
+    "registration_authority_id",
+    *_BY_NUMBER_FIELDS,
+)
+_BY_HOLDER = (
+    "SELECT c.level, c.approval_date, c.specialty, c.registration_authority_id, "
+    f"{_LINKED} AND c.holder_id IN ({{}})"
+)
+
+
+def _select_in(sql: str, params: list[Any], values: list[Any]) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` whose IN list (the ``{}``) holds ``values``; none when it is empty."""
+    if not values:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(", ".join(["%s"] * len(values))), [*params, *values])
+        return list(cursor.fetchall())
+
+
+def _date(value: date | str) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 class _Run:
     """One import in progress; lives for the duration of the transaction."""
 
@@ -176,8 +255,24 @@ class _Run:
         self.city_ids = dict(
             Authority.objects.filter(key__in=self.rules.cities.values()).values_list("key", "pk")
         )
-        self.signers: dict[tuple[str, CredentialKind], BatchSigner] = {}
-        self.row_of_position: dict[str, array[int]] = {}  # batch reference → row numbers
+        self.signers: dict[str, BatchSigner] = {}
+        for rule in self.issuing.values():
+            if isinstance(rule, IssuingRule) and _signer_name(rule) not in self.signers:
+                self.signers[_signer_name(rule)] = batch_signer_open(
+                    authority=Authority.objects.get(key=rule.signer),
+                    kind=rule.kind,
+                    now=now,
+                    source=job,
+                )
+        self.signing = Signing(self.signers)
+        # Chunks stored but not yet signed and inserted, oldest first; and the people and
+        # management numbers of their rows, which the database cannot show yet.
+        self.in_flight: list[_Chunk] = []
+        self.recent_people: dict[Person, int] = {}
+        self.recent_numbers: dict[str, int] = {}
+        self.row_of_position: dict[str, array[int]] = {
+            signer.batch.reference: array("L") for signer in self.signers.values()
+        }
         self.result = ImportResult()
 
     # -- reading -----------------------------------------------------------------------------
@@ -205,6 +300,8 @@ class _Run:
                 rule = self.issuing[checked.level]
                 if isinstance(rule, IssuingError):
                     self.result.reject(number, cells, [(rule.zh, rule.en)])
+                elif len(checked.name) > NAME_LIMIT:
+                    self.result.reject(number, cells, [_NAME_TOO_LONG])
                 else:
                     chunk.append((checked, cells))
             else:
@@ -214,6 +311,7 @@ class _Run:
                 chunk = []
         if chunk:
             self.store(chunk)
+        self._drain(keep=0)
         if self.result.rows_read == 0:
             raise PassListError(
                 "no_rows", "文件只有表头，没有数据行", "the file has a header but no rows"
@@ -266,24 +364,23 @@ class _Run:
             fresh.append((row, cells, holder_id))
         if fresh:
             self._issue(fresh)
+        self._drain(keep=1)  # the chunk just queued is signed while the next one is read
         if self.progress is not None:
             self.progress(self.result.rows_read)
 
     def _without_chunk_duplicates(
         self, chunk: list[tuple[PassRow, list[Cell]]]
     ) -> list[tuple[PassRow, list[Cell]]]:
-        """Rows repeating an earlier row of the same chunk (rows in earlier chunks are found in
-        the database, where they already are)."""
-        by_person: dict[tuple[str, str, str, date], int] = {}
-        by_number: dict[str, int] = {}
+        """Rows repeating an earlier row of this chunk or of a chunk not yet in the database
+        (rows further back are found in the database, where they already are)."""
         kept = []
         for row, cells in chunk:
-            person = (row.id_number.type.value, row.id_number.value, row.level, row.approval_date)
-            first = by_person.get(person) or by_number.get(row.management_number)
+            person = _person(row)
+            first = self.recent_people.get(person) or self.recent_numbers.get(row.management_number)
             if first is not None:
                 self._duplicate(row, cells, first)
                 continue
-            by_person[person] = by_number[row.management_number] = row.row
+            self.recent_people[person] = self.recent_numbers[row.management_number] = row.row
             kept.append((row, cells))
         return kept
 
@@ -304,12 +401,7 @@ class _Run:
     ) -> dict[str, int]:
         """Holder id per lookup hash, creating new holders; a row whose ID number is registered
         under another name is rejected and gets no holder."""
-        stored = {
-            lookup_hash: (pk, name)
-            for lookup_hash, pk, name in Holder.objects.filter(
-                id_number_hash__in=set(hashes)
-            ).values_list("id_number_hash", "pk", "name")
-        }
+        stored = {h: (pk, name) for h, pk, name in _select_in(_HOLDERS_BY_HASH, [], hashes)}
         now = connection.ops.adapt_datetimefield_value(self.now)
         new: dict[str, tuple[Any, ...]] = {}
         names: dict[str, str] = {h: name for h, (_, name) in stored.items()}
@@ -323,23 +415,14 @@ class _Run:
             elif known != row.name:
                 masked = mask_id_number(row.id_number.value)
                 refused.add(row.row)
-                self.result.reject(
-                    row.row,
-                    cells,
-                    [
-                        (
-                            f"证件号码 {masked} 已登记为另一姓名（{known[0]}…），请核对姓名",
-                            f"ID number {masked} is registered under another name; check the name",
-                        )
-                    ],
+                reason = (
+                    f"证件号码 {masked} 已登记为另一姓名，请核对姓名",
+                    f"ID number {masked} is registered under another name; check the name",
                 )
+                self.result.reject(row.row, cells, [reason])
         insert_rows(Holder, HOLDER_COLUMNS, list(new.values()))
-        ids = {
-            lookup_hash: pk
-            for lookup_hash, pk in Holder.objects.filter(
-                id_number_hash__in=set(hashes)
-            ).values_list("id_number_hash", "pk")
-        }
+        ids = {h: pk for h, (pk, _) in stored.items()}
+        ids.update((h, pk) for h, pk, _ in _select_in(_HOLDERS_BY_HASH, [], list(new)))
         for (row, _), lookup_hash in zip(chunk, hashes, strict=True):
             if row.row in refused:
                 ids.pop(lookup_hash, None)
@@ -349,37 +432,22 @@ class _Run:
         self, chunk: list[tuple[PassRow, list[Cell]]], holder_ids: dict[str, int], hashes: list[str]
     ) -> dict[tuple[int, str, str, date], Mapping[str, Any]]:
         """Credentials of these holders for this qualification, by natural key."""
-        found: Iterable[Mapping[str, Any]] = Credential.objects.filter(
-            holder_id__in=set(holder_ids.values()), qualification=self.qualification
-        ).values(
-            "holder_id",
-            "kind",
-            "level",
-            "approval_date",
-            "management_number",
-            "specialty",
-            "registration_authority_id",
-            "batch__reference",
-            "batch__source_id",
-            "batch_position",
-        )
-        return {(c["holder_id"], c["kind"], c["level"], c["approval_date"]): c for c in found}
+        found = _select_in(_BY_HOLDER, [self.qualification.pk], list(set(holder_ids.values())))
+        stored: dict[tuple[int, str, str, date], Mapping[str, Any]] = {}
+        for values in found:
+            credential = dict(zip(_BY_HOLDER_FIELDS, values, strict=True))
+            approval = _date(credential["approval_date"])
+            stored[(credential["holder_id"], credential["kind"], credential["level"], approval)] = (
+                credential
+            )
+        return stored
 
     def _numbers_taken(self, numbers: set[str]) -> dict[str, list[Mapping[str, Any]]]:
         """Stored credentials of this exam by management number (a number may be on a national
         certificate and on an exam proof of the same passing)."""
-        found: Iterable[Mapping[str, Any]] = Credential.objects.filter(
-            qualification=self.qualification, management_number__in=numbers
-        ).values(
-            "management_number",
-            "holder_id",
-            "kind",
-            "batch__reference",
-            "batch__source_id",
-            "batch_position",
-        )
         owners: dict[str, list[Mapping[str, Any]]] = {}
-        for credential in found:
+        for values in _select_in(_BY_NUMBER, [self.qualification.pk], list(numbers)):
+            credential = dict(zip(_BY_NUMBER_FIELDS, values, strict=True))
             owners.setdefault(credential["management_number"], []).append(credential)
         return owners
 
@@ -443,34 +511,28 @@ class _Run:
             )
         self.result.reject(row.row, cells, [reason])
 
-    def _signer(self, rule: IssuingRule) -> BatchSigner:
-        key = (rule.signer, rule.kind)
-        signer = self.signers.get(key)
-        if signer is None:
-            authority = Authority.objects.get(key=rule.signer)
-            signer = batch_signer_open(
-                authority=authority, kind=rule.kind, now=self.now, source=self.job
-            )
-            self.signers[key] = signer
-            self.row_of_position[signer.batch.reference] = array("L")
-        return signer
-
     def _issue(self, fresh: list[tuple[PassRow, list[Cell], int]]) -> None:
+        """Allocate status indexes, hand the claims to be signed, and queue the chunk; it is
+        inserted when its signatures are back (``_drain``)."""
         ops = connection.ops
         now = ops.adapt_datetimefield_value(self.now)
         today = ops.adapt_datefield_value(self.today)
         indexes = status_indexes_allocate(len(fresh))
-        rows: list[tuple[Any, ...]] = []
-        for (row, _, holder_id), status_index in zip(fresh, indexes, strict=True):
+        public_ids = new_public_ids(len(fresh))
+        chunk = _Chunk(rows=[], groups={})
+        for (row, _, holder_id), status_index, public_id in zip(
+            fresh, indexes, public_ids, strict=True
+        ):
             rule = self.issuing[row.level]
             assert isinstance(rule, IssuingRule)
-            signer = self._signer(rule)
-            public_id = new_public_id()
+            name = _signer_name(rule)
+            signer = self.signers[name]
             claims = self._claims(row, rule, signer, public_id, status_index)
-            signed, identifier, position = signer.sign(claims)
-            self.row_of_position[signer.batch.reference].append(row.row)
-            rows.append(
-                (
+            chunk.groups.setdefault(name, ([], []))
+            chunk.groups[name][0].append(len(chunk.rows))
+            chunk.groups[name][1].append(claims)
+            chunk.rows.append(
+                [
                     public_id,
                     rule.kind.value,
                     self.qualification.pk,
@@ -485,18 +547,47 @@ class _Run:
                     CredentialForm.ELECTRONIC.value,
                     "valid",
                     status_index,
-                    signed,
+                    None,  # signed
                     now,
-                    identifier,
+                    None,  # licence identifier
                     rule.template,
                     signer.batch.pk,
-                    position,
+                    None,  # position in the batch
                     now,
                     now,
-                )
+                ]
             )
-        insert_rows(Credential, CREDENTIAL_COLUMNS, rows)
-        self.result.issued += len(rows)
+            chunk.row_numbers.append(row.row)
+            chunk.keys.append((_person(row), row.management_number))
+        full = len(fresh) >= CHUNK // 2
+        for name, (_, claims_list) in chunk.groups.items():
+            chunk.futures[name] = self.signing.submit(name, claims_list, worth_a_worker=full)
+        self.in_flight.append(chunk)
+
+    def _drain(self, *, keep: int) -> None:
+        """Insert the oldest queued chunks, once signed, until ``keep`` remain in flight."""
+        while len(self.in_flight) > keep:
+            chunk = self.in_flight.pop(0)
+            for name, (positions, _) in chunk.groups.items():
+                signer = self.signers[name]
+                signed = chunk.futures[name].result()
+                places = signer.accept([digest for _, _, digest in signed])
+                rows_of_batch = self.row_of_position[signer.batch.reference]
+                for index, (cose_bytes, identifier, _), place in zip(
+                    positions, signed, places, strict=True
+                ):
+                    columns = chunk.rows[index]
+                    columns[_SIGNED], columns[_IDENTIFIER], columns[_POSITION] = (
+                        cose_bytes,
+                        identifier,
+                        place,
+                    )
+                    rows_of_batch.append(chunk.row_numbers[index])
+            insert_rows(Credential, CREDENTIAL_COLUMNS, chunk.rows)
+            self.result.issued += len(chunk.rows)
+            for person, number in chunk.keys:  # in the database now, where duplicates are found
+                self.recent_people.pop(person, None)
+                self.recent_numbers.pop(number, None)
 
     def _claims(
         self,
@@ -505,12 +596,13 @@ class _Run:
         signer: BatchSigner,
         public_id: str,
         status_index: int,
-    ) -> Claims:
+    ) -> ClaimsFields:
+        """The claims' fields; the ``Claims`` (and its checks) are made where they are signed."""
         resident = row.id_number.type is IdType.RESIDENT_ID
         sex = None
         if row.sex is not None and not resident:
             sex = SexCode.MALE if row.sex is Sex.MALE else SexCode.FEMALE
-        return Claims(
+        return dict(
             kind=KindCode.of(rule.kind),
             public_id=public_id,
             issuer=signer.authority.pk,
@@ -538,7 +630,10 @@ def stored_path(relative: str) -> Path:
 def run_import(job: PassListImport, *, now: datetime, progress: Progress | None) -> ImportResult:
     """Read, check, store and sign; the caller owns the transaction and decides to commit."""
     run = _Run(job, now=now, progress=progress)
-    result = run.run(stored_path(job.stored_file))
+    try:
+        result = run.run(stored_path(job.stored_file))
+    finally:
+        run.signing.close()
     if result.invalid == 0 or job.accept_valid:
         run.finish()
     return result

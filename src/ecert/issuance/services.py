@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from ecert.accounts.models import User
 
 IMPORT_DIR = "imports"
+SQLITE_IMPORT_CACHE_KIB = 64 * 1024
 MAX_FILE_BYTES = 512 * 2**20
 FINISHED = {ImportState.COMPLETED, ImportState.PARTIAL, ImportState.REJECTED, ImportState.FAILED}
 
@@ -211,11 +212,18 @@ def passlist_import_run(
 
     try:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [BULK_LOCK])
+                else:
+                    # Page cache for this connection (KiB when negative): the indexes of an
+                    # import's rows (random public ids, hashes) then stay in memory.
+                    cursor.execute(f"PRAGMA cache_size=-{SQLITE_IMPORT_CACHE_KIB}")
             _interrupted_mark(job)
             result = run_import(job, now=now, progress=report)
+            if connection.vendor == "sqlite":
+                with connection.cursor() as cursor:
+                    cursor.execute("PRAGMA cache_size=-2000")  # SQLite's default again
             if result.invalid and not job.accept_valid:
                 raise _Rejected(result)
             _finish(job, result, now)

@@ -7,16 +7,19 @@ Used inside the importer's transaction and by on-request proofs; nothing here co
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from ecert.authorities.models import Authority
 from ecert.core import cose
 from ecert.core.algorithms import Signer
-from ecert.core.batches import batch_statement, credential_digest, sign_batch
+from ecert.core.batches import BatchStatement, credential_digest, sign_batch
 from ecert.core.claims import Claims, KindCode
-from ecert.core.identifiers import LicenceIdentifier
+from ecert.core.identifiers import IdentifierSeries
 from ecert.core.kinds import CredentialKind
+from ecert.core.merkle import MerkleAccumulator
 from ecert.core.trust_list import Purpose
 from ecert.issuance.models import IssuanceBatch, PassListImport
 from ecert.signing.models import SignerKey
@@ -28,6 +31,27 @@ from ecert.signing.services import (
     licence_codes,
 )
 
+Signed = tuple[bytes, str, bytes]  # COSE_Sign1 (untagged), licence identifier, claims digest
+ClaimsFields = dict[str, Any]  # keyword arguments of Claims
+
+
+def sign_claims(
+    signer: Signer, kid: bytes, identifiers: IdentifierSeries, claims: Iterable[ClaimsFields]
+) -> list[Signed]:
+    """Check, encode and sign each claim set; pure, so it runs in a worker process as well."""
+    out = []
+    for fields in claims:
+        one = Claims(**fields)
+        payload = one.to_cbor()
+        out.append(
+            (
+                cose.sign1(payload, signer, kid=kid, tagged=False),
+                identifiers.text(one.status_index, one.licence_version or 1),
+                credential_digest(payload),
+            )
+        )
+    return out
+
 
 @dataclass
 class BatchSigner:
@@ -38,28 +62,20 @@ class BatchSigner:
     key: SignerKey
     signer: Signer
     batch: IssuanceBatch
-    type_code: str
-    issuer_code: str
-    digests: list[bytes] = field(default_factory=list)
+    identifiers: IdentifierSeries
+    roots: MerkleAccumulator = field(default_factory=MerkleAccumulator)
 
-    def sign(self, claims: Claims) -> tuple[bytes, str, int]:
-        """The untagged COSE_Sign1, the licence identifier, and the position in the batch."""
-        payload = claims.to_cbor()
-        signed = cose.sign1(payload, self.signer, kid=bytes(self.key.kid), tagged=False)
-        self.digests.append(credential_digest(payload))
-        identifier = LicenceIdentifier.build(
-            type_code=self.type_code,
-            issuer_code=self.issuer_code,
-            serial=claims.status_index,
-            serial_width=LICENCE_SERIAL_WIDTH,
-            version=claims.licence_version or 1,
-        )
-        return signed, identifier.text, len(self.digests) - 1
+    def accept(self, digests: Sequence[bytes]) -> range:
+        """Add signed credentials' digests to the batch, in order; their positions."""
+        first = self.roots.size
+        for digest in digests:
+            self.roots.add(digest)
+        return range(first, self.roots.size)
 
     def close(self, now: datetime) -> IssuanceBatch | None:
         """Sign the batch root; a batch that issued nothing is deleted and None returned."""
         batch = self.batch
-        if not self.digests:
+        if not self.roots.size:
             batch.delete()
             return None
         key = current_key(self.authority, Purpose.BATCH_ROOTS, now)
@@ -69,8 +85,12 @@ class BatchSigner:
                 f"{self.authority.name}没有可签批次根的有效密钥",
                 f"{self.authority.key} has no valid key for batch roots",
             )
-        statement = batch_statement(
-            batch.reference, self.authority.pk, self.digests, int(now.timestamp())
+        statement = BatchStatement(
+            batch.reference,
+            self.authority.pk,
+            self.roots.size,
+            self.roots.root(),
+            int(now.timestamp()),
         )
         batch.size = statement.size
         batch.merkle_root = statement.root
@@ -115,6 +135,5 @@ def batch_signer_open(
         key=key,
         signer=keystore_open().signer(key.key_label),
         batch=batch,
-        type_code=type_code,
-        issuer_code=issuer_code,
+        identifiers=IdentifierSeries(type_code, issuer_code, LICENCE_SERIAL_WIDTH),
     )
