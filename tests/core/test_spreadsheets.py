@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from xlwt.CompoundDoc import XlsDoc  # type: ignore[import-untyped]
 
-from ecert.core import spreadsheets
+from ecert.core import spreadsheets, xlsx_stream
 from ecert.core.spreadsheets import Cell, SpreadsheetError, read_rows
 from tests.passlist_files import (
     CHINESE_HEADER,
@@ -445,7 +445,7 @@ def test_a_package_part_that_unpacks_too_large_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_xlsx(tmp_path / "名单.xlsx", make_passers(200))
-    monkeypatch.setattr(spreadsheets, "MAX_UNPACKED", 10_000)
+    monkeypatch.setattr(xlsx_stream, "MAX_UNPACKED", 10_000)
     assert refusal(path).code == "too_large"
 
 
@@ -518,7 +518,7 @@ def test_an_ordinary_workbook_is_loaded_by_calamine(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_xlsx(tmp_path / "名单.xlsx", make_passers(30), extra_rows=[["x"] * 40])
-    monkeypatch.setattr(spreadsheets._SheetReader, "rows", refuse_to_be_called)
+    monkeypatch.setattr(xlsx_stream.SheetReader, "rows", refuse_to_be_called)
     assert len(rows(path)) == 32
 
 

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
 from functools import lru_cache, partial
 from operator import itemgetter
 from types import MappingProxyType
-from typing import NamedTuple, TypeGuard, TypeVar
+from typing import TypeGuard, TypeVar
 
+from ecert.core import passlist_messages as messages
 from ecert.core.cells import Cell
 from ecert.core.idnumbers import (
     ID_TYPE_LABELS,
-    SEX_LABELS,
     IdNumber,
     IdNumberError,
     IdType,
@@ -33,6 +33,7 @@ from ecert.core.idnumbers import (
     parse_id_number,
 )
 from ecert.core.names import PersonNameError, normalise_name
+from ecert.core.passlist_messages import Issue
 
 
 class Field(StrEnum):
@@ -121,7 +122,6 @@ _MONTHS = (
     re.compile(r"([0-9]{4})([0-9]{2})"),
 )
 _EARLIEST_BIRTH_YEAR = 1900
-_LISTED = 20  # at most this many accepted values are named in a message
 _REMEMBERED = 4096  # distinct values remembered per column by a RowValidator
 
 _ID_TYPE_NAMES: Mapping[str, tuple[IdType, ...]] = MappingProxyType(
@@ -166,11 +166,7 @@ class PassListError(ValueError):
     @classmethod
     def no_data_rows(cls) -> PassListError:
         """For the importer: the header was read but no row follows it."""
-        return cls(
-            "no_data_rows",
-            "名单只有表头，没有人员数据；请在表头下逐行填写合格人员后重新导入",
-            "the list has a header but no rows of people; add them below the header and import again",
-        )
+        return cls(*messages.no_data_rows())
 
 
 @dataclass(frozen=True)
@@ -246,14 +242,6 @@ class RowProblem:
         return f"第 {self.row} 行 {zh} / row {self.row}, {en}"
 
 
-class _Issue(NamedTuple):
-    """A problem of one cell, before the validator adds row and column."""
-
-    code: str
-    zh: str
-    en: str
-
-
 def column_letter(index: int) -> str:
     """Spreadsheet letters of a 0-based column index: 0 → A, 25 → Z, 26 → AA."""
     letters = ""
@@ -277,22 +265,12 @@ def read_layout(cells: Sequence[Cell], *, levels_required: bool) -> Layout:
             else:
                 positions.setdefault(field, []).append(index)
     if not positions:
-        raise PassListError(
-            "no_header",
-            "第一行不是表头：没有找到任何已知的列名；请在第一行填写列名，如 ZSGLH、KSXM、ZJHM 或 管理号、姓名、证件号码",
-            "the first row is not a header: it has no known column name; put the column names in "
-            "the first row, e.g. ZSGLH, KSXM, ZJHM or 管理号, 姓名, 证件号码",
-        )
+        raise PassListError(*messages.no_header())
     for field, indexes in positions.items():
         if len(indexes) > 1:
-            label = FIELD_LABELS[field]
-            letters = "、".join(column_letter(i) for i in indexes)
-            raise PassListError(
-                "duplicate_column",
-                f"“{label.zh} {field.value}”列出现了多次（{letters} 列）；请只保留一列",
-                f"the {label.en} ({field.value}) column appears more than once (columns "
-                f"{letters.replace('、', ', ')}); keep only one",
-            )
+            letters = (column_letter(i) for i in indexes)
+            issue = messages.duplicate_column(FIELD_LABELS[field], field.value, letters)
+            raise PassListError(*issue)
     required = REQUIRED | {Field.LEVEL} if levels_required else REQUIRED
     missing = [field for field in Field if field in required and field not in positions]
     if missing:
@@ -353,8 +331,8 @@ class RowValidator:
         """A PassRow when the row is good, else every problem found in it."""
         problems: list[RowProblem] = []
 
-        def take(field: Field, result: T | _Issue) -> T | None:
-            if isinstance(result, _Issue):
+        def take(field: Field, result: T | Issue) -> T | None:
+            if isinstance(result, Issue):
                 problems.append(self._problem(row, field, result))
                 return None
             return result
@@ -377,7 +355,7 @@ class RowValidator:
         management_number = take(Field.MANAGEMENT_NUMBER, _management_number(number_cell))
         name = take(Field.NAME, _name(name_cell))
         id_types, id_number = self._id_types(id_type_cell), None
-        if isinstance(id_types, _Issue):  # the number cannot be checked without its type
+        if isinstance(id_types, Issue):  # the number cannot be checked without its type
             problems.append(self._problem(row, Field.ID_TYPE, id_types))
         else:
             checked = _id_number(id_number_cell, id_types, self.rules.today)
@@ -393,12 +371,14 @@ class RowValidator:
             if sex is None:
                 sex = id_number.sex
             elif id_number.sex not in (None, sex):
-                problems.append(self._problem(row, Field.SEX, _sex_mismatch(sex, id_number)))
+                problems.append(
+                    self._problem(row, Field.SEX, messages.sex_mismatch(sex, id_number))
+                )
             born = id_number.birth_date
             if born is not None and birth_month is None:
                 birth_month = (born.year, born.month)
             elif born is not None and birth_month and birth_month != (born.year, born.month):
-                issue = _birth_month_mismatch(birth_month, id_number)
+                issue = messages.birth_month_mismatch(birth_month, id_number)
                 problems.append(self._problem(row, Field.BIRTH_MONTH, issue))
         if approval_date is not None:
             born = id_number.birth_date if id_number is not None else None
@@ -424,80 +404,50 @@ class RowValidator:
             city_key,
         )
 
-    def _problem(self, row: int, field: Field, issue: _Issue) -> RowProblem:
+    def _problem(self, row: int, field: Field, issue: Issue) -> RowProblem:
         return RowProblem(row, self._letters.get(field), field, issue.code, issue.zh, issue.en)
 
 
-# Cells to values. Each returns the value, None for an optional blank, or an _Issue.
+# Cells to values. Each returns the value, None for an optional blank, or an Issue.
 
 
-def _management_number(cell: Cell) -> str | _Issue:
+def _management_number(cell: Cell) -> str | Issue:
     if _is_number(cell):
-        shown = _display(cell)
-        return _Issue(
-            "number_cell",
-            f"管理号以数字形式存储（{shown}），前导零或部分数字可能已丢失；"
-            "请将该列设置为“文本”格式后重新输入",
-            f"the management number is stored as a number ({shown}), so leading zeros or digits "
-            "may have been lost; format the column as Text and type it again",
-        )
+        return messages.management_number_is_number(_display(cell))
     text = _required_text(cell, Field.MANAGEMENT_NUMBER)
-    if isinstance(text, _Issue):
+    if isinstance(text, Issue):
         return text
     value = "".join(text.split()).upper()
     if not _MANAGEMENT_NUMBER.fullmatch(value):
-        shown = _quote(text)
-        return _Issue(
-            "management_number_format",
-            f"管理号“{shown}”格式不对：应为 6 至 32 位数字或英文字母；请核对后更正",
-            f"management number “{shown}” is not valid: it must be 6 to 32 digits or letters "
-            "A–Z; check and correct it",
-        )
+        return messages.management_number_format(text)
     return value
 
 
-def _name(cell: Cell) -> str | _Issue:
+def _name(cell: Cell) -> str | Issue:
     text = _raw_text(cell, Field.NAME)  # normalise_name folds, strips and composes itself
-    if isinstance(text, _Issue):
+    if isinstance(text, Issue):
         return text
     try:
         return normalise_name(text)
     except PersonNameError as error:
-        zh, _, en = str(error).partition(" / ")
-        return _Issue("name_invalid", f"{zh}；请更正", f"{en}; correct it")
+        return messages.name_invalid(str(error))
 
 
-def _id_types(cell: Cell) -> tuple[IdType, ...] | _Issue | None:
+def _id_types(cell: Cell) -> tuple[IdType, ...] | Issue | None:
     text = _optional_text(cell, Field.ID_TYPE)
-    if text is None or isinstance(text, _Issue):
+    if text is None or isinstance(text, Issue):
         return text
     types = _ID_TYPE_NAMES.get(_key(text))
     if types is None:
-        shown = _quote(text)
-        return _Issue(
-            "id_type_unknown",
-            f"证件类别“{shown}”无法识别；请填写 "
-            f"{'、'.join(label.zh for label in ID_TYPE_LABELS.values())} 之一，或留空由证件号码判断",
-            f"ID type “{shown}” is not recognised; write one of "
-            f"{', '.join(label.zh for label in ID_TYPE_LABELS.values())} "
-            f"({', '.join(label.en for label in ID_TYPE_LABELS.values())}), "
-            "or leave it blank to tell the type from the number",
-        )
+        return messages.id_type_unknown(text)
     return types
 
 
-def _id_number(cell: Cell, types: tuple[IdType, ...] | None, today: date) -> IdNumber | _Issue:
+def _id_number(cell: Cell, types: tuple[IdType, ...] | None, today: date) -> IdNumber | Issue:
     if _is_number(cell):
-        shown = mask_id_number(_display(cell))
-        return _Issue(
-            "number_cell",
-            f"证件号码以数字形式存储（{shown}），末几位已丢失或被改变；"
-            "请将该列设置为“文本”格式后重新输入号码",
-            f"the ID number is stored as a number ({shown}), so its last digits are lost or "
-            "changed; format the column as Text and type the number again",
-        )
+        return messages.id_number_is_number(mask_id_number(_display(cell)))
     text = _raw_text(cell, Field.ID_NUMBER)  # parse_id_number folds and strips itself
-    if isinstance(text, _Issue):
+    if isinstance(text, Issue):
         return text
     if types is not None and len(types) > 1:  # e.g. 港澳台居民居住证: the number says which
         detected = detect_id_type(text)
@@ -514,30 +464,21 @@ def _id_number(cell: Cell, types: tuple[IdType, ...] | None, today: date) -> IdN
             return parse_id_number(text, detected, today=today)
         except IdNumberError as error:
             failure = error
-    shown = mask_id_number("".join(text.translate(_FOLD).split()))
-    zh, en = f"{failure.message_zh}（{shown}）", f"{failure.message_en} ({shown})"
-    if types is None and detected is None:
-        zh += "；如为护照等其他证件，请在证件类别（ZJLB）列注明"
-        en += "; for a passport or another document, give the type in the ID type (ZJLB) column"
-    return _Issue("bad_id_number", f"{zh}；请核对后更正", f"{en}; check and correct it")
+    masked = mask_id_number("".join(text.translate(_FOLD).split()))
+    return messages.bad_id_number(failure, masked, type_unknown=types is None and detected is None)
 
 
-def _sex(cell: Cell) -> Sex | _Issue | None:
+def _sex(cell: Cell) -> Sex | Issue | None:
     text = _optional_text(cell, Field.SEX)
-    if text is None or isinstance(text, _Issue):
+    if text is None or isinstance(text, Issue):
         return text
     sex = _SEX_NAMES.get(_key(text))
     if sex is None:
-        shown = _quote(text)
-        return _Issue(
-            "sex_unknown",
-            f"性别“{shown}”无法识别；请填写“男”或“女”，或留空",
-            f"sex “{shown}” is not recognised; write 男 (male) or 女 (female), or leave it blank",
-        )
+        return messages.sex_unknown(text)
     return sex
 
 
-def _birth_month(cell: Cell, today: date) -> tuple[int, int] | _Issue | None:
+def _birth_month(cell: Cell, today: date) -> tuple[int, int] | Issue | None:
     if _is_blank(cell):
         return None
     month: tuple[int, int] | None = None
@@ -545,61 +486,37 @@ def _birth_month(cell: Cell, today: date) -> tuple[int, int] | _Issue | None:
         month = (cell.year, cell.month)
     elif (text := _date_text(cell)) is not None:
         month = _month_from_text(text)
-    shown = _quote(_display(cell).strip())
     if month is None:
-        return _Issue(
-            "birth_month_format",
-            f"出生年月“{shown}”无法识别；请写成 1990-01 或 1990年1月，或留空",
-            f"birth month “{shown}” is not understood; write it like 1990-01, or leave it blank",
-        )
+        return messages.birth_month_unreadable(_display(cell).strip())
     if not (_EARLIEST_BIRTH_YEAR, 1) <= month <= (today.year, today.month):
-        return _Issue(
-            "birth_month_format",
-            f"出生年月“{shown}”不在 {_EARLIEST_BIRTH_YEAR} 年至今之间；请核对",
-            f"birth month “{shown}” is not between {_EARLIEST_BIRTH_YEAR} and today; check it",
-        )
+        return messages.birth_month_out_of_range(_display(cell).strip(), _EARLIEST_BIRTH_YEAR)
     return month
 
 
 def _choice(
     cell: Cell, field: Field, accepted: Mapping[str, str], rules: ExamRules
-) -> str | _Issue | None:
+) -> str | Issue | None:
     """A level or specialty: one of the catalogue's when it lists some, else blank."""
-    label = FIELD_LABELS[field]
     text = _optional_text(cell, field)
-    if isinstance(text, _Issue):
+    if isinstance(text, Issue):
         return text
+    exam = rules.qualification_name
     if not accepted:
         if text is None:
             return None
-        shown, exam = _quote(text), rules.qualification_name
         if field is Field.LEVEL:
-            return _Issue(
-                "level_not_expected",
-                f"“{exam}”不分级别，级别应留空（现为“{shown}”）",
-                f"{exam} has no levels; leave the level blank (it says “{shown}”)",
-            )
-        return _Issue(
-            "specialty_not_expected",
-            f"目录中“{exam}”没有列出专业，专业应留空（现为“{shown}”）",
-            f"the catalogue lists no specialties for {exam}; leave the specialty blank "
-            f"(it says “{shown}”)",
-        )
+            return messages.level_not_expected(exam, text)
+        return messages.specialty_not_expected(exam, text)
     if text is None:
         return _missing(field)
     value = accepted.get(_key(text))
     if value is None:
-        shown, exam = _quote(text), rules.qualification_name
-        names = _listing(accepted.values())
-        return _Issue(
-            "level_unknown" if field is Field.LEVEL else "specialty_unknown",
-            f"{label.zh}“{shown}”不是“{exam}”的{label.zh}；应为 {'、'.join(names)} 之一",
-            f"{label.en} “{shown}” is not a {label.en} of {exam}; use one of {', '.join(names)}",
-        )
+        code = "level_unknown" if field is Field.LEVEL else "specialty_unknown"
+        return messages.not_in_catalogue(code, FIELD_LABELS[field], text, exam, accepted.values())
     return value
 
 
-def _approval_date(cell: Cell) -> date | _Issue:
+def _approval_date(cell: Cell) -> date | Issue:
     if isinstance(cell, datetime):
         return cell.date()
     if isinstance(cell, date):
@@ -610,84 +527,31 @@ def _approval_date(cell: Cell) -> date | _Issue:
     approved = _date_from_text(text) if text is not None else None
     if approved is not None:
         return approved
-    shown = _quote(_display(cell).strip())
     if _is_number(cell):
-        return _Issue(
-            "date_format",
-            f"批准日期是数字 {shown}，无法确定是哪一天（可能是 Excel 日期序号）；"
-            "请将单元格设置为日期格式，或写成 2024-06-30",
-            f"the approval date is the number {shown}, which does not say which day it is "
-            "(perhaps an Excel serial number); format the cell as a date or write 2024-06-30",
-        )
-    return _Issue(
-        "date_format",
-        f"批准日期“{shown}”不是可识别的日期；请写成 2024-06-30 或 2024年6月30日，或设置为日期格式",
-        f"approval date “{shown}” is not a date that can be read; write it like 2024-06-30, "
-        "or format the cell as a date",
-    )
+        return messages.approval_date_is_number(_display(cell).strip())
+    return messages.approval_date_unreadable(_display(cell).strip())
 
 
-def _city(cell: Cell, cities: Mapping[str, str], names: Sequence[str]) -> str | _Issue:
+def _city(cell: Cell, cities: Mapping[str, str], names: Sequence[str]) -> str | Issue:
     text = _required_text(cell, Field.CITY)
-    if isinstance(text, _Issue):
+    if isinstance(text, Issue):
         return text
     key = cities.get(_city_key(text))
     if key is None:
-        shown, listed = _quote(text), _listing(names)
-        return _Issue(
-            "city_unknown",
-            f"报名市“{shown}”无法识别；应为 {'、'.join(listed)} 之一",
-            f"registration city “{shown}” is not recognised; use one of {', '.join(listed)}",
-        )
+        return messages.city_unknown(text, names)
     return key
 
 
 # Checks across fields.
 
 
-def _sex_mismatch(sex: Sex, id_number: IdNumber) -> _Issue:
-    given, from_id = SEX_LABELS[sex], SEX_LABELS[id_number.sex or sex]
-    masked = str(id_number)
-    return _Issue(
-        "sex_mismatch",
-        f"性别“{given.zh}”与证件号码（{masked}）不符，号码显示为{from_id.zh}性；请核对性别和证件号码",
-        f"sex says {given.en} but the ID number ({masked}) is that of a {from_id.en}; "
-        "check the sex and the ID number",
-    )
-
-
-def _birth_month_mismatch(birth_month: tuple[int, int], id_number: IdNumber) -> _Issue:
-    given, masked = f"{birth_month[0]}-{birth_month[1]:02d}", str(id_number)
-    return _Issue(
-        "birth_month_mismatch",
-        f"出生年月 {given} 与证件号码（{masked}）中的出生日期不符；请核对出生年月和证件号码",
-        f"birth month {given} does not match the birth date in the ID number ({masked}); "
-        "check the birth month and the ID number",
-    )
-
-
-def _approval_plausibility(approved: date, born: date | None, rules: ExamRules) -> _Issue | None:
+def _approval_plausibility(approved: date, born: date | None, rules: ExamRules) -> Issue | None:
     if approved > rules.today:
-        return _Issue(
-            "date_in_future",
-            f"批准日期 {approved} 晚于今天（{rules.today}）；请核对",
-            f"approval date {approved} is after today ({rules.today}); check it",
-        )
+        return messages.date_in_future(approved, rules.today)
     if approved < rules.earliest_approval:
-        return _Issue(
-            "date_too_early",
-            f"批准日期 {approved} 早于 {rules.earliest_approval}，不可能是本考试的批准日期；请核对",
-            f"approval date {approved} is before {rules.earliest_approval}, too early for this "
-            "exam; check it",
-        )
+        return messages.date_too_early(approved, rules.earliest_approval)
     if born is not None and _age(born, approved) < MINIMUM_AGE:
-        return _Issue(
-            "too_young",
-            f"批准日期 {approved} 时持证人未满 {MINIMUM_AGE} 周岁（按证件号码或出生年月计算）；"
-            "请核对批准日期和证件号码",
-            f"the holder was under {MINIMUM_AGE} on the approval date {approved} (by the ID "
-            "number or birth month); check the approval date and the ID number",
-        )
+        return messages.too_young(approved, MINIMUM_AGE)
     return None
 
 
@@ -715,43 +579,31 @@ def _clean(text: str) -> str:
     return unicodedata.normalize("NFC", text.strip())
 
 
-def _optional_text(cell: Cell, field: Field) -> str | _Issue | None:
-    """The cleaned text of a text cell, None if blank, an _Issue if it is not text."""
+def _optional_text(cell: Cell, field: Field) -> str | Issue | None:
+    """The cleaned text of a text cell, None if blank, an Issue if it is not text."""
     if isinstance(cell, str):
         return _clean(cell) or None
     if cell is None:
         return None
-    label, shown = FIELD_LABELS[field], _quote(_display(cell))
     if _is_number(cell):
-        return _Issue(
-            "number_cell",
-            f"{label.zh}以数字形式存储（{shown}），应为文字；请将该列设置为“文本”格式后重新输入",
-            f"the {label.en} is stored as a number ({shown}), not text; format the column as "
-            "Text and type it again",
-        )
-    return _Issue(
-        "not_text",
-        f"{label.zh}应为文字，不是日期、时间或逻辑值（{shown}）；请将该列设置为“文本”格式后重新输入",
-        f"the {label.en} must be text, not a date, time or TRUE/FALSE ({shown}); format the "
-        "column as Text and type it again",
-    )
+        return messages.number_cell(FIELD_LABELS[field], _display(cell))
+    return messages.not_text(FIELD_LABELS[field], _display(cell))
 
 
-def _required_text(cell: Cell, field: Field) -> str | _Issue:
+def _required_text(cell: Cell, field: Field) -> str | Issue:
     text = _optional_text(cell, field)
     return _missing(field) if text is None else text
 
 
-def _raw_text(cell: Cell, field: Field) -> str | _Issue:
+def _raw_text(cell: Cell, field: Field) -> str | Issue:
     """A non-blank text cell as given, for parsers that normalise it themselves."""
     if isinstance(cell, str) and cell and not cell.isspace():
         return cell
     return _required_text(cell, field)
 
 
-def _missing(field: Field) -> _Issue:
-    label = FIELD_LABELS[field]
-    return _Issue("missing", f"{label.zh}为空；请填写", f"the {label.en} is blank; fill it in")
+def _missing(field: Field) -> Issue:
+    return messages.missing(FIELD_LABELS[field])
 
 
 def _date_text(cell: Cell) -> str | None:
@@ -806,18 +658,6 @@ def _display(cell: Cell) -> str:
     return str(cell)
 
 
-def _quote(text: str, limit: int = 40) -> str:
-    """``text`` safe to quote in a message: control characters shown as \\uXXXX, length capped."""
-    if not text.isprintable():
-        text = "".join(ch if ch.isprintable() or ch == " " else f"\\u{ord(ch):04X}" for ch in text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _listing(names: Iterable[str]) -> list[str]:
-    listed = list(dict.fromkeys(names))
-    return listed if len(listed) <= _LISTED else [*listed[:_LISTED], "…"]
-
-
 def _key(text: str) -> str:
     """The form headers, levels, specialties and ID types are compared in."""
     return "".join(_clean(text).split()).upper()
@@ -841,10 +681,4 @@ def _city_key(text: str) -> str:
 
 
 def _missing_columns(fields: Sequence[Field]) -> PassListError:
-    zh = "、".join(f"{FIELD_LABELS[f].zh} {f.value}" for f in fields)
-    en = ", ".join(f"{FIELD_LABELS[f].en} ({f.value})" for f in fields)
-    return PassListError(
-        "missing_columns",
-        f"缺少必需的列：{zh}；请在表头行加上这些列并填写",
-        f"required columns are missing: {en}; add them to the header row and fill them in",
-    )
+    return PassListError(*messages.missing_columns([(FIELD_LABELS[f], f.value) for f in fields]))

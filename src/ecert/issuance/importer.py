@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -42,9 +41,24 @@ from ecert.core.spreadsheets import Cell, read_rows
 from ecert.credentials.bulk import HOLDER_COLUMNS, insert_rows
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.personal_data import holder_identity_fields, id_number_lookup_hash
-from ecert.issuance.models import IssuanceBatch, PassListImport
+from ecert.issuance.models import PassListImport
 from ecert.issuance.parallel import Signing
-from ecert.issuance.signing_batch import BatchSigner, ClaimsFields, Signed, batch_signer_open
+from ecert.issuance.signing_batch import BatchSigner, ClaimsFields, batch_signer_open
+from ecert.issuance.storage import (
+    BY_HOLDER,
+    BY_HOLDER_FIELDS,
+    BY_NUMBER,
+    BY_NUMBER_FIELDS,
+    CREDENTIAL_COLUMNS,
+    HOLDERS_BY_HASH,
+    IDENTIFIER,
+    POSITION,
+    SIGNED,
+    Chunk,
+    Person,
+    as_date,
+    select_in,
+)
 from ecert.signing.services import status_indexes_allocate
 
 CHUNK = 2000
@@ -57,31 +71,6 @@ _NAME_TOO_LONG = (
 )
 
 Progress = Callable[[int], None]
-
-CREDENTIAL_COLUMNS = (
-    "public_id",
-    "kind",
-    "qualification",
-    "level",
-    "specialty",
-    "approval_date",
-    "management_number",
-    "holder",
-    "issuing_authority",
-    "registration_authority",
-    "issue_date",
-    "form",
-    "status",
-    "status_index",
-    "signed",
-    "signed_at",
-    "licence_identifier",
-    "template",
-    "batch",
-    "batch_position",
-    "created_at",
-    "updated_at",
-)
 
 
 @dataclass
@@ -98,25 +87,6 @@ class ImportResult:
         self.invalid += 1
         if len(self.error_rows) < MAX_ERROR_ROWS:
             self.error_rows.append(ErrorRow(row=row, cells=tuple(cells), reasons=tuple(reasons)))
-
-
-Person = tuple[str, str, str, date]  # ID type, ID number, level, approval date
-
-# Places in CREDENTIAL_COLUMNS filled in once the chunk is signed.
-_SIGNED, _IDENTIFIER, _POSITION = (
-    CREDENTIAL_COLUMNS.index(name) for name in ("signed", "licence_identifier", "batch_position")
-)
-
-
-@dataclass
-class _Chunk:
-    """Credentials stored in every column but their signature, waiting for it."""
-
-    rows: list[list[Any]]
-    groups: dict[str, tuple[list[int], list[ClaimsFields]]]  # signer → row indexes, claims
-    futures: dict[str, Future[list[Signed]]] = field(default_factory=dict)
-    row_numbers: list[int] = field(default_factory=list)
-    keys: list[tuple[Person, str]] = field(default_factory=list)
 
 
 def _person(row: PassRow) -> Person:
@@ -175,51 +145,6 @@ def placements_for(qualification: Qualification) -> list[Placement]:
     return placements
 
 
-# The duplicate checks read with plain SQL: building Django lookups for IN lists of 2,000 values
-# per chunk cost more than the queries themselves.
-_HOLDERS_BY_HASH = (
-    f"SELECT id_number_hash, id, name FROM {Holder._meta.db_table} WHERE id_number_hash IN ({{}})"  # noqa: S608 - model tables
-)
-_LINKED = (
-    "c.management_number, c.holder_id, c.kind, b.reference, b.source_id, c.batch_position "
-    f"FROM {Credential._meta.db_table} c LEFT JOIN {IssuanceBatch._meta.db_table} b ON b.id = c.batch_id "
-    "WHERE c.qualification_id = %s"
-)
-_BY_NUMBER_FIELDS = (
-    "management_number",
-    "holder_id",
-    "kind",
-    "batch__reference",
-    "batch__source_id",
-    "batch_position",
-)
-_BY_NUMBER = f"SELECT {_LINKED} AND c.management_number IN ({{}})"
-_BY_HOLDER_FIELDS = (
-    "level",
-    "approval_date",
-    "specialty",
-    "registration_authority_id",
-    *_BY_NUMBER_FIELDS,
-)
-_BY_HOLDER = (
-    "SELECT c.level, c.approval_date, c.specialty, c.registration_authority_id, "
-    f"{_LINKED} AND c.holder_id IN ({{}})"
-)
-
-
-def _select_in(sql: str, params: list[Any], values: list[Any]) -> list[tuple[Any, ...]]:
-    """Rows of ``sql`` whose IN list (the ``{}``) holds ``values``; none when it is empty."""
-    if not values:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(sql.format(", ".join(["%s"] * len(values))), [*params, *values])
-        return list(cursor.fetchall())
-
-
-def _date(value: date | str) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
 class _Run:
     """One import in progress; lives for the duration of the transaction."""
 
@@ -267,7 +192,7 @@ class _Run:
         self.signing = Signing(self.signers)
         # Chunks stored but not yet signed and inserted, oldest first; and the people and
         # management numbers of their rows, which the database cannot show yet.
-        self.in_flight: list[_Chunk] = []
+        self.in_flight: list[Chunk] = []
         self.recent_people: dict[Person, int] = {}
         self.recent_numbers: dict[str, int] = {}
         self.row_of_position: dict[str, array[int]] = {
@@ -401,7 +326,7 @@ class _Run:
     ) -> dict[str, int]:
         """Holder id per lookup hash, creating new holders; a row whose ID number is registered
         under another name is rejected and gets no holder."""
-        stored = {h: (pk, name) for h, pk, name in _select_in(_HOLDERS_BY_HASH, [], hashes)}
+        stored = {h: (pk, name) for h, pk, name in select_in(HOLDERS_BY_HASH, [], hashes)}
         now = connection.ops.adapt_datetimefield_value(self.now)
         new: dict[str, tuple[Any, ...]] = {}
         names: dict[str, str] = {h: name for h, (_, name) in stored.items()}
@@ -422,7 +347,7 @@ class _Run:
                 self.result.reject(row.row, cells, [reason])
         insert_rows(Holder, HOLDER_COLUMNS, list(new.values()))
         ids = {h: pk for h, (pk, _) in stored.items()}
-        ids.update((h, pk) for h, pk, _ in _select_in(_HOLDERS_BY_HASH, [], list(new)))
+        ids.update((h, pk) for h, pk, _ in select_in(HOLDERS_BY_HASH, [], list(new)))
         for (row, _), lookup_hash in zip(chunk, hashes, strict=True):
             if row.row in refused:
                 ids.pop(lookup_hash, None)
@@ -432,11 +357,11 @@ class _Run:
         self, chunk: list[tuple[PassRow, list[Cell]]], holder_ids: dict[str, int], hashes: list[str]
     ) -> dict[tuple[int, str, str, date], Mapping[str, Any]]:
         """Credentials of these holders for this qualification, by natural key."""
-        found = _select_in(_BY_HOLDER, [self.qualification.pk], list(set(holder_ids.values())))
+        found = select_in(BY_HOLDER, [self.qualification.pk], list(set(holder_ids.values())))
         stored: dict[tuple[int, str, str, date], Mapping[str, Any]] = {}
         for values in found:
-            credential = dict(zip(_BY_HOLDER_FIELDS, values, strict=True))
-            approval = _date(credential["approval_date"])
+            credential = dict(zip(BY_HOLDER_FIELDS, values, strict=True))
+            approval = as_date(credential["approval_date"])
             stored[(credential["holder_id"], credential["kind"], credential["level"], approval)] = (
                 credential
             )
@@ -446,8 +371,8 @@ class _Run:
         """Stored credentials of this exam by management number (a number may be on a national
         certificate and on an exam proof of the same passing)."""
         owners: dict[str, list[Mapping[str, Any]]] = {}
-        for values in _select_in(_BY_NUMBER, [self.qualification.pk], list(numbers)):
-            credential = dict(zip(_BY_NUMBER_FIELDS, values, strict=True))
+        for values in select_in(BY_NUMBER, [self.qualification.pk], list(numbers)):
+            credential = dict(zip(BY_NUMBER_FIELDS, values, strict=True))
             owners.setdefault(credential["management_number"], []).append(credential)
         return owners
 
@@ -519,7 +444,7 @@ class _Run:
         today = ops.adapt_datefield_value(self.today)
         indexes = status_indexes_allocate(len(fresh))
         public_ids = new_public_ids(len(fresh))
-        chunk = _Chunk(rows=[], groups={})
+        chunk = Chunk(rows=[], groups={})
         for (row, _, holder_id), status_index, public_id in zip(
             fresh, indexes, public_ids, strict=True
         ):
@@ -577,7 +502,7 @@ class _Run:
                     positions, signed, places, strict=True
                 ):
                     columns = chunk.rows[index]
-                    columns[_SIGNED], columns[_IDENTIFIER], columns[_POSITION] = (
+                    columns[SIGNED], columns[IDENTIFIER], columns[POSITION] = (
                         cose_bytes,
                         identifier,
                         place,
