@@ -4,7 +4,8 @@ known places (Jinan, Qingdao, a Jinan county, Henan) so that every test can ask 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,14 +17,19 @@ from ecert.authorities.models import Authority
 from ecert.authorities.services import authorities_load
 from ecert.catalogue.models import Qualification
 from ecert.catalogue.services import catalogue_load
+from ecert.config import KeyStoreConfig
+from ecert.core.algorithms import Algorithm
 from ecert.core.authorities import default_authorities_path, load_authorities
 from ecert.core.catalogue import default_catalogue_dir, load_catalogue
 from ecert.core.idnumbers import IdType, Sex, parse_id_number
 from ecert.core.kinds import CredentialForm, CredentialKind
 from ecert.core.roles import Role
+from ecert.core.trust_list import Purpose
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.services import credential_record, holder_register
 from ecert.demo import demo_authorities
+from ecert.signing.selectors import signing_plan
+from ecert.signing.services import root_create, signer_key_create
 from tests.core.idgen import make_resident_id
 
 PASSWORD = "cast-password-2026"
@@ -138,3 +144,30 @@ def audit_flush_allowed(django_db_setup: Any, django_db_blocker: Any) -> Any:
 def _fast_password_hashing(settings: Any) -> None:
     """PBKDF2's deliberate slowness protects production passwords; tests only need a hash."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+ISSUING_KEY_PASSWORD = "issuance-tests-key-password"
+ISSUING_KEYS_MADE = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def issuing_keys(
+    settings: Any, tmp_path: Path, catalogue: dict[str, Qualification]
+) -> dict[str, Authority]:
+    """A root and one ES256 key per issuing authority (as `ecert keys init` makes them)."""
+    settings.ECERT_KEYSTORE = KeyStoreConfig(
+        kind="file", directory=tmp_path / "keys", password=ISSUING_KEY_PASSWORD
+    )
+    root_create(actor=None, algorithm=Algorithm.ES256, now=ISSUING_KEYS_MADE)
+    issuers = {}
+    for authority, kinds in signing_plan().items():
+        signer_key_create(
+            actor=None,
+            authority=authority,
+            algorithm=Algorithm.ES256,
+            kinds=kinds,
+            purposes=[Purpose.CREDENTIALS, Purpose.BATCH_ROOTS, Purpose.STATUS_LISTS],
+            now=ISSUING_KEYS_MADE,
+        )
+        issuers[authority.key] = authority
+    return issuers

@@ -109,7 +109,7 @@ BAD_LIST = (
 
 
 @pytest.fixture
-def sd_import(world: World, settings: Any, tmp_path: Path) -> str:
+def sd_import(world: World, settings: Any, tmp_path: Path, issuing_keys: Any) -> str:
     """A pass list with one bad row, imported at the Shandong exam centre: rejected, with its
     error workbook."""
     settings.ECERT_DATA_DIR = tmp_path / "data"

@@ -10,7 +10,6 @@ import pytest
 
 from ecert.issuance.models import IssuanceBatch
 from tests.conftest import PASSWORD, World
-from tests.issuance.conftest import issuing_keys  # noqa: F401 - the fixture, shared
 from tests.passlist_files import make_passers, write_xlsx
 from tests.task_worker import run_queued_tasks
 
@@ -22,7 +21,7 @@ def test_a_clerk_uploads_a_pass_list_and_sees_it_issued(
     audit_flush_allowed: None,
     live_server: Any,
     world: World,
-    issuing_keys: Any,  # noqa: F811
+    issuing_keys: Any,
     settings: Any,
     tmp_path: Path,
     page: Any,
