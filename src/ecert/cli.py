@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -89,11 +90,9 @@ def serve(
     ] = True,
 ) -> None:
     """Serve the site with gunicorn (a production server, not runserver), and by default the
-    background task worker beside it (it stops with the terminal session)."""
+    background task worker beside it; SIGTERM or Ctrl-C stops both."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecert.settings")
-    if task_worker:
-        subprocess.Popen([sys.executable, "-m", "ecert.cli", "worker"])
-    argv = [
+    gunicorn = [
         sys.executable,
         "-m",
         "gunicorn",
@@ -108,7 +107,23 @@ def serve(
         "--access-logformat",
         '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms',
     ]
-    os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
+    if not task_worker:
+        os.execv(sys.executable, gunicorn)  # noqa: S606 - replaces this process with gunicorn
+    children = [
+        subprocess.Popen([sys.executable, "-m", "ecert.cli", "worker"]),
+        subprocess.Popen(gunicorn),  # noqa: S603 - our own argv
+    ]
+
+    def stop(signum: int, _frame: object) -> None:
+        for child in children:
+            child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    code = children[1].wait()  # gunicorn; the worker goes with it
+    children[0].terminate()
+    children[0].wait()
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -35,7 +35,7 @@ def test_init_builds_a_database_with_authorities_catalogue_and_superuser(
     assert "admin-password-for-tests" not in first  # a password from the environment is not echoed
     db = sqlite3.connect(data_dir / "ecert.sqlite3")
     assert db.execute("select count(*) from authorities_authority").fetchone() == (64,)
-    assert db.execute("select count(*) from catalogue_cataloguelist").fetchone() == (5,)
+    assert db.execute("select count(*) from catalogue_cataloguelist").fetchone() == (6,)
     assert db.execute(
         "select is_superuser from accounts_user where username='admin'"
     ).fetchone() == (1,)
