@@ -25,7 +25,9 @@ from ecert.core.qr import (
     base42_encode,
     make_qr,
     parse_qr_text,
+    qr_fits,
     qr_text,
+    qr_text_length,
 )
 from tests.core.idgen import make_resident_id
 
@@ -309,3 +311,18 @@ def test_over_long_record_is_refused_as_too_big(extra_bytes):
     with pytest.raises(QrError) as caught:
         make_qr(qr_text(HOST, signed))
     assert caught.value.code == "too_big"
+
+
+@pytest.mark.parametrize("size", [200, 255, 256, 257, 258, 259, 300])
+def test_the_quick_fit_check_agrees_with_the_encoder(size: int) -> None:
+    signed = bytes(range(256)) * 2
+    signed = signed[:size]
+    host = "VERIFY.EXAMPLE.GOV.CN"
+
+    assert qr_text_length(host, signed) == len(qr_text(host, signed))
+    try:
+        make_qr(qr_text(host, signed))
+        encoded = True
+    except QrError:
+        encoded = False
+    assert qr_fits(host, signed) is encoded

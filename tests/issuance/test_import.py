@@ -404,3 +404,22 @@ def test_a_name_too_long_for_the_certificate_is_refused(tmp_path: Path) -> None:
     (row,) = _error_rows(job)
     assert "40" in row[-1]
     assert "does not fit" in row[-1]
+
+
+def test_a_row_whose_qr_code_would_not_fit_is_refused_and_left_out_of_the_batch(
+    tmp_path: Path,
+) -> None:
+    passers = make_passers(5, seed=17)
+    passers[2] = dataclasses.replace(passers[2], name="𠮷" * 40)  # 160 bytes of GB 18030
+    path = tmp_path / "list.csv"
+    write_csv(path, passers)
+
+    job = _import(path, accept_valid=True)
+
+    assert (job.state, job.issued, job.rows_invalid) == ("partial", 4, 1)
+    (row,) = _error_rows(job)
+    assert int(row[0]) == 4
+    assert "QR code" in row[-1]
+    (batch,) = IssuanceBatch.objects.all()
+    assert batch.size == 4
+    assert sorted(Credential.objects.values_list("batch_position", flat=True)) == [0, 1, 2, 3]

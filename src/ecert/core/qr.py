@@ -23,6 +23,8 @@ PAYLOAD_VERSION = 1
 PATH = "/V/"
 MAX_QR_VERSION = 12
 ERROR_LEVEL = "M"
+# Alphanumeric characters a version-12 symbol holds at level M (ISO/IEC 18004, table 7).
+MAX_TEXT_CHARS = 419
 MAX_PAYLOAD_CHARS = 600  # far above what fits in a version-12 code; longer text is refused unread
 _HOST = re.compile(
     r"[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?(?:\.[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?)*(?::[0-9]{1,5})?"
@@ -87,6 +89,17 @@ def qr_text(host: str, signed: bytes) -> str:
     if not _HOST.fullmatch(host):
         raise QrError("bad_host", "验证网址的主机名无效", f"invalid verification host {host!r}")
     return f"HTTPS://{host}{PATH}{base42_encode(bytes([PAYLOAD_VERSION]) + signed)}"
+
+
+def qr_text_length(host: str, signed: bytes) -> int:
+    """``len(qr_text(host, signed))``, without building the text (bulk issuance checks it)."""
+    payload = 1 + len(signed)
+    return len("HTTPS://") + len(host) + len(PATH) + 3 * (payload // 2) + 2 * (payload % 2)
+
+
+def qr_fits(host: str, signed: bytes) -> bool:
+    """True if the credential's QR text fits a version-12 symbol at level M."""
+    return qr_text_length(host, signed) <= MAX_TEXT_CHARS
 
 
 def parse_qr_text(text: str) -> tuple[str, bytes]:

@@ -69,6 +69,11 @@ _NAME_TOO_LONG = (
     f"姓名超过 {NAME_LIMIT} 个字符，证书上放不下；请核对",
     f"the name is longer than {NAME_LIMIT} characters and does not fit the certificate; check it",
 )
+_QR_TOO_BIG = (
+    "此证书的数据（姓名、专业等）过长，二维码放不下（须不超过 12 版 M 级）；请核对",
+    "the certificate's data (name, specialty …) is too long for its QR code (version 12, level M "
+    "at most); check the row",
+)
 
 Progress = Callable[[int], None]
 
@@ -445,7 +450,7 @@ class _Run:
         indexes = status_indexes_allocate(len(fresh))
         public_ids = new_public_ids(len(fresh))
         chunk = Chunk(rows=[], groups={})
-        for (row, _, holder_id), status_index, public_id in zip(
+        for (row, cells, holder_id), status_index, public_id in zip(
             fresh, indexes, public_ids, strict=True
         ):
             rule = self.issuing[row.level]
@@ -483,6 +488,7 @@ class _Run:
                 ]
             )
             chunk.row_numbers.append(row.row)
+            chunk.cells.append(cells)
             chunk.keys.append((_person(row), row.management_number))
         full = len(fresh) >= CHUNK // 2
         for name, (_, claims_list) in chunk.groups.items():
@@ -493,13 +499,16 @@ class _Run:
         """Insert the oldest queued chunks, once signed, until ``keep`` remain in flight."""
         while len(self.in_flight) > keep:
             chunk = self.in_flight.pop(0)
-            for name, (positions, _) in chunk.groups.items():
+            refused: set[int] = set()
+            for name, (indexes, _) in chunk.groups.items():
                 signer = self.signers[name]
                 signed = chunk.futures[name].result()
-                places = signer.accept([digest for _, _, digest in signed])
+                fitting = [(i, s) for i, s in zip(indexes, signed, strict=True) if s[0] is not None]
+                refused.update(i for i, s in zip(indexes, signed, strict=True) if s[0] is None)
+                places = signer.accept([digest for _, (_, _, digest) in fitting])
                 rows_of_batch = self.row_of_position[signer.batch.reference]
-                for index, (cose_bytes, identifier, _), place in zip(
-                    positions, signed, places, strict=True
+                for (index, (cose_bytes, identifier, _)), place in zip(
+                    fitting, places, strict=True
                 ):
                     columns = chunk.rows[index]
                     columns[SIGNED], columns[IDENTIFIER], columns[POSITION] = (
@@ -508,8 +517,11 @@ class _Run:
                         place,
                     )
                     rows_of_batch.append(chunk.row_numbers[index])
-            insert_rows(Credential, CREDENTIAL_COLUMNS, chunk.rows)
-            self.result.issued += len(chunk.rows)
+            for index in sorted(refused):
+                self.result.reject(chunk.row_numbers[index], chunk.cells[index], [_QR_TOO_BIG])
+            rows = [columns for i, columns in enumerate(chunk.rows) if i not in refused]
+            insert_rows(Credential, CREDENTIAL_COLUMNS, rows)
+            self.result.issued += len(rows)
             for person, number in chunk.keys:  # in the database now, where duplicates are found
                 self.recent_people.pop(person, None)
                 self.recent_numbers.pop(number, None)

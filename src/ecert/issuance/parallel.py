@@ -22,7 +22,7 @@ _SIGNERS: dict[str, BatchSigner] = {}
 
 def _sign_in_worker(name: str, claims: Sequence[ClaimsFields]) -> list[Signed]:
     signer = _SIGNERS[name]
-    return sign_claims(signer.signer, bytes(signer.key.kid), signer.identifiers, claims)
+    return sign_claims(signer, claims)
 
 
 class Signing:
@@ -42,9 +42,7 @@ class Signing:
             return self._worker().submit(_sign_in_worker, name, list(claims))
         signer = self.signers[name]
         done: Future[list[Signed]] = Future()
-        done.set_result(
-            sign_claims(signer.signer, bytes(signer.key.kid), signer.identifiers, claims)
-        )
+        done.set_result(sign_claims(signer, claims))
         return done
 
     def _worker(self) -> ProcessPoolExecutor:

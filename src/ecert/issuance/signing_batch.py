@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
+
 from ecert.authorities.models import Authority
 from ecert.core import cose
 from ecert.core.algorithms import Signer
@@ -20,6 +22,7 @@ from ecert.core.claims import Claims, KindCode
 from ecert.core.identifiers import IdentifierSeries
 from ecert.core.kinds import CredentialKind
 from ecert.core.merkle import MerkleAccumulator
+from ecert.core.qr import qr_fits
 from ecert.core.trust_list import Purpose
 from ecert.issuance.models import IssuanceBatch, PassListImport
 from ecert.signing.models import SignerKey
@@ -31,22 +34,25 @@ from ecert.signing.services import (
     licence_codes,
 )
 
-Signed = tuple[bytes, str, bytes]  # COSE_Sign1 (untagged), licence identifier, claims digest
+# COSE_Sign1 (untagged; None when its QR code would exceed version 12), licence identifier, digest
+Signed = tuple[bytes | None, str, bytes]
 ClaimsFields = dict[str, Any]  # keyword arguments of Claims
 
 
-def sign_claims(
-    signer: Signer, kid: bytes, identifiers: IdentifierSeries, claims: Iterable[ClaimsFields]
-) -> list[Signed]:
-    """Check, encode and sign each claim set; pure, so it runs in a worker process as well."""
-    out = []
+def sign_claims(setup: BatchSigner, claims: Iterable[ClaimsFields]) -> list[Signed]:
+    """Check, encode and sign each claim set; pure, so it runs in a worker process as well.
+
+    A credential whose QR code would not fit version 12 at level M comes back unsigned: it must
+    be refused, not issued with a code a phone cannot read (docs/decisions.md 14)."""
+    kid, out = bytes(setup.key.kid), []
     for fields in claims:
         one = Claims(**fields)
         payload = one.to_cbor()
+        signed = cose.sign1(payload, setup.signer, kid=kid, tagged=False)
         out.append(
             (
-                cose.sign1(payload, signer, kid=kid, tagged=False),
-                identifiers.text(one.status_index, one.licence_version or 1),
+                signed if qr_fits(setup.host, signed) else None,
+                setup.identifiers.text(one.status_index, one.licence_version or 1),
                 credential_digest(payload),
             )
         )
@@ -63,6 +69,7 @@ class BatchSigner:
     signer: Signer
     batch: IssuanceBatch
     identifiers: IdentifierSeries
+    host: str  # of the verification URL the QR code carries
     roots: MerkleAccumulator = field(default_factory=MerkleAccumulator)
 
     def accept(self, digests: Sequence[bytes]) -> range:
@@ -136,4 +143,5 @@ def batch_signer_open(
         signer=keystore_open().signer(key.key_label),
         batch=batch,
         identifiers=IdentifierSeries(type_code, issuer_code, LICENCE_SERIAL_WIDTH),
+        host=settings.ECERT_VERIFY_HOST,
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import connection
 
+from ecert.core.cells import Cell
 from ecert.credentials.models import Credential, Holder
 from ecert.issuance.models import IssuanceBatch
 from ecert.issuance.signing_batch import ClaimsFields, Signed
@@ -57,6 +58,7 @@ class Chunk:
     groups: dict[str, tuple[list[int], list[ClaimsFields]]]  # signer → row indexes, claims
     futures: dict[str, Future[list[Signed]]] = field(default_factory=dict)
     row_numbers: list[int] = field(default_factory=list)
+    cells: list[list[Cell]] = field(default_factory=list)  # as read, for the error workbook
     keys: list[tuple[Person, str]] = field(default_factory=list)
 
 
