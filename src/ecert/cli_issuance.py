@@ -10,11 +10,14 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+if TYPE_CHECKING:
+    from ecert.issuance.models import PassListImport
 
 console = Console(stderr=True)
 READ_CHUNK = 1 << 20
@@ -116,10 +119,9 @@ def import_passlist(
         raise typer.Exit(1)
 
 
-def _summary(job: object) -> None:
-    from ecert.issuance.models import ImportState, PassListImport
+def _summary(job: PassListImport) -> None:
+    from ecert.issuance.models import ImportState
 
-    assert isinstance(job, PassListImport)
     lines = [
         f"导入 / import {job.reference}: {ImportState(job.state).label}",
         f"数据行 / rows: {job.rows_read}",

@@ -745,3 +745,9 @@ def test_problem_texts_for_the_error_workbook_name_column_and_field_in_each_lang
     zh, en = problem.texts
     assert zh == f"C 列（证件号码 ZJHM）：{problem.zh}"
     assert en == f"column C (ID number, ZJHM): {problem.en}"
+
+
+def test_a_name_longer_than_the_signed_claims_carry_is_refused_at_its_column():
+    problem = only(KSXM="张" * 41)
+    assert (problem.column, problem.field, problem.code) == ("B", Field.NAME, "name_too_long")
+    assert "40" in problem.en

@@ -21,6 +21,7 @@ from typing import TypeGuard, TypeVar
 
 from ecert.core import passlist_messages as messages
 from ecert.core.cells import Cell
+from ecert.core.claims import TEXT_LIMITS
 from ecert.core.idnumbers import (
     ID_TYPE_LABELS,
     IdNumber,
@@ -34,6 +35,9 @@ from ecert.core.idnumbers import (
 )
 from ecert.core.names import PersonNameError, normalise_name
 from ecert.core.passlist_messages import Issue
+
+# The longest name the signed claims carry (docs/formats/credential-v1.md).
+NAME_LIMIT = TEXT_LIMITS["holder_name"]
 
 
 class Field(StrEnum):
@@ -428,9 +432,10 @@ def _name(cell: Cell) -> str | Issue:
     if isinstance(text, Issue):
         return text
     try:
-        return normalise_name(text)
+        name = normalise_name(text)
     except PersonNameError as error:
         return messages.name_invalid(str(error))
+    return messages.name_too_long(NAME_LIMIT) if len(name) > NAME_LIMIT else name
 
 
 def _id_types(cell: Cell) -> tuple[IdType, ...] | Issue | None:

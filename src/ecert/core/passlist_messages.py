@@ -122,6 +122,14 @@ def name_invalid(reason: str) -> Issue:
     return Issue("name_invalid", f"{zh}；请更正", f"{en}; correct it")
 
 
+def name_too_long(limit: int) -> Issue:
+    return Issue(
+        "name_too_long",
+        f"姓名超过 {limit} 个字符，证书上放不下；请核对",
+        f"the name is longer than {limit} characters and does not fit the certificate; check it",
+    )
+
+
 def id_type_unknown(text: str) -> Issue:
     shown = _quote(text)
     return Issue(

@@ -162,7 +162,8 @@ _COMPARED = {
     "registration_authority_id": ("报名市", "registration city"),
 }
 
-CREDENTIAL_COLUMNS = (
+# What every stored credential row has, in this order; the recorders add their own columns.
+RECORD_COLUMNS = (
     "public_id",
     "kind",
     "qualification",
@@ -176,10 +177,8 @@ CREDENTIAL_COLUMNS = (
     "issue_date",
     "form",
     "status",
-    "template",
-    "created_at",
-    "updated_at",
 )
+CREDENTIAL_COLUMNS = (*RECORD_COLUMNS, "template", "created_at", "updated_at")
 
 
 def _recorded(row: CredentialRow) -> dict[str, object]:

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import CatalogueEntry, Qualification
-from ecert.core.claims import TEXT_LIMITS, IdTypeCode, KindCode, SexCode
+from ecert.core.claims import IdTypeCode, KindCode, SexCode
 from ecert.core.error_workbook import ErrorRow
 from ecert.core.idnumbers import IdType, Sex, mask_id_number
 from ecert.core.issuing import IssuingError, IssuingRule, Placement, issuing_rule
@@ -64,11 +64,6 @@ from ecert.signing.services import status_indexes_allocate
 CHUNK = 2000
 MAX_ERROR_ROWS = 100_000  # bad rows kept for the error workbook; beyond that they are counted
 EARLIEST_APPROVAL = date(1990, 1, 1)
-NAME_LIMIT = TEXT_LIMITS["holder_name"]
-_NAME_TOO_LONG = (
-    f"姓名超过 {NAME_LIMIT} 个字符，证书上放不下；请核对",
-    f"the name is longer than {NAME_LIMIT} characters and does not fit the certificate; check it",
-)
 _QR_TOO_BIG = (
     "此证书的数据（姓名、专业等）过长，二维码放不下（须不超过 12 版 M 级）；请核对",
     "the certificate's data (name, specialty …) is too long for its QR code (version 12, level M "
@@ -230,8 +225,6 @@ class _Run:
                 rule = self.issuing[checked.level]
                 if isinstance(rule, IssuingError):
                     self.result.reject(number, cells, [(rule.zh, rule.en)])
-                elif len(checked.name) > NAME_LIMIT:
-                    self.result.reject(number, cells, [_NAME_TOO_LONG])
                 else:
                     chunk.append((checked, cells))
             else:
@@ -243,9 +236,7 @@ class _Run:
             self.store(chunk)
         self._drain(keep=0)
         if self.result.rows_read == 0:
-            raise PassListError(
-                "no_rows", "文件只有表头，没有数据行", "the file has a header but no rows"
-            )
+            raise PassListError.no_data_rows()
         return self.result
 
     def finish(self) -> list[str]:

@@ -12,24 +12,13 @@ from typing import Any
 from django.db import connection
 
 from ecert.core.cells import Cell
+from ecert.credentials.bulk import RECORD_COLUMNS
 from ecert.credentials.models import Credential, Holder
 from ecert.issuance.models import IssuanceBatch
 from ecert.issuance.signing_batch import ClaimsFields, Signed
 
 CREDENTIAL_COLUMNS = (
-    "public_id",
-    "kind",
-    "qualification",
-    "level",
-    "specialty",
-    "approval_date",
-    "management_number",
-    "holder",
-    "issuing_authority",
-    "registration_authority",
-    "issue_date",
-    "form",
-    "status",
+    *RECORD_COLUMNS,
     "status_index",
     "signed",
     "signed_at",
