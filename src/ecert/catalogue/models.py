@@ -21,6 +21,14 @@ class Qualification(models.Model):
     # For a qualification without levels; blank means unknown (see QualificationLevel.exam_code).
     exam_code = models.CharField(_("exam code"), max_length=3, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # What the national certificate's face prints (seed 002 附件, docs/catalogue.md): the English
+    # title, the ministries that approve (style 1) or supervise (style 2) the qualification, and
+    # {specialty: ministries} where they differ by specialty.
+    name_en = models.CharField(_("English title"), max_length=128, blank=True)
+    approved_by = models.CharField(_("approving ministries"), max_length=128, blank=True)
+    approved_by_specialty = models.JSONField(
+        _("approving ministries by specialty"), default=dict, blank=True
+    )
 
     class Meta:
         ordering = ["key"]
@@ -29,6 +37,11 @@ class Qualification(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def approvers(self, specialty: str) -> str:
+        """The ministries named on the certificate of ``specialty`` (blank when unknown)."""
+        by_specialty: dict[str, str] = self.approved_by_specialty or {}
+        return by_specialty.get(specialty, self.approved_by)
 
 
 class QualificationLevel(models.Model):

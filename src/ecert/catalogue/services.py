@@ -89,6 +89,9 @@ def _load_qualification(q: core.Qualification, report: CatalogueReport) -> Quali
         "photo_rule": q.photo_rule.value,
         "correction_route": q.correction_route.value,
         "note": q.note,
+        "name_en": q.name_en,
+        "approved_by": q.approved_by,
+        "approved_by_specialty": dict(q.approved_by_specialty),
     }
     existing = Qualification.objects.filter(key=q.key).first()
     values["exam_code"] = q.exam_code or (existing.exam_code if existing else "")

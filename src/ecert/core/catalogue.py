@@ -58,10 +58,20 @@ class Qualification:
     specialties: tuple[str, ...] = ()
     note: str = ""
     exam_code: str | None = None  # only for a qualification without levels
+    # For the national certificate's face (seed 002 附件): the English title, the ministries
+    # that approve it (style 1, 批准颁发) or supervise it (style 2, 监制), and where the
+    # ministries differ by specialty, (specialty, ministries) pairs.
+    name_en: str = ""
+    approved_by: str = ""
+    approved_by_specialty: tuple[tuple[str, str], ...] = ()
 
     @property
     def level_names(self) -> tuple[str, ...]:
         return tuple(level.name for level in self.levels)
+
+    def approvers(self, specialty: str) -> str:
+        """The ministries named on the certificate of ``specialty`` (blank when unknown)."""
+        return dict(self.approved_by_specialty).get(specialty, self.approved_by)
 
 
 @dataclass(frozen=True)
@@ -183,6 +193,12 @@ _MESSAGES = {  # code: (中文, English); {placeholders} are filled in by _Table
                 "electronically)"),
     "duplicate": ("“{value}”重复，已在 {first} 中定义",
                   "duplicate '{value}', already defined in {first}"),
+    "no_specialty": ("资格“{qualification}”没有专业“{value}”（已定义：{defined}）",
+                     "qualification '{qualification}' has no specialty '{value}' "
+                     "(defined: {defined})"),
+    "needs_approved_by": ("按专业写了批准部门，也须写 approved_by（其他专业用它）",
+                          "approved_by_specialty needs approved_by too (for the other "
+                          "specialties)"),
 }
 # fmt: on
 _TYPES = {  # what a field must be, for the "type" message
@@ -332,6 +348,28 @@ def _parse(file: Path) -> _Table:
         raise _error(file, "", "encoding") from exc
 
 
+def _approvers_by_specialty(
+    t: _Table, key: str, specialties: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    """``approved_by_specialty = { "交通运输工程" = "…" }``: keys must be defined specialties."""
+    table = t.table("approved_by_specialty", required=False)
+    if table is None:
+        return ()
+    pairs = []
+    for specialty in table.raw:
+        ministries = table.text(specialty)
+        if specialty not in specialties:
+            defined = "、".join(specialties) or "-"
+            raise table.fail(
+                specialty, "no_specialty", value=specialty, defined=defined, qualification=key
+            )
+        pairs.append((specialty, ministries))
+    table.close()
+    if not t.raw.get("approved_by"):
+        raise t.fail("approved_by_specialty", "needs_approved_by")
+    return tuple(pairs)
+
+
 def _qualification(t: _Table) -> Qualification:
     key = t.text("key", "key")
     t.where += f' "{key}"'
@@ -347,6 +385,7 @@ def _qualification(t: _Table) -> Qualification:
         raise t.fail("exam_code", "code_on_levels")
     code = t.integer("code")
     assert code is not None
+    specialties = t.texts("specialties")
     q = Qualification(
         key=key,
         code=code,
@@ -356,9 +395,12 @@ def _qualification(t: _Table) -> Qualification:
         replacement_form=t.choice("replacement_form", ReplacementForm, ReplacementForm.STANDARD),
         photo_rule=t.choice("photo_rule", PhotoRule, PhotoRule.STANDARD),
         correction_route=t.choice("correction_route", CorrectionRoute, CorrectionRoute.PROVINCE),
-        specialties=t.texts("specialties"),
+        specialties=specialties,
         note=t.opt_text("note") or "",
         exam_code=exam_code,
+        name_en=t.opt_text("name_en") or "",
+        approved_by=t.opt_text("approved_by") or "",
+        approved_by_specialty=_approvers_by_specialty(t, key, specialties),
     )
     t.close()
     return q

@@ -1,0 +1,128 @@
+"""The printed page of a stored credential: its face, and the fields read from the database.
+
+Which face a credential prints on and the names of its fields are decided in ``ecert.core.faces``;
+here they are filled from the credential, its holder, its qualification and its issuing
+authority. The ID number is printed in full: the document is the holder's own (a third party
+checks it against the ID card the holder shows).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from PIL import Image, UnidentifiedImageError
+
+from ecert.catalogue.models import CatalogueList
+from ecert.core.faces import (
+    FIELDS,
+    SCOPE_FIELDS,
+    Face,
+    cn_date,
+    cn_month,
+    face_for,
+    face_page,
+    has_photo,
+    qualification_en,
+    qualification_full,
+    qualification_title,
+    sex_label,
+)
+from ecert.core.kinds import CredentialKind
+from ecert.core.render import Page, Picture, RenderError
+from ecert.credentials.models import Credential, Holder
+from ecert.credentials.services import holder_id_number
+
+JPEG_QUALITY = 90
+
+
+def page_for(
+    credential: Credential,
+    *,
+    qr_text: str,
+    seal: Picture | None,
+    scope: tuple[str, date] | None = None,
+) -> Page:
+    """The page of ``credential``; ``scope`` (purpose, last valid day) makes it a 加注 copy."""
+    face = credential_face(credential)
+    fields = {key: value for key, value in _fields(credential).items() if key in FIELDS[face]}
+    if scope is not None:
+        purpose, valid_until = scope
+        fields.update(zip(SCOPE_FIELDS, (purpose, cn_date(valid_until)), strict=True))
+    photo = holder_photo(credential.holder) if has_photo(face) else None
+    return face_page(face, fields, qr_text=qr_text, seal=seal, photo=photo)
+
+
+def credential_face(credential: Credential) -> Face:
+    """The face of the catalogue list the credential was issued under (its template)."""
+    style = (
+        CatalogueList.objects.filter(key=credential.template)
+        .values_list("style", flat=True)
+        .first()
+        if credential.template
+        else None
+    )
+    return face_for(CredentialKind(credential.kind), credential.template, style)
+
+
+def _fields(credential: Credential) -> dict[str, str]:
+    """Every field any face prints, as far as the credential has it; faces take their own."""
+    holder = credential.holder
+    qualification = credential.qualification
+    title = qualification_title(qualification.name, credential.level) if qualification else ""
+    return {
+        "name": holder.name,
+        "id_number": holder_id_number(holder),
+        "sex": sex_label(holder.sex),
+        "birth_month": cn_month(holder.birth_month) if holder.birth_month else "",
+        "qualification": title,
+        "qualification_full": qualification_full(title) if title else "",
+        "qualification_en": qualification_en(qualification.name_en, credential.level)
+        if qualification
+        else "",
+        "approved_by": qualification.approvers(credential.specialty) if qualification else "",
+        "level": credential.level,
+        "specialty": credential.specialty,
+        # The exam year is the approval year, as in the signed claims (signing.services).
+        "exam_year": str(credential.approval_date.year),
+        "approval_date": cn_date(credential.approval_date),
+        "number": printed_number(credential),
+        "issue_date": cn_date(credential.issue_date),
+        "issuer": credential.issuing_authority.name,
+        # The title certificate's own details (职称名称, 系列, 工作单位, 评审组织, 批准文号, 验证码) are not
+        # stored on Credential yet; until they are, its face leaves those rows out.
+    }
+
+
+def printed_number(credential: Credential) -> str:
+    """管理号 of the credential, or of the certificate a proof attests; else the public id.
+
+    The same rule as the signed claims' ``number`` (signing.services), so page and QR agree.
+    """
+    attested = credential.attests
+    if not credential.management_number and attested is not None:
+        return attested.management_number or attested.public_id
+    return credential.management_number or credential.public_id
+
+
+def holder_photo(holder: Holder) -> Picture | None:
+    """The holder's stored photo as a JPEG picture, or None when there is none."""
+    if not holder.photo:
+        return None
+    try:
+        with holder.photo.open("rb") as file:
+            data = file.read()
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if image.format != "JPEG":
+                buffer = io.BytesIO()
+                image.convert("RGB").save(buffer, "JPEG", quality=JPEG_QUALITY)
+                data = buffer.getvalue()
+    except (OSError, UnidentifiedImageError) as error:
+        raise RenderError(
+            "bad_photo",
+            "持证人照片无法读取，请重新上传照片",
+            "the holder's photo cannot be read; upload it again",
+            field="photo",
+        ) from error
+    return Picture(data, "image/jpeg", width, height)
