@@ -1,0 +1,87 @@
+"""The seal picture each authority's documents show: uploaded by its administrator, or drawn for
+the demo. One picture per authority; a new one replaces the old, and both moves are audited."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from django.db import transaction
+
+from ecert.accounts.models import User
+from ecert.audit.services import audit_record
+from ecert.authorities.models import Authority
+from ecert.core.kinds import AuthorityKind
+from ecert.core.render import Picture
+from ecert.core.roles import Perm
+from ecert.core.seals import DEFAULT_SEAL_FONT, SealError, check_seal_png, round_seal_png
+from ecert.documents.models import SealImage
+
+# The line under the star of a demo seal, by the kind of authority: bodies that issue
+# certificates use a special-purpose seal (专用章); an institution's own seal has no caption.
+DEMO_CAPTIONS: dict[AuthorityKind, str] = {
+    AuthorityKind.MINISTRY: "证书专用章",
+    AuthorityKind.EXAM_CENTRE: "证书专用章",
+    AuthorityKind.HR_BUREAU: "证书专用章",
+    AuthorityKind.DEPARTMENT: "证书专用章",
+    AuthorityKind.ASSOCIATION: "证书专用章",
+    AuthorityKind.INSTITUTION: "",
+}
+
+
+def seal_image_set(
+    *,
+    actor: User | None,
+    authority: Authority,
+    data: bytes,
+    now: datetime,
+    generated: bool = False,
+) -> SealImage:
+    """Check ``data`` (a PNG seal picture) and make it ``authority``'s seal, replacing any other.
+
+    Raises SealError when the picture cannot be used or the actor may not manage the authority.
+    """
+    if (
+        actor is not None
+        and not Authority.objects.visible_to(actor, Perm.MANAGE_AUTHORITY)
+        .filter(pk=authority.pk)
+        .exists()
+    ):
+        raise SealError(
+            "not_allowed", "您无权更换该机构的印章", "you may not change this authority's seal"
+        )
+    width, height = check_seal_png(data)
+    digest = hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        previous = SealImage.objects.select_for_update().filter(authority=authority).first()
+        seal = previous or SealImage(authority=authority)
+        replaced = previous.sha256 if previous is not None else None
+        seal.image, seal.sha256, seal.width, seal.height = data, digest, width, height
+        seal.generated, seal.uploaded_at = generated, now
+        seal.uploaded_by = actor if actor is not None and actor.pk else None
+        seal.save()
+        audit_record(
+            actor=actor,
+            action="authority.seal_generated" if generated else "authority.seal_uploaded",
+            authority=authority,
+            object_type="authority",
+            object_id=authority.key,
+            data={"sha256": digest, "width": width, "height": height, "replaced": replaced},
+            at=now,
+        )
+    return seal
+
+
+def seal_demo_create(*, actor: User | None, authority: Authority, now: datetime) -> SealImage:
+    """Draw a demo round seal bearing the authority's name and make it the authority's seal."""
+    caption = DEMO_CAPTIONS.get(AuthorityKind(authority.kind), "")
+    data = round_seal_png(authority.name, DEFAULT_SEAL_FONT, caption=caption)
+    return seal_image_set(actor=actor, authority=authority, data=data, now=now, generated=True)
+
+
+def seal_picture(authority: Authority) -> Picture | None:
+    """The authority's seal as a picture for a page, or None when it has none yet."""
+    seal = SealImage.objects.filter(authority=authority).first()
+    if seal is None:
+        return None
+    return Picture(data=bytes(seal.image), mime="image/png", width=seal.width, height=seal.height)

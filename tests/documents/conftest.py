@@ -1,0 +1,53 @@
+"""Documents tests: files under the test's own data directory, and an imported, signed batch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ecert.authorities.models import Authority
+from ecert.catalogue.models import Qualification
+from ecert.issuance.models import IssuanceBatch
+from ecert.issuance.services import passlist_import_create, passlist_import_run
+from tests.conftest import World
+from tests.passlist_files import make_passers, write_csv
+
+# Three Jinan passers and two Qingdao ones, in this order in the file.
+BATCH_CITIES = ("济南市", "青岛市", "济南市", "青岛市", "济南市")
+
+
+@pytest.fixture(autouse=True)
+def document_storage(settings: Any, tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    settings.ECERT_DATA_DIR = data
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
+    return data
+
+
+def import_signed_batch(directory: Path) -> IssuanceBatch:
+    """Five 一级建造师 e-proofs (Jinan, Qingdao, Jinan, Qingdao, Jinan) imported and signed at the
+    Shandong exam centre (sd-pta); needs the ``world`` and ``issuing_keys`` fixtures."""
+    passers = make_passers(len(BATCH_CITIES), seed=7, cities=BATCH_CITIES)
+    file = write_csv(directory / "名单.csv", passers)
+    job = passlist_import_create(
+        actor=None,
+        authority=Authority.objects.get(key="sd-pta"),
+        qualification=Qualification.objects.get(key="constructor"),
+        file_name=file.name,
+        chunks=[file.read_bytes()],
+    )
+    job = passlist_import_run(import_id=job.pk)
+    assert job.state == "completed", job.message
+    return IssuanceBatch.objects.get(source=job)
+
+
+@pytest.fixture
+def sd_batch(world: World, issuing_keys: Any, tmp_path: Path) -> IssuanceBatch:
+    return import_signed_batch(tmp_path)
