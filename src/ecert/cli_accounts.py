@@ -79,3 +79,47 @@ def api_token_revoke_command(
         raise typer.Exit(2)
     api_token_revoke(actor=None, api_token=found[0])
     console.print(f"已吊销 / revoked {prefix}", highlight=False)
+
+
+def holder_code(
+    public_id: Annotated[str, typer.Argument(help="a credential of the holder (its public id)")],
+    portal_url: Annotated[
+        str | None,
+        typer.Option(help="the portal's activation address printed on the notice"),
+    ] = None,
+) -> None:
+    """签发持证人账户激活码（只显示一次）/ Issue a holder's portal activation code (shown once)."""
+    _setup()
+    from django.conf import settings
+    from django.utils import timezone
+
+    from ecert.accounts.services import ACTIVATION_LIFETIME, activation_code_issue
+    from ecert.credentials.models import Credential
+
+    credential = (
+        Credential.objects.select_related("holder", "issuing_authority", "registration_authority")
+        .filter(public_id=public_id.strip().upper())
+        .first()
+    )
+    if credential is None:
+        console.print(f"没有该证书 / no such credential: {public_id}", style="red", markup=False)
+        raise typer.Exit(2)
+    now = timezone.now()
+    code = activation_code_issue(
+        actor=None,
+        holder=credential.holder,
+        now=now,
+        authority=credential.registration_authority or credential.issuing_authority,
+    )
+    scheme = "https" if settings.ECERT_MODE == "production" else "http"
+    address = portal_url or f"{scheme}://{settings.ECERT_VERIFY_HOST}/my/activate/"
+    expires = timezone.localtime(now + ACTIVATION_LIFETIME)
+    typer.echo(
+        "持证人账户激活通知\n"
+        f"持证人：{credential.holder.name}（{credential.holder.id_number_masked}）\n"
+        f"激活码：{code}\n"
+        f"有效期至：{expires:%Y-%m-%d %H:%M}\n"
+        f"网址：{address}\n"
+        "请用手机或电脑打开上述网址，输入身份证件号码和激活码并设置密码（至少 10 位）。"
+        "激活码只能使用一次，输错 5 次即作废，请勿告诉他人。"
+    )

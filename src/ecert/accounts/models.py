@@ -79,3 +79,40 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_prefix}… {self.name}"
+
+
+class ActivationCode(models.Model):
+    """A one-time code the bureau hands a holder to open their portal account; only its keyed
+    hash is kept, so a leaked table opens no account."""
+
+    holder = models.ForeignKey(
+        "credentials.Holder",
+        verbose_name=_("holder"),
+        on_delete=models.PROTECT,
+        related_name="activation_codes",
+    )
+    code_hash = models.CharField(max_length=64)  # HMAC-SHA256 hex of the code, never the code
+    issued_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("issued at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    # Set when a newer code replaces this one or too many wrong codes were typed for it.
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = _("activation code")
+        verbose_name_plural = _("activation codes")
+        indexes = [
+            models.Index(
+                fields=["holder"],
+                condition=models.Q(used_at__isnull=True, voided_at__isnull=True),
+                name="activation_code_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"activation code {self.pk} for holder {self.holder_id}"

@@ -6,7 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from ecert.accounts.models import RoleAssignment, User
 from ecert.authorities.selectors import scope_for
-from ecert.core.roles import Perm
+from ecert.core.roles import Perm, Role
 
 
 def user_list_for(*, user: User) -> QuerySet[User]:
@@ -25,3 +25,20 @@ def user_list_for(*, user: User) -> QuerySet[User]:
     if scope.everything:
         return users.order_by("username")
     return users.filter(Q(pk__in=active.values("user_id"))).order_by("username")
+
+
+def holder_account_for_id_number(raw: str) -> User | None:
+    """The active portal account linked to the holder with ID number ``raw``, if any (unscoped:
+    for signing in only)."""
+    from ecert.credentials.selectors import holders_with_id_number
+
+    return (
+        User.objects.filter(
+            pk__in=holders_with_id_number(raw).values("user_id"),
+            is_active=True,
+            role_assignments__role=Role.HOLDER.value,
+            role_assignments__revoked_at__isnull=True,
+        )
+        .order_by("pk")
+        .first()
+    )

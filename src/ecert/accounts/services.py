@@ -5,16 +5,25 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 
-from ecert.accounts.models import ApiToken, RoleAssignment, User
+from ecert.accounts.errors import ActivationError, activation_error, password_rejected
+from ecert.accounts.models import ActivationCode, ApiToken, RoleAssignment, User
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
+from ecert.core.idnumbers import IdNumber
 from ecert.core.kinds import AuthorityKind, AuthorityLevel
 from ecert.core.roles import Role, check_assignment
+from ecert.credentials.models import Holder
+from ecert.credentials.personal_data import id_number_lookup_hash
+from ecert.credentials.selectors import holders_with_id_number
+from ecert.credentials.services import holder_link_user
 
 
 @transaction.atomic
@@ -167,3 +176,240 @@ def _touch(api_token: ApiToken, now: datetime) -> None:
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
     except DatabaseError:
         return
+
+
+# Holder accounts: opened with a one-time code the bureau hands out (docs/holders.md).
+ACTIVATION_ALPHABET = (
+    "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, typed on phones
+)
+ACTIVATION_LENGTH = 10  # 31**10 ≈ 2**49.5; with 5 tries per code, guessing is hopeless
+ACTIVATION_GROUP = 5
+ACTIVATION_LIFETIME = timedelta(days=14)
+ACTIVATION_MAX_ATTEMPTS = 5
+HOLDER_USERNAME_PREFIX = "holder-"
+
+
+def _activation_code_hash(code: str) -> str:
+    return salted_hmac("ecert.accounts.activation_code", code, algorithm="sha256").hexdigest()
+
+
+def activation_code_normalise(typed: str) -> str:
+    """The code as issued, from what a person typed: full-width forms, case, spaces and dashes do
+    not matter."""
+    text = unicodedata.normalize("NFKC", typed).upper()
+    return "".join(c for c in text if c.isalnum())[:32]
+
+
+def activation_code_format(code: str) -> str:
+    """Groups of five for reading aloud and typing: ``ABCDE-FGHJK``."""
+    groups = [code[i : i + ACTIVATION_GROUP] for i in range(0, len(code), ACTIVATION_GROUP)]
+    return "-".join(groups)
+
+
+@transaction.atomic
+def activation_code_issue(
+    *, actor: User | None, holder: Holder, now: datetime, authority: Authority | None = None
+) -> str:
+    """A new one-time code for ``holder`` (returned once, formatted in groups; only its hash is
+    stored). Any earlier unused code of the holder stops working. ``authority`` is where the clerk
+    acted, so that auditors of that subtree see the event."""
+    ActivationCode.objects.filter(
+        holder=holder, used_at__isnull=True, voided_at__isnull=True
+    ).update(voided_at=now)
+    code = "".join(secrets.choice(ACTIVATION_ALPHABET) for _ in range(ACTIVATION_LENGTH))
+    issued = ActivationCode.objects.create(
+        holder=holder,
+        code_hash=_activation_code_hash(code),
+        issued_by=actor if actor is not None and actor.pk else None,
+        issued_at=now,
+        expires_at=now + ACTIVATION_LIFETIME,
+    )
+    audit_record(
+        actor=actor,
+        action="activation_code.issued",
+        authority=authority,
+        object_type="holder",
+        object_id=holder.pk,
+        data={
+            "activation_code": issued.pk,
+            "id_number": holder.id_number_masked,
+            "expires_at": issued.expires_at.isoformat(),
+        },
+        at=now,
+    )
+    return activation_code_format(code)
+
+
+def holder_password_check(password: str, id_number: str) -> None:
+    """Django's password validators, plus: not the ID number (the first thing anyone would try)."""
+    from django.contrib.auth.password_validation import validate_password
+
+    reasons: dict[str, list[str]] = {"zh-hans": [], "en": []}
+    for language, found in reasons.items():
+        with translation.override(language):
+            try:
+                validate_password(password)
+            except ValidationError as error:
+                found.extend(_password_reason(problem) for problem in error.error_list)
+    typed = activation_code_normalise(id_number)
+    if len(typed) >= 6 and typed in password.upper():
+        reasons["zh-hans"].append("密码不能包含证件号码")
+        reasons["en"].append("the password must not contain the ID number")
+    if reasons["en"]:
+        raise password_rejected(reasons["zh-hans"], reasons["en"])
+
+
+def _password_reason(problem: ValidationError) -> str:
+    """One validator's reason in the active language. Django 5.2 changed the msgid of "too short"
+    and its Chinese catalogue has not caught up, so that one is ours."""
+    if problem.code == "password_too_short" and problem.params:
+        return translation.gettext(
+            "This password is too short. It must contain at least %(min_length)d characters."
+        ) % {"min_length": problem.params["min_length"]}
+    return " ".join(problem.messages)
+
+
+def holder_account_activate(*, id_number: str, code: str, password: str, now: datetime) -> User:
+    """Open (or, with a new code, reset) the portal account of the holder with ``id_number``.
+
+    The code is checked in constant time against every open code of that person; a wrong code
+    counts against them, and the fifth wrong one voids the code. A wrong code and an unknown ID
+    number get the same answer. The failed try is committed before the error is raised.
+    """
+    holder_password_check(password, id_number)
+    presented = _activation_code_hash(activation_code_normalise(code))
+    with transaction.atomic():
+        holders = list(holders_with_id_number(id_number))
+        codes = list(
+            ActivationCode.objects.select_for_update().filter(holder__in=holders).order_by("pk")
+        )
+        match = None
+        for candidate in codes:  # compare with all of them: the time taken tells nothing
+            if hmac.compare_digest(candidate.code_hash, presented):
+                match = candidate
+        if match is None:
+            _activation_failed(codes, now)
+            failure = activation_error("wrong_id_number_or_code")
+        else:
+            problem = _activation_code_problem(match, now)
+            if problem is None:
+                return _activation_complete(match, holders, password, now)
+            failure = problem
+    raise failure  # outside the transaction: the counted try stays counted
+
+
+def _activation_code_problem(code: ActivationCode, now: datetime) -> ActivationError | None:
+    if code.used_at is not None:
+        return activation_error("code_used")
+    if code.voided_at is not None:
+        return activation_error("code_void")
+    if code.expires_at <= now:
+        return activation_error("code_expired")
+    return None
+
+
+def _activation_failed(codes: list[ActivationCode], now: datetime) -> None:
+    """Count a wrong code against each open code of the person; void those that reach the limit."""
+    for code in codes:
+        if code.used_at is not None or code.voided_at is not None or code.expires_at <= now:
+            continue
+        code.attempts += 1
+        if code.attempts >= ACTIVATION_MAX_ATTEMPTS:
+            code.voided_at = now
+        code.save(update_fields=["attempts", "voided_at"])
+        audit_record(
+            actor=None,
+            action="activation_code.wrong_attempt",
+            object_type="holder",
+            object_id=code.holder_id,
+            data={
+                "activation_code": code.pk,
+                "attempts": code.attempts,
+                "voided": code.voided_at is not None,
+            },
+            at=now,
+        )
+
+
+def _activation_complete(
+    code: ActivationCode, holders: list[Holder], password: str, now: datetime
+) -> User:
+    user = _holder_account(holders, password=password)
+    code.used_at = now
+    code.save(update_fields=["used_at"])
+    audit_record(
+        actor=user,
+        action="holder.activated",
+        object_type="holder",
+        object_id=code.holder_id,
+        data={
+            "username": user.username,
+            "activation_code": code.pk,
+            "id_number": code.holder.id_number_masked,
+        },
+        at=now,
+    )
+    return user
+
+
+def _holder_account(holders: list[Holder], *, password: str | None) -> User:
+    """The portal account of these holder rows (one person), created if none is linked yet; every
+    row is linked to it and it has the holder role. ``password`` None leaves the password alone
+    (new accounts then get an unusable one: they sign in through an identity provider)."""
+    linked = [h.user for h in holders if h.user is not None]
+    if linked:
+        user = min(linked, key=lambda u: u.pk)
+        if not user.is_active:
+            raise activation_error("account_disabled")
+        if user.is_staff or user.is_superuser or user.roles() - {Role.HOLDER}:
+            raise activation_error("account_not_holder")
+        if password is not None:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+    else:
+        user = user_create(
+            actor=None,
+            username=_holder_username(holders[0]),
+            password=password,
+            display_name=holders[0].name,
+        )
+    for holder in holders:
+        if holder.user_id != user.pk:
+            holder_link_user(actor=user, holder=holder, user=user)
+    role_assign(actor=user, user=user, role=Role.HOLDER, authority=None)
+    return user
+
+
+def _holder_username(holder: Holder) -> str:
+    """Derived from the keyed hash, never the ID number itself; a suffix if it is taken."""
+    username = HOLDER_USERNAME_PREFIX + holder.id_number_hash[:16]
+    if User.objects.filter(username=username).exists():
+        username += "-" + secrets.token_hex(3)
+    return username
+
+
+@transaction.atomic
+def holder_account_for_identity(
+    *, id_number: IdNumber, provider: str, now: datetime
+) -> User | None:
+    """The portal account of a person whose ID number an identity provider has verified (for an
+    OIDC or other government sign-in backend; see docs/holders.md); None if they hold nothing here.
+    """
+    holders = list(
+        Holder.objects.filter(
+            id_type=id_number.type.value,
+            id_number_hash=id_number_lookup_hash(id_number.type, id_number.value),
+        )
+    )
+    if not holders:
+        return None
+    user = _holder_account(holders, password=None)
+    audit_record(
+        actor=user,
+        action="holder.identity_verified",
+        object_type="holder",
+        object_id=holders[0].pk,
+        data={"username": user.username, "provider": provider[:64]},
+        at=now,
+    )
+    return user

@@ -1,0 +1,36 @@
+from django.urls import path
+
+from ecert.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.credential_list, name="credential_list"),
+    path("login/", views.sign_in, name="login"),
+    path("logout/", views.sign_out, name="logout"),
+    path("activate/", views.activate, name="activate"),
+    path("credentials/<str:public_id>/", views.credential_detail, name="credential_detail"),
+    path(
+        "credentials/<str:public_id>/download/",
+        views.credential_document,
+        name="credential_download",
+    ),
+    path(
+        "credentials/<str:public_id>/print/",
+        views.credential_document,
+        {"inline": True},
+        name="credential_print",
+    ),
+    path("credentials/<str:public_id>/scoped/", views.scoped_copy_new, name="scoped_copy_new"),
+    path(
+        "credentials/<str:public_id>/scoped/<str:reference>/download/",
+        views.scoped_copy_document,
+        name="scoped_copy_download",
+    ),
+    path(
+        "credentials/<str:public_id>/scoped/<str:reference>/print/",
+        views.scoped_copy_document,
+        {"inline": True},
+        name="scoped_copy_print",
+    ),
+]

@@ -1,0 +1,250 @@
+"""The holder portal (持证人自助服务): sign in, see one's own credentials, download, print, and
+ask for 加注 copies. Each view parses the request, calls one service or selector, renders.
+
+Every read goes through ``Credential.objects.visible_to(user, Perm.VIEW_OWN_CREDENTIAL)``; a
+credential that is not the holder's answers exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ecert.accounts.errors import ActivationError
+from ecert.accounts.services import holder_account_activate
+from ecert.accounts.throttle import (
+    throttle_blocked,
+    throttle_failure,
+    throttle_keys,
+    throttle_success,
+)
+from ecert.core.roles import Perm
+from ecert.credentials.models import Credential
+from ecert.credentials.selectors import (
+    credential_get_for,
+    credential_list_own_for,
+    credential_neighbours_for,
+)
+from ecert.documents.models import SealedDocument
+from ecert.documents.selectors import (
+    document_available,
+    scoped_copy_get_for,
+    scoped_copy_list_for,
+)
+from ecert.documents.services import (
+    DocumentError,
+    document_original,
+    document_path,
+    document_scoped,
+    scoped_copy_create,
+)
+from ecert.portal.access import holder_required, holder_user, is_holder
+from ecert.portal.forms import ActivationForm, ScopedCopyForm, SignInForm
+
+OWN = Perm.VIEW_OWN_CREDENTIAL
+HOLDER_BACKEND = "ecert.accounts.backends.HolderIdNumberBackend"
+
+
+def _in_language(zh: str, en: str) -> str:
+    """A service's two-language message, in the page's language."""
+    return zh if (get_language() or "zh").startswith("zh") else en
+
+
+def _address(request: HttpRequest) -> str:
+    """The client's address as the server saw it (behind a proxy, set REMOTE_ADDR from the
+    proxy's header there: see docs/holders.md)."""
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _too_many() -> str:
+    return _("Too many failed attempts. For your safety, please wait 15 minutes and try again.")
+
+
+def _own_credential(request: HttpRequest, public_id: str) -> Credential:
+    credential = credential_get_for(user=holder_user(request), public_id=public_id, perm=OWN)
+    if credential is None:
+        raise Http404
+    return credential
+
+
+def _pdf(document: SealedDocument, filename: str, *, inline: bool) -> FileResponse:
+    """The stored PDF as it was sealed: an attachment to keep, or inline to print from."""
+    response = FileResponse(
+        document_path(document).open("rb"),
+        as_attachment=not inline,
+        filename=filename,
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = ""
+    if request.method != "POST":
+        if is_holder(request.user):
+            return redirect(target or "portal:credential_list")
+        return render(request, "portal/sign_in.html", {"form": SignInForm(), "next": target})
+    form = SignInForm(request.POST)
+    if form.is_valid():
+        now = timezone.now()
+        id_number = form.cleaned_data["id_number"]
+        keys = throttle_keys(scope="signin", address=_address(request), id_number=id_number)
+        if throttle_blocked(keys, now):
+            form.add_error(None, _too_many())
+        else:
+            user = authenticate(
+                request, id_number=id_number, password=form.cleaned_data["password"]
+            )
+            if user is None:
+                throttle_failure(keys, now)
+                form.add_error(None, _("Wrong ID number or password. Please try again."))
+            else:
+                throttle_success(keys)
+                login(request, user)
+                return redirect(target or "portal:credential_list")
+    return render(request, "portal/sign_in.html", {"form": form, "next": target})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def activate(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "portal/activate.html", {"form": ActivationForm()})
+    form = ActivationForm(request.POST)
+    if form.is_valid():
+        now = timezone.now()
+        keys = throttle_keys(scope="activate", address=_address(request))
+        if throttle_blocked(keys, now):
+            form.add_error(None, _too_many())
+        else:
+            try:
+                user = holder_account_activate(
+                    id_number=form.cleaned_data["id_number"],
+                    code=form.cleaned_data["code"],
+                    password=form.cleaned_data["password1"],
+                    now=now,
+                )
+            except ActivationError as error:
+                if error.code == "weak_password":
+                    form.add_error("password1", _in_language(error.zh, error.en))
+                else:
+                    throttle_failure(keys, now)
+                    form.add_error(None, _in_language(error.zh, error.en))
+            else:
+                login(request, user, backend=HOLDER_BACKEND)
+                messages.success(request, _("Your account is open. Welcome."))
+                return redirect("portal:credential_list")
+    return render(request, "portal/activate.html", {"form": form})
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("portal:login")
+
+
+@holder_required
+def credential_list(request: HttpRequest) -> HttpResponse:
+    credentials = credential_list_own_for(user=holder_user(request))
+    return render(request, "portal/credential_list.html", {"credentials": credentials})
+
+
+@holder_required
+def credential_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = holder_user(request)
+    credential = _own_credential(request, public_id)
+    _predecessor, successor = credential_neighbours_for(user=user, credential=credential, perm=OWN)
+    copies = list(scoped_copy_list_for(user=user, credential=credential, perm=OWN))
+    new = request.GET.get("new", "")
+    just_made = next((copy for copy in copies if copy.reference == new), None)
+    return render(
+        request,
+        "portal/credential_detail.html",
+        {
+            "credential": credential,
+            "successor": successor,
+            "available": document_available(credential),
+            "copies": copies,
+            "today": timezone.localdate(),
+            "just_made": just_made,
+        },
+    )
+
+
+@holder_required
+def credential_document(
+    request: HttpRequest, public_id: str, inline: bool = False
+) -> HttpResponseBase:
+    """The sealed original: downloaded (保存), or opened in a tab of its own to print (打印)."""
+    user = holder_user(request)
+    credential = _own_credential(request, public_id)
+    try:
+        document = document_original(actor=user, credential=credential, now=timezone.localtime())
+    except DocumentError as error:
+        messages.error(request, _in_language(error.zh, error.en))
+        return redirect("portal:credential_detail", public_id=credential.public_id)
+    return _pdf(document, f"证书-{credential.public_id}.pdf", inline=inline)
+
+
+@holder_required
+@require_http_methods(["GET", "POST"])
+def scoped_copy_new(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Ask for a 加注 copy; on success go back to the credential, which starts the download."""
+    user = holder_user(request)
+    credential = _own_credential(request, public_id)
+    now = timezone.localtime()  # "tomorrow" is the holder's tomorrow, in China time
+    if not document_available(credential):
+        messages.error(request, _("No electronic document is available for this credential."))
+        return redirect("portal:credential_detail", public_id=credential.public_id)
+    form = ScopedCopyForm(request.POST or None, today=now.date())
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy = scoped_copy_create(
+                actor=user,
+                credential=credential,
+                purpose=form.cleaned_data["purpose"],
+                valid_until=form.cleaned_data["valid_until"],
+                now=now,
+            )
+            document_scoped(actor=user, scoped_copy=copy, now=now)
+        except DocumentError as error:
+            form.add_error(None, _in_language(error.zh, error.en))
+        else:
+            messages.success(request, _("Your 加注 copy is ready; the download starts by itself."))
+            url = reverse("portal:credential_detail", kwargs={"public_id": credential.public_id})
+            return redirect(f"{url}?new={copy.reference}")
+    return render(request, "portal/scoped_copy_form.html", {"credential": credential, "form": form})
+
+
+@holder_required
+def scoped_copy_document(
+    request: HttpRequest, public_id: str, reference: str, inline: bool = False
+) -> HttpResponseBase:
+    user = holder_user(request)
+    credential = _own_credential(request, public_id)
+    copy = scoped_copy_get_for(user=user, credential=credential, reference=reference, perm=OWN)
+    if copy is None:
+        raise Http404
+    try:
+        document = document_scoped(actor=user, scoped_copy=copy, now=timezone.localtime())
+    except DocumentError as error:
+        messages.error(request, _in_language(error.zh, error.en))
+        return redirect("portal:credential_detail", public_id=credential.public_id)
+    return _pdf(document, f"证书-{credential.public_id}-加注-{copy.reference}.pdf", inline=inline)
