@@ -28,11 +28,11 @@ serve: install
 	$(BIN)/ecert serve
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 
 typecheck: install
-	$(BIN)/mypy src tests bench
+	$(BIN)/mypy src tests bench tools
 
 contract: install
 	$(BIN)/lint-imports

@@ -406,6 +406,26 @@ def test_a_name_too_long_for_the_certificate_is_refused(tmp_path: Path) -> None:
     assert "does not fit" in row[-1]
 
 
+def test_a_name_no_certificate_font_draws_is_refused_before_anything_is_issued(
+    tmp_path: Path,
+) -> None:
+    passers = make_passers(3, seed=17)
+    passers[2] = dataclasses.replace(
+        passers[2], name="张\U00030000"
+    )  # Extension G: in Unicode, not in our fonts
+    path = tmp_path / "list.csv"
+    write_csv(path, passers)
+
+    job = _import(path)
+
+    assert job.state == ImportState.REJECTED
+    assert not Credential.objects.exists()
+    (row,) = _error_rows(job)
+    assert "U+30000" in row[-1]
+    assert "没有可用字体" in row[-2]
+    assert "no certificate font draws" in row[-1]
+
+
 def test_a_row_whose_qr_code_would_not_fit_is_refused_and_left_out_of_the_batch(
     tmp_path: Path,
 ) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -192,6 +192,8 @@ class ExamRules:
     cities: Mapping[str, str]  # city name such as "济南市" -> authority key
     today: date
     earliest_approval: date
+    # Characters of a text that no certificate font draws; None skips the check (core tests).
+    unprintable: Callable[[str], list[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -358,6 +360,11 @@ class RowValidator:
 
         management_number = take(Field.MANAGEMENT_NUMBER, _management_number(number_cell))
         name = take(Field.NAME, _name(name_cell))
+        if name is not None and self.rules.unprintable is not None:
+            missing = self.rules.unprintable(name)
+            if missing:
+                problems.append(self._problem(row, Field.NAME, messages.name_unprintable(missing)))
+                name = None
         id_types, id_number = self._id_types(id_type_cell), None
         if isinstance(id_types, Issue):  # the number cannot be checked without its type
             problems.append(self._problem(row, Field.ID_TYPE, id_types))

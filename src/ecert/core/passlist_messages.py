@@ -130,6 +130,16 @@ def name_too_long(limit: int) -> Issue:
     )
 
 
+def name_unprintable(missing: list[str]) -> Issue:
+    shown = "、".join(f"“{c}”(U+{ord(c):04X})" for c in missing[:3])
+    plain = ", ".join(f"U+{ord(c):04X}" for c in missing[:3])
+    return Issue(
+        "name_unprintable",
+        f"姓名中的字 {shown} 没有可用字体，证书上无法打印；请核对或联系管理员添加字体",
+        f"the name has characters no certificate font draws ({plain}); check it or add a font",
+    )
+
+
 def id_type_unknown(text: str) -> Issue:
     shown = _quote(text)
     return Issue(

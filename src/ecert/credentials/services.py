@@ -10,7 +10,7 @@ from django.db import connection, transaction
 
 from ecert.audit.services import audit_record
 from ecert.catalogue.selectors import qualification_facts
-from ecert.core.credential_rules import check_credential
+from ecert.core.credential_rules import CredentialRuleError, check_credential
 from ecert.core.idnumbers import IdNumber, mask_id_number
 from ecert.core.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.core.names import normalise_name
@@ -24,6 +24,7 @@ from ecert.credentials.personal_data import (
     id_number_lookup_hash,
     pii_cipher,
 )
+from ecert.credentials.printable import unprintable
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User
@@ -108,6 +109,15 @@ def credential_record(
 ) -> Credential:
     """Record one credential after checking the rules of the notices and the catalogue."""
     facts = qualification_facts({qualification.pk}) if qualification is not None else {}
+    for label, text in (("姓名 / name", holder.name), ("专业 / specialty", specialty)):
+        missing = unprintable(text)
+        if missing:
+            raise CredentialRuleError(
+                f"{label.split(' / ')[0]}中的字“{missing[0]}”（U+{ord(missing[0]):04X}）没有可用字体，"
+                "无法打印；请核对或联系管理员添加字体",
+                f"{label.split(' / ')[1]} has a character no certificate font draws "
+                f"(U+{ord(missing[0]):04X}); check it or add a font",
+            )
     check_credential(
         kind=kind,
         qualification=facts[qualification.pk] if qualification is not None else None,

@@ -41,6 +41,7 @@ from ecert.core.spreadsheets import Cell, read_rows
 from ecert.credentials.bulk import HOLDER_COLUMNS, insert_rows
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.personal_data import holder_identity_fields, id_number_lookup_hash
+from ecert.credentials.printable import unprintable
 from ecert.issuance.models import PassListImport
 from ecert.issuance.parallel import Signing
 from ecert.issuance.signing_batch import BatchSigner, ClaimsFields, batch_signer_open
@@ -162,6 +163,7 @@ class _Run:
             cities=city_table(province),
             today=self.today,
             earliest_approval=EARLIEST_APPROVAL,
+            unprintable=unprintable,
         )
         requested = CredentialKind(job.requested_kind) if job.requested_kind else None
         placements = placements_for(self.qualification)
