@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from bench import databases, insert, issue, offline_verify, signing
+from bench import databases, documents, insert, issue, offline_verify, signing
 from bench.harness import Report, machine, print_report, write_json
 
 # name -> run(rows, databases) ; each benchmark runs its databases in child processes.
@@ -22,6 +22,8 @@ BENCHMARKS: dict[str, Callable[[int, list[str]], Report]] = {
     offline_verify.NAME: offline_verify.run,
     issue.NAME: issue.run,
     issue.NAME_1M: issue.run_memory,
+    documents.NAME_SEALED: documents.run_sealed,
+    documents.NAME_PRINT: documents.run_print,
 }
 
 

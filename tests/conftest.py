@@ -3,6 +3,7 @@ known places (Jinan, Qingdao, a Jinan county, Henan) so that every test can ask 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,10 +25,12 @@ from ecert.core.catalogue import default_catalogue_dir, load_catalogue
 from ecert.core.idnumbers import IdType, Sex, parse_id_number
 from ecert.core.kinds import CredentialForm, CredentialKind
 from ecert.core.roles import Role
+from ecert.core.seals import DEFAULT_SEAL_FONT, round_seal_png
 from ecert.core.trust_list import Purpose
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.services import credential_record, holder_register
 from ecert.demo import demo_authorities
+from ecert.documents.seals import seal_image_set
 from ecert.signing.selectors import signing_plan
 from ecert.signing.services import root_create, signer_key_create
 from tests.core.idgen import make_resident_id
@@ -150,11 +153,18 @@ ISSUING_KEY_PASSWORD = "issuance-tests-key-password"
 ISSUING_KEYS_MADE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
+@functools.cache
+def demo_seal_png(name: str) -> bytes:
+    """The demo round seal of an authority, drawn once per test process (about 0.1 s each)."""
+    return round_seal_png(name, DEFAULT_SEAL_FONT, caption="证书专用章")
+
+
 @pytest.fixture
 def issuing_keys(
     settings: Any, tmp_path: Path, catalogue: dict[str, Qualification]
 ) -> dict[str, Authority]:
-    """A root and one ES256 key per issuing authority (as `ecert keys init` makes them)."""
+    """A root and one ES256 key per issuing authority (as `ecert keys init` makes them), and its
+    demo seal picture (as `ecert demo` draws them)."""
     settings.ECERT_KEYSTORE = KeyStoreConfig(
         kind="file", directory=tmp_path / "keys", password=ISSUING_KEY_PASSWORD
     )
@@ -168,6 +178,13 @@ def issuing_keys(
             kinds=kinds,
             purposes=[Purpose.CREDENTIALS, Purpose.BATCH_ROOTS, Purpose.STATUS_LISTS],
             now=ISSUING_KEYS_MADE,
+        )
+        seal_image_set(
+            actor=None,
+            authority=authority,
+            data=demo_seal_png(authority.name),
+            now=ISSUING_KEYS_MADE,
+            generated=True,
         )
         issuers[authority.key] = authority
     return issuers

@@ -151,6 +151,14 @@ def demo(
         from ecert.cli_keys import keys_init
 
         keys_init(algorithm="es256", operator="sd-hrss")  # imports sign; what exists is kept
+        from datetime import UTC, datetime
+
+        from ecert.demo import demo_seals, demo_sign
+
+        now = datetime.now(UTC)
+        sealed = demo_seals(now=now)
+        console.print(f"演示印章 / demo seals drawn: {len(sealed)}")
+        console.print(f"演示证书已签名 / demo credentials signed: {demo_sign(now=now)}")
     console.print(
         f"\n[bold]ecert demo[/bold]  http://{bind}/backoffice/   (password for every demo login: {DEMO_PASSWORD})"
     )
@@ -235,15 +243,20 @@ def manage(ctx: typer.Context) -> None:
 
 
 def _register_subcommands() -> None:
-    from ecert.cli_accounts import api_token_app
+    from ecert.cli_accounts import api_token_app, holder_code
+    from ecert.cli_documents import render
     from ecert.cli_issuance import import_passlist
     from ecert.cli_keys import keys_app
+    from ecert.cli_print import print_file
     from ecert.cli_verify import verify
 
     app.add_typer(keys_app, name="keys")
     app.add_typer(api_token_app, name="api-token")
     app.command("verify")(verify)
     app.command("import-passlist")(import_passlist)
+    app.command("render")(render)
+    app.command("print-file")(print_file)
+    app.command("holder-code")(holder_code)
 
 
 _register_subcommands()

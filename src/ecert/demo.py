@@ -7,7 +7,7 @@ Running it again adds nothing.
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 
@@ -21,7 +21,14 @@ from ecert.core.kinds import AuthorityKind, AuthorityLevel, CredentialForm, Cred
 from ecert.core.roles import ROLE_LABELS, ROLE_PERMISSIONS, Perm, Role
 from ecert.credentials.bulk import CredentialRow
 from ecert.credentials.models import Credential, Holder
-from ecert.credentials.services import credentials_bulk_record, holder_link_user
+from ecert.credentials.services import (
+    credentials_bulk_record,
+    holder_id_number,
+    holder_link_user,
+)
+from ecert.documents.models import SealImage
+from ecert.documents.seals import seal_demo_create
+from ecert.signing.services import credential_sign
 
 DEMO_PASSWORD = "ecert-demo-2026"  # noqa: S105 - printed by `ecert demo`, never used in production
 
@@ -112,8 +119,12 @@ def _demo_users() -> list[tuple[str, str]]:
                 authority = Authority.objects.get(key=authority_key) if authority_key else None
                 role_assign(actor=None, user=user, role=role, authority=authority)
         where = f" · {authority_key}" if authority_key else ""
-        if Perm.USE_BACKOFFICE not in ROLE_PERMISSIONS[role]:
-            where += " (暂无页面 / no pages yet: holder and verifier pages come with later issues)"
+        if role is Role.HOLDER:
+            where += (
+                " (持证人自助 /my/ ，用证件号码登录 / signs in at /my/ with the ID number below)"
+            )
+        elif Perm.USE_BACKOFFICE not in ROLE_PERMISSIONS[role]:
+            where += " (暂无页面 / no pages yet: verifier pages come with a later issue)"
         logins.append((username, f"{ROLE_LABELS[role][0]} / {ROLE_LABELS[role][1]}{where}"))
     return logins
 
@@ -188,4 +199,37 @@ def demo_build(*, holders: int) -> list[tuple[str, str]]:
         first = Credential.objects.order_by("id").select_related("holder").first()
         if first is not None:
             holder_link_user(actor=None, holder=first.holder, user=holder_user)
+    linked = Holder.objects.filter(user=holder_user).first()
+    if linked is not None:
+        logins.append(
+            (holder_id_number(linked), f"{linked.name} · 持证人 /my/ 证件号码 / ID number")
+        )
     return logins
+
+
+def demo_seals(*, now: datetime) -> list[str]:
+    """Draw a seal for every authority with a signing key and no seal yet, so that the demo's
+    documents carry one; return the keys of the authorities that got one."""
+    sealed = SealImage.objects.values_list("authority_id", flat=True)
+    authorities = (
+        Authority.objects.filter(signer_keys__isnull=False, signer_keys__revoked_at__isnull=True)
+        .exclude(pk__in=sealed)
+        .distinct()
+        .order_by("key")
+    )
+    made = []
+    for authority in authorities:
+        seal_demo_create(actor=None, authority=authority, now=now)
+        made.append(authority.key)
+    return made
+
+
+def demo_sign(*, now: datetime) -> int:
+    """Sign the demo credentials not signed yet, so that their holders can download them; return
+    how many were signed. Needs the signing keys (``ecert keys init``)."""
+    unsigned = Credential.objects.filter(signed=None, management_number__startswith="DEMO")
+    count = 0
+    for credential in unsigned.select_related("issuing_authority").iterator():
+        credential_sign(actor=None, credential=credential, now=now)
+        count += 1
+    return count

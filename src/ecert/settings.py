@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import django_stubs_ext
@@ -22,6 +23,14 @@ ECERT_DATA_DIR = CONFIG.data_dir
 ECERT_PII_KEY = CONFIG.pii_key
 ECERT_VERIFY_HOST = CONFIG.verify_host
 ECERT_KEYSTORE = CONFIG.keystore
+# Certificate fonts: the committed OFL subset first, then any folders a deployment adds
+# (ECERT_FONT_DIRS, separated by ":"). A text no font covers is refused before issuance.
+ECERT_FONT_DIRS = [PACKAGE_DIR / "data" / "fonts"] + [
+    Path(part) for part in os.environ.get("ECERT_FONT_DIRS", "").split(":") if part
+]
+ECERT_FACES_DIR = PACKAGE_DIR / "data" / "faces"
+# An RFC 3161 timestamp authority: sealed PDFs become PAdES B-T instead of B-B.
+ECERT_TSA_URL = os.environ.get("ECERT_TSA_URL", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -37,10 +46,12 @@ INSTALLED_APPS = [
     "ecert.audit",
     "ecert.signing",
     "ecert.issuance",
+    "ecert.documents",
     "django_tasks",
     "django_tasks_db",
     "ninja",  # serves the API documentation's scripts locally (no CDN)
     "ecert.backoffice",
+    "ecert.portal",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "ecert.backoffice.context.navigation",
+                "ecert.portal.context.portal",
             ],
         },
     },
@@ -90,6 +102,12 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+# Staff sign in with a user name; holders with their ID number (the portal calls only
+# `authenticate`). A government identity provider is one more entry here (docs/holders.md).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "ecert.accounts.backends.HolderIdNumberBackend",
+]
 LOGIN_URL = "backoffice:login"
 LOGIN_REDIRECT_URL = "backoffice:dashboard"
 LOGOUT_REDIRECT_URL = "backoffice:login"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,22 +16,31 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from ecert.accounts.models import ActivationCode
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
+from ecert.core.kinds import CredentialForm, CredentialKind
+from ecert.credentials.services import credential_record
+from ecert.documents.printing import print_file_create, print_file_run
 from ecert.issuance.services import passlist_import_create, passlist_import_run
+from ecert.signing.services import credential_sign
 from tests.conftest import CAST, World
+from tests.documents.conftest import import_signed_batch
 
 
 @dataclass(frozen=True)
 class Route:
-    """Who gets the page (200) and who, holding the permission, is told the object is not theirs (404).
+    """Who gets the page (``ok_status``, 200 unless said) and who, holding the permission, is told
+    the object is not theirs (404).
 
-    Every other signed-in member of the cast gets 403; anonymous visitors go to the login page.
+    Every other signed-in member of the cast gets 403; anonymous visitors go to ``login``.
     """
 
     ok: frozenset[str]
     not_found: frozenset[str] = frozenset()
     kwargs: dict[str, str] = field(default_factory=dict)
+    ok_status: int = 200
+    login: str = "backoffice:login"
 
 
 CLERKS = frozenset(
@@ -49,6 +59,26 @@ SECURITY = frozenset({"security_admin", "sd_security"})
 SEE_JINAN = frozenset({"province_admin", "jinan_clerk"}) | AUDITORS | SECURITY
 ISSUERS = frozenset({"province_admin", "exam_centre_clerk"})
 SD_IMPORT = {"reference": "<import>"}  # a rejected import at the Shandong exam centre
+MANAGE_JINAN = frozenset({"province_admin", "exam_centre_clerk", "jinan_clerk"})
+HOLDER = frozenset({"holder"})  # the holder of the Jinan credential
+SEE_JINAN_CLERKS = frozenset({"province_admin", "jinan_clerk"})
+PRINTED = {"reference": "<print>"}  # a finished print file made at the Jinan bureau
+SEE_BATCH = MANAGE_JINAN | {"qingdao_clerk"}  # the batch has Jinan and Qingdao credentials
+
+
+def portal(
+    ok: frozenset[str] = HOLDER,
+    *,
+    ok_status: int = 200,
+    not_found: frozenset[str] = frozenset(),
+    **kwargs: str,
+) -> Route:
+    """A holder-portal page: anonymous visitors go to the portal's own sign-in page."""
+    return Route(ok, not_found, kwargs, ok_status=ok_status, login="portal:login")
+
+
+# The Jinan credential is recorded but not signed: its document pages send the holder back to it.
+NO_DOCUMENT_YET = 302
 
 ROUTES: dict[str, Route] = {
     "backoffice:dashboard": Route(CLERKS | AUDITORS | SECURITY),
@@ -66,6 +96,28 @@ ROUTES: dict[str, Route] = {
         {"public_id": "<jinan>"},
     ),
     "backoffice:credential_proof": Route(ISSUERS, kwargs={"public_id": "<jinan>"}),
+    "backoffice:credential_activation_code": Route(
+        MANAGE_JINAN, (CLERKS - MANAGE_JINAN), {"public_id": "<jinan>"}
+    ),
+    "backoffice:credential_document": Route(
+        frozenset({"province_admin", "jinan_clerk"}),
+        frozenset(
+            {
+                "exam_centre_clerk",
+                "qingdao_clerk",
+                "county_clerk",
+                "department_clerk",
+                "institution_clerk",
+            }
+        ),
+        {"public_id": "<signed>"},
+    ),
+    "backoffice:authority_seal": Route(frozenset({"province_admin"}), kwargs={"key": "sd-hrss"}),
+    "backoffice:batch_print": Route(SEE_BATCH, CLERKS - SEE_BATCH, {"reference": "<batch>"}),
+    "backoffice:print_file_list": Route(CLERKS),
+    "backoffice:print_file_detail": Route(SEE_JINAN_CLERKS, CLERKS - SEE_JINAN_CLERKS, PRINTED),
+    "backoffice:print_file_progress": Route(SEE_JINAN_CLERKS, CLERKS - SEE_JINAN_CLERKS, PRINTED),
+    "backoffice:print_file_download": Route(SEE_JINAN_CLERKS, CLERKS - SEE_JINAN_CLERKS, PRINTED),
     "backoffice:import_list": Route(ISSUERS),
     "backoffice:import_new": Route(ISSUERS),
     "backoffice:import_detail": Route(ISSUERS, kwargs=SD_IMPORT),
@@ -73,6 +125,17 @@ ROUTES: dict[str, Route] = {
     "backoffice:import_errors": Route(ISSUERS, kwargs=SD_IMPORT),
     "backoffice:audit_log": Route(AUDITORS),
     "backoffice:user_list": Route(SECURITY),
+    "portal:credential_list": portal(),
+    "portal:credential_detail": portal(public_id="<jinan>"),
+    "portal:credential_download": portal(ok_status=NO_DOCUMENT_YET, public_id="<jinan>"),
+    "portal:credential_print": portal(ok_status=NO_DOCUMENT_YET, public_id="<jinan>"),
+    "portal:scoped_copy_new": portal(ok_status=NO_DOCUMENT_YET, public_id="<jinan>"),
+    "portal:scoped_copy_download": portal(
+        frozenset(), not_found=HOLDER, public_id="<jinan>", reference="NOSUCHCOPY"
+    ),
+    "portal:scoped_copy_print": portal(
+        frozenset(), not_found=HOLDER, public_id="<jinan>", reference="NOSUCHCOPY"
+    ),
 }
 
 
@@ -101,6 +164,9 @@ SPECIAL = {
     "api:api-root",
     "api:openapi-json",
     "api:openapi-view",
+    "portal:login",
+    "portal:logout",
+    "portal:activate",
 }
 BAD_LIST = (
     "ZSGLH,KSXM,ZJHM,BKJB,BKZY,PZRQ,BMS\r\n"
@@ -125,6 +191,50 @@ def sd_import(world: World, settings: Any, tmp_path: Path, issuing_keys: Any) ->
     return job.reference
 
 
+@pytest.fixture
+def jinan_signed(world: World, settings: Any, tmp_path: Path, issuing_keys: Any) -> str:
+    """A signed Shandong e-proof registered in Jinan (the province's HR department signs it)."""
+    settings.ECERT_DATA_DIR = tmp_path / "data"
+    credential = credential_record(
+        actor=None,
+        holder=world.credentials["jinan"].holder,
+        kind=CredentialKind.EXAM_PROOF,
+        qualification=Qualification.objects.get(key="supervising-engineer"),
+        level="",
+        specialty="",
+        approval_date=date(2025, 9, 1),
+        management_number="2025370100009999",
+        issuing_authority=Authority.objects.get(key="sd-hrss"),
+        registration_authority=Authority.objects.get(key="sd-jinan"),
+        issue_date=date(2025, 10, 8),
+        form=CredentialForm.ELECTRONIC,
+        template="shandong-exam-proof",
+    )
+    credential_sign(actor=None, credential=credential, now=datetime(2026, 11, 24, tzinfo=UTC))
+    return credential.public_id
+
+
+@pytest.fixture
+def sd_batch_reference(world: World, settings: Any, tmp_path: Path, issuing_keys: Any) -> str:
+    """An issuance batch of the Shandong exam centre with Jinan and Qingdao credentials."""
+    settings.ECERT_DATA_DIR = tmp_path / "data"
+    return import_signed_batch(tmp_path).reference
+
+
+@pytest.fixture
+def jinan_print_file(world: World, settings: Any, tmp_path: Path, issuing_keys: Any) -> str:
+    """A print file of the Jinan credentials of a batch, made by the Jinan clerk, finished."""
+    settings.ECERT_DATA_DIR = tmp_path / "data"
+    job = print_file_create(
+        actor=world.user("jinan_clerk"),
+        authority=Authority.objects.get(key="sd-jinan"),
+        batch=import_signed_batch(tmp_path),
+        now=datetime(2026, 11, 24, tzinfo=UTC),
+    )
+    assert print_file_run(job.pk).state == "completed"
+    return job.reference
+
+
 def _kwargs(
     route_kwargs: dict[str, str], world: World, request: pytest.FixtureRequest
 ) -> dict[str, str]:
@@ -132,6 +242,12 @@ def _kwargs(
     for key, value in route_kwargs.items():
         if value == "<import>":
             kwargs[key] = request.getfixturevalue("sd_import")
+        elif value == "<signed>":
+            kwargs[key] = request.getfixturevalue("jinan_signed")
+        elif value == "<batch>":
+            kwargs[key] = request.getfixturevalue("sd_batch_reference")
+        elif value == "<print>":
+            kwargs[key] = request.getfixturevalue("jinan_print_file")
         elif value.startswith("<"):
             kwargs[key] = world.credentials[value[1:-1]].public_id
         else:
@@ -160,7 +276,7 @@ def _expected(route: Route, who: str) -> int:
     if who == "anonymous":
         return 302
     if who in route.ok:
-        return 200
+        return route.ok_status
     return 404 if who in route.not_found else 403
 
 
@@ -175,8 +291,8 @@ def test_route_answers_each_member_of_the_cast(
         client.force_login(world.users[who])
     response = client.get(reverse(name, kwargs=kwargs))
     assert response.status_code == _expected(route, who), (name, who)
-    if response.status_code == 302:
-        assert response["Location"].startswith(reverse("backoffice:login"))
+    if who == "anonymous":
+        assert response["Location"].startswith(reverse(route.login))
 
 
 @pytest.mark.parametrize("who", [*CAST, "anonymous"])
@@ -260,3 +376,33 @@ def test_django_admin_is_for_the_superuser_only(world: World, client: Client, wh
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+@pytest.mark.parametrize("who", ["jinan_clerk", "qingdao_clerk", "auditor", "holder", "anonymous"])
+def test_only_a_clerk_managing_the_credential_issues_an_activation_code(
+    world: World, client: Client, who: str
+) -> None:
+    if who != "anonymous":
+        client.force_login(world.users[who])
+    url = reverse(
+        "backoffice:credential_activation_code", args=[world.credentials["jinan"].public_id]
+    )
+
+    response = client.post(url)
+
+    expected = {"jinan_clerk": 200, "qingdao_clerk": 404, "anonymous": 302}.get(who, 403)
+    assert response.status_code == expected
+    assert ActivationCode.objects.exists() == (who == "jinan_clerk")
+
+
+def test_portal_sign_in_and_activation_are_public(world: World, client: Client) -> None:
+    assert client.get(reverse("portal:login")).status_code == 200
+    assert client.get(reverse("portal:activate")).status_code == 200
+    client.force_login(world.users["holder"])
+    assert client.get(reverse("portal:login"))["Location"] == reverse("portal:credential_list")
+
+
+def test_portal_sign_out_needs_post(world: World, client: Client) -> None:
+    client.force_login(world.users["holder"])
+    assert client.get(reverse("portal:logout")).status_code == 405
+    assert client.post(reverse("portal:logout"))["Location"] == reverse("portal:login")

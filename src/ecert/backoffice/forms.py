@@ -83,3 +83,28 @@ class ProofIssueForm(forms.Form):
         field = self.fields["authority"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = centres
+
+
+class SealUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Seal picture"),
+        help_text=_(
+            "PNG with a transparent background, 200–2000 pixels a side, about square, at most 1 MB"
+        ),
+    )
+
+
+class PrintFileForm(forms.Form):
+    authority = forms.ModelChoiceField(
+        queryset=Authority.objects.none(),
+        to_field_name="key",
+        label=_("Printing authority"),
+        empty_label=None,
+        help_text=_("Only certificates this authority manages are printed"),
+    )
+
+    def __init__(self, *args: Any, authorities: QuerySet[Authority], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["authority"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = authorities

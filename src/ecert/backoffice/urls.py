@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from ecert.backoffice import issuance_views, views
+from ecert.backoffice import document_views, issuance_views, print_views, seal_views, views
 
 app_name = "backoffice"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("authorities/", views.authority_list, name="authority_list"),
     path("authorities/<slug:key>/", views.authority_detail, name="authority_detail"),
+    path("authorities/<slug:key>/seal/", seal_views.authority_seal, name="authority_seal"),
     path("catalogue/", views.catalogue_index, name="catalogue"),
     path(
         "catalogue/qualifications/<slug:key>/",
@@ -26,6 +27,16 @@ urlpatterns = [
     path("catalogue/lists/<slug:key>/", views.catalogue_list_detail, name="catalogue_list_detail"),
     path("credentials/", views.credential_list, name="credential_list"),
     path("credentials/<str:public_id>/", views.credential_detail, name="credential_detail"),
+    path(
+        "credentials/<str:public_id>/document.pdf",
+        document_views.credential_document,
+        name="credential_document",
+    ),
+    path(
+        "credentials/<str:public_id>/activation-code/",
+        views.credential_activation_code,
+        name="credential_activation_code",
+    ),
     path(
         "credentials/<str:public_id>/proof/",
         issuance_views.credential_proof,
@@ -43,6 +54,19 @@ urlpatterns = [
         "imports/<str:reference>/errors.xlsx",
         issuance_views.import_errors,
         name="import_errors",
+    ),
+    path("batches/<str:reference>/print/", print_views.batch_print, name="batch_print"),
+    path("print-files/", print_views.print_file_list, name="print_file_list"),
+    path("print-files/<str:reference>/", print_views.print_file_detail, name="print_file_detail"),
+    path(
+        "print-files/<str:reference>/progress",
+        print_views.print_file_progress_json,
+        name="print_file_progress",
+    ),
+    path(
+        "print-files/<str:reference>/download.pdf",
+        print_views.print_file_download,
+        name="print_file_download",
     ),
     path("audit/", views.audit_log, name="audit_log"),
     path("users/", views.user_list, name="user_list"),

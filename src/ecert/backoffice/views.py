@@ -6,8 +6,13 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from ecert.accounts.selectors import user_list_for
+from ecert.accounts.services import ACTIVATION_LIFETIME, activation_code_issue
 from ecert.audit.selectors import audit_chain_break, audit_list_for, audit_may_verify
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import user_has_perm
@@ -24,6 +29,7 @@ from ecert.credentials.selectors import (
     credential_list_for,
     credential_neighbours_for,
 )
+from ecert.documents.selectors import seal_authority_get_for
 from ecert.issuance.selectors import proof_issuers_for
 from ecert.vocabulary import LABELS, choices
 
@@ -66,8 +72,11 @@ def authority_detail(request: HttpRequest, key: str) -> HttpResponse:
     if authority is None:
         raise Http404
     children = Authority.objects.visible_to(user, Perm.VIEW_AUTHORITY).filter(parent=authority)
+    may_change_seal = seal_authority_get_for(user=user, key=authority.key) is not None
     return render(
-        request, "backoffice/authority_detail.html", {"authority": authority, "children": children}
+        request,
+        "backoffice/authority_detail.html",
+        {"authority": authority, "children": children, "may_change_seal": may_change_seal},
     )
 
 
@@ -140,6 +149,9 @@ def credential_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     ):
         centres = proof_issuers_for(user)
         proof_form = ProofIssueForm(centres=centres, initial={"authority": centres.first()})
+    may_issue_code = user_has_perm(user, Perm.MANAGE_CREDENTIAL) and bool(
+        credential_get_for(user=user, public_id=public_id, perm=Perm.MANAGE_CREDENTIAL)
+    )
     return render(
         request,
         "backoffice/credential_detail.html",
@@ -148,6 +160,40 @@ def credential_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "predecessor": predecessor,
             "successor": successor,
             "proof_form": proof_form,
+            "may_issue_code": may_issue_code,
+        },
+    )
+
+
+@requires(Perm.MANAGE_CREDENTIAL)
+@require_http_methods(["GET", "POST"])
+@never_cache
+def credential_activation_code(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Issue a holder's portal activation code (持证人账户激活) and show it once, on a slip to print
+    and hand over; GET only asks to confirm, since a new code voids the previous one."""
+    user = staff_user(request)
+    credential = credential_get_for(user=user, public_id=public_id, perm=Perm.MANAGE_CREDENTIAL)
+    if credential is None:
+        raise Http404
+    if request.method != "POST":
+        return render(request, "backoffice/activation_confirm.html", {"credential": credential})
+    now = timezone.now()
+    code = activation_code_issue(
+        actor=user,
+        holder=credential.holder,
+        now=now,
+        authority=credential.registration_authority or credential.issuing_authority,
+    )
+    return render(
+        request,
+        "backoffice/activation_slip.html",
+        {
+            "credential": credential,
+            "code": code,
+            "issued_at": now,
+            "expires_at": now + ACTIVATION_LIFETIME,
+            "portal_url": request.build_absolute_uri(reverse("portal:activate")),
+            "sign_in_url": request.build_absolute_uri(reverse("portal:login")),
         },
     )
 

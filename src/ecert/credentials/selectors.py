@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from ecert.core.idnumbers import IdNumberError, detect_id_type, parse_id_number
+from ecert.core.idnumbers import IdNumberError, IdType, detect_id_type, parse_id_number
 from ecert.core.public_ids import is_public_id
 from ecert.core.roles import Perm
-from ecert.credentials.models import Credential, CredentialQuerySet
+from ecert.credentials.models import Credential, CredentialQuerySet, Holder
 from ecert.credentials.personal_data import id_number_lookup_hash
 
 if TYPE_CHECKING:
@@ -89,3 +91,32 @@ def credential_neighbours_for(
     )
     successor = visible.filter(supersedes_id=credential.pk).first()
     return predecessor, successor
+
+
+def holders_with_id_number(raw: str) -> QuerySet[Holder]:
+    """Every holder row whose ID number is ``raw`` under any document type it parses as.
+
+    Unscoped: for signing a holder in or opening their account, never for a page that lists people.
+    """
+    conditions = []
+    for id_type in IdType:
+        try:
+            number = parse_id_number(raw[:64], id_type)
+        except IdNumberError:
+            continue
+        conditions.append(
+            Q(
+                id_type=number.type.value,
+                id_number_hash=id_number_lookup_hash(number.type, number.value),
+            )
+        )
+    if not conditions:
+        return Holder.objects.none()
+    return Holder.objects.filter(reduce(or_, conditions)).order_by("pk")
+
+
+def credential_list_own_for(*, user: User) -> CredentialQuerySet:
+    """A holder's own credentials for the portal, newest first (the same scoping as every read)."""
+    return Credential.objects.visible_to(user, Perm.VIEW_OWN_CREDENTIAL).select_related(
+        "qualification", "issuing_authority"
+    )

@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from functools import cache
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from ecert.core.claims import Claims, IdTypeCode, KindCode
 from ecert.core.identifiers import LicenceIdentifier
 from ecert.core.keystore import FileKeyStore, KeyStore, Pkcs11KeyStore
 from ecert.core.kinds import CredentialKind, CredentialStatus
+from ecert.core.pades import SealingKey
 from ecert.core.status_list import (
     ENTRIES,
     StatusBits,
@@ -443,6 +445,49 @@ def credential_sign(*, actor: User | None, credential: Credential, now: datetime
         at=now,
     )
     return signed
+
+
+def scoped_claims_sign(
+    *, credential: Credential, purpose: str, valid_until: date, now: datetime
+) -> bytes:
+    """Sign the credential's claims with a 加注 purpose and last valid day added (nothing stored).
+
+    The copy keeps the credential's public id and status index, so revoking or replacing the
+    credential also invalidates every scoped copy of it.
+    """
+    key = current_key(credential.issuing_authority, Purpose.CREDENTIALS, now)
+    if key is None or CredentialKind(credential.kind).value not in key.kinds:
+        raise SigningError(
+            "no_key",
+            f"{credential.issuing_authority.name}没有可签发此类证书的有效密钥",
+            f"{credential.issuing_authority.key} has no valid key for {credential.kind}",
+        )
+    if credential.status_index is None:
+        raise SigningError("unsigned", "证书尚未签发", "the credential has not been signed")
+    claims = replace(
+        credential_claims(credential, signed_at=now), purpose=purpose, valid_until=valid_until
+    )
+    return cose.sign1(
+        claims.to_cbor(), keystore_open().signer(key.key_label), kid=bytes(key.kid), tagged=False
+    )
+
+
+def sealing_key(authority: Authority, kind: CredentialKind, now: datetime) -> SealingKey:
+    """The key that seals ``authority``'s PDFs of ``kind``: its current credential key, with the
+    certificate and the root above it for the signature's certificate chain."""
+    key = current_key(authority, Purpose.CREDENTIALS, now)
+    if key is None or CredentialKind(kind).value not in key.kinds:
+        raise SigningError(
+            "no_key",
+            f"{authority.name}没有可签发此类证书的有效密钥",
+            f"{authority.key} has no valid key for {kind}",
+        )
+    root = root_active()
+    return SealingKey(
+        signer=keystore_open().signer(key.key_label),
+        certificate=bytes(key.certificate),
+        chain=(bytes(root.certificate),),
+    )
 
 
 def status_list_build(list_number: int, now: datetime) -> StatusListDocument:

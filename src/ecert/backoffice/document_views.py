@@ -1,0 +1,35 @@
+"""Back-office download of a credential's sealed PDF (the same file the holder downloads)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
+from django.utils import timezone
+
+from ecert.backoffice.access import requires, staff_user
+from ecert.backoffice.issuance_views import _in_language
+from ecert.core.roles import Perm
+from ecert.credentials.selectors import credential_get_for
+from ecert.documents.services import DocumentError, document_original, document_path
+
+
+@requires(Perm.VIEW_CREDENTIAL)
+def credential_document(request: HttpRequest, public_id: str) -> HttpResponseBase:
+    """The sealed PDF of a credential the user may view; made the first time it is asked for."""
+    user = staff_user(request)
+    credential = credential_get_for(user=user, public_id=public_id)
+    if credential is None:
+        raise Http404
+    try:
+        document = document_original(actor=user, credential=credential, now=timezone.now())
+    except DocumentError as error:
+        messages.error(request, _in_language(error.zh, error.en))
+        return redirect("backoffice:credential_detail", public_id=credential.public_id)
+    return FileResponse(
+        document_path(document).open("rb"),
+        as_attachment=True,
+        filename=f"证书-{credential.public_id}.pdf",
+        content_type="application/pdf",
+    )

@@ -1,0 +1,288 @@
+"""Sealed PDFs of credentials and scoped (加注) copies: made once, stored by hash, audited.
+
+A sealed PDF is rendered (Typst), signed (PAdES, the issuing authority's key) and written to
+ECERT_DATA_DIR/documents/<aa>/<sha256>.pdf before its row is saved; the row is what makes it
+count. A second request for the same credential version finds the row and returns the same file,
+so the holder, the employer and the archive all hold the very same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import tempfile
+import unicodedata
+from datetime import date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from ecert.accounts.models import User
+from ecert.audit.services import audit_record
+from ecert.core.issuing import KIND_LABELS
+from ecert.core.kinds import CredentialKind, CredentialStatus
+from ecert.core.pades import PadesError, pdf_seal
+from ecert.core.qr import QrError, qr_text
+from ecert.core.render import FontSet, Page, Picture, Renderer, RenderError
+from ecert.credentials.models import Credential
+from ecert.documents.faces import page_for
+from ecert.documents.models import ScopedCopy, SealedDocument
+from ecert.documents.seals import seal_picture
+from ecert.signing.services import SigningError, scoped_claims_sign, sealing_key
+
+DOCUMENT_DIR = "documents"
+PURPOSE_LIMIT = 20  # characters, as the claims allow
+SCOPE_MAX_DAYS = 366
+
+
+class DocumentError(Exception):
+    """A document that cannot be made; message in Chinese then English."""
+
+    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
+        super().__init__(f"{message_zh} / {message_en}")
+        self.code, self.zh, self.en = code, message_zh, message_en
+
+
+@cache
+def renderer() -> Renderer:
+    """The process's renderer: fonts are read and the compiler built once."""
+    return Renderer(settings.ECERT_FACES_DIR, FontSet.from_dirs(settings.ECERT_FONT_DIRS))
+
+
+def document_path(document: SealedDocument) -> Path:
+    return Path(settings.ECERT_DATA_DIR) / document.path
+
+
+def _version(signed: bytes) -> str:
+    return hashlib.sha256(signed).hexdigest()
+
+
+def _check_sealable(credential: Credential) -> bytes:
+    if credential.signed is None:
+        raise DocumentError(
+            "unsigned", "证书尚未签发，无法生成电子证书文件", "the credential has not been signed"
+        )
+    if credential.status != CredentialStatus.VALID:
+        raise DocumentError(
+            "not_valid",
+            "证书当前不是有效状态，不提供电子证书文件",
+            f"the credential is {credential.status}; no document is produced",
+        )
+    return bytes(credential.signed)
+
+
+def document_original(
+    *, actor: User | None, credential: Credential, now: datetime
+) -> SealedDocument:
+    """The sealed PDF of ``credential``'s current signed version, made the first time it is asked."""
+    signed = _check_sealable(credential)
+    version = _version(signed)
+    existing = SealedDocument.objects.filter(
+        credential=credential, version=version, scoped_copy__isnull=True
+    ).first()
+    if existing is not None:
+        return existing
+    pdf = _sealed_pdf(credential, signed, scope=None, reason=_reason(credential), now=now)
+    return _store(actor=actor, credential=credential, version=version, pdf=pdf, now=now, copy=None)
+
+
+def scoped_copy_create(
+    *, actor: User | None, credential: Credential, purpose: str, valid_until: date, now: datetime
+) -> ScopedCopy:
+    """A 加注 copy: the credential signed again with ``purpose`` and a last valid day."""
+    _check_sealable(credential)
+    _issuer_seal(credential)  # refused now rather than after the copy is recorded
+    purpose = _clean_purpose(purpose)
+    today = now.date()
+    if not today < valid_until <= today + timedelta(days=SCOPE_MAX_DAYS):
+        raise DocumentError(
+            "bad_valid_until",
+            f"有效期须在明天至 {SCOPE_MAX_DAYS} 天之内",
+            f"the last valid day must be between tomorrow and {SCOPE_MAX_DAYS} days from today",
+        )
+    missing = renderer().fonts.missing(purpose)
+    if missing:
+        raise DocumentError(
+            "uncovered_character",
+            f"用途中的字“{missing[0]}”无法打印",
+            f"the purpose has a character no font draws (U+{ord(missing[0]):04X})",
+        )
+    try:
+        signed = scoped_claims_sign(
+            credential=credential, purpose=purpose, valid_until=valid_until, now=now
+        )
+    except SigningError as error:
+        raise DocumentError(error.code, error.zh, error.en) from error
+    with transaction.atomic():
+        copy = ScopedCopy.objects.create(
+            reference=secrets.token_hex(6).upper(),
+            credential=credential,
+            purpose=purpose,
+            valid_until=valid_until,
+            signed=signed,
+            requested_by=actor,
+            created_at=now,
+        )
+        audit_record(
+            actor=actor,
+            action="document.scoped_copy_created",
+            authority=credential.issuing_authority,
+            object_type="credential",
+            object_id=credential.public_id,
+            data={"reference": copy.reference, "valid_until": valid_until.isoformat()},
+            at=now,
+        )
+    return copy
+
+
+def document_scoped(
+    *, actor: User | None, scoped_copy: ScopedCopy, now: datetime
+) -> SealedDocument:
+    """The sealed PDF of a 加注 copy, made once."""
+    existing = SealedDocument.objects.filter(scoped_copy=scoped_copy).first()
+    if existing is not None:
+        return existing
+    credential = scoped_copy.credential
+    _check_sealable(credential)
+    signed = bytes(scoped_copy.signed)
+    scope = (scoped_copy.purpose, scoped_copy.valid_until)
+    reason = f"{_reason(credential)}（加注：{scoped_copy.purpose}，有效期至 {scoped_copy.valid_until:%Y-%m-%d}）"
+    pdf = _sealed_pdf(credential, signed, scope=scope, reason=reason, now=now)
+    return _store(
+        actor=actor,
+        credential=credential,
+        version=_version(signed),
+        pdf=pdf,
+        now=now,
+        copy=scoped_copy,
+    )
+
+
+def _issuer_seal(credential: Credential) -> Picture:
+    """The issuing authority's seal picture; without one no document is made.
+
+    A document without the issuer's red seal would look like a forgery to anyone holding it
+    beside the notice's template; the issuer's administrator uploads the picture first.
+    """
+    issuer = credential.issuing_authority
+    seal = seal_picture(issuer)
+    if seal is None:
+        raise DocumentError(
+            "no_seal",
+            f"签发机构“{issuer.name}”尚未设置印章图片，请机构管理员在后台上传后再生成",
+            f"the issuing authority {issuer.key} has no seal picture yet: its administrator "
+            "uploads one in the back office first",
+        )
+    return seal
+
+
+def _clean_purpose(purpose: str) -> str:
+    text = unicodedata.normalize("NFC", purpose).strip()
+    if not text or len(text) > PURPOSE_LIMIT:
+        raise DocumentError(
+            "bad_purpose",
+            f"用途须填写，且不超过 {PURPOSE_LIMIT} 个字",
+            f"the purpose is required and at most {PURPOSE_LIMIT} characters",
+        )
+    if any(unicodedata.category(c).startswith("C") for c in text):
+        raise DocumentError("bad_purpose", "用途含有控制字符", "the purpose has control characters")
+    return text
+
+
+def _reason(credential: Credential) -> str:
+    """The signature's stated reason: which document this is and its public id."""
+    zh, _en = KIND_LABELS.get(CredentialKind(credential.kind), ("电子证书", "certificate"))
+    return f"{zh} {credential.public_id}"
+
+
+def _sealed_pdf(
+    credential: Credential,
+    signed: bytes,
+    *,
+    scope: tuple[str, date] | None,
+    reason: str,
+    now: datetime,
+) -> bytes:
+    seal = _issuer_seal(credential)
+    try:
+        text = qr_text(settings.ECERT_VERIFY_HOST, signed)
+        page: Page = page_for(credential, qr_text=text, seal=seal, scope=scope)
+        pdf = renderer().document([page], created=credential.signed_at or now)
+        key = sealing_key(credential.issuing_authority, CredentialKind(credential.kind), now)
+        return pdf_seal(
+            pdf,
+            key,
+            reason=reason,
+            location=credential.issuing_authority.name,
+            timestamp_url=settings.ECERT_TSA_URL,
+        )
+    except (RenderError, PadesError, SigningError) as error:
+        raise DocumentError(error.code, error.zh, error.en) from error
+    except QrError as error:
+        raise DocumentError(error.code, error.message_zh, error.message_en) from error
+
+
+def _write_file(pdf: bytes) -> tuple[str, str]:
+    digest = hashlib.sha256(pdf).hexdigest()
+    relative = Path(DOCUMENT_DIR) / digest[:2] / f"{digest}.pdf"
+    target = Path(settings.ECERT_DATA_DIR) / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(pdf)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    return digest, str(relative)
+
+
+def _store(
+    *,
+    actor: User | None,
+    credential: Credential,
+    version: str,
+    pdf: bytes,
+    now: datetime,
+    copy: ScopedCopy | None,
+) -> SealedDocument:
+    digest, relative = _write_file(pdf)
+    try:
+        with transaction.atomic():
+            document = SealedDocument.objects.create(
+                credential=credential,
+                scoped_copy=copy,
+                version=version,
+                sha256=digest,
+                size=len(pdf),
+                path=relative,
+                timestamped=bool(settings.ECERT_TSA_URL),
+                created_at=now,
+            )
+            audit_record(
+                actor=actor,
+                action="document.sealed",
+                authority=credential.issuing_authority,
+                object_type="credential",
+                object_id=credential.public_id,
+                data={"sha256": digest, "scoped_copy": copy.reference if copy else None},
+                at=now,
+            )
+    except IntegrityError:
+        # Another request sealed the same version first: theirs is the one everybody gets.
+        found = SealedDocument.objects.filter(
+            credential=credential, version=version, scoped_copy=copy
+        ).first()
+        if found is None:
+            raise
+        if found.sha256 != digest:
+            (Path(settings.ECERT_DATA_DIR) / relative).unlink(missing_ok=True)
+        return found
+    return document
