@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
+# pytest runs in this many processes (pytest-xdist), each with its own test database and files.
+PYTEST_WORKERS ?= 2
 
 .PHONY: install demo serve test lint typecheck contract migrations-check pytest bench messages clean
 
@@ -41,7 +43,7 @@ migrations-check: install
 	$(BIN)/ecert manage makemigrations --check --dry-run
 
 pytest: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test: lint typecheck contract migrations-check pytest
 

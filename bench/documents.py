@@ -93,7 +93,7 @@ def _sealing_key() -> SealingKey:
 def _bare_compiler() -> typst.Compiler:
     return typst.Compiler(
         root=str(FACES),
-        font_paths=[str(p) for p in sorted(FONTS.glob("*.otf"))],
+        font_paths=[str(FONTS)],  # a folder: typst-py searches folders, not font files
         ignore_system_fonts=True,
     )
 

@@ -4,12 +4,14 @@ known places (Jinan, Qingdao, a Jinan county, Henan) so that every test can ask 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
 from ecert.accounts.models import User
 from ecert.accounts.services import role_assign, user_create
@@ -63,6 +65,26 @@ class World:
 
     def user(self, name: str) -> User:
         return User.objects.get(pk=self.users[name].pk)  # fresh instance: no cached assignments
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _data_dir_of_this_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test process (each xdist worker) keeps its files, media and file cache in a folder of
+    its own, so parallel workers never read each other's progress or documents."""
+    data = tmp_path_factory.mktemp("ecert-data")
+    override = override_settings(
+        ECERT_DATA_DIR=data,
+        MEDIA_ROOT=data / "media",
+        CACHES={
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": str(data / "cache"),
+            }
+        },
+    )
+    override.enable()
+    yield data
+    override.disable()
 
 
 @pytest.fixture

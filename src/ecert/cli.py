@@ -229,7 +229,8 @@ def audit_verify() -> None:
     head = AuditChainHead.objects.filter(pk=1).values_list("sequence", "digest").first() or (0, "-")
     console.print(
         f"审计链完整 / audit chain intact: {AuditEvent.objects.count()} events, "
-        f"head #{head[0]} {head[1]}"
+        f"head #{head[0]} {head[1]}",
+        soft_wrap=True,  # the digest is copied from here: never broken across lines
     )
 
 
