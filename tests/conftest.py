@@ -88,6 +88,20 @@ def _data_dir_of_this_process(tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.fixture
+def own_storage(settings: Any, tmp_path: Path) -> Path:
+    """Files of this test alone: the data directory under its tmp_path, an in-memory cache."""
+    data = tmp_path / "data"
+    settings.ECERT_DATA_DIR = data
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
+    return data
+
+
+@pytest.fixture
 def tree(db: Any) -> dict[str, Authority]:
     authorities_load(actor=None, records=load_authorities(default_authorities_path()))
     demo_authorities()  # a county below Jinan and an institution (山东大学)

@@ -184,6 +184,7 @@ def _rows(count: int) -> list[CredentialRow]:
                 registration_authority_id=city.pk,
                 issue_date=approval + timedelta(days=30),
                 form=CredentialForm.ELECTRONIC,
+                template=list_key,
             )
         )
     return rows

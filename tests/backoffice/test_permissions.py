@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from ecert.accounts.models import ActivationCode
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
-from ecert.core.kinds import CredentialForm, CredentialKind
-from ecert.credentials.services import credential_record
 from ecert.documents.printing import print_file_create, print_file_run
 from ecert.issuance.services import passlist_import_create, passlist_import_run
-from ecert.signing.services import credential_sign
 from tests.conftest import CAST, World
 from tests.documents.conftest import import_signed_batch
+from tests.portal.signed import signed_proof
 
 
 @dataclass(frozen=True)
@@ -195,23 +193,7 @@ def sd_import(world: World, settings: Any, tmp_path: Path, issuing_keys: Any) ->
 def jinan_signed(world: World, settings: Any, tmp_path: Path, issuing_keys: Any) -> str:
     """A signed Shandong e-proof registered in Jinan (the province's HR department signs it)."""
     settings.ECERT_DATA_DIR = tmp_path / "data"
-    credential = credential_record(
-        actor=None,
-        holder=world.credentials["jinan"].holder,
-        kind=CredentialKind.EXAM_PROOF,
-        qualification=Qualification.objects.get(key="supervising-engineer"),
-        level="",
-        specialty="",
-        approval_date=date(2025, 9, 1),
-        management_number="2025370100009999",
-        issuing_authority=Authority.objects.get(key="sd-hrss"),
-        registration_authority=Authority.objects.get(key="sd-jinan"),
-        issue_date=date(2025, 10, 8),
-        form=CredentialForm.ELECTRONIC,
-        template="shandong-exam-proof",
-    )
-    credential_sign(actor=None, credential=credential, now=datetime(2026, 11, 24, tzinfo=UTC))
-    return credential.public_id
+    return signed_proof(world, "jinan", "2025370100009999").public_id
 
 
 @pytest.fixture

@@ -19,16 +19,8 @@ BATCH_CITIES = ("济南市", "青岛市", "济南市", "青岛市", "济南市")
 
 
 @pytest.fixture(autouse=True)
-def document_storage(settings: Any, tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    settings.ECERT_DATA_DIR = data
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": str(tmp_path),
-        }
-    }
-    return data
+def document_storage(own_storage: Path) -> Path:
+    return own_storage
 
 
 def import_signed_batch(directory: Path) -> IssuanceBatch:

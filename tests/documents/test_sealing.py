@@ -21,15 +21,13 @@ from django.conf import settings as django_settings
 from PIL import Image
 
 from ecert.audit.models import AuditEvent
-from ecert.catalogue.models import Qualification
-from ecert.core.kinds import CredentialForm, CredentialKind, CredentialStatus
+from ecert.core.kinds import CredentialStatus
 from ecert.core.pades import pdf_check
 from ecert.core.qr_images import qr_texts_in_image
 from ecert.core.status_list import StatusListDocument
 from ecert.core.trust_list import TrustList, load_trust_list
 from ecert.core.verify import Verdict, load_status_list, verify_qr_text
 from ecert.credentials.models import Credential
-from ecert.credentials.services import credential_record
 from ecert.documents.models import ScopedCopy, SealedDocument, SealImage
 from ecert.documents.services import (
     DocumentError,
@@ -41,6 +39,7 @@ from ecert.documents.services import (
 from ecert.signing.models import RootCertificate
 from ecert.signing.services import credential_sign, status_lists_publish, trust_list_publish
 from tests.conftest import World
+from tests.portal.signed import signed_proof
 from tests.tsa import running_tsa
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
@@ -55,24 +54,8 @@ class Sealed:
 
 
 def _signed_proof(world: World) -> Credential:
-    """A Shandong e-proof (seed 000) for 张堃, signed by 山东省人力资源和社会保障厅."""
-    credential = credential_record(
-        actor=None,
-        holder=world.credentials["jinan"].holder,
-        kind=CredentialKind.EXAM_PROOF,
-        qualification=Qualification.objects.get(key="supervising-engineer"),
-        level="",
-        specialty="",
-        approval_date=date(2025, 9, 1),
-        management_number="2025370100001234",
-        issuing_authority=world.authorities["sd-hrss"],
-        registration_authority=world.authorities["sd-jinan"],
-        issue_date=date(2025, 10, 8),
-        form=CredentialForm.ELECTRONIC,
-        template="shandong-exam-proof",
-    )
-    credential_sign(actor=None, credential=credential, now=NOW)
-    return Credential.objects.get(pk=credential.pk)
+    """A Shandong e-proof (seed 000) for 张堃, registered in Jinan, signed at NOW."""
+    return signed_proof(world, "jinan", "2025370100001234", now=NOW)
 
 
 def _trust_list(now: datetime) -> TrustList:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.utils import timezone
 
@@ -14,9 +14,12 @@ from ecert.signing.services import credential_sign
 from tests.conftest import World
 
 
-def signed_proof(world: World, place: str, management_number: str) -> Credential:
-    """A 监理工程师 e-proof for the holder of ``world.credentials[place]``, signed now by
-    山东省人力资源和社会保障厅 (needs the ``issuing_keys`` fixture)."""
+def signed_proof(
+    world: World, place: str, management_number: str, *, now: datetime | None = None
+) -> Credential:
+    """A 监理工程师 e-proof for the holder of ``world.credentials[place]``, registered where that
+    credential is, signed at ``now`` (default: now) by 山东省人力资源和社会保障厅 (needs the
+    ``issuing_keys`` fixture)."""
     source = world.credentials[place]
     credential = credential_record(
         actor=None,
@@ -33,5 +36,5 @@ def signed_proof(world: World, place: str, management_number: str) -> Credential
         form=CredentialForm.ELECTRONIC,
         template="shandong-exam-proof",
     )
-    credential_sign(actor=None, credential=credential, now=timezone.now())
+    credential_sign(actor=None, credential=credential, now=now or timezone.now())
     return Credential.objects.get(pk=credential.pk)

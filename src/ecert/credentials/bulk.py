@@ -44,6 +44,7 @@ class CredentialRow:
     registration_authority_id: int | None
     issue_date: date
     form: CredentialForm
+    template: str = ""  # the catalogue list it is issued under; blank: recorded, not issued
 
 
 class BulkRowError(ValueError):
@@ -277,7 +278,7 @@ def _new_credentials(
                 ops.adapt_datefield_value(row.issue_date),
                 row.form.value,
                 CredentialStatus.VALID.value,
-                "",  # recorded, not issued: no document face yet
+                row.template,
                 now,
                 now,
             )

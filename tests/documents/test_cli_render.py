@@ -1,0 +1,86 @@
+"""`ecert demo` then `ecert render`, as real processes: the demo's credentials are signed and
+sealed on the face of the list each was issued under; an unknown one and a bad option are refused."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.ecert_command import run_ecert
+
+# One demo credential of each of the demo's three lists: its public id, holder and template.
+LISTED = """
+import json
+from ecert.credentials.models import Credential
+chosen = {}
+for c in Credential.objects.select_related("holder").order_by("id"):
+    chosen.setdefault(c.template, [c.public_id, c.holder.name])
+print(json.dumps(chosen, ensure_ascii=False))
+"""
+TITLES = {
+    "shandong-exam-proof": "全国专业技术人员职业资格考试合格证明（山东）",
+    "national-style-1": "专业技术人员职业资格证书",
+    "henan-provincial-certificate": "河南省",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, list[str]]]:
+    data = tmp_path_factory.mktemp("demo")
+    made = run_ecert(data, "demo", "--no-serve", "--holders", "6")
+    assert made.returncode == 0, made.stderr + made.stdout
+    assert "demo credentials signed: 6" in made.stdout
+    listed = run_ecert(data, "manage", "shell", "-c", LISTED)
+    assert listed.returncode == 0, listed.stderr
+    return data, json.loads(listed.stdout.strip().splitlines()[-1])
+
+
+def _poppler(tool: str, *args: str | Path) -> str:
+    path = shutil.which(tool)
+    assert path is not None, f"{tool} is missing: apt-get install poppler-utils"
+    done = subprocess.run(  # noqa: S603 - a fixed tool with file arguments, no shell
+        [path, *map(str, args)], capture_output=True, text=True, check=False
+    )
+    return done.stdout
+
+
+@pytest.mark.parametrize("template", sorted(TITLES))
+def test_each_demo_list_renders_a_sealed_pdf_on_its_face(
+    demo: tuple[Path, dict[str, list[str]]], template: str, tmp_path: Path
+) -> None:
+    data, chosen = demo
+    public_id, name = chosen[template]
+    out = tmp_path / "out.pdf"
+
+    rendered = run_ecert(data, "render", public_id, "-o", str(out))
+    text = "".join(_poppler("pdftotext", out, "-").split())
+
+    assert rendered.returncode == 0, rendered.stderr
+    assert TITLES[template] in text
+    assert name in text
+    assert "Signature is Valid." in _poppler("pdfsig", out)
+
+
+def test_an_unknown_credential_exits_2(demo: tuple[Path, dict[str, list[str]]]) -> None:
+    refused = run_ecert(demo[0], "render", "NOSUCHCREDENTIAL", "-o", "/dev/null")
+
+    assert refused.returncode == 2
+    assert "NOSUCHCREDENTIAL" in refused.stderr
+
+
+def test_a_purpose_without_a_last_day_exits_2(
+    demo: tuple[Path, dict[str, list[str]]], tmp_path: Path
+) -> None:
+    public_id = demo[1]["national-style-1"][0]
+
+    refused = run_ecert(
+        demo[0], "render", public_id, "--purpose", "入职", "-o", str(tmp_path / "x")
+    )
+
+    assert refused.returncode == 2
+    assert "--until" in refused.stderr
+    assert not (tmp_path / "x").exists()
