@@ -10,12 +10,22 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from bench import databases, documents, insert, issue, offline_verify, signing
+from bench import (
+    databases,
+    documents,
+    insert,
+    issue,
+    offline_verify,
+    signing,
+    title_numbers,
+    verify_api,
+)
 from bench.harness import Report, machine, print_report, write_json
 
 # name -> run(rows, databases) ; each benchmark runs its databases in child processes.
 # signing and offline-verify use no database and run in this process (per-core rates).
 # issue-1m always imports 1,000,000 rows on SQLite (--rows does not apply).
+# verify-api always serves 1,000,000 stored credentials on PostgreSQL (built once, then reused).
 BENCHMARKS: dict[str, Callable[[int, list[str]], Report]] = {
     insert.NAME: insert.run,
     signing.NAME: signing.run,
@@ -24,6 +34,8 @@ BENCHMARKS: dict[str, Callable[[int, list[str]], Report]] = {
     issue.NAME_1M: issue.run_memory,
     documents.NAME_SEALED: documents.run_sealed,
     documents.NAME_PRINT: documents.run_print,
+    verify_api.NAME: verify_api.run,
+    title_numbers.NAME: title_numbers.run,
 }
 
 

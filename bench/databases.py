@@ -52,6 +52,12 @@ def postgres_recreate(database: str = POSTGRES_BENCH_DB) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
 
 
+def postgres_database_exists(database: str) -> bool:
+    with _server_connection() as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
+    return found is not None
+
+
 def postgres_drop(database: str = POSTGRES_BENCH_DB) -> None:
     with _server_connection() as conn:
         conn.execute(
@@ -80,6 +86,12 @@ def django_setup(database: str, data_dir: Path) -> None:
     import django
 
     django.setup()
+    migrate_and_load()
+
+
+def migrate_and_load() -> None:
+    """What `ecert init` does to a database, without the superuser: migrate, then load the
+    packaged authorities and catalogue (Django must be set up)."""
     from django.core.management import call_command
 
     from ecert.authorities.services import authorities_load

@@ -13,6 +13,7 @@ import os
 import platform
 import resource
 import sqlite3
+import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -162,3 +163,17 @@ def print_report(report: Report, out: TextIO | None = None) -> None:
         print(f"  SKIPPED: {skip}", file=out)
     for failure in report.failed:
         print(f"  FAILED: {failure}", file=out)
+
+
+def run_child(module: str, database: str, out: Path, *args: str) -> dict[str, Any]:
+    """Run ``python -m <module> --database <database> <args> --out <out>`` to its end and read
+    the JSON it wrote; ``failed`` with the end of its stderr when it exits non-zero."""
+    command = [sys.executable, "-m", module, "--database", database, *args, "--out", str(out)]
+    completed = subprocess.run(  # noqa: S603 - our own module, fixed arguments
+        command, capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        tail = "\n".join(completed.stderr.strip().splitlines()[-15:])
+        return {"database": database, "failed": f"exit {completed.returncode}\n{tail}"}
+    data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return data

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from bench import databases
-from bench.harness import Baseline, Budget, Figure, Report, peak_rss_mb
+from bench.harness import Baseline, Budget, Figure, Report, peak_rss_mb, run_child
 
 NAME = "insert"
 # DESIGN.md §7: "issue 100,000 passers: read Excel, validate, sign, store ≤ 10 s on SQLite".
@@ -77,19 +75,6 @@ def _measure(database: str, rows: int, work_dir: Path) -> dict[str, Any]:
     }
 
 
-def _child(database: str, rows: int, out: Path) -> dict[str, Any]:
-    """Start `python -m bench.insert` for one database and read what it wrote."""
-    command = [sys.executable, "-m", "bench.insert", "--database", database, "--rows", str(rows)]
-    completed = subprocess.run(  # noqa: S603 - our own module, fixed arguments
-        [*command, "--out", str(out)], capture_output=True, text=True, check=False
-    )
-    if completed.returncode != 0:
-        tail = "\n".join(completed.stderr.strip().splitlines()[-15:])
-        return {"database": database, "failed": f"exit {completed.returncode}\n{tail}"}
-    data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    return data
-
-
 def figures_from(data: dict[str, Any]) -> list[Figure]:
     """The rate figure and the peak-RSS figure of one child's measurements."""
     database = databases.LABELS[data["database"]]
@@ -126,7 +111,9 @@ def run(rows: int, selected: list[str]) -> Report:
     report = Report()
     with tempfile.TemporaryDirectory(prefix="ecert-bench-") as tmp:
         for database in selected:
-            data = _child(database, rows, Path(tmp) / f"{database}.json")
+            data = run_child(
+                "bench.insert", database, Path(tmp) / f"{database}.json", "--rows", str(rows)
+            )
             if "skipped" in data:
                 report.skipped.append(f"{NAME} on {databases.LABELS[database]}: {data['skipped']}")
             elif "failed" in data:

@@ -22,8 +22,6 @@ import cProfile
 import json
 import pstats
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -32,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import databases
-from bench.harness import Baseline, Budget, Figure, Report, peak_rss_mb
+from bench.harness import Baseline, Budget, Figure, Report, peak_rss_mb, run_child
 from bench.passlist_file import PassListFile, passlist_file
 from bench.rates import load_note
 
@@ -327,18 +325,10 @@ def _importer() -> Any:
 
 def _child(database: str, file: PassListFile, out: Path, memory_only: bool) -> dict[str, Any]:
     """Start `python -m bench.issue` for one database and read what it wrote."""
-    command = [sys.executable, "-m", "bench.issue", "--database", database]
-    command += ["--file", str(file.path), "--rows", str(file.rows), "--out", str(out)]
-    if memory_only:
-        command.append("--memory-only")
-    completed = subprocess.run(  # noqa: S603 - our own module, fixed arguments
-        command, capture_output=True, text=True, check=False
+    args = ["--file", str(file.path), "--rows", str(file.rows)]
+    return run_child(
+        "bench.issue", database, out, *args, *(["--memory-only"] if memory_only else [])
     )
-    if completed.returncode != 0:
-        tail = "\n".join(completed.stderr.strip().splitlines()[-15:])
-        return {"database": database, "failed": f"exit {completed.returncode}\n{tail}"}
-    data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    return data
 
 
 def _count(rows: int) -> str:

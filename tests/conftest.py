@@ -17,7 +17,7 @@ from ecert.accounts.models import User
 from ecert.accounts.services import role_assign, user_create
 from ecert.audit import triggers
 from ecert.authorities.models import Authority
-from ecert.authorities.services import authorities_load
+from ecert.authorities.services import authorities_load, authority_create
 from ecert.catalogue.models import Qualification
 from ecert.catalogue.services import catalogue_load
 from ecert.config import KeyStoreConfig
@@ -25,9 +25,10 @@ from ecert.core.algorithms import Algorithm
 from ecert.core.authorities import default_authorities_path, load_authorities
 from ecert.core.catalogue import default_catalogue_dir, load_catalogue
 from ecert.core.idnumbers import IdType, Sex, parse_id_number
-from ecert.core.kinds import CredentialForm, CredentialKind
+from ecert.core.kinds import AuthorityKind, AuthorityLevel, CredentialForm, CredentialKind
 from ecert.core.roles import Role
 from ecert.core.seals import DEFAULT_SEAL_FONT, round_seal_png
+from ecert.core.titles import load_code_tables
 from ecert.core.trust_list import Purpose
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.services import credential_record, holder_register
@@ -35,9 +36,12 @@ from ecert.demo import demo_authorities
 from ecert.documents.seals import seal_image_set
 from ecert.signing.selectors import signing_plan
 from ecert.signing.services import root_create, signer_key_create
+from ecert.titles.services import code_tables_load
+from ecert.verification.models import Organisation, OrganisationState
 from tests.core.idgen import make_resident_id
 
 PASSWORD = "cast-password-2026"
+EMPLOYER_CREDIT_CODE = "91370100MA3C5GXX4P"
 
 # (username, role, authority key or None)
 CAST: dict[str, tuple[Role, str | None]] = {
@@ -224,3 +228,43 @@ def issuing_keys(
         )
         issuers[authority.key] = authority
     return issuers
+
+
+@pytest.fixture
+def employer_organisation(world: World) -> Organisation:
+    """The cast's employer account, approved by the Jinan bureau."""
+    return Organisation.objects.create(
+        reference="ORGJINAN01",
+        name="济南某建筑公司",
+        credit_code=EMPLOYER_CREDIT_CODE,
+        city=world.authorities["sd-jinan"],
+        contact_name="刘工",
+        contact_phone="0531-88888888",
+        account=world.users["employer"],
+        state=OrganisationState.APPROVED,
+        created_at=ISSUING_KEYS_MADE,
+    )
+
+
+@pytest.fixture
+def titles(world: World) -> World:
+    """The code tables, and a city department under Liaocheng with a code of the city's own."""
+    code_tables_load(actor=None, tables=load_code_tables())
+    authority_create(
+        actor=None,
+        key="sd-liaocheng-education",
+        name="聊城市教育局",
+        kind=AuthorityKind.DEPARTMENT,
+        level=AuthorityLevel.CITY,
+        parent=Authority.objects.get(key="sd-liaocheng"),
+        division_code="",
+    )
+    Authority.objects.filter(key="sd-liaocheng-education").update(region_department_code="14031")
+    world.authorities = {a.key: a for a in Authority.objects.all()}
+    return world
+
+
+@pytest.fixture
+def title_keys(titles: World, issuing_keys: Any) -> World:
+    """Keys (and seals) made after the codes, so every title-approving body can sign."""
+    return titles

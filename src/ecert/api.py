@@ -19,8 +19,11 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ecert.accounts.services import api_token_authenticate
 from ecert.api_errors import ApiError, error_body
 from ecert.issuance.api import router as passlists_router
+from ecert.verify.api import router as verify_router
 
 API_MAX_BODY = 128 * 2**20  # a pushed list of 200,000 rows is some 60 MB of JSON
+# Loaded with the key's user in one query: the verification API charges calls to the organisation.
+TOKEN_USER_RELATED = ("organisation",)
 
 
 def _accept_large_json(request: HttpRequest) -> None:
@@ -41,7 +44,7 @@ class ApiTokenAuth(HttpBearer):
     """``Authorization: Bearer ecert_…``; a token that is presented but wrong is refused outright."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = api_token_authenticate(token=token.strip())
+        user = api_token_authenticate(token=token.strip(), related=TOKEN_USER_RELATED)
         if user is None:
             raise AuthenticationError()
         request.user = user
@@ -75,6 +78,14 @@ api = NinjaAPI(
     auth=[ApiTokenAuth(), BrowserSession()],
 )
 api.add_router("/v1/passlists", passlists_router, tags=["passlists"])
+
+
+def _anyone(request: HttpRequest) -> Any:
+    """Public operations: anyone may call them; a key, when one is sent, must be right."""
+    return "anonymous"
+
+
+api.add_router("/v1", verify_router, auth=[ApiTokenAuth(), _anyone], tags=["verification"])
 
 
 def _answer(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:

@@ -34,15 +34,19 @@ def _migrate_and_load(quiet: bool) -> None:
     from ecert.catalogue.services import catalogue_load
     from ecert.core.authorities import default_authorities_path, load_authorities
     from ecert.core.catalogue import default_catalogue_dir, load_catalogue
+    from ecert.core.titles import load_code_tables
+    from ecert.titles.services import code_tables_load
 
     call_command("migrate", interactive=False, verbosity=0 if quiet else 1)
     authorities = authorities_load(actor=None, records=load_authorities(default_authorities_path()))
     catalogue = catalogue_load(actor=None, catalogue=load_catalogue(default_catalogue_dir()))
+    title_codes = code_tables_load(actor=None, tables=load_code_tables())
     console.print(
         f"机构 / authorities: {len(authorities.created)} new, {len(authorities.updated)} updated, "
         f"{authorities.unchanged} unchanged"
     )
     console.print(f"目录 / catalogue: {catalogue.summary()}")
+    console.print(f"职称代码表 / title code tables: {title_codes} rows new or changed")
 
 
 def _ensure_superuser(username: str) -> None:
@@ -159,6 +163,10 @@ def demo(
         sealed = demo_seals(now=now)
         console.print(f"演示印章 / demo seals drawn: {len(sealed)}")
         console.print(f"演示证书已签名 / demo credentials signed: {demo_sign(now=now)}")
+        from ecert.demo import demo_titles
+
+        titles = demo_titles(now=now)
+        console.print(f"演示职称证书 / demo title certificates: {', '.join(titles) or 'kept'}")
     console.print(
         f"\n[bold]ecert demo[/bold]  http://{bind}/backoffice/   (password for every demo login: {DEMO_PASSWORD})"
     )
@@ -211,6 +219,25 @@ def load_catalogue_command(
         console.print(str(error), style="red", markup=False)
         raise typer.Exit(1) from error
     console.print(catalogue_load(actor=None, catalogue=catalogue).summary())
+
+
+@app.command("load-title-codes")
+def load_title_codes_command(
+    path: Annotated[
+        Path | None, typer.Argument(help="code table file (default: the packaged titles.toml)")
+    ] = None,
+) -> None:
+    """Load or update the title certificate code tables (province marks, series-level codes)."""
+    _django()
+    from ecert.core.titles import TitleError, load_code_tables
+    from ecert.titles.services import code_tables_load
+
+    try:
+        changed = code_tables_load(actor=None, tables=load_code_tables(path))
+    except TitleError as error:
+        console.print(str(error), style="red", markup=False)
+        raise typer.Exit(1) from error
+    console.print(f"{changed} rows new or changed / 新增或修改 {changed} 行")
 
 
 @app.command("audit-verify")

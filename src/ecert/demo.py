@@ -10,6 +10,7 @@ import random
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from ecert.accounts.models import User
 from ecert.accounts.services import role_assign, user_create
@@ -29,8 +30,14 @@ from ecert.credentials.services import (
 from ecert.documents.models import SealImage
 from ecert.documents.seals import seal_demo_create
 from ecert.signing.services import credential_sign
+from ecert.verification.organisations import (
+    Registration,
+    organisation_decide,
+    organisation_register,
+)
 
 DEMO_PASSWORD = "ecert-demo-2026"  # noqa: S105 - printed by `ecert demo`, never used in production
+DEMO_CREDIT_CODE = "91370100MA3C5GXX4P"  # a well-formed 统一社会信用代码 of no real organisation
 
 DEMO_USERS: list[tuple[str, str, Role, str | None]] = [
     ("sd-admin", "山东省管理员", Role.PROVINCE_ADMIN, "sd-hrss"),
@@ -111,7 +118,9 @@ def _demo_users() -> list[tuple[str, str]]:
     logins = []
     for username, display, role, authority_key in DEMO_USERS:
         user = User.objects.filter(username=username).first()
-        if user is None:
+        if user is None and role is Role.EMPLOYER_VERIFIER:
+            _demo_organisation(username, display)
+        elif user is None:
             with transaction.atomic():  # a user and their role, or neither
                 user = user_create(
                     actor=None, username=username, password=DEMO_PASSWORD, display_name=display
@@ -123,10 +132,36 @@ def _demo_users() -> list[tuple[str, str]]:
             where += (
                 " (持证人自助 /my/ ，用证件号码登录 / signs in at /my/ with the ID number below)"
             )
+        elif role is Role.EMPLOYER_VERIFIER:
+            where += " (用证单位，在 /verify/org/ 登录 / an organisation: signs in at /verify/org/)"
         elif Perm.USE_BACKOFFICE not in ROLE_PERMISSIONS[role]:
-            where += " (暂无页面 / no pages yet: verifier pages come with a later issue)"
+            where += " (暂无页面 / no pages yet)"
         logins.append((username, f"{ROLE_LABELS[role][0]} / {ROLE_LABELS[role][1]}{where}"))
     return logins
+
+
+def _demo_organisation(username: str, display: str) -> None:
+    """The demo employer registers like any organisation, and the Jinan clerk approves it."""
+    now = timezone.now()
+    organisation = organisation_register(
+        registration=Registration(
+            name=display,
+            credit_code=DEMO_CREDIT_CODE,
+            city=Authority.objects.get(key="sd-jinan"),
+            contact_name="示例联系人",
+            contact_phone="0531-00000000",
+            username=username,
+            password=DEMO_PASSWORD,
+        ),
+        now=now,
+    )
+    organisation_decide(
+        actor=User.objects.get(username="jinan-clerk"),
+        organisation=organisation,
+        approve=True,
+        note="示例数据 / demo data",
+        now=now,
+    )
 
 
 def _resident_id(n: int, division: str) -> str:
@@ -234,3 +269,46 @@ def demo_sign(*, now: datetime) -> int:
         credential_sign(actor=None, credential=credential, now=now)
         count += 1
     return count
+
+
+def demo_titles(*, now: datetime) -> list[str]:
+    """Two titles the Liaocheng bureau approved, numbered and issued (one electronic, for the demo
+    holder, who finds it at /my/; one paper, grassroots); return their numbers. Idempotent."""
+    from ecert.titles.certificates import title_certificate_issue
+    from ecert.titles.models import TitleCertificate
+    from ecert.titles.services import ApprovalFacts, title_approval_record
+
+    if TitleCertificate.objects.exists():
+        return []
+    clerk = User.objects.get(username="liaocheng-clerk")
+    liaocheng = Authority.objects.get(key="sd-liaocheng")
+    holder = Holder.objects.filter(user__username="holder").first()
+    people = [
+        (holder.name, holder_id_number(holder), CredentialForm.ELECTRONIC, False)
+        if holder is not None
+        else ("欧阳𠮷喆", _resident_id(901, "371502"), CredentialForm.ELECTRONIC, False),
+        ("司马昇", _resident_id(902, "371502"), CredentialForm.PAPER, True),
+    ]
+    numbers = []
+    for name, id_number, form, grassroots in people:
+        approval = title_approval_record(
+            actor=clerk,
+            approver=liaocheng,
+            facts=ApprovalFacts(
+                name=name,
+                id_number=parse_id_number(id_number),
+                series_code="012",
+                specialty="中学数学",
+                work_unit="聊城市东昌府区实验中学",
+                review_body="聊城市中小学教师高级职称评审委员会",
+                review_year=now.year - 1,
+                approval_date=date(now.year - 1, 12, 20),
+                approval_document=f"聊人社字〔{now.year - 1}〕100号",
+                grassroots=grassroots,
+                form=form,
+            ),
+            now=now,
+        )
+        certificate = title_certificate_issue(actor=clerk, approval=approval, now=now)
+        numbers.append(certificate.credential.printed_number())
+    return numbers

@@ -47,11 +47,14 @@ INSTALLED_APPS = [
     "ecert.signing",
     "ecert.issuance",
     "ecert.documents",
+    "ecert.verification",
+    "ecert.titles",
     "django_tasks",
     "django_tasks_db",
     "ninja",  # serves the API documentation's scripts locally (no CDN)
     "ecert.backoffice",
     "ecert.portal",
+    "ecert.verify",
 ]
 
 MIDDLEWARE = [

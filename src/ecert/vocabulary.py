@@ -15,6 +15,7 @@ from ecert.core.kinds import (
     CredentialKind,
     CredentialStatus,
 )
+from ecert.core.titles import TitleLevel
 
 LABELS: dict[StrEnum, Promise] = {
     CredentialKind.NATIONAL_CERTIFICATE: _("National electronic certificate"),
@@ -46,6 +47,10 @@ LABELS: dict[StrEnum, Promise] = {
     IdType.PASSPORT: _("Passport"),
     Sex.MALE: _("male"),
     Sex.FEMALE: _("female"),
+    TitleLevel.SENIOR_FULL: _("full senior"),
+    TitleLevel.SENIOR_DEPUTY: _("deputy senior"),
+    TitleLevel.INTERMEDIATE: _("intermediate"),
+    TitleLevel.JUNIOR: _("junior"),
 }
 
 

@@ -19,11 +19,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from ecert.accounts.models import ActivationCode
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
+from ecert.core.titles import load_code_tables
 from ecert.documents.printing import print_file_create, print_file_run
 from ecert.issuance.services import passlist_import_create, passlist_import_run
+from ecert.titles.services import code_tables_load
 from tests.conftest import CAST, World
 from tests.documents.conftest import import_signed_batch
 from tests.portal.signed import signed_proof
+from tests.titles.conftest import record
+from tests.verify.test_access import ORGANISATION_PAGES, PUBLIC_API, PUBLIC_PAGES, SIGN_OUT
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,13 @@ HOLDER = frozenset({"holder"})  # the holder of the Jinan credential
 SEE_JINAN_CLERKS = frozenset({"province_admin", "jinan_clerk"})
 PRINTED = {"reference": "<print>"}  # a finished print file made at the Jinan bureau
 SEE_BATCH = MANAGE_JINAN | {"qingdao_clerk"}  # the batch has Jinan and Qingdao credentials
+# City bureaus (and the province) approve the organisations registered with them.
+MANAGE_ORGANISATIONS = frozenset({"province_admin", "jinan_clerk", "qingdao_clerk"})
+CLERKS_WHO_DECIDE = MANAGE_ORGANISATIONS
+# Bodies that approve titles record them; the province and cities also set region codes.
+MANAGE_TITLES = CLERKS - {"exam_centre_clerk"}
+SEE_COUNTY_TITLE = frozenset({"province_admin", "jinan_clerk", "county_clerk"})
+SET_CODES = frozenset({"province_admin", "jinan_clerk", "qingdao_clerk"})
 
 
 def portal(
@@ -123,6 +134,19 @@ ROUTES: dict[str, Route] = {
     "backoffice:import_errors": Route(ISSUERS, kwargs=SD_IMPORT),
     "backoffice:audit_log": Route(AUDITORS),
     "backoffice:user_list": Route(SECURITY),
+    "backoffice:organisation_list": Route(MANAGE_ORGANISATIONS),
+    "backoffice:organisation_detail": Route(
+        SEE_JINAN_CLERKS, CLERKS_WHO_DECIDE - SEE_JINAN_CLERKS, {"reference": "<organisation>"}
+    ),
+    "backoffice:title_list": Route(MANAGE_TITLES),
+    "backoffice:title_new": Route(MANAGE_TITLES),
+    "backoffice:title_import": Route(MANAGE_TITLES),
+    "backoffice:title_reports": Route(MANAGE_TITLES),
+    "backoffice:title_report_send": Route(MANAGE_TITLES, ok_status=405),  # POST only
+    "backoffice:title_codes": Route(SET_CODES),
+    "backoffice:title_detail": Route(
+        SEE_COUNTY_TITLE, MANAGE_TITLES - SEE_COUNTY_TITLE, {"reference": "<title>"}
+    ),
     "portal:credential_list": portal(),
     "portal:credential_detail": portal(public_id="<jinan>"),
     "portal:credential_download": portal(ok_status=NO_DOCUMENT_YET, public_id="<jinan>"),
@@ -217,6 +241,13 @@ def jinan_print_file(world: World, settings: Any, tmp_path: Path, issuing_keys: 
     return job.reference
 
 
+@pytest.fixture
+def county_title(world: World) -> str:
+    """A title approved by the county bureau below Jinan, recorded by its clerk."""
+    code_tables_load(actor=None, tables=load_code_tables())
+    return record(world, "sd-jinan-lixia", actor="county_clerk").reference
+
+
 def _kwargs(
     route_kwargs: dict[str, str], world: World, request: pytest.FixtureRequest
 ) -> dict[str, str]:
@@ -230,6 +261,10 @@ def _kwargs(
             kwargs[key] = request.getfixturevalue("sd_batch_reference")
         elif value == "<print>":
             kwargs[key] = request.getfixturevalue("jinan_print_file")
+        elif value == "<organisation>":
+            kwargs[key] = request.getfixturevalue("employer_organisation").reference
+        elif value == "<title>":
+            kwargs[key] = request.getfixturevalue("county_title")
         elif value.startswith("<"):
             kwargs[key] = world.credentials[value[1:-1]].public_id
         else:
@@ -251,7 +286,11 @@ def _route_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> 
 
 
 def test_every_route_is_in_the_table() -> None:
-    assert _route_names(get_resolver().url_patterns) == set(ROUTES) | set(API_ROUTES) | SPECIAL
+    verification = set(PUBLIC_PAGES) | set(PUBLIC_API) | set(ORGANISATION_PAGES) | SIGN_OUT
+    assert (
+        _route_names(get_resolver().url_patterns)
+        == set(ROUTES) | set(API_ROUTES) | SPECIAL | verification
+    )
 
 
 def _expected(route: Route, who: str) -> int:

@@ -18,6 +18,7 @@ from ecert.core.trust_list import (
     TrustListError,
     load_trust_list,
     sign_trust_list,
+    trust_list_with_keys,
 )
 from tests.core.signing_world import (
     WINDOW_END,
@@ -228,3 +229,15 @@ def test_key_signatures_outside_its_window_are_refused(at):
 @pytest.mark.parametrize("at", [1_800_000_000, 1_900_000_000])
 def test_key_window_includes_its_first_and_last_second(at):
     assert _UNREVOKED.signing_problem(at, Purpose.CREDENTIALS, KindCode.TITLE_CERTIFICATE) is None
+
+
+def test_a_list_the_registry_builds_gets_keys_only_for_its_roots_signers():
+    w = world()
+    own = trust_list_with_keys(unsigned_trust_list(w.root, [entry(w.authority1, 1)]))
+    stranger = make_signer(make_root(name="另一个根证书"))
+
+    with pytest.raises(TrustListError) as raised:
+        trust_list_with_keys(unsigned_trust_list(w.root, [entry(stranger, 2)]))
+
+    assert own.signers[0].verification_key is not None
+    assert raised.value.code == "bad_signer"

@@ -59,7 +59,8 @@ def verify(
     *,
     trust_list: TrustList | None = None,
     lists: dict[int, StatusListDocument] | None = None,
-    **options: str,
+    holder_name: str | None = None,
+    holder_id_number: str | None = None,
 ) -> VerificationResult:
     """Verify at ``NOW`` against the world's trust list and, unless given, a list saying valid."""
     return verify_credential(
@@ -67,7 +68,8 @@ def verify(
         trust_list=trust_list or world().trust_list,
         now=NOW,
         status_lists=status_lists() if lists is None else lists,
-        **options,
+        holder_name=holder_name,
+        holder_id_number=holder_id_number,
     )
 
 
@@ -178,6 +180,28 @@ def test_status_list_entry_makes_a_genuine_credential_revoked_suspended_or_super
     assert result.verdict is verdict
     assert outcomes(result) == {**ALL_PASS, "status": (FAIL, value.name.lower())}
     assert result.status is value
+
+
+def test_the_registry_status_overrides_the_status_lists():
+    claims = make_claims()
+    says_valid = status_lists({claims.status_offset: StatusValue.VALID})
+    signed = sign_credential(claims, world().authority1)
+
+    revoked = verify_credential(
+        signed,
+        trust_list=world().trust_list,
+        now=NOW,
+        status_lists=says_valid,
+        registry_status=StatusValue.REVOKED,
+    )
+    valid_without_lists = verify_credential(
+        signed, trust_list=world().trust_list, now=NOW, registry_status=StatusValue.VALID
+    )
+
+    assert revoked.verdict is Verdict.REVOKED
+    assert revoked.status is StatusValue.REVOKED
+    assert valid_without_lists.verdict is Verdict.VALID
+    assert outcomes(valid_without_lists) == ALL_PASS
 
 
 def test_revocation_is_reported_even_from_a_status_list_past_its_next_update():

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from tests.ecert_command import run_ecert
 
-# One demo credential of each of the demo's three lists: its public id, holder and template.
+# One demo credential of each of the demo's lists (and a title certificate): public id, holder.
 LISTED = """
 import json
 from ecert.credentials.models import Credential
@@ -25,6 +26,7 @@ TITLES = {
     "shandong-exam-proof": "全国专业技术人员职业资格考试合格证明（山东）",
     "national-style-1": "专业技术人员职业资格证书",
     "henan-provincial-certificate": "河南省",
+    "": "职称证书",  # the demo's title certificates have no catalogue list
 }
 
 
@@ -34,6 +36,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, list
     made = run_ecert(data, "demo", "--no-serve", "--holders", "6")
     assert made.returncode == 0, made.stderr + made.stdout
     assert "demo credentials signed: 6" in made.stdout
+    assert f"demo title certificates: 鲁{date.today().year - 1 - 2000}14020012" in made.stdout
     listed = run_ecert(data, "manage", "shell", "-c", LISTED)
     assert listed.returncode == 0, listed.stderr
     return data, json.loads(listed.stdout.strip().splitlines()[-1])

@@ -17,6 +17,7 @@ from PIL import Image
 from ecert.core import cose
 from ecert.core.claims import ClaimsError, claims_from_cbor
 from ecert.core.qr import ALPHABET, PATH, QrError, parse_qr_text
+from ecert.core.qr_images import QR_CODES_ONLY
 from tests.ecert_command import run_ecert
 
 
@@ -135,7 +136,7 @@ def other_deployment(
 
 def _qr_text(picture: Path) -> str:
     with Image.open(picture) as image:
-        (barcode,) = zxingcpp.read_barcodes(image)
+        (barcode,) = zxingcpp.read_barcodes(image, formats=QR_CODES_ONLY)
     return str(barcode.text)
 
 

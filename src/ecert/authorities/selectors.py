@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
+from ecert.core.kinds import AuthorityKind, AuthorityLevel
 from ecert.core.roles import ROLE_PERMISSIONS, Perm, Role
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User
+    from ecert.authorities.models import Authority
 
 
 @dataclass(frozen=True)
@@ -62,3 +64,12 @@ def scope_for(user: User, perm: Perm) -> Scope:
 def user_has_perm(user: User, perm: Perm) -> bool:
     """True when the user holds `perm` anywhere (to decide whether a page exists for them)."""
     return not scope_for(user, perm).is_empty
+
+
+def bureau_above(authority: Authority, level: AuthorityLevel) -> Authority | None:
+    """The HR bureau of ``level`` on ``authority``'s path (itself included), or None: the
+    province or city an authority belongs to, in one query."""
+    from ecert.authorities.models import Authority
+
+    keys = [key for key in authority.path.split("/") if key]
+    return Authority.objects.filter(key__in=keys, level=level, kind=AuthorityKind.HR_BUREAU).first()

@@ -9,10 +9,10 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from ecert.backoffice.access import requires, staff_user
-from ecert.backoffice.issuance_views import _in_language
 from ecert.core.roles import Perm
 from ecert.credentials.selectors import credential_get_for
 from ecert.documents.services import DocumentError, document_original, document_path
+from ecert.i18n import in_language
 
 
 @requires(Perm.VIEW_CREDENTIAL)
@@ -25,7 +25,7 @@ def credential_document(request: HttpRequest, public_id: str) -> HttpResponseBas
     try:
         document = document_original(actor=user, credential=credential, now=timezone.now())
     except DocumentError as error:
-        messages.error(request, _in_language(error.zh, error.en))
+        messages.error(request, in_language(error.zh, error.en))
         return redirect("backoffice:credential_detail", public_id=credential.public_id)
     return FileResponse(
         document_path(document).open("rb"),

@@ -13,7 +13,6 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -23,6 +22,7 @@ from ecert.core.kinds import CredentialKind
 from ecert.core.roles import Perm
 from ecert.credentials.selectors import credential_get_for
 from ecert.credentials.services import CredentialNotFound
+from ecert.i18n import in_language
 from ecert.issuance.models import ImportState, PassListImport
 from ecert.issuance.selectors import (
     import_authorities_for,
@@ -43,11 +43,6 @@ from ecert.issuance.tasks import passlist_import_task
 from ecert.signing.services import SigningError
 
 PAGE_SIZE = 50
-
-
-def _in_language(zh: str, en: str) -> str:
-    """A service's two-language message, in the page's language."""
-    return zh if (get_language() or "zh").startswith("zh") else en
 
 
 def _import_for(request: HttpRequest, reference: str) -> PassListImport:
@@ -88,7 +83,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
                 accept_valid=form.cleaned_data["accept_valid"],
             )
         except ImportRefused as refused:
-            form.add_error(None, _in_language(refused.zh, refused.en))
+            form.add_error(None, in_language(refused.zh, refused.en))
         else:
             transaction.on_commit(partial(passlist_import_task.enqueue, import_id=job.pk))
             return redirect("backoffice:import_detail", reference=job.reference)
@@ -169,7 +164,7 @@ def credential_proof(request: HttpRequest, public_id: str) -> HttpResponse:
     except CredentialNotFound as missing:
         raise Http404 from missing
     except ImportRefused as refused:
-        messages.error(request, _in_language(refused.zh, refused.en))
+        messages.error(request, in_language(refused.zh, refused.en))
         return redirect("backoffice:credential_detail", public_id=credential.public_id)
     except SigningError as error:  # no signing key for the exam centre: "中文 / English"
         messages.error(request, str(error))

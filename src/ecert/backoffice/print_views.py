@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods
 
 from ecert.backoffice.access import requires, staff_user
 from ecert.backoffice.forms import PrintFileForm
-from ecert.backoffice.issuance_views import _in_language
 from ecert.core.roles import Perm
 from ecert.documents.models import PrintFile, PrintFileState
 from ecert.documents.printing import (
@@ -35,6 +34,7 @@ from ecert.documents.selectors import (
     printable_batch_get_for,
 )
 from ecert.documents.tasks import print_file_task
+from ecert.i18n import in_language
 
 PAGE_SIZE = 50
 
@@ -67,7 +67,7 @@ def batch_print(request: HttpRequest, reference: str) -> HttpResponse:
                 now=timezone.now(),
             )
         except PrintFileError as refused:
-            form.add_error(None, _in_language(refused.zh, refused.en))
+            form.add_error(None, in_language(refused.zh, refused.en))
         else:
             transaction.on_commit(partial(print_file_task.enqueue, print_file_id=job.pk))
             return redirect("backoffice:print_file_detail", reference=job.reference)

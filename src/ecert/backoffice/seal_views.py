@@ -13,11 +13,11 @@ from django.views.decorators.http import require_http_methods
 
 from ecert.backoffice.access import requires, staff_user
 from ecert.backoffice.forms import SealUploadForm
-from ecert.backoffice.issuance_views import _in_language
 from ecert.core.roles import Perm
 from ecert.core.seals import MAX_BYTES, SealError
 from ecert.documents.seals import seal_image_set
 from ecert.documents.selectors import seal_authority_get_for, seal_image_of
+from ecert.i18n import in_language
 
 
 @requires(Perm.MANAGE_AUTHORITY)
@@ -35,7 +35,7 @@ def authority_seal(request: HttpRequest, key: str) -> HttpResponse:
         try:
             seal_image_set(actor=user, authority=authority, data=data, now=timezone.now())
         except SealError as error:
-            form.add_error("file", _in_language(error.zh, error.en))
+            form.add_error("file", in_language(error.zh, error.en))
         else:
             messages.success(request, _("The seal picture was replaced."))
             return redirect("backoffice:authority_seal", key=authority.key)

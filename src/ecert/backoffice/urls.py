@@ -1,7 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from ecert.backoffice import document_views, issuance_views, print_views, seal_views, views
+from ecert.backoffice import (
+    document_views,
+    issuance_views,
+    organisation_views,
+    print_views,
+    seal_views,
+    title_views,
+    views,
+)
 
 app_name = "backoffice"
 
@@ -16,6 +24,19 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("authorities/", views.authority_list, name="authority_list"),
+    path("organisations/", organisation_views.organisation_list, name="organisation_list"),
+    path(
+        "organisations/<str:reference>/",
+        organisation_views.organisation_detail,
+        name="organisation_detail",
+    ),
+    path("titles/", title_views.title_list, name="title_list"),
+    path("titles/new/", title_views.title_new, name="title_new"),
+    path("titles/import/", title_views.title_import, name="title_import"),
+    path("titles/reports/", title_views.title_reports, name="title_reports"),
+    path("titles/reports/send/", title_views.title_report_send, name="title_report_send"),
+    path("titles/codes/", title_views.title_codes, name="title_codes"),
+    path("titles/<str:reference>/", title_views.title_detail, name="title_detail"),
     path("authorities/<slug:key>/", views.authority_detail, name="authority_detail"),
     path("authorities/<slug:key>/seal/", seal_views.authority_seal, name="authority_seal"),
     path("catalogue/", views.catalogue_index, name="catalogue"),

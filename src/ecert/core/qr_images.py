@@ -16,11 +16,14 @@ from ecert.core.qr import QrError
 
 PDF_RENDER_SCALE = 3.0  # about 216 dpi: enough for a QR code printed at 25 mm
 MAX_PDF_PAGES = 20
+# Only QR codes, as a phone's QR scanner: a full scan also reports linear barcodes, and random
+# module patterns in a dense QR code sometimes read as one (a stray "4386" has been seen).
+QR_CODES_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
 
 def _texts(image: Image.Image) -> list[str]:
-    results = zxingcpp.read_barcodes(image)
-    return [r.text for r in results if r.valid and r.format == zxingcpp.BarcodeFormat.QRCode]
+    results = zxingcpp.read_barcodes(image, formats=QR_CODES_ONLY)
+    return [r.text for r in results if r.valid]
 
 
 def qr_texts_in_image(path: Path) -> list[str]:
@@ -32,10 +35,15 @@ def qr_texts_in_image(path: Path) -> list[str]:
 
 
 def qr_texts_in_pdf(path: Path) -> list[str]:
+    return qr_texts_in_pdf_bytes(path.read_bytes(), name=str(path))
+
+
+def qr_texts_in_pdf_bytes(data: bytes, *, name: str = "PDF") -> list[str]:
+    """Every QR text on the first MAX_PDF_PAGES pages of a PDF held in memory."""
     try:
-        document = pypdfium2.PdfDocument(path)
+        document = pypdfium2.PdfDocument(data)
     except pypdfium2.PdfiumError as error:
-        raise QrError("unreadable_pdf", "无法读取 PDF 文件", f"cannot read PDF {path}") from error
+        raise QrError("unreadable_pdf", "无法读取 PDF 文件", f"cannot read PDF {name}") from error
     texts: list[str] = []
     try:
         for index in range(min(len(document), MAX_PDF_PAGES)):

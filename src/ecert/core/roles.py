@@ -39,6 +39,11 @@ class Perm(StrEnum):
     MANAGE_USERS = "users.manage"
     VERIFY_CREDENTIAL = "credential.verify"
     VIEW_OWN_CREDENTIAL = "credential.view_own"
+    MANAGE_ORGANISATION = "organisation.manage"  # approve employer organisations (用证单位)
+    MANAGE_TITLE = "title.manage"  # record approved titles, number and issue title certificates
+    MANAGE_TITLE_CODES = (
+        "title.codes"  # set region-department codes (province: cities; city: its own)
+    )
 
 
 _CLERK = frozenset(
@@ -53,12 +58,20 @@ _CLERK = frozenset(
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.PROVINCE_ADMIN: _CLERK
-    | {Perm.MANAGE_AUTHORITY, Perm.MANAGE_CATALOGUE, Perm.ISSUE_CREDENTIAL},
+    | {
+        Perm.MANAGE_AUTHORITY,
+        Perm.MANAGE_CATALOGUE,
+        Perm.ISSUE_CREDENTIAL,
+        Perm.MANAGE_ORGANISATION,
+        Perm.MANAGE_TITLE,
+        Perm.MANAGE_TITLE_CODES,
+    },
     Role.EXAM_CENTRE_CLERK: _CLERK | {Perm.ISSUE_CREDENTIAL},
-    Role.CITY_CLERK: _CLERK,
-    Role.COUNTY_CLERK: _CLERK,
-    Role.DEPARTMENT_CLERK: _CLERK,
-    Role.INSTITUTION_CLERK: _CLERK,
+    Role.CITY_CLERK: _CLERK
+    | {Perm.MANAGE_ORGANISATION, Perm.MANAGE_TITLE, Perm.MANAGE_TITLE_CODES},
+    Role.COUNTY_CLERK: _CLERK | {Perm.MANAGE_TITLE},
+    Role.DEPARTMENT_CLERK: _CLERK | {Perm.MANAGE_TITLE},
+    Role.INSTITUTION_CLERK: _CLERK | {Perm.MANAGE_TITLE},
     Role.EMPLOYER_VERIFIER: frozenset({Perm.VERIFY_CREDENTIAL}),
     Role.HOLDER: frozenset({Perm.VIEW_OWN_CREDENTIAL}),
     Role.AUDITOR: frozenset({Perm.USE_BACKOFFICE, Perm.VIEW_AUDIT, Perm.VIEW_AUTHORITY}),

@@ -11,7 +11,7 @@ used in claims. docs/formats/trust-list.md describes the format.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from functools import cached_property
 from typing import Any
@@ -19,7 +19,12 @@ from typing import Any
 from ecert.core import cose
 from ecert.core.algorithms import KeyUseError, Signer, VerificationKey, load_verification_key
 from ecert.core.cbor import CborError, deterministic_dumps, strict_loads
-from ecert.core.certificates import CertificateError, parse_certificate, verify_issued_by
+from ecert.core.certificates import (
+    CertificateError,
+    CertificateInfo,
+    parse_certificate,
+    verify_issued_by,
+)
 from ecert.core.claims import KindCode
 
 FORMAT_VERSION = 1
@@ -159,6 +164,20 @@ def load_trust_list(signed: bytes, *, root_certificate: bytes) -> TrustList:
         raise TrustListError(
             "other_root", "信任列表属于另一个根证书", "the list names another root"
         )
+    return _with_keys(trust_list, root)
+
+
+def trust_list_with_keys(trust_list: TrustList) -> TrustList:
+    """A trust list built by the registry itself, ready to verify with: each signer's key loaded
+    from its certificate, which must come from the list's own root."""
+    try:
+        root = parse_certificate(trust_list.root_certificate)
+    except CertificateError as error:
+        raise TrustListError("unreadable", "根证书无法读取", str(error)) from error
+    return _with_keys(trust_list, root)
+
+
+def _with_keys(trust_list: TrustList, root: CertificateInfo) -> TrustList:
     signers = []
     for signer in trust_list.signers:
         try:
@@ -172,29 +191,8 @@ def load_trust_list(signed: bytes, *, root_certificate: bytes) -> TrustList:
                 "签名证书不是由根证书签发",
                 "a signer certificate is not from the root",
             )
-        signers.append(
-            TrustedSigner(
-                signer.kid,
-                signer.authority,
-                signer.certificate,
-                signer.kinds,
-                signer.purposes,
-                signer.not_before,
-                signer.not_after,
-                signer.revoked_at,
-                key,
-            )
-        )
-    return TrustList(
-        trust_list.sequence,
-        trust_list.issued_at,
-        trust_list.next_update,
-        trust_list.root_certificate,
-        trust_list.authorities,
-        tuple(signers),
-        trust_list.qualifications,
-        trust_list.licence_types,
-    )
+        signers.append(replace(signer, verification_key=key))
+    return replace(trust_list, signers=tuple(signers))
 
 
 def _read(payload: bytes) -> TrustList:

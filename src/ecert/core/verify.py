@@ -115,8 +115,14 @@ def verify_credential(
     status_lists: Mapping[int, StatusListDocument] | None = None,
     holder_name: str | None = None,
     holder_id_number: str | None = None,
+    registry_status: StatusValue | None = None,
 ) -> VerificationResult:
-    """Verify one signed credential (a COSE_Sign1 over v1 claims) offline."""
+    """Verify one signed credential (a COSE_Sign1 over v1 claims).
+
+    Offline, the status comes from the signed ``status_lists``; a verifier that holds the
+    registry itself (the online page and API) passes the credential's current ``registry_status``
+    instead, which is authoritative and never stale.
+    """
     try:
         message = cose.decode_sign1(signed)
         claims = claims_from_cbor(message.payload)
@@ -132,16 +138,22 @@ def verify_credential(
     if not cose.verify_sign1(message, signer.verification_key):
         return _result(Check("integrity", Outcome.FAIL, "bad_signature"), signer=signer)
     authority = trust_list.authority(signer.authority)
+    if registry_status is None:
+        status_check = _status_check(claims, status_lists or {}, now)
+        status = _status_value(claims, status_lists or {})
+    else:
+        status_check = _registry_status_check(registry_status)
+        status = registry_status
     return _result(
         Check("integrity", Outcome.PASS, "ok"),
         _signer_check(claims, signer),
-        _status_check(claims, status_lists or {}, now),
+        status_check,
         _validity_check(claims, now),
         _holder_check(claims, holder_name, holder_id_number),
         claims=claims,
         signer=signer,
         authority=authority,
-        status=_status_value(claims, status_lists or {}),
+        status=status,
     )
 
 
@@ -168,6 +180,12 @@ def _status_check(claims: Claims, lists: Mapping[int, StatusListDocument], now: 
         return Check("status", Outcome.FAIL, value.name.lower())
     if now.timestamp() > document.next_update:
         return Check("status", Outcome.UNKNOWN, "status_list_expired")
+    return Check("status", Outcome.PASS, "ok")
+
+
+def _registry_status_check(value: StatusValue) -> Check:
+    if value is not StatusValue.VALID:
+        return Check("status", Outcome.FAIL, value.name.lower())
     return Check("status", Outcome.PASS, "ok")
 
 

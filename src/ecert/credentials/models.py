@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ecert.core.idnumbers import IdType, Sex
 from ecert.core.kinds import CredentialForm, CredentialKind, CredentialStatus
+from ecert.core.titles import GRASSROOTS
 from ecert.vocabulary import choices
 
 if TYPE_CHECKING:
@@ -140,6 +141,14 @@ class Credential(models.Model):
     licence_identifier = models.CharField(  # noqa: DJ001 - unique: NULL until signed, not ""
         _("licence identifier"), max_length=96, unique=True, null=True, editable=False
     )
+    # A title certificate's title (高级教师), series (中小学教师) and grassroots mark, as signed.
+    title = models.CharField(_("title"), max_length=16, blank=True, db_default="")
+    series = models.CharField(_("series"), max_length=32, blank=True, db_default="")
+    grassroots = models.BooleanField(_("grassroots title"), default=False, db_default=False)
+    # 验证码 of an electronic title certificate (seed 003 第十一条): the public can query by it.
+    verification_code = models.CharField(
+        _("verification code"), max_length=16, blank=True, db_default="", db_index=True
+    )
     # Which face the document has: the catalogue list it was issued under (docs/issuance.md).
     template = models.CharField(_("template"), max_length=64, blank=True)
     batch = models.ForeignKey(
@@ -178,6 +187,17 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.kind} {self.management_number}"
+
+    def printed_number(self) -> str:
+        """The number the page carries: the 管理号, or for a proof without one the 管理号 of the
+        certificate it attests; else the public id. A grassroots title's number is followed by
+        （基层） (seed 003 第五条(三))."""
+        attested = self.attests
+        if not self.management_number and attested is not None:
+            return attested.management_number or attested.public_id
+        if self.grassroots:
+            return self.management_number + GRASSROOTS
+        return self.management_number or self.public_id
 
 
 class StatusIndexCounter(models.Model):

@@ -32,6 +32,7 @@ from ecert.core.kinds import CredentialKind
 from ecert.core.render import Page, Picture, RenderError
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.services import holder_id_number
+from ecert.titles.models import TitleCertificate
 
 JPEG_QUALITY = 90
 
@@ -86,23 +87,31 @@ def _fields(credential: Credential) -> dict[str, str]:
         # The exam year is the approval year, as in the signed claims (signing.services).
         "exam_year": str(credential.approval_date.year),
         "approval_date": cn_date(credential.approval_date),
-        "number": printed_number(credential),
+        "number": credential.printed_number(),
         "issue_date": cn_date(credential.issue_date),
         "issuer": credential.issuing_authority.name,
-        # The title certificate's own details (职称名称, 系列, 工作单位, 评审组织, 批准文号, 验证码) are not
-        # stored on Credential yet; until they are, its face leaves those rows out.
+        **_title_fields(credential),
     }
 
 
-def printed_number(credential: Credential) -> str:
-    """管理号 of the credential, or of the certificate a proof attests; else the public id.
-
-    The same rule as the signed claims' ``number`` (signing.services), so page and QR agree.
-    """
-    attested = credential.attests
-    if not credential.management_number and attested is not None:
-        return attested.management_number or attested.public_id
-    return credential.management_number or credential.public_id
+def _title_fields(credential: Credential) -> dict[str, str]:
+    """A title certificate's own rows: 系列, 职称名称 and 验证码 as signed; 工作单位, 评审组织 and
+    批准文号 from the approval record it was issued for."""
+    if credential.kind != CredentialKind.TITLE_CERTIFICATE:
+        return {}
+    fields = {
+        "series": credential.series,
+        "title": credential.title,
+        "verification_code": credential.verification_code,
+    }
+    numbered = TitleCertificate.objects.filter(credential=credential).select_related("approval")
+    certificate = numbered.first()
+    if certificate is not None:
+        approval = certificate.approval
+        fields["work_unit"] = approval.work_unit
+        fields["review_body"] = approval.review_body
+        fields["approval_document"] = approval.approval_document
+    return fields
 
 
 def holder_photo(holder: Holder) -> Picture | None:

@@ -22,6 +22,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ecert.authorities.models import Authority
+from ecert.authorities.selectors import bureau_above
 from ecert.catalogue.models import CatalogueEntry, Qualification
 from ecert.core.claims import IdTypeCode, KindCode, SexCode
 from ecert.core.error_workbook import ErrorRow
@@ -104,8 +105,7 @@ def _reasons(problems: Sequence[RowProblem]) -> list[tuple[str, str]]:
 
 def province_of(authority: Authority) -> Authority:
     """The province-level authority above (or at) ``authority``, by its materialised path."""
-    keys = [key for key in authority.path.split("/") if key]
-    province = Authority.objects.filter(key__in=keys, level=AuthorityLevel.PROVINCE).first()
+    province = bureau_above(authority, AuthorityLevel.PROVINCE)
     if province is None:
         raise PassListError(
             "no_province",

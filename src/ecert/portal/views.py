@@ -15,7 +15,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -48,16 +47,12 @@ from ecert.documents.services import (
     document_scoped,
     scoped_copy_create,
 )
+from ecert.i18n import in_language
 from ecert.portal.access import holder_required, holder_user, is_holder
 from ecert.portal.forms import ActivationForm, ScopedCopyForm, SignInForm
 
 OWN = Perm.VIEW_OWN_CREDENTIAL
 HOLDER_BACKEND = "ecert.accounts.backends.HolderIdNumberBackend"
-
-
-def _in_language(zh: str, en: str) -> str:
-    """A service's two-language message, in the page's language."""
-    return zh if (get_language() or "zh").startswith("zh") else en
 
 
 def _address(request: HttpRequest) -> str:
@@ -143,10 +138,10 @@ def activate(request: HttpRequest) -> HttpResponse:
                 )
             except ActivationError as error:
                 if error.code == "weak_password":
-                    form.add_error("password1", _in_language(error.zh, error.en))
+                    form.add_error("password1", in_language(error.zh, error.en))
                 else:
                     throttle_failure(keys, now)
-                    form.add_error(None, _in_language(error.zh, error.en))
+                    form.add_error(None, in_language(error.zh, error.en))
             else:
                 login(request, user, backend=HOLDER_BACKEND)
                 messages.success(request, _("Your account is open. Welcome."))
@@ -198,7 +193,7 @@ def credential_document(
     try:
         document = document_original(actor=user, credential=credential, now=timezone.localtime())
     except DocumentError as error:
-        messages.error(request, _in_language(error.zh, error.en))
+        messages.error(request, in_language(error.zh, error.en))
         return redirect("portal:credential_detail", public_id=credential.public_id)
     return _pdf(document, f"证书-{credential.public_id}.pdf", inline=inline)
 
@@ -225,7 +220,7 @@ def scoped_copy_new(request: HttpRequest, public_id: str) -> HttpResponse:
             )
             document_scoped(actor=user, scoped_copy=copy, now=now)
         except DocumentError as error:
-            form.add_error(None, _in_language(error.zh, error.en))
+            form.add_error(None, in_language(error.zh, error.en))
         else:
             messages.success(request, _("Your 加注 copy is ready; the download starts by itself."))
             url = reverse("portal:credential_detail", kwargs={"public_id": credential.public_id})
@@ -245,6 +240,6 @@ def scoped_copy_document(
     try:
         document = document_scoped(actor=user, scoped_copy=copy, now=timezone.localtime())
     except DocumentError as error:
-        messages.error(request, _in_language(error.zh, error.en))
+        messages.error(request, in_language(error.zh, error.en))
         return redirect("portal:credential_detail", public_id=credential.public_id)
     return _pdf(document, f"证书-{credential.public_id}-加注-{copy.reference}.pdf", inline=inline)

@@ -32,6 +32,9 @@ def signing_plan() -> dict[Authority, set[CredentialKind]]:
         kind=AuthorityKind.EXAM_CENTRE, level=AuthorityLevel.PROVINCE
     ):
         plan[centre].update(EXAM_CENTRE_KINDS)
+    # A body with a region-department code approves titles and seals their certificates (seed 003).
+    for approver in Authority.objects.exclude(region_department_code=""):
+        plan[approver].add(CredentialKind.TITLE_CERTIFICATE)
     return dict(plan)
 
 

@@ -355,7 +355,8 @@ def credential_claims(credential: Credential, *, signed_at: datetime) -> Claims:
     """The v1 claims of a stored credential (its status index must be allocated)."""
     assert credential.status_index is not None
     qualification = credential.qualification
-    if qualification is None or qualification.code is None:
+    titled = credential.kind == CredentialKind.TITLE_CERTIFICATE
+    if not titled and (qualification is None or qualification.code is None):
         raise SigningError(
             "no_qualification",
             "证书没有带代码的资格，无法签名",
@@ -380,9 +381,13 @@ def credential_claims(credential: Credential, *, signed_at: datetime) -> Claims:
         holder_name=holder.name,
         id_type=id_type,
         id_number=holder_id_number(holder),
-        qualification=qualification.code,
+        qualification=qualification.code if qualification is not None else None,
+        title=credential.title if titled else None,
+        series=credential.series or None if titled else None,
+        grassroots=True if titled and credential.grassroots else None,
         approval_date=credential.approval_date,
-        number=_printed_number(credential),
+        # A title number travels without （基层）: the grassroots flag says to print it.
+        number=credential.management_number if titled else credential.printed_number(),
         issue_date=credential.issue_date,
         sex=sex,  # type: ignore[arg-type]
         birth_month=birth_month,
@@ -391,15 +396,8 @@ def credential_claims(credential: Credential, *, signed_at: datetime) -> Claims:
         exam_year=credential.approval_date.year
         if credential.kind == CredentialKind.EXAM_PROOF
         else None,
+        verification_code=credential.verification_code or None,
     )
-
-
-def _printed_number(credential: Credential) -> str:
-    """管理号 of the credential, or of the certificate a proof attests; else the public id."""
-    attested = credential.attests
-    if not credential.management_number and attested is not None:
-        return attested.management_number or attested.public_id
-    return credential.management_number or credential.public_id
 
 
 @transaction.atomic
@@ -535,3 +533,20 @@ def status_lists_publish(
         at=now,
     )
     return published
+
+
+STATUS_LIST_REFRESH = timedelta(hours=1)
+
+
+def status_list_fresh(*, list_number: int, now: datetime) -> StatusListPublication | None:
+    """The published status list ``list_number``, signed again first when it is missing or more
+    than STATUS_LIST_REFRESH old, so that what verifiers download is never more than an hour
+    behind the registry. None when no such list exists or no key may sign status lists."""
+    row = StatusListPublication.objects.filter(list_number=list_number).first()
+    if row is not None and now - row.issued_at < STATUS_LIST_REFRESH:
+        return row
+    key = current_key(None, Purpose.STATUS_LISTS, now)
+    if key is None:
+        return row
+    published = status_lists_publish(actor=None, authority=key.authority, now=now)
+    return next((p for p in published if p.list_number == list_number), None)

@@ -1,0 +1,10 @@
+"""Showing a service's two-language message (Chinese, English) in the language of the page."""
+
+from __future__ import annotations
+
+from django.utils.translation import get_language
+
+
+def in_language(zh: str, en: str) -> str:
+    """``zh`` on a Chinese page (the default), ``en`` on an English one."""
+    return zh if (get_language() or "zh").startswith("zh") else en

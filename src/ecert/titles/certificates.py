@@ -1,0 +1,321 @@
+"""Title certificates: numbered gap-free, issued as credentials and signed; a lost paper one
+replaced on the holder's pledge, the old one void at once (seed 003 第五条, 第十一条, 第十二条).
+docs/titles.md."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, datetime
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from ecert.accounts.models import User
+from ecert.audit.services import audit_record
+from ecert.core.kinds import CredentialForm, CredentialKind, CredentialStatus
+from ecert.core.roles import Perm
+from ecert.core.titles import LEVEL_LABELS, SEQUENCE_MAX, TitleLevel, TitleNumber
+from ecert.credentials.models import Credential
+from ecert.signing.services import credential_sign
+from ecert.titles.models import (
+    ReissueState,
+    TitleApproval,
+    TitleCertificate,
+    TitleNumberCounter,
+    TitleReissue,
+)
+from ecert.titles.services import holds_over, new_reference, refusal
+
+# 验证码 (第十一条): read aloud and typed on phones, so no 0/O, 1/I/L.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+
+
+def title_number_allocate(*, year: int, region_code: str, series_code: str) -> int:
+    """The next sequence number of (year, region, series); must run in the transaction that
+    stores the certificate, so a rollback gives the number back (no gaps).
+
+    One statement creates the counter or increments it and returns the new value; the row it
+    writes stays locked until the transaction ends, so concurrent writers take turns (the same
+    SQL on PostgreSQL and SQLite, which both have upsert with RETURNING)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        raise RuntimeError("title numbers are allocated inside the issuing transaction")
+    table = connection.ops.quote_name(TitleNumberCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, region_code, series_code, last_sequence) "  # noqa: S608 - our table name
+            "VALUES (%s, %s, %s, 1) ON CONFLICT (year, region_code, series_code) "
+            f"DO UPDATE SET last_sequence = {table}.last_sequence + 1 RETURNING last_sequence",
+            [year, region_code, series_code],
+        )
+        sequence = int(cursor.fetchone()[0])
+    if sequence > SEQUENCE_MAX:
+        raise refusal(
+            f"{year}年度该机构该系列级别的 99999 个编号已用完",
+            f"all 99,999 numbers of {year}, {region_code}, {series_code} are used",
+            "sequence",
+        )
+    return sequence
+
+
+def _verification_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if not Credential.objects.filter(verification_code=code).exists():
+            return code
+
+
+@transaction.atomic
+def title_certificate_issue(
+    *,
+    actor: User | None,
+    approval: TitleApproval,
+    now: datetime,
+    supersedes: Credential | None = None,
+) -> TitleCertificate:
+    """Number the approval's certificate, record it as a credential and sign it.
+
+    Paper or electronic as the approval says; an electronic one has a verification code. An
+    approval has one current certificate: a second is refused unless it replaces the first.
+    """
+    approval = TitleApproval.objects.select_related(
+        "approver", "holder", "series_level__scheme"
+    ).get(pk=approval.pk)
+    current = (
+        TitleCertificate.objects.filter(approval=approval, credential__superseded_by__isnull=True)
+        .select_related("credential")
+        .first()
+    )
+    if supersedes is None and current is not None:
+        issued = current.credential.management_number
+        raise refusal(
+            f"该职称已有证书 {issued}", f"this title already has certificate {issued}", "approval"
+        )
+    approver = approval.approver
+    if not approver.region_department_code:
+        raise refusal(
+            f"{approver.name}没有地区部门识别代码，无法编号",
+            f"{approver.key} has no region-department code to number with",
+            "region_code",
+        )
+    series_level = approval.series_level
+    sequence = title_number_allocate(
+        year=approval.review_year,
+        region_code=approver.region_department_code,
+        series_code=series_level.code,
+    )
+    number = TitleNumber(
+        mark=series_level.scheme.mark,
+        year=approval.review_year,
+        region_code=approver.region_department_code,
+        series_code=series_level.code,
+        sequence=sequence,
+        grassroots=approval.grassroots,
+    )
+    electronic = approval.form == CredentialForm.ELECTRONIC
+    if supersedes is not None:
+        _void(actor=actor, credential=supersedes, by=number.text, now=now)
+    credential = Credential.objects.create(
+        public_id=new_reference(),
+        kind=CredentialKind.TITLE_CERTIFICATE,
+        qualification=None,
+        level=LEVEL_LABELS[TitleLevel(series_level.level)][0],
+        specialty=approval.specialty,
+        approval_date=approval.approval_date,
+        management_number=number.number,  # printed with （基层） when grassroots
+        holder=approval.holder,
+        issuing_authority=approver,
+        registration_authority=None,
+        issue_date=timezone.localdate(now),
+        form=approval.form,
+        supersedes=supersedes,
+        title=series_level.title,
+        series=series_level.series,
+        grassroots=approval.grassroots,
+        verification_code=_verification_code() if electronic else "",
+    )
+    certificate = TitleCertificate.objects.create(
+        approval=approval,
+        credential=credential,
+        number=number.number,
+        year=number.year,
+        region_code=number.region_code,
+        series_code=number.series_code,
+        sequence=number.sequence,
+    )
+    audit_record(
+        actor=actor,
+        action="title.certificate_issued",
+        authority=approver,
+        object_type="credential",
+        object_id=credential.public_id,
+        data={"number": number.text, "approval": approval.reference, "form": approval.form},
+        at=now,
+    )
+    credential_sign(actor=actor, credential=credential, now=now)
+    credential.refresh_from_db()
+    return certificate
+
+
+def _void(*, actor: User | None, credential: Credential, by: str, now: datetime) -> None:
+    """The replaced certificate is void from now on: verification answers "replaced by № …"."""
+    updated = Credential.objects.filter(pk=credential.pk, status=CredentialStatus.VALID).update(
+        status=CredentialStatus.SUPERSEDED, updated_at=now
+    )
+    if not updated:
+        raise refusal(
+            "只有有效的证书可以补办", "only a valid certificate can be replaced", "certificate"
+        )
+    audit_record(
+        actor=actor,
+        action="credential.superseded",
+        authority=credential.issuing_authority,
+        object_type="credential",
+        object_id=credential.public_id,
+        data={"by": by, "reason": "title_reissue"},
+        at=now,
+    )
+
+
+# ── Reissue of a lost paper certificate (第十二条) ─────────────────────────────────────────────
+
+PLEDGE_MAX_BYTES = 10 * 2**20
+_PLEDGE_SIGNATURES = ((b"%PDF-", "pdf"), (b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"))
+
+
+def _pledge_kind(data: bytes, file_name: str) -> str:
+    if not data:
+        raise refusal(f"文件 {file_name} 是空的", f"file {file_name} is empty", "pledge")
+    if len(data) > PLEDGE_MAX_BYTES:
+        raise refusal(
+            f"文件 {file_name} 超过 10 MB", f"file {file_name} is larger than 10 MB", "pledge"
+        )
+    for magic, kind in _PLEDGE_SIGNATURES:
+        if data.startswith(magic):
+            return kind
+    raise refusal(
+        f"文件 {file_name} 不是 PDF、JPEG 或 PNG：请上传签字的承诺书扫描件或照片",
+        f"file {file_name} is not a PDF, JPEG or PNG: upload a scan or photo of the signed pledge",
+        "pledge",
+    )
+
+
+@transaction.atomic
+def title_reissue_submit(
+    *,
+    actor: User,
+    certificate: TitleCertificate,
+    pledge_name: str,
+    pledge: bytes,
+    reviewing_unit: str,
+    reviewed_on: date,
+    now: datetime,
+) -> TitleReissue:
+    """Take an application to replace a lost paper certificate, with the holder's signed pledge
+    and the unit that reviewed it. An electronic certificate is simply downloaded again."""
+    found = (
+        TitleCertificate.objects.filter(
+            pk=certificate.pk,
+            approval__in=TitleApproval.objects.visible_to(actor, Perm.MANAGE_TITLE),
+        )
+        .select_related("credential", "approval")
+        .first()
+    )
+    if found is None:
+        raise refusal("没有该证书", "no such certificate", "certificate")
+    credential = found.credential
+    if credential.form == CredentialForm.ELECTRONIC:
+        raise refusal(
+            "电子证书无需补办：持证人可随时重新下载打印",
+            "an electronic certificate needs no reissue: the holder downloads and prints it again",
+            "certificate",
+        )
+    if credential.status != CredentialStatus.VALID:
+        raise refusal(
+            f"证书 {credential.management_number} 已不是有效状态，不能补办",
+            f"certificate {credential.management_number} is no longer valid and cannot be replaced",
+            "certificate",
+        )
+    if TitleReissue.objects.filter(certificate=found, state=ReissueState.SUBMITTED).exists():
+        raise refusal(
+            "该证书已有待处理的补办申请",
+            "this certificate already has an open reissue application",
+            "certificate",
+        )
+    if not reviewing_unit.strip():
+        raise refusal("缺少审核单位", "the reviewing unit is missing", "reviewing_unit")
+    if reviewed_on > timezone.localdate(now):
+        raise refusal(
+            "审核日期不能晚于今天", "the review date cannot be in the future", "reviewed_on"
+        )
+    kind = _pledge_kind(pledge, pledge_name)
+    reference = new_reference()
+    reissue = TitleReissue(
+        reference=reference,
+        certificate=found,
+        pledge_sha256=hashlib.sha256(pledge).hexdigest(),
+        reviewing_unit=reviewing_unit.strip(),
+        reviewed_on=reviewed_on,
+        submitted_by=actor,
+        submitted_at=now,
+    )
+    reissue.pledge.save(f"{reference}.{kind}", ContentFile(pledge), save=False)
+    reissue.save()
+    audit_record(
+        actor=actor,
+        action="title.reissue_submitted",
+        authority=found.approval.approver,
+        object_type="title_reissue",
+        object_id=reference,
+        data={"certificate": credential.management_number, "pledge_sha256": reissue.pledge_sha256},
+        at=now,
+    )
+    return reissue
+
+
+@transaction.atomic
+def title_reissue_decide(
+    *, actor: User, reissue: TitleReissue, approve: bool, note: str, now: datetime
+) -> TitleReissue:
+    """The approving body reissues (a new paper certificate, the old one void at once) or refuses."""
+    locked = (
+        TitleReissue.objects.select_for_update(of=("self",))
+        .select_related("certificate__approval__approver", "certificate__credential")
+        .filter(pk=reissue.pk)
+        .first()
+    )
+    if locked is None or not holds_over(
+        actor, Perm.MANAGE_TITLE, locked.certificate.approval.approver
+    ):
+        raise refusal("没有该补办申请", "no such reissue application", "reissue")
+    if locked.state != ReissueState.SUBMITTED:
+        raise refusal("该申请已处理", "this application has been decided", "reissue")
+    if not approve and not note.strip():
+        raise refusal("不予补办须写明原因", "a refusal needs a reason", "note")
+    if approve:
+        old = locked.certificate
+        locked.replacement = title_certificate_issue(
+            actor=actor, approval=old.approval, now=now, supersedes=old.credential
+        )
+    locked.state = ReissueState.REISSUED if approve else ReissueState.REFUSED
+    locked.decided_by, locked.decided_at, locked.decision_note = actor, now, note.strip()
+    locked.save()
+    audit_record(
+        actor=actor,
+        action="title.reissued" if approve else "title.reissue_refused",
+        authority=locked.certificate.approval.approver,
+        object_type="title_reissue",
+        object_id=locked.reference,
+        data={
+            "certificate": locked.certificate.credential.management_number,
+            "replacement": locked.replacement.credential.management_number
+            if locked.replacement
+            else None,
+            "note": locked.decision_note,
+        },
+        at=now,
+    )
+    return locked

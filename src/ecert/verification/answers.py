@@ -1,0 +1,173 @@
+"""What a verifier is told: the verdict first, then the credential's facts as a third party may see
+them (name and ID number masked), the checks behind the verdict, and the number that replaced a
+superseded credential. One shape for the page, the API and the result sheet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ecert.core.claims import Claims
+from ecert.core.idnumbers import mask_id_number
+from ecert.core.kinds import CredentialKind, CredentialStatus
+from ecert.core.names import mask_name
+from ecert.core.titles import GRASSROOTS
+from ecert.core.trust_list import TrustList
+from ecert.core.verify import Check, Outcome, Verdict, VerificationResult
+from ecert.credentials.models import Credential
+from ecert.credentials.services import holder_id_number
+from ecert.titles.selectors import NumberReading, title_number_reading
+
+# Verdicts that mean "this is a genuine credential" (whatever its status now).
+GENUINE = frozenset(Verdict) - {Verdict.UNTRUSTED, Verdict.NOT_GENUINE}
+
+VERDICT_LABELS: dict[Verdict, tuple[str, str]] = {
+    Verdict.VALID: ("真实有效", "Genuine and valid"),
+    Verdict.VALID_STATUS_UNKNOWN: ("真实，状态未知", "Genuine; its status is unknown"),
+    Verdict.SUSPENDED: ("真实，已暂停使用", "Genuine, but suspended"),
+    Verdict.REVOKED: ("真实，已撤销", "Genuine, but revoked"),
+    Verdict.SUPERSEDED: (
+        "真实，已被换发的证书取代",
+        "Genuine, but replaced by a newer certificate",
+    ),
+    Verdict.EXPIRED: ("真实，已过有效期", "Genuine, but past its last valid day"),
+    Verdict.NOT_YET_VALID: ("真实，尚未生效", "Genuine, but not valid yet"),
+    Verdict.HOLDER_MISMATCH: ("真实，但与所给持证人不符", "Genuine, but not this holder's"),
+    Verdict.UNTRUSTED: ("签发者不受信任", "Not signed by a trusted issuer"),
+    Verdict.NOT_GENUINE: ("不是真实证书", "Not genuine"),
+}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """A credential's facts for a third party: never more personal data than needed."""
+
+    public_id: str
+    kind: CredentialKind
+    holder_name: str  # masked: the surname only
+    id_number: str  # masked: first four and last four
+    qualification: str
+    level: str
+    specialty: str
+    approval_date: date
+    number: str
+    issue_date: date
+    issuer: str
+    issuer_key: str  # the authority whose seal the page shows
+    valid_until: date | None = None
+    purpose: str | None = None  # a 加注 copy's purpose
+    reading: NumberReading | None = None  # a title certificate's number, read into its parts
+
+
+@dataclass(frozen=True)
+class Answer:
+    verdict: Verdict
+    checks: tuple[Check, ...]
+    facts: Facts | None = None
+    replaced_by: str | None = None  # the number of the credential that superseded this one
+    credential: Credential | None = None  # the registry's row, when the credential is ours
+
+    @property
+    def genuine(self) -> bool:
+        return self.verdict in GENUINE
+
+    def check(self, name: str) -> Check:
+        return next(c for c in self.checks if c.name == name)
+
+
+def answer_from_result(
+    result: VerificationResult,
+    trust_list: TrustList,
+    credential: Credential | None,
+) -> Answer:
+    """The answer to a verified signed payload; facts only for a payload whose signature holds."""
+    verdict = result.verdict
+    claims = result.claims
+    if claims is None or verdict in (Verdict.NOT_GENUINE, Verdict.UNTRUSTED):
+        return Answer(verdict, result.checks)
+    return Answer(
+        verdict,
+        result.checks,
+        _facts_from_claims(claims, trust_list),
+        replaced_by=_replacement_number(credential, verdict),
+        credential=credential,
+    )
+
+
+def answer_from_registry(credential: Credential, today: date) -> Answer:
+    """The answer for a registry record that carries no signature (a paper certificate recorded
+    from a replacement batch, say): the registry alone vouches for it."""
+    status = CredentialStatus(credential.status)
+    verdict = Verdict.VALID if status is CredentialStatus.VALID else Verdict(status.value)
+    if verdict is Verdict.VALID and credential.issue_date > today:
+        verdict = Verdict.NOT_YET_VALID
+    checks = (
+        Check("integrity", Outcome.UNKNOWN, "registry_record"),
+        Check("signer", Outcome.UNKNOWN, "registry_record"),
+        Check(
+            "status",
+            Outcome.PASS if status is CredentialStatus.VALID else Outcome.FAIL,
+            "ok" if status is CredentialStatus.VALID else status.value,
+        ),
+        Check("validity", Outcome.PASS, "ok"),
+        Check("holder", Outcome.PASS, "ok"),
+    )
+    holder = credential.holder
+    qualification = credential.qualification
+    facts = Facts(
+        public_id=credential.public_id,
+        kind=CredentialKind(credential.kind),
+        holder_name=mask_name(holder.name),
+        id_number=mask_id_number(holder_id_number(holder)),
+        qualification=qualification.name if qualification is not None else "",
+        level=credential.level,
+        specialty=credential.specialty,
+        approval_date=credential.approval_date,
+        number=credential.printed_number(),
+        issue_date=credential.issue_date,
+        issuer=credential.issuing_authority.name,
+        issuer_key=credential.issuing_authority.key,
+        reading=_reading(CredentialKind(credential.kind), credential.printed_number()),
+    )
+    return Answer(verdict, checks, facts, _replacement_number(credential, verdict), credential)
+
+
+def _facts_from_claims(claims: Claims, trust_list: TrustList) -> Facts:
+    authority = trust_list.authority(claims.issuer)
+    if claims.qualification is not None:
+        what = trust_list.qualifications.get(claims.qualification, str(claims.qualification))
+    else:
+        what = " ".join(part for part in (claims.series, claims.title) if part)
+    return Facts(
+        public_id=claims.public_id,
+        kind=claims.kind.kind,
+        holder_name=mask_name(claims.holder_name),
+        id_number=mask_id_number(claims.id_number),
+        qualification=what,
+        level=claims.level or "",
+        specialty=claims.specialty or "",
+        approval_date=claims.approval_date,
+        number=claims.number + (GRASSROOTS if claims.grassroots else ""),
+        issue_date=claims.issue_date,
+        issuer=authority.name if authority else str(claims.issuer),
+        issuer_key=authority.key if authority else "",
+        valid_until=claims.valid_until,
+        purpose=claims.purpose,
+        reading=_reading(
+            claims.kind.kind, claims.number + (GRASSROOTS if claims.grassroots else "")
+        ),
+    )
+
+
+def _reading(kind: CredentialKind, number: str) -> NumberReading | None:
+    if kind is not CredentialKind.TITLE_CERTIFICATE:
+        return None
+    return title_number_reading(number)
+
+
+def _replacement_number(credential: Credential | None, verdict: Verdict) -> str | None:
+    if credential is None or verdict is not Verdict.SUPERSEDED:
+        return None
+    newer = Credential.objects.filter(supersedes=credential).select_related("attests").first()
+    return newer.printed_number() if newer is not None else None

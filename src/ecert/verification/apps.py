@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class VerificationConfig(AppConfig):
+    name = "ecert.verification"
+    verbose_name = _("verification")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Not a business rule: a process forgets the trust list it built as soon as it changes a
+        # key itself (other processes rebuild theirs within TRUST_LIST_SECONDS).
+        from django.db.models.signals import post_delete, post_save
+
+        from ecert.signing.models import RootCertificate, SignerKey
+
+        for model in (RootCertificate, SignerKey):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    _forget, sender=model, dispatch_uid=f"trust-{model.__name__}-{id(signal)}"
+                )
+
+
+def _forget(**_kwargs: object) -> None:
+    from ecert.verification.services import trust_list_forget
+
+    trust_list_forget()

@@ -1,0 +1,299 @@
+"""Answering verifications: a scanned QR payload, an online query, a verification code, a PDF.
+
+Each checks the signature against the deployment's own trust list and reads the status from the
+registry, which is authoritative (an offline verifier reads the signed status lists instead). A
+record the asker may not see answers exactly like one that does not exist. Every answer is logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from threading import Lock
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from ecert.accounts.models import User
+from ecert.core import cose
+from ecert.core.claims import ClaimsError, claims_from_cbor
+from ecert.core.idnumbers import mask_id_number
+from ecert.core.names import PersonNameError, mask_name, normalise_name
+from ecert.core.pades import pdf_check
+from ecert.core.qr import QrError, parse_qr_text
+from ecert.core.qr_images import qr_texts_in_pdf_bytes
+from ecert.core.status_list import StatusValue
+from ecert.core.titles import TitleError, parse_title_number
+from ecert.core.trust_list import TrustList, TrustListError, trust_list_with_keys
+from ecert.core.verify import Check, Outcome, Verdict, verify_credential
+from ecert.credentials.models import Credential
+from ecert.credentials.selectors import holders_with_id_number
+from ecert.signing.models import RootCertificate, SignerKey
+from ecert.signing.services import SigningError, trust_list_build
+from ecert.verification.answers import Answer, answer_from_registry, answer_from_result
+from ecert.verification.models import Channel, Organisation, VerificationEvent
+
+TRUST_LIST_SECONDS = 30  # how long a process reuses the trust list it built (docs/verification.md)
+PDF_MAX_BYTES = 10 * 2**20
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asks: the address the request came from, a signed-in account, an organisation."""
+
+    address: str | None
+    user: User | None = None
+    organisation: Organisation | None = None
+
+
+_trust: tuple[float, TrustList | None] = (0.0, None)
+_trust_lock = Lock()
+
+
+def trust_list_current(now: datetime) -> TrustList | None:
+    """The trust list as the keys are now, rebuilt at most every TRUST_LIST_SECONDS; None before
+    the deployment has a root."""
+    global _trust
+    built_at, trust = _trust
+    if trust is not None and time.monotonic() - built_at < TRUST_LIST_SECONDS:
+        return trust
+    with _trust_lock:
+        try:
+            trust = trust_list_with_keys(trust_list_build(now, 0))
+        except (SigningError, TrustListError):
+            trust = None
+        _trust = (time.monotonic(), trust)
+    return trust
+
+
+def trust_list_forget() -> None:
+    """Make the next verification rebuild the trust list (after keys change in this process)."""
+    global _trust
+    _trust = (0.0, None)
+
+
+def verification_log(
+    *, asker: Asker, channel: Channel, answer: Answer | None, asked: str, now: datetime
+) -> None:
+    """Write one verification to the log. On PostgreSQL the commit does not wait for the disk:
+    a crash may lose the last fraction of a second of log lines, never a certificate."""
+    event = VerificationEvent(
+        at=now,
+        channel=channel,
+        organisation=asker.organisation,
+        user=asker.user if asker.user is not None and asker.user.pk else None,
+        address=asker.address,
+        credential=answer.credential if answer is not None else None,
+        verdict=answer.verdict.value if answer is not None else "not_found",
+        asked=asked[:120],
+    )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        event.save(force_insert=True)
+
+
+def _registry_row(public_id: str) -> Credential | None:
+    """The registry's row for a signed credential: its status and its key, nothing more (the facts
+    shown come from the verified claims). The busiest query of the API, so kept lean."""
+    found = Credential.objects.only("public_id", "status").filter(public_id=public_id)[:1]
+    return next(iter(found), None)
+
+
+def signed_answer(
+    signed: bytes,
+    *,
+    now: datetime,
+    holder_name: str | None = None,
+    holder_id_number: str | None = None,
+) -> Answer:
+    """Verify a signed credential (the QR payload) with the registry's status; not logged."""
+    trust = trust_list_current(now)
+    if trust is None:
+        return Answer(Verdict.UNTRUSTED, (Check("signer", Outcome.FAIL, "no_trust_list"),))
+    credential = None
+    try:
+        public_id = claims_from_cbor(cose.decode_sign1(signed).payload).public_id
+    except (cose.CoseError, ClaimsError):
+        public_id = None
+    if public_id is not None:
+        credential = _registry_row(public_id)
+    result = verify_credential(
+        signed,
+        trust_list=trust,
+        now=now,
+        holder_name=holder_name,
+        holder_id_number=holder_id_number,
+        registry_status=(
+            StatusValue.of(credential.status)  # type: ignore[arg-type]
+            if credential is not None
+            else None
+        ),
+    )
+    return answer_from_result(result, trust, credential)
+
+
+def qr_answer(text: str, *, now: datetime) -> Answer:
+    """Verify the text of a QR code (the whole URL, or just its payload part)."""
+    if "://" not in text:
+        text = f"HTTPS://X/V/{text.strip()}"
+    try:
+        _host, signed = parse_qr_text(text)
+    except QrError as error:
+        return Answer(
+            Verdict.NOT_GENUINE, (Check("integrity", Outcome.FAIL, f"malformed_{error.code}"),)
+        )
+    return signed_answer(signed, now=now)
+
+
+def qr_verify(*, text: str, now: datetime, asker: Asker, channel: Channel = Channel.QR) -> Answer:
+    """A scanned QR code, answered and logged."""
+    answer = qr_answer(text, now=now)
+    asked = answer.facts.public_id if answer.facts is not None else "?"
+    verification_log(asker=asker, channel=channel, answer=answer, asked=asked, now=now)
+    return answer
+
+
+def _typed(value: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", value).split()).upper()
+
+
+def _same_name(typed: str, stored: str) -> bool:
+    try:
+        return normalise_name(typed) == normalise_name(stored)
+    except PersonNameError:
+        return False
+
+
+def _printed_forms(number: str) -> list[str]:
+    """The number as stored: a title number without the （基层） a person may type after it, in
+    full-width or ASCII brackets, with or without spaces."""
+    try:
+        return [parse_title_number(number).number]
+    except TitleError:
+        return [number]
+
+
+def credential_find(*, name: str, id_number: str, number: str) -> Credential | None:
+    """The credential with this holder name, ID number and 管理号 / 证书编号, or None.
+
+    All three must match: the ID number finds the holder through its keyed hash, the number the
+    credential (a proof without a number of its own answers to its certificate's number).
+    """
+    number = _typed(number)
+    if not number or not name.strip():
+        return None
+    holders = [h for h in holders_with_id_number(_typed(id_number)) if _same_name(name, h.name)]
+    if not holders:
+        return None
+    return (
+        Credential.objects.select_related("attests", "issuing_authority", "holder", "qualification")
+        .filter(holder__in=holders)
+        .filter(
+            Q(management_number__in=_printed_forms(number))
+            | Q(management_number="", attests__management_number=number)
+        )
+        .order_by("-issue_date", "-pk")
+        .first()
+    )
+
+
+def _registry_answer(credential: Credential, *, now: datetime) -> Answer:
+    if credential.signed is None:
+        return answer_from_registry(credential, now.date())
+    return signed_answer(bytes(credential.signed), now=now)
+
+
+def query_verify(
+    *, name: str, id_number: str, number: str, now: datetime, asker: Asker, channel: Channel
+) -> Answer | None:
+    """The online query (name, ID number and number, all three); None when nothing matches, and
+    a record the asker may not see is never told apart from one that does not exist."""
+    credential = credential_find(name=name, id_number=id_number, number=number)
+    answer = _registry_answer(credential, now=now) if credential is not None else None
+    asked = f"{mask_name(name.strip()[:20])} {mask_id_number(_typed(id_number)[:40])} {_typed(number)[:40]}"
+    verification_log(asker=asker, channel=channel, answer=answer, asked=asked, now=now)
+    return answer
+
+
+def code_verify(
+    *, code: str, now: datetime, asker: Asker, channel: Channel = Channel.CODE
+) -> Answer | None:
+    """The query by a title certificate's verification code (seed 003 第十一条)."""
+    typed = _typed(code)
+    credential = None
+    if 6 <= len(typed) <= 16:
+        credential = (
+            Credential.objects.select_related("attests", "issuing_authority", "holder")
+            .filter(verification_code=typed)
+            .first()
+        )
+    answer = _registry_answer(credential, now=now) if credential is not None else None
+    asked = f"{typed[:2]}***" if typed else ""
+    verification_log(asker=asker, channel=channel, answer=answer, asked=asked, now=now)
+    return answer
+
+
+@dataclass(frozen=True)
+class PdfAnswer:
+    """An uploaded PDF: is it the signed original, and what does the credential in it say."""
+
+    original: bool
+    reason: (
+        str  # ok, not_pdf, unsigned, altered, added_after_signing, untrusted, wrong_signer, no_qr
+    )
+    answer: Answer | None = None
+
+
+def pdf_verify(*, pdf: bytes, now: datetime, asker: Asker) -> PdfAnswer:
+    """Check an uploaded PDF (seed 000 §三, seed 002 §四: only the signed original counts)."""
+    result = _pdf_result(pdf, now)
+    digest = hashlib.sha256(pdf).hexdigest()[:16]
+    verification_log(
+        asker=asker,
+        channel=Channel.PDF,
+        answer=result.answer,
+        asked=f"pdf {digest} {result.reason}",
+        now=now,
+    )
+    return result
+
+
+def _pdf_result(pdf: bytes, now: datetime) -> PdfAnswer:
+    if not pdf.startswith(b"%PDF-"):
+        return PdfAnswer(False, "not_pdf")
+    roots = [bytes(r) for r in RootCertificate.objects.values_list("certificate", flat=True)]
+    try:
+        check = pdf_check(pdf, roots)
+        texts = qr_texts_in_pdf_bytes(pdf)
+    except Exception:  # a stranger's file through two PDF parsers: never a 500
+        return PdfAnswer(False, "not_pdf")
+    answer = next((a for a in (qr_answer(t, now=now) for t in texts) if a.facts), None)
+    if answer is None and texts:
+        answer = qr_answer(texts[0], now=now)
+    if not check.signed:
+        return PdfAnswer(False, "unsigned", answer)
+    if not check.intact:
+        return PdfAnswer(False, "altered", answer)
+    if not check.whole_file:
+        return PdfAnswer(False, "added_after_signing", answer)
+    if not check.trusted:
+        return PdfAnswer(False, "untrusted", answer)
+    if answer is None or answer.facts is None:
+        return PdfAnswer(False, "no_qr", answer)
+    if not _signed_by_issuer(check.signer_certificate, answer):
+        return PdfAnswer(False, "wrong_signer", answer)
+    return PdfAnswer(True, "ok", answer)
+
+
+def _signed_by_issuer(certificate: bytes, answer: Answer) -> bool:
+    """The PDF's seal was made by a key of the authority that issued the credential in its QR."""
+    if answer.facts is None:
+        return False
+    return SignerKey.objects.filter(
+        authority__key=answer.facts.issuer_key, certificate=certificate
+    ).exists()

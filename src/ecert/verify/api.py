@@ -1,0 +1,174 @@
+"""The public verification API: verify a QR payload, query, read a status, and fetch the files an
+offline verifier needs (root certificate, trust list, status lists).
+
+Anyone may call it. An organisation's systems send its API key and draw on its daily quota;
+callers without a key are limited per address. Every verification is logged like the pages'.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Router
+
+from ecert.accounts.models import User
+from ecert.api_errors import ApiError, ErrorOut, not_found
+from ecert.credentials.models import Credential
+from ecert.signing.models import RootCertificate, TrustListPublication
+from ecert.signing.services import status_list_fresh
+from ecert.verification.limits import API_PER_ADDRESS, limit_take
+from ecert.verification.lists import organisation_quota_take
+from ecert.verification.models import Channel
+from ecert.verification.organisations import organisation_of
+from ecert.verification.services import Asker, code_verify, qr_verify, query_verify
+from ecert.verify.schemas import AnswerOut, QueryIn, QueryOut, StatusOut, VerifyIn, answer_out
+from ecert.verify.views import request_address
+
+router = Router()
+COSE = "application/cose"
+LIMITED = {400: ErrorOut, 401: ErrorOut, 429: ErrorOut}
+
+
+def _asker(request: HttpRequest) -> Asker:
+    """Who calls, charged to their organisation's quota or to their address's limit."""
+    user = request.auth if isinstance(request.auth, User) else None  # type: ignore[attr-defined]
+    organisation = organisation_of(user) if user is not None else None
+    address = request_address(request)
+    now = timezone.now()
+    if organisation is not None:
+        if not organisation_quota_take(organisation, now):
+            raise ApiError(
+                429,
+                "quota_exceeded",
+                f"今日核验次数已达本单位限额（{organisation.daily_quota} 次）",
+                f"your organisation's daily quota of {organisation.daily_quota} is used up",
+            )
+    elif not limit_take(API_PER_ADDRESS, address or "", now):
+        raise ApiError(
+            429,
+            "rate_limited",
+            "请求过于频繁，请稍后再试；经常核验的单位请注册并使用 API 密钥",
+            "too many requests; organisations that verify often should register for an API key",
+        )
+    return Asker(address, user, organisation)
+
+
+@router.post(
+    "/verify", response={200: AnswerOut, **LIMITED}, url_name="verify", summary="Verify a QR code"
+)
+def verify(request: HttpRequest, payload: VerifyIn) -> AnswerOut:
+    """核验二维码 / Verify the text of a certificate's QR code: the signature against this registry's
+    trust list, the status from the registry itself. Never more personal data than the page shows.
+    """
+    asker = _asker(request)
+    answer = qr_verify(text=payload.qr, now=timezone.now(), asker=asker, channel=Channel.API)
+    return answer_out(answer)
+
+
+@router.post(
+    "/query", response={200: QueryOut, **LIMITED}, url_name="query", summary="Query a certificate"
+)
+def query(request: HttpRequest, payload: QueryIn) -> QueryOut:
+    """查询证书 / Find a certificate by name, ID number and number (all three), or by a title
+    certificate's verification code. ``found: false`` whether it does not exist or any detail is
+    wrong: the two are never told apart."""
+    triple = (payload.name, payload.id_number, payload.number)
+    if not payload.verification_code and not all(part and part.strip() for part in triple):
+        raise ApiError(
+            400,
+            "incomplete_query",
+            "须同时提供姓名、证件号码和证书编号，或提供验证码",
+            "give name, id_number and number together, or verification_code",
+        )
+    asker, now = _asker(request), timezone.now()
+    if payload.verification_code:
+        answer = code_verify(
+            code=payload.verification_code, now=now, asker=asker, channel=Channel.API
+        )
+    else:
+        answer = query_verify(
+            name=payload.name or "",
+            id_number=payload.id_number or "",
+            number=payload.number or "",
+            now=now,
+            asker=asker,
+            channel=Channel.API,
+        )
+    return QueryOut(found=answer is not None, answer=answer_out(answer) if answer else None)
+
+
+@router.get(
+    "/status/{status_index}",
+    response={200: StatusOut, 404: ErrorOut, 429: ErrorOut},
+    url_name="status",
+    summary="Read one status entry",
+)
+def status(request: HttpRequest, status_index: int) -> StatusOut:
+    """证书状态 / The current status of the credential at ``status_index`` (from its signed
+    claims): what the status lists say, but live."""
+    _asker(request)
+    if not 0 <= status_index < 2**40:
+        raise not_found()
+    value = (
+        Credential.objects.filter(status_index=status_index)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if value is None:
+        raise not_found()
+    return StatusOut(status_index=status_index, status=value)
+
+
+def _file(data: bytes, name: str, content_type: str = COSE) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@router.get(
+    "/trust-list",
+    response={200: Any, 404: ErrorOut},
+    url_name="trust_list",
+    summary="The current signed trust list",
+)
+def trust_list(request: HttpRequest) -> HttpResponse:
+    """信任列表 / The latest signed trust list (COSE_Sign1, docs/formats/trust-list.md)."""
+    latest = TrustListPublication.objects.order_by("-sequence").first()
+    if latest is None:
+        raise not_found()
+    return _file(bytes(latest.document), "trust-list.cose")
+
+
+@router.get(
+    "/status-lists/{list_number}",
+    response={200: Any, 404: ErrorOut},
+    url_name="status_list",
+    summary="A signed status list",
+)
+def status_list(request: HttpRequest, list_number: int) -> HttpResponse:
+    """状态列表 / One signed status list (COSE_Sign1, docs/formats/status-list.md), signed again
+    when it is more than an hour old: fetch it again after its next-update time."""
+    if not 0 <= list_number < 2**31:
+        raise not_found()
+    row = status_list_fresh(list_number=list_number, now=timezone.now())
+    if row is None:
+        raise not_found()
+    return _file(bytes(row.document), f"status-{list_number}.cose")
+
+
+@router.get(
+    "/root-certificate",
+    response={200: Any, 404: ErrorOut},
+    url_name="root_certificate",
+    summary="The root certificate (DER)",
+)
+def root_certificate(request: HttpRequest) -> HttpResponse:
+    """根证书 / The deployment's root certificate; check its fingerprint against the one
+    published through official channels before trusting it."""
+    root = RootCertificate.objects.filter(active=True).first()
+    if root is None:
+        raise not_found()
+    return _file(bytes(root.certificate), "root.der", "application/pkix-cert")

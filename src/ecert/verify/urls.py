@@ -1,0 +1,22 @@
+from django.urls import path
+
+from ecert.verify import org_views, views
+
+app_name = "verify"
+
+urlpatterns = [
+    # The QR code's URL: HTTPS://<verify host>/V/<payload> (docs/formats/qr.md).
+    path("V/<str:payload>", views.landing, name="landing"),
+    path("verify/", views.query, name="query"),
+    path("verify/pdf/", views.pdf, name="pdf"),
+    path("verify/offline/", views.offline, name="offline"),
+    path("verify/seal/<str:key>.png", views.seal, name="seal"),
+    path("verify/org/register/", org_views.register, name="org_register"),
+    path("verify/org/login/", org_views.sign_in, name="org_login"),
+    path("verify/org/logout/", org_views.sign_out, name="org_logout"),
+    path("verify/org/", org_views.home, name="org_home"),
+    path("verify/org/check/", org_views.verify_one, name="org_verify"),
+    path("verify/org/list/", org_views.verify_list, name="org_list"),
+    path("verify/org/keys/", org_views.token_create, name="org_token_create"),
+    path("verify/org/keys/<int:token_id>/revoke/", org_views.token_revoke, name="org_token_revoke"),
+]

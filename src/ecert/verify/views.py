@@ -1,0 +1,129 @@
+"""The public verification pages: the QR landing page, the online query, the PDF check, the seal
+pictures and the files an offline verifier needs. Anyone may use them; every answer is logged."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ecert.accounts.models import User
+from ecert.core.qr import PATH
+from ecert.documents.models import SealImage
+from ecert.signing.models import StatusListPublication, TrustListPublication
+from ecert.verification.limits import (
+    PDF_PER_ADDRESS,
+    QUERY_PER_ACCOUNT,
+    QUERY_PER_ADDRESS,
+    Limit,
+    limit_take,
+)
+from ecert.verification.models import Channel
+from ecert.verification.organisations import organisation_of
+from ecert.verification.services import Asker, code_verify, pdf_verify, qr_verify, query_verify
+from ecert.verify.forms import CodeForm, PdfForm, QueryForm
+
+TOO_MANY = 429
+
+
+def request_address(request: HttpRequest) -> str | None:
+    """The client's address as the server saw it (behind a proxy, set REMOTE_ADDR from the
+    proxy's header: docs/operations.md)."""
+    return str(request.META.get("REMOTE_ADDR") or "") or None
+
+
+def request_asker(request: HttpRequest) -> Asker:
+    user = request.user if isinstance(request.user, User) else None
+    organisation = organisation_of(user) if user is not None else None
+    return Asker(request_address(request), user, organisation)
+
+
+def limits_allow(request: HttpRequest, *limits: tuple[Limit, str | None]) -> bool:
+    """Count one use against each (limit, who) that has a who; False when any is used up."""
+    now = timezone.now()
+    return all(who is None or limit_take(limit, who, now) for limit, who in limits)
+
+
+def _too_many(request: HttpRequest, template: str, context: dict[str, object]) -> HttpResponse:
+    context["refused"] = _(
+        "Too many queries from your network. Please wait ten minutes and try again."
+    )
+    return render(request, template, context, status=TOO_MANY)
+
+
+@never_cache
+@require_GET
+def landing(request: HttpRequest, payload: str) -> HttpResponse:
+    """Where a phone lands after scanning a certificate's QR code: the verdict first."""
+    text = f"HTTPS://{settings.ECERT_VERIFY_HOST}{PATH}{payload}"
+    answer = qr_verify(text=text, now=timezone.now(), asker=request_asker(request))
+    return render(request, "verify/landing.html", {"answer": answer})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def query(request: HttpRequest) -> HttpResponse:
+    """The online query: name, ID number and number together, or a title certificate's code."""
+    form, code_form = QueryForm(), CodeForm()
+    context: dict[str, object] = {"form": form, "code_form": code_form}
+    if request.method == "POST":
+        by_code = "code" in request.POST
+        bound = CodeForm(request.POST) if by_code else QueryForm(request.POST)
+        context["code_form" if by_code else "form"] = bound
+        if bound.is_valid():
+            user = request.user if isinstance(request.user, User) else None
+            if not limits_allow(
+                request,
+                (QUERY_PER_ADDRESS, request_address(request)),
+                (QUERY_PER_ACCOUNT, str(user.pk) if user is not None else None),
+            ):
+                return _too_many(request, "verify/query.html", context)
+            asker, now = request_asker(request), timezone.now()
+            if by_code:
+                answer = code_verify(code=bound.cleaned_data["code"], now=now, asker=asker)
+            else:
+                answer = query_verify(
+                    **bound.cleaned_data, now=now, asker=asker, channel=Channel.QUERY
+                )
+            context.update(asked=True, answer=answer)
+    return render(request, "verify/query.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def pdf(request: HttpRequest) -> HttpResponse:
+    """Upload a PDF: is it the sealed original, and is the certificate in it valid?"""
+    form = PdfForm(request.POST or None, request.FILES or None)
+    context: dict[str, object] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        if not limits_allow(request, (PDF_PER_ADDRESS, request_address(request))):
+            return _too_many(request, "verify/pdf.html", context)
+        upload = form.cleaned_data["file"]
+        context["result"] = pdf_verify(
+            pdf=upload.read(), now=timezone.now(), asker=request_asker(request)
+        )
+        context["file_name"] = upload.name
+    return render(request, "verify/pdf.html", context)
+
+
+@require_GET
+def seal(request: HttpRequest, key: str) -> HttpResponse:
+    """An issuing authority's seal picture, as its documents show it (public, like the documents)."""
+    image = SealImage.objects.filter(authority__key=key).only("image").first()
+    if image is None:
+        raise Http404
+    response = HttpResponse(bytes(image.image), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@require_GET
+def offline(request: HttpRequest) -> HttpResponse:
+    """The files an offline verifier needs, and how to use them."""
+    trust = TrustListPublication.objects.order_by("-sequence").only("sequence", "issued_at").first()
+    lists = StatusListPublication.objects.order_by("list_number").only("list_number", "issued_at")
+    return render(request, "verify/offline.html", {"trust": trust, "status_lists": lists})
