@@ -17,6 +17,7 @@ from rich.console import Console
 from ecert.core.qr import QrError
 from ecert.core.qr_images import qr_texts_in_file
 from ecert.core.status_list import StatusListDocument, StatusListError
+from ecert.core.titles import GRASSROOTS, TitleError, load_code_tables, parse_title_number
 from ecert.core.trust_list import TrustListError, load_trust_list
 from ecert.core.verify import Outcome, Verdict, load_status_list, verify_qr_text
 
@@ -35,6 +36,24 @@ VERDICT_TEXT = {
     Verdict.NOT_GENUINE: "不是真实证书 / not genuine",
 }
 EXIT_CODES = {Verdict.VALID: 0, Verdict.VALID_STATUS_UNKNOWN: 0}
+
+
+def _number_reading(number: str) -> str | None:
+    """A title number read into its parts (seed 003 第五条), from the packaged code tables."""
+    try:
+        parts = parse_title_number(number)
+    except TitleError:
+        return None
+    row = load_code_tables().series_level(parts)
+    series = (
+        f"{parts.series_code} {row.name}"
+        if row
+        else f"{parts.series_code}（代码表中没有 / not in our code tables）"
+    )
+    return (
+        f"评审年度 / review year {parts.year} · 地区部门 / region-department {parts.region_code} · "
+        f"系列级别 / series-level {series} · 序号 / sequence {parts.sequence:05d}"
+    )
 
 
 def _fail(message: str) -> typer.Exit:
@@ -97,14 +116,16 @@ def verify(
         if result.claims is not None and verdict is not Verdict.NOT_GENUINE:
             claims = result.claims
             authority = result.authority.name if result.authority else str(claims.issuer)
-            qualification = (
-                trusted.qualifications.get(claims.qualification, str(claims.qualification))
-                if claims.qualification is not None
-                else claims.title
-            )
-            console.print(
-                f"  编号 / number: {claims.number}  资格 / qualification: {qualification} "
-                f"{claims.level or ''}  签发机构 / issuer: {authority}"
-            )
+            if claims.qualification is not None:
+                name = trusted.qualifications.get(claims.qualification, str(claims.qualification))
+                what = f"资格 / qualification: {name} {claims.level or ''}"
+            else:
+                what = f"职称 / title: {claims.series or ''} {claims.title}"
+            number = claims.number + (GRASSROOTS if claims.grassroots else "")
+            console.print(f"  编号 / number: {number}  {what}  签发机构 / issuer: {authority}")
+            reading = _number_reading(claims.number) if claims.title is not None else None
+            if reading is not None:
+                grassroots = " · 基层 / grassroots" if claims.grassroots else ""
+                console.print(f"  编号解读 / number reads: {reading}{grassroots}")
         worst = max(worst, EXIT_CODES.get(verdict, 1))
     raise typer.Exit(worst)

@@ -172,6 +172,17 @@ def test_packaged_code_tables_hold_the_notices_codes() -> None:
     assert rows["sd-hrss", "012"].title == "高级教师"
 
 
+def test_a_number_finds_its_series_level_only_in_its_own_provinces_table() -> None:
+    tables = load_code_tables()
+
+    found = tables.series_level(parse_title_number("鲁181402001200001"))
+    assert found is not None
+    assert found.name == "中小学教师高级"
+    assert tables.series_level(parse_title_number("鲁181402099900001")) is None
+    # Henan has a mark but publishes no series codes yet: Shandong's 012 is not Henan's 012.
+    assert tables.series_level(parse_title_number("豫181402001200001")) is None
+
+
 @pytest.mark.parametrize(
     ("text", "said"),
     [

@@ -3,6 +3,7 @@ pictures, publishes its trust files, and the offline verifier judges them from f
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -122,6 +123,19 @@ def signed(deployment: Deployment) -> tuple[Path, Published]:
     """The QR picture of an sd-hrss credential and the trust files exported after signing it."""
     picture = deployment.qr(deployment.credentials_of("sd-hrss")[0], "q.png")
     return picture, deployment.export("pub")
+
+
+@pytest.fixture(scope="module")
+def title_signed(deployment: Deployment) -> tuple[Path, Published]:
+    """The QR picture of a title certificate the Liaocheng bureau issued (鲁 number, series 012,
+    grassroots) and the trust files exported after it."""
+    deployment.shell(
+        "from datetime import UTC, datetime; from ecert.demo import demo_seals, demo_titles; "
+        "now = datetime.now(UTC); demo_seals(now=now); demo_titles(now=now)"
+    )
+    grassroots = deployment.credentials_of("sd-liaocheng")[1]
+    picture = deployment.qr(grassroots, "title.png")
+    return picture, deployment.export("title-pub")
 
 
 @pytest.fixture(scope="module")
@@ -281,3 +295,19 @@ def test_after_a_rotation_the_old_qr_still_verifies_valid(
     result = _verify(picture, after)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "verdict: valid " in result.stdout
+
+
+def test_a_title_certificate_verifies_offline_and_its_number_is_read(
+    title_signed: tuple[Path, Published],
+) -> None:
+    picture, published = title_signed
+    out = _ok(_verify(picture, published))
+    assert "真实有效 / genuine and valid" in out
+    assert "职称 / title: 中小学教师 高级教师" in out
+    assert re.search(r"编号 / number: 鲁\d{15}（基层）", out)
+    assert "资格 / qualification" not in out
+    reading = next(line for line in out.splitlines() if "编号解读" in line)
+    assert "评审年度 / review year" in reading
+    assert "系列级别 / series-level 012 中小学教师高级" in reading
+    assert "序号 / sequence 00002" in reading
+    assert reading.endswith("基层 / grassroots")

@@ -234,6 +234,18 @@ class CodeTables:
     schemes: tuple[SchemeRecord, ...]
     series_levels: tuple[SeriesLevelRecord, ...]
 
+    def series_level(self, number: TitleNumber) -> SeriesLevelRecord | None:
+        """The row a number's series-level code names in its province's table, if we have it."""
+        provinces = {s.province for s in self.schemes if s.mark == number.mark}
+        return next(
+            (
+                row
+                for row in self.series_levels
+                if row.province in provinces and row.code == number.series_code
+            ),
+            None,
+        )
+
 
 def default_titles_path() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "titles.toml"
