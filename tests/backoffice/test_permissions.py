@@ -19,14 +19,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from ecert.accounts.models import ActivationCode
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
+from ecert.core.kinds import CredentialForm
 from ecert.core.titles import load_code_tables
 from ecert.documents.printing import print_file_create, print_file_run
 from ecert.issuance.services import passlist_import_create, passlist_import_run
+from ecert.titles.certificates import title_certificate_issue, title_reissue_submit
 from ecert.titles.services import code_tables_load
 from tests.conftest import CAST, World
 from tests.documents.conftest import import_signed_batch
 from tests.portal.signed import signed_proof
-from tests.titles.conftest import record
+from tests.titles.conftest import NOW, record
 from tests.verify.test_access import ORGANISATION_PAGES, PUBLIC_API, PUBLIC_PAGES, SIGN_OUT
 
 
@@ -147,6 +149,9 @@ ROUTES: dict[str, Route] = {
     "backoffice:title_detail": Route(
         SEE_COUNTY_TITLE, MANAGE_TITLES - SEE_COUNTY_TITLE, {"reference": "<title>"}
     ),
+    "backoffice:title_pledge": Route(
+        SEE_COUNTY_TITLE, MANAGE_TITLES - SEE_COUNTY_TITLE, {"reissue": "<reissue>"}
+    ),
     "portal:credential_list": portal(),
     "portal:credential_detail": portal(public_id="<jinan>"),
     "portal:credential_download": portal(ok_status=NO_DOCUMENT_YET, public_id="<jinan>"),
@@ -248,6 +253,24 @@ def county_title(world: World) -> str:
     return record(world, "sd-jinan-lixia", actor="county_clerk").reference
 
 
+@pytest.fixture
+def county_reissue(world: World, request: pytest.FixtureRequest) -> str:
+    """A reissue application for a paper title certificate the county bureau issued."""
+    Authority.objects.filter(key="sd-jinan-lixia").update(region_department_code="01102")
+    request.getfixturevalue("title_keys")  # keys are made after the code, so the county signs
+    approval = record(world, "sd-jinan-lixia", actor="county_clerk", form=CredentialForm.PAPER)
+    certificate = title_certificate_issue(actor=None, approval=approval, now=NOW)
+    return title_reissue_submit(
+        actor=world.user("county_clerk"),
+        certificate=certificate,
+        pledge_name="承诺书.png",
+        pledge=b"\x89PNG\r\n\x1a\n a scan",
+        reviewing_unit="济南市历下区教育和体育局",
+        reviewed_on=NOW.date(),
+        now=NOW,
+    ).reference
+
+
 def _kwargs(
     route_kwargs: dict[str, str], world: World, request: pytest.FixtureRequest
 ) -> dict[str, str]:
@@ -265,6 +288,8 @@ def _kwargs(
             kwargs[key] = request.getfixturevalue("employer_organisation").reference
         elif value == "<title>":
             kwargs[key] = request.getfixturevalue("county_title")
+        elif value == "<reissue>":
+            kwargs[key] = request.getfixturevalue("county_reissue")
         elif value.startswith("<"):
             kwargs[key] = world.credentials[value[1:-1]].public_id
         else:

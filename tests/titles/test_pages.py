@@ -17,7 +17,7 @@ from ecert.credentials.models import Credential
 from ecert.credentials.services import holder_id_number
 from ecert.documents.models import PrintFile
 from ecert.documents.printing import print_file_run
-from ecert.titles.certificates import title_certificate_issue
+from ecert.titles.certificates import title_certificate_issue, title_reissue_submit
 from ecert.titles.models import SeriesLevel, TitleApproval, TitleCertificate, TitleScheme
 from ecert.titles.services import title_approval_record
 from tests.conftest import PASSWORD, World
@@ -118,6 +118,12 @@ def test_paper_certificate_is_reissued_from_the_page(
         },
     )
     application = old.reissues.get()
+    detail = client.get(url).content.decode()
+    pledge_url = reverse("backoffice:title_pledge", args=[application.reference])
+    assert pledge_url in detail
+    pledge = client.get(pledge_url)
+    assert pledge["Content-Type"] == "application/pdf"
+    assert pledge.content == b"%PDF-1.7 pledge"
     page = client.post(
         url, {"action": "reissue-approve", "reissue": application.reference}, follow=True
     ).content.decode()
@@ -200,6 +206,51 @@ def test_holder_downloads_their_electronic_title_certificate(
     )
 
     assert "鲁251402001200001" in listed
+    assert "中小学教师 高级教师" in listed
     assert download.status_code == 200
     assert download["Content-Type"] == "application/pdf"
     assert b"".join(download.streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
+
+
+def _holders_paper_title(world: World) -> TitleCertificate:
+    mine = world.credentials["jinan"].holder
+    approval = title_approval_record(
+        actor=world.user("province_admin"),
+        approver=world.authorities["sd-liaocheng"],
+        facts=replace(
+            facts(),
+            name=mine.name,
+            id_number=parse_id_number(holder_id_number(mine)),
+            form=CredentialForm.PAPER,
+            grassroots=True,
+        ),
+        now=NOW,
+    )
+    return title_certificate_issue(actor=None, approval=approval, now=NOW)
+
+
+def test_holder_of_a_lost_paper_title_is_told_how_to_replace_it(
+    client: Client, title_keys: World
+) -> None:
+    certificate = _holders_paper_title(title_keys)
+    client.force_login(title_keys.users["holder"])
+    url = reverse("portal:credential_detail", args=[certificate.credential.public_id])
+
+    before = client.get(url).content.decode()
+    title_reissue_submit(
+        actor=title_keys.user("province_admin"),
+        certificate=certificate,
+        pledge_name="承诺书.pdf",
+        pledge=b"%PDF-1.7 pledge",
+        reviewing_unit="聊城市东昌府区教育和体育局",
+        reviewed_on=NOW.date(),
+        now=NOW,
+    )
+    after = client.get(url).content.decode()
+
+    assert "鲁251402001200001（基层）" in before
+    assert "职称证书遗失补办个人承诺书" in before
+    assert "聊城市人力资源和社会保障局" in before
+    assert 'data-testid="reissue-open"' not in before
+    assert 'data-testid="reissue-open"' in after
+    assert 'data-testid="reissue-steps"' not in after

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from ecert.audit.models import AuditEvent
 from ecert.core.kinds import CredentialForm, CredentialStatus
@@ -19,7 +22,7 @@ from ecert.titles.certificates import (
     title_reissue_submit,
 )
 from ecert.titles.models import ReissueState, SeriesLevel, TitleReissue, TitleScheme
-from ecert.titles.selectors import reports_due
+from ecert.titles.selectors import reports_due, title_pledge_for
 from ecert.titles.services import titles_report
 from ecert.verification.services import qr_answer
 from tests.conftest import World
@@ -67,12 +70,39 @@ def test_reissue_voids_the_old_paper_certificate_at_once_and_verification_says_s
     assert AuditEvent.objects.filter(action="credential.superseded").count() == 1
 
 
-def test_pledge_is_kept_with_its_hash(title_keys: World, own_storage: Any) -> None:
+def test_pledge_is_kept_with_its_hash(title_keys: World, own_storage: Path) -> None:
     application = submit(title_keys, paper_certificate(title_keys))
 
-    with application.pledge.open("rb") as file:
-        assert file.read() == PLEDGE
-    assert len(application.pledge_sha256) == 64
+    found = title_pledge_for(user=title_keys.user("province_admin"), reissue=application.reference)
+    assert found is not None
+    assert (found.media_type, found.content) == ("application/pdf", PLEDGE)
+    assert application.pledge_sha256 == hashlib.sha256(PLEDGE).hexdigest()
+
+
+def test_application_rolled_back_later_leaves_no_pledge_behind(
+    title_keys: World, own_storage: Path
+) -> None:
+    certificate = paper_certificate(title_keys)
+    files_before = sorted(own_storage.rglob("*"))
+
+    def take_then_fail() -> None:
+        with transaction.atomic():
+            submit(title_keys, certificate)
+            raise RuntimeError("the request failed after the application was taken")
+
+    with pytest.raises(RuntimeError, match="after the application was taken"):
+        take_then_fail()
+
+    assert not TitleReissue.objects.exists()
+    assert sorted(own_storage.rglob("*")) == files_before
+
+
+def test_pledge_is_shown_only_to_those_who_manage_the_title(title_keys: World) -> None:
+    application = submit(title_keys, paper_certificate(title_keys))
+
+    for username in ("jinan_clerk", "county_clerk", "institution_clerk"):
+        seen = title_pledge_for(user=title_keys.user(username), reissue=application.reference)
+        assert seen is None, username
 
 
 def test_electronic_certificate_is_downloaded_again_not_reissued(title_keys: World) -> None:

@@ -15,7 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecert.backoffice.access import requires, staff_user
 from ecert.backoffice.title_forms import ApprovalForm, RegionCodeForm, ReissueForm, SheetForm
@@ -39,6 +40,7 @@ from ecert.titles.selectors import (
     title_approvers_for,
     title_get_for,
     title_list_for,
+    title_pledge_for,
 )
 from ecert.titles.services import (
     ApprovalFacts,
@@ -217,6 +219,23 @@ def title_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "reissue_form": reissue_form,
         },
     )
+
+
+_PLEDGE_SUFFIX = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+@requires(Perm.MANAGE_TITLE)
+@require_GET
+@never_cache
+def title_pledge(request: HttpRequest, reissue: str) -> HttpResponse:
+    """The holder's signed pledge of a reissue application, to read before deciding."""
+    pledge = title_pledge_for(user=staff_user(request), reissue=reissue)
+    if pledge is None:
+        raise Http404
+    response = HttpResponse(pledge.content, content_type=pledge.media_type)
+    name = f"pledge-{pledge.reference}.{_PLEDGE_SUFFIX.get(pledge.media_type, 'bin')}"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
 
 
 @requires(Perm.MANAGE_TITLE)

@@ -188,6 +188,15 @@ class Credential(models.Model):
     def __str__(self) -> str:
         return f"{self.public_id} {self.kind} {self.management_number}"
 
+    def heading(self) -> str:
+        """What the certificate is, as its holder's pages name it: the qualification, or the
+        title with its series, or else its kind."""
+        if self.title:
+            return f"{self.series} {self.title}".strip()
+        if self.qualification is not None:
+            return self.qualification.name
+        return str(self.get_kind_display())
+
     def printed_number(self) -> str:
         """The number the page carries: the 管理号, or for a proof without one the 管理号 of the
         certificate it attests; else the public id. A grassroots title's number is followed by

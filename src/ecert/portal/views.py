@@ -27,6 +27,7 @@ from ecert.accounts.throttle import (
     throttle_keys,
     throttle_success,
 )
+from ecert.core.kinds import CredentialKind
 from ecert.core.roles import Perm
 from ecert.credentials.models import Credential
 from ecert.credentials.selectors import (
@@ -50,6 +51,7 @@ from ecert.documents.services import (
 from ecert.i18n import in_language
 from ecert.portal.access import holder_required, holder_user, is_holder
 from ecert.portal.forms import ActivationForm, ScopedCopyForm, SignInForm
+from ecert.titles.selectors import title_reissue_latest
 
 OWN = Perm.VIEW_OWN_CREDENTIAL
 HOLDER_BACKEND = "ecert.accounts.backends.HolderIdNumberBackend"
@@ -179,6 +181,9 @@ def credential_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "copies": copies,
             "today": timezone.localdate(),
             "just_made": just_made,
+            "reissue": title_reissue_latest(credential)
+            if credential.kind == CredentialKind.TITLE_CERTIFICATE
+            else None,
         },
     )
 

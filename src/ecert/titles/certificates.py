@@ -8,7 +8,6 @@ import hashlib
 import secrets
 from datetime import date, datetime
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -183,19 +182,24 @@ def _void(*, actor: User | None, credential: Credential, by: str, now: datetime)
 # ── Reissue of a lost paper certificate (第十二条) ─────────────────────────────────────────────
 
 PLEDGE_MAX_BYTES = 10 * 2**20
-_PLEDGE_SIGNATURES = ((b"%PDF-", "pdf"), (b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"))
+_PLEDGE_SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
 
 
-def _pledge_kind(data: bytes, file_name: str) -> str:
+def _pledge_type(data: bytes, file_name: str) -> str:
+    """The media type of a pledge scan, read from its first bytes."""
     if not data:
         raise refusal(f"文件 {file_name} 是空的", f"file {file_name} is empty", "pledge")
     if len(data) > PLEDGE_MAX_BYTES:
         raise refusal(
             f"文件 {file_name} 超过 10 MB", f"file {file_name} is larger than 10 MB", "pledge"
         )
-    for magic, kind in _PLEDGE_SIGNATURES:
+    for magic, media_type in _PLEDGE_SIGNATURES:
         if data.startswith(magic):
-            return kind
+            return media_type
     raise refusal(
         f"文件 {file_name} 不是 PDF、JPEG 或 PNG：请上传签字的承诺书扫描件或照片",
         f"file {file_name} is not a PDF, JPEG or PNG: upload a scan or photo of the signed pledge",
@@ -251,19 +255,19 @@ def title_reissue_submit(
         raise refusal(
             "审核日期不能晚于今天", "the review date cannot be in the future", "reviewed_on"
         )
-    kind = _pledge_kind(pledge, pledge_name)
+    pledge_type = _pledge_type(pledge, pledge_name)
     reference = new_reference()
-    reissue = TitleReissue(
+    reissue = TitleReissue.objects.create(
         reference=reference,
         certificate=found,
+        pledge=pledge,
+        pledge_type=pledge_type,
         pledge_sha256=hashlib.sha256(pledge).hexdigest(),
         reviewing_unit=reviewing_unit.strip(),
         reviewed_on=reviewed_on,
         submitted_by=actor,
         submitted_at=now,
     )
-    reissue.pledge.save(f"{reference}.{kind}", ContentFile(pledge), save=False)
-    reissue.save()
     audit_record(
         actor=actor,
         action="title.reissue_submitted",

@@ -206,6 +206,13 @@ class ReissueState(models.TextChoices):
     REFUSED = "refused", _("refused")
 
 
+class TitleReissueManager(models.Manager["TitleReissue"]):
+    """Leaves the pledge scan (up to 10 MB) in the database until it is asked for."""
+
+    def get_queryset(self) -> models.QuerySet[TitleReissue]:
+        return super().get_queryset().defer("pledge")
+
+
 class TitleReissue(models.Model):
     """An application to replace a lost or damaged paper certificate (第十二条): the holder's
     signed pledge (职称证书遗失补办个人承诺书), reviewed by their unit, brought to the approving body,
@@ -218,7 +225,10 @@ class TitleReissue(models.Model):
         on_delete=models.PROTECT,
         related_name="reissues",
     )
-    pledge = models.FileField(_("signed pledge"), upload_to="title-pledges/")
+    # The scan is kept in the row (at most PLEDGE_MAX_BYTES), so it commits or rolls back with the
+    # application: no file is left behind by an application that was never recorded.
+    pledge = models.BinaryField(_("signed pledge"))
+    pledge_type = models.CharField(max_length=32, editable=False)  # its media type
     pledge_sha256 = models.CharField(max_length=64, editable=False)
     # 经主管部门审核（无主管部门的由人事档案管理部门审核）: who reviewed it, and when.
     reviewing_unit = models.CharField(_("reviewing unit"), max_length=100)
@@ -251,6 +261,8 @@ class TitleReissue(models.Model):
         on_delete=models.PROTECT,
         related_name="reissued_from",
     )
+
+    objects = TitleReissueManager()
 
     class Meta:
         ordering = ["-submitted_at", "-id"]

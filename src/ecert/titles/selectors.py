@@ -13,7 +13,8 @@ from ecert.authorities.models import Authority
 from ecert.core.kinds import AuthorityKind
 from ecert.core.roles import Perm
 from ecert.core.titles import REPORT_DAYS, TitleError, parse_title_number, report_deadline
-from ecert.titles.models import SeriesLevel, TitleApproval
+from ecert.credentials.models import Credential
+from ecert.titles.models import SeriesLevel, TitleApproval, TitleReissue
 
 
 @dataclass(frozen=True)
@@ -117,3 +118,32 @@ def region_codes_for(user: User) -> QuerySet[Authority]:
     return Authority.objects.visible_to(user, Perm.MANAGE_TITLE_CODES).exclude(
         kind=AuthorityKind.EXAM_CENTRE
     )
+
+
+@dataclass(frozen=True)
+class Pledge:
+    reference: str
+    media_type: str
+    content: bytes
+
+
+def title_pledge_for(*, user: User, reissue: str) -> Pledge | None:
+    """The signed pledge of a reissue application on a title the user manages, or None."""
+    found = (
+        TitleReissue.objects.filter(
+            reference=reissue,
+            certificate__approval__in=TitleApproval.objects.visible_to(user, Perm.MANAGE_TITLE),
+        )
+        .values_list("pledge_type", "pledge")
+        .first()
+    )
+    if found is None:
+        return None
+    media_type, content = found
+    return Pledge(reissue, media_type, bytes(content))
+
+
+def title_reissue_latest(credential: Credential) -> TitleReissue | None:
+    """The latest reissue application for a title certificate, for its holder's page (the caller
+    has scoped the credential)."""
+    return TitleReissue.objects.filter(certificate__credential=credential).first()
