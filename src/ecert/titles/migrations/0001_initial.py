@@ -232,10 +232,8 @@ class Migration(migrations.Migration):
                         editable=False, max_length=16, unique=True, verbose_name="reference"
                     ),
                 ),
-                (
-                    "pledge",
-                    models.FileField(upload_to="title-pledges/", verbose_name="signed pledge"),
-                ),
+                ("pledge", models.BinaryField(verbose_name="signed pledge")),
+                ("pledge_type", models.CharField(editable=False, max_length=32)),
                 ("pledge_sha256", models.CharField(editable=False, max_length=64)),
                 ("reviewing_unit", models.CharField(max_length=100, verbose_name="reviewing unit")),
                 ("reviewed_on", models.DateField(verbose_name="reviewed on")),
