@@ -18,7 +18,13 @@ from ecert.credentials.services import holder_id_number
 from ecert.documents.models import PrintFile
 from ecert.documents.printing import print_file_run
 from ecert.titles.certificates import title_certificate_issue, title_reissue_submit
-from ecert.titles.models import SeriesLevel, TitleApproval, TitleCertificate, TitleScheme
+from ecert.titles.models import (
+    SeriesLevel,
+    TitleApproval,
+    TitleCertificate,
+    TitleNumberCounter,
+    TitleScheme,
+)
 from ecert.titles.services import title_approval_record
 from tests.conftest import PASSWORD, World
 from tests.titles.conftest import NOW, facts, record
@@ -254,3 +260,24 @@ def test_holder_of_a_lost_paper_title_is_told_how_to_replace_it(
     assert 'data-testid="reissue-open"' not in before
     assert 'data-testid="reissue-open"' in after
     assert 'data-testid="reissue-steps"' not in after
+
+
+def test_body_given_a_code_after_the_keys_were_made_is_told_to_get_a_key_first(
+    client: Client, title_keys: World
+) -> None:
+    # Lixia gets its region code after `ecert keys init` ran, so it has no key yet.
+    Authority.objects.filter(key="sd-jinan-lixia").update(region_department_code="01102")
+    approval = record(title_keys, "sd-jinan-lixia", actor="county_clerk")
+    signed_in(client, "county_clerk")
+
+    page = client.post(
+        reverse("backoffice:title_detail", args=[approval.reference]),
+        {"action": "issue"},
+        follow=True,
+    )
+
+    assert page.status_code == 200
+    assert "ecert keys init" in page.content.decode()
+    assert not TitleCertificate.objects.exists()
+    assert not Credential.objects.filter(kind="title_certificate").exists()
+    assert not TitleNumberCounter.objects.exists()  # the number taken is given back

@@ -17,7 +17,7 @@ from ecert.core.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.core.roles import Perm
 from ecert.core.titles import LEVEL_LABELS, SEQUENCE_MAX, TitleLevel, TitleNumber
 from ecert.credentials.models import Credential
-from ecert.signing.services import credential_sign
+from ecert.signing.services import SigningError, credential_sign
 from ecert.titles.models import (
     ReissueState,
     TitleApproval,
@@ -154,7 +154,16 @@ def title_certificate_issue(
         data={"number": number.text, "approval": approval.reference, "form": approval.form},
         at=now,
     )
-    credential_sign(actor=actor, credential=credential, now=now)
+    try:
+        credential_sign(actor=actor, credential=credential, now=now)
+    except SigningError as error:
+        # Raised inside the transaction: the number and the certificate are given back with it.
+        raise refusal(
+            f"{error.zh}：请安全管理员运行 ecert keys init 为其创建密钥后再签发",
+            f"{error.en}: a security administrator runs ecert keys init to make its key, then "
+            "issue again",
+            "approver",
+        ) from error
     credential.refresh_from_db()
     return certificate
 
