@@ -146,6 +146,7 @@ ROUTES: dict[str, Route] = {
     "backoffice:title_reports": Route(MANAGE_TITLES),
     "backoffice:title_report_send": Route(MANAGE_TITLES, ok_status=405),  # POST only
     "backoffice:title_codes": Route(SET_CODES),
+    "backoffice:title_round": Route(MANAGE_TITLES, ok_status=405),  # POST only
     "backoffice:title_detail": Route(
         SEE_COUNTY_TITLE, MANAGE_TITLES - SEE_COUNTY_TITLE, {"reference": "<title>"}
     ),

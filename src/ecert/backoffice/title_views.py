@@ -7,12 +7,14 @@ from __future__ import annotations
 import tempfile
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -30,6 +32,7 @@ from ecert.documents.tasks import print_file_task
 from ecert.i18n import in_language
 from ecert.titles.certificates import (
     title_certificate_issue,
+    title_certificates_issue_all,
     title_reissue_decide,
     title_reissue_submit,
 )
@@ -38,6 +41,7 @@ from ecert.titles.selectors import (
     region_codes_for,
     reports_due,
     title_approvers_for,
+    title_document_round,
     title_get_for,
     title_list_for,
     title_pledge_for,
@@ -51,6 +55,7 @@ from ecert.titles.services import (
 )
 
 PAGE_SIZE = 50
+DOCUMENT_MAX = 50  # TitleApproval.approval_document holds at most this many characters
 
 
 def _said(error: TitleError) -> str:
@@ -59,9 +64,69 @@ def _said(error: TitleError) -> str:
 
 @requires(Perm.MANAGE_TITLE)
 def title_list(request: HttpRequest) -> HttpResponse:
-    approvals = title_list_for(user=staff_user(request))
+    user = staff_user(request)
+    approvals = title_list_for(user=user)
+    document = request.GET.get("document", "").strip()[:DOCUMENT_MAX]
+    if document:
+        approvals = approvals.filter(approval_document=document)
     page = Paginator(approvals, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "backoffice/title_list.html", {"page": page})
+    found = title_document_round(user=user, document=document) if document else None
+    return render(
+        request,
+        "backoffice/title_list.html",
+        {"page": page, "document": document, "round": found},
+    )
+
+
+@requires(Perm.MANAGE_TITLE)
+@require_POST
+def title_round(request: HttpRequest) -> HttpResponse:
+    """The certificates of a review round (one approval document): issue all, or print the paper
+    ones in one print file per approving body."""
+    user, now = staff_user(request), timezone.now()
+    document = request.POST.get("document", "").strip()[:DOCUMENT_MAX]
+    back = f"{reverse('backoffice:title_list')}?{urlencode({'document': document})}"
+    if not document:
+        messages.error(request, _("Give the approval document number of the round."))
+        return redirect("backoffice:title_list")
+    if request.POST.get("action") == "issue-all":
+        try:
+            run = title_certificates_issue_all(actor=user, approval_document=document, now=now)
+        except TitleError as error:
+            messages.error(request, _said(error))
+        else:
+            messages.success(
+                request,
+                _("%(count)d certificates are numbered and issued.") % {"count": len(run.issued)},
+            )
+            if run.remaining:
+                messages.warning(
+                    request,
+                    _("%(count)d records are still waiting: issue again to continue.")
+                    % {"count": run.remaining},
+                )
+        return redirect(back)
+    if request.POST.get("action") == "print-all":
+        paper = title_document_round(user=user, document=document).paper
+        if not paper:
+            messages.error(request, _("This round has no valid paper certificate to print."))
+            return redirect(back)
+        try:
+            with transaction.atomic():
+                jobs = [
+                    print_file_create(actor=user, authority=body, public_ids=ids, now=now)
+                    for body, ids in paper.items()
+                ]
+                for job in jobs:
+                    transaction.on_commit(partial(print_file_task.enqueue, print_file_id=job.pk))
+        except PrintFileError as refused:
+            messages.error(request, in_language(refused.zh, refused.en))
+            return redirect(back)
+        if len(jobs) == 1:
+            return redirect("backoffice:print_file_detail", reference=jobs[0].reference)
+        return redirect("backoffice:print_file_list")
+    messages.error(request, _("Choose what to do with the round."))
+    return redirect(back)
 
 
 @requires(Perm.MANAGE_TITLE)

@@ -36,6 +36,7 @@ urlpatterns = [
     path("titles/reports/", title_views.title_reports, name="title_reports"),
     path("titles/reports/send/", title_views.title_report_send, name="title_report_send"),
     path("titles/codes/", title_views.title_codes, name="title_codes"),
+    path("titles/round/", title_views.title_round, name="title_round"),
     path("titles/pledges/<str:reissue>/", title_views.title_pledge, name="title_pledge"),
     path("titles/<str:reference>/", title_views.title_detail, name="title_detail"),
     path("authorities/<slug:key>/", views.authority_detail, name="authority_detail"),

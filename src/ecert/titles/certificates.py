@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
@@ -15,7 +16,7 @@ from ecert.accounts.models import User
 from ecert.audit.services import audit_record
 from ecert.core.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.core.roles import Perm
-from ecert.core.titles import LEVEL_LABELS, SEQUENCE_MAX, TitleLevel, TitleNumber
+from ecert.core.titles import LEVEL_LABELS, SEQUENCE_MAX, TitleError, TitleLevel, TitleNumber
 from ecert.credentials.models import Credential
 from ecert.signing.services import SigningError, credential_sign
 from ecert.titles.models import (
@@ -80,9 +81,12 @@ def title_certificate_issue(
     Paper or electronic as the approval says; an electronic one has a verification code. An
     approval has one current certificate: a second is refused unless it replaces the first.
     """
-    approval = TitleApproval.objects.select_related(
-        "approver", "holder", "series_level__scheme"
-    ).get(pk=approval.pk)
+    # Locked, so that two clicks on "issue" give one certificate, not two.
+    approval = (
+        TitleApproval.objects.select_for_update(of=("self",))
+        .select_related("approver", "holder", "series_level__scheme")
+        .get(pk=approval.pk)
+    )
     current = (
         TitleCertificate.objects.filter(approval=approval, credential__superseded_by__isnull=True)
         .select_related("credential")
@@ -166,6 +170,41 @@ def title_certificate_issue(
         ) from error
     credential.refresh_from_db()
     return certificate
+
+
+BULK_MAX = 500  # certificates numbered and signed in one transaction (one request)
+
+
+@dataclass(frozen=True)
+class IssueRun:
+    issued: list[TitleCertificate]
+    remaining: int  # approvals of the document still without a certificate: run again
+
+
+@transaction.atomic
+def title_certificates_issue_all(*, actor: User, approval_document: str, now: datetime) -> IssueRun:
+    """Number and issue the certificates of the approvals under one approval document (核准文号)
+    that the actor manages and that have none yet, in the order they were recorded, at most
+    BULK_MAX at a time: all of those or, if one is refused, none. Approvals already issued are
+    left as they are, so running it again continues where the last run stopped."""
+    waiting = (
+        TitleApproval.objects.visible_to(actor, Perm.MANAGE_TITLE)
+        .filter(approval_document=approval_document.strip(), certificates__isnull=True)
+        .select_related("holder")
+        .order_by("id")
+    )
+    issued = []
+    for approval in waiting[:BULK_MAX]:
+        try:
+            issued.append(title_certificate_issue(actor=actor, approval=approval, now=now))
+        except TitleError as error:
+            raise refusal(
+                f"{approval.holder.name}（{approval.reference}）：{error.message_zh}；"
+                "本次未签发任何证书",
+                f"{approval.reference}: {error.message_en}; no certificate of this run was issued",
+                error.field,
+            ) from error
+    return IssueRun(issued=issued, remaining=waiting.count())
 
 
 def _void(*, actor: User | None, credential: Credential, by: str, now: datetime) -> None:

@@ -10,7 +10,7 @@ from django.db.models import Count, Min, QuerySet
 
 from ecert.accounts.models import User
 from ecert.authorities.models import Authority
-from ecert.core.kinds import AuthorityKind
+from ecert.core.kinds import AuthorityKind, CredentialForm, CredentialStatus
 from ecert.core.roles import Perm
 from ecert.core.titles import REPORT_DAYS, TitleError, parse_title_number, report_deadline
 from ecert.credentials.models import Credential
@@ -147,3 +147,36 @@ def title_reissue_latest(credential: Credential) -> TitleReissue | None:
     """The latest reissue application for a title certificate, for its holder's page (the caller
     has scoped the credential)."""
     return TitleReissue.objects.filter(certificate__credential=credential).first()
+
+
+@dataclass(frozen=True)
+class DocumentRound:
+    """The approvals under one approval document (核准文号) that a user manages: a review round."""
+
+    document: str
+    records: int
+    not_issued: int
+    # valid paper certificates to print, by approving body (a print file is made at one body)
+    paper: dict[Authority, list[str]]
+
+
+def title_document_round(*, user: User, document: str) -> DocumentRound:
+    approvals = title_list_for(user=user).filter(approval_document=document)
+    paper: dict[Authority, list[str]] = {}
+    rows = (
+        Credential.objects.filter(
+            title_certificate__approval__in=approvals,
+            form=CredentialForm.PAPER,
+            status=CredentialStatus.VALID,
+        )
+        .select_related("issuing_authority")
+        .order_by("id")
+    )
+    for credential in rows:
+        paper.setdefault(credential.issuing_authority, []).append(credential.public_id)
+    return DocumentRound(
+        document=document,
+        records=approvals.count(),
+        not_issued=approvals.filter(certificates__isnull=True).count(),
+        paper=paper,
+    )
