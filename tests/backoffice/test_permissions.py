@@ -23,12 +23,12 @@ from ecert.core.kinds import CredentialForm
 from ecert.core.titles import load_code_tables
 from ecert.documents.printing import print_file_create, print_file_run
 from ecert.issuance.services import passlist_import_create, passlist_import_run
-from ecert.titles.certificates import title_certificate_issue, title_reissue_submit
+from ecert.titles.certificates import title_certificate_issue
 from ecert.titles.services import code_tables_load
 from tests.conftest import CAST, World
 from tests.documents.conftest import import_signed_batch
 from tests.portal.signed import signed_proof
-from tests.titles.conftest import NOW, record
+from tests.titles.conftest import NOW, record, submit
 from tests.verify.test_access import ORGANISATION_PAGES, PUBLIC_API, PUBLIC_PAGES, SIGN_OUT
 
 
@@ -261,15 +261,7 @@ def county_reissue(world: World, request: pytest.FixtureRequest) -> str:
     request.getfixturevalue("title_keys")  # keys are made after the code, so the county signs
     approval = record(world, "sd-jinan-lixia", actor="county_clerk", form=CredentialForm.PAPER)
     certificate = title_certificate_issue(actor=None, approval=approval, now=NOW)
-    return title_reissue_submit(
-        actor=world.user("county_clerk"),
-        certificate=certificate,
-        pledge_name="承诺书.png",
-        pledge=b"\x89PNG\r\n\x1a\n a scan",
-        reviewing_unit="济南市历下区教育和体育局",
-        reviewed_on=NOW.date(),
-        now=NOW,
-    ).reference
+    return submit(world, certificate, actor="county_clerk").reference
 
 
 def _kwargs(

@@ -9,12 +9,14 @@ from typing import Any
 from ecert.accounts.models import User
 from ecert.core.idnumbers import IdType, Sex, parse_id_number
 from ecert.core.kinds import CredentialForm
-from ecert.titles.models import TitleApproval
+from ecert.titles.certificates import title_reissue_submit
+from ecert.titles.models import TitleApproval, TitleCertificate, TitleReissue
 from ecert.titles.services import ApprovalFacts, title_approval_record
 from tests.conftest import World
 from tests.core.idgen import make_resident_id
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+PLEDGE = b"%PDF-1.7\n% a scanned pledge\n"
 
 
 def facts(
@@ -51,3 +53,17 @@ def record(
     return title_approval_record(
         actor=user, approver=world.authorities[approver], facts=facts(**kwargs), now=NOW
     )
+
+
+def submit(
+    world: World, certificate: TitleCertificate, *, actor: str = "province_admin", **kwargs: Any
+) -> TitleReissue:
+    """A reissue application for a lost paper certificate, as the approving body records it."""
+    values: dict[str, Any] = {
+        "pledge_name": "承诺书.pdf",
+        "pledge": PLEDGE,
+        "reviewing_unit": "聊城市东昌府区教育和体育局",
+        "reviewed_on": date(2026, 11, 18),
+    }
+    values.update(kwargs)
+    return title_reissue_submit(actor=world.user(actor), certificate=certificate, now=NOW, **values)

@@ -17,7 +17,7 @@ from ecert.credentials.models import Credential
 from ecert.credentials.services import holder_id_number
 from ecert.documents.models import PrintFile
 from ecert.documents.printing import print_file_run
-from ecert.titles.certificates import title_certificate_issue, title_reissue_submit
+from ecert.titles.certificates import title_certificate_issue
 from ecert.titles.models import (
     SeriesLevel,
     TitleApproval,
@@ -27,7 +27,7 @@ from ecert.titles.models import (
 )
 from ecert.titles.services import title_approval_record
 from tests.conftest import PASSWORD, World
-from tests.titles.conftest import NOW, facts, record
+from tests.titles.conftest import NOW, facts, record, submit
 
 
 def signed_in(client: Client, username: str) -> Client:
@@ -243,15 +243,7 @@ def test_holder_of_a_lost_paper_title_is_told_how_to_replace_it(
     url = reverse("portal:credential_detail", args=[certificate.credential.public_id])
 
     before = client.get(url).content.decode()
-    title_reissue_submit(
-        actor=title_keys.user("province_admin"),
-        certificate=certificate,
-        pledge_name="承诺书.pdf",
-        pledge=b"%PDF-1.7 pledge",
-        reviewing_unit="聊城市东昌府区教育和体育局",
-        reviewed_on=NOW.date(),
-        now=NOW,
-    )
+    submit(title_keys, certificate)
     after = client.get(url).content.decode()
 
     assert "鲁251402001200001（基层）" in before

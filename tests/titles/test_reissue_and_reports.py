@@ -19,34 +19,18 @@ from ecert.credentials.models import Credential
 from ecert.titles.certificates import (
     title_certificate_issue,
     title_reissue_decide,
-    title_reissue_submit,
 )
 from ecert.titles.models import ReissueState, SeriesLevel, TitleReissue, TitleScheme
 from ecert.titles.selectors import reports_due, title_pledge_for
 from ecert.titles.services import titles_report
 from ecert.verification.services import qr_answer
 from tests.conftest import World
-from tests.titles.conftest import NOW, record
-
-PLEDGE = b"%PDF-1.7\n% a scanned pledge\n"
+from tests.titles.conftest import NOW, PLEDGE, record, submit
 
 
 def paper_certificate(world: World, **kwargs: Any) -> Any:
     approval = record(world, form=CredentialForm.PAPER, **kwargs)
     return title_certificate_issue(actor=None, approval=approval, now=NOW)
-
-
-def submit(
-    world: World, certificate: Any, *, actor: str = "province_admin", **kwargs: Any
-) -> TitleReissue:
-    values: dict[str, Any] = {
-        "pledge_name": "承诺书.pdf",
-        "pledge": PLEDGE,
-        "reviewing_unit": "聊城市东昌府区教育和体育局",
-        "reviewed_on": date(2026, 11, 18),
-    }
-    values.update(kwargs)
-    return title_reissue_submit(actor=world.user(actor), certificate=certificate, now=NOW, **values)
 
 
 def test_reissue_voids_the_old_paper_certificate_at_once_and_verification_says_so(
