@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -87,6 +88,54 @@ def test_bad_form_says_which_field_and_records_nothing(client: Client, titles: W
     assert not TitleApproval.objects.exists()
 
 
+def _henan_row() -> SeriesLevel:
+    return SeriesLevel.objects.create(
+        scheme=TitleScheme.objects.get(mark="豫"),
+        code="011",
+        series="卫生",
+        level="intermediate",
+        title="主治医师",
+        name="卫生中级",
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "said"),
+    [
+        ({"name": "张\u200b三"}, "name", "姓名无效"),
+        ({"name": "欧" * 45}, "name", "姓名超过 40 个字符，无法写入证书"),
+        ({"specialty": "数" * 40}, "specialty", "专业超过 32 个字符，无法写入证书"),
+        ({"specialty": "数\x01学"}, "specialty", "专业含有控制字符或未分配字符"),
+        ({"series_level": "henan"}, "series_level", "所选系列级别属于“豫”的代码表"),
+    ],
+)
+def test_what_a_certificate_cannot_carry_is_refused_when_recorded(
+    client: Client, titles: World, changes: dict[str, str], field: str, said: str
+) -> None:
+    signed_in(client, "province_admin")
+    form = {
+        "approver": "sd-liaocheng",
+        "name": "欧阳𠮷喆",
+        "id_number": "37150219790423662X",
+        "series_level": titles.authorities["sd-hrss"].title_scheme.series.get(code="012").pk,
+        "review_year": "2025",
+        "approval_date": "2025-12-20",
+        "approval_document": "聊人社字〔2025〕100号",
+        "form": "electronic",
+        **changes,
+    }
+    if form["series_level"] == "henan":
+        form["series_level"] = _henan_row().pk
+
+    answer = client.post(reverse("backoffice:title_new"), form)
+
+    page = answer.content.decode()
+    assert answer.status_code == 200
+    assert f'data-testid="error-{field}"' in page
+    assert said in page
+    assert not TitleApproval.objects.exists()
+
+
 def test_sheet_with_mistakes_lists_them_all_and_records_nothing(
     client: Client, titles: World
 ) -> None:
@@ -123,6 +172,17 @@ def test_paper_certificate_is_reissued_from_the_page(
             "reviewed_on": "2026-11-18",
         },
     )
+    too_big = client.post(
+        url,
+        {
+            "action": "reissue",
+            "certificate": old.pk,
+            "pledge": SimpleUploadedFile("承诺书.pdf", b"%PDF-1.7" + b"0" * (10 * 2**20)),
+            "reviewing_unit": "聊城市东昌府区教育和体育局",
+            "reviewed_on": "2026-11-18",
+        },
+    ).content.decode()
+    assert "文件超过 10 MB。" in too_big
     application = old.reissues.get()
     detail = client.get(url).content.decode()
     pledge_url = reverse("backoffice:title_pledge", args=[application.reference])

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ecert.accounts.services import api_token_create
+from ecert.audit.models import AuditEvent
 from ecert.core.trust_list import load_trust_list
 from ecert.core.verify import Verdict, load_status_list, verify_qr_text
 from ecert.credentials.models import Credential
@@ -152,3 +153,23 @@ def test_a_status_list_older_than_an_hour_is_signed_again_with_the_news(
         status_lists={0: load_status_list(fetched, trusted)},
     )
     assert result.verdict is Verdict.REVOKED
+
+
+def test_asking_for_a_status_list_that_cannot_exist_signs_nothing(
+    client: Client, proof: Credential
+) -> None:
+    # The proof's index is in list 0; list 7 would need millions more credentials.
+    answers = [client.get(reverse("api:status_list", kwargs={"list_number": 7})) for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [404, 404, 404]
+    assert not StatusListPublication.objects.exists()
+    assert not AuditEvent.objects.filter(action="signing.status_lists_published").exists()
+
+
+def test_a_status_list_in_use_but_not_yet_published_is_signed_when_asked_for(
+    client: Client, proof: Credential
+) -> None:
+    answer = client.get(reverse("api:status_list", kwargs={"list_number": 0}))
+
+    assert answer.status_code == 200
+    assert StatusListPublication.objects.filter(list_number=0).exists()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from ecert.authorities.models import Authority
 from ecert.core.idnumbers import IdNumber, IdNumberError, IdType, detect_id_type, parse_id_number
 from ecert.core.kinds import CredentialForm
+from ecert.titles.certificates import PLEDGE_MAX_BYTES
 from ecert.titles.models import SeriesLevel
 from ecert.vocabulary import choices
 
@@ -81,6 +82,13 @@ class ReissueForm(forms.Form):
     reviewed_on = forms.DateField(
         label=_("Reviewed on"), widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def clean_pledge(self) -> Any:
+        """Refuse an oversized upload by its size, before anything reads it into memory."""
+        pledge = self.cleaned_data["pledge"]
+        if pledge.size > PLEDGE_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        return pledge
 
 
 class RegionCodeForm(forms.Form):

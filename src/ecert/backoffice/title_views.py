@@ -149,6 +149,7 @@ def title_new(request: HttpRequest) -> HttpResponse:
             approval_document=data["approval_document"],
             grassroots=data["grassroots"],
             form=data["form"],
+            scheme_mark=data["series_level"].scheme.mark,
         )
         try:
             approval = title_approval_record(

@@ -219,6 +219,15 @@ def _check_text(field: str, value: str, limit: int, *, normalise: bool) -> str:
     return value
 
 
+_TEXT_LIMITS = {name: limit for _, name, kind, _required, limit in _SCHEMA if kind == _TEXT}
+
+
+def claim_text_check(field: str, value: str) -> str:
+    """A text claim's value as it will be signed (stripped, NFC), so that a record can be refused
+    when it is made rather than when it is signed; ClaimsError says what is wrong."""
+    return _check_text(field, value, _TEXT_LIMITS[field], normalise=True)
+
+
 def _check(claims: Claims) -> None:
     """Validate and NFC-normalise (frozen dataclass: normalised text is written back)."""
     for _, name, kind, _required, limit in _SCHEMA:

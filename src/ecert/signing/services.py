@@ -502,6 +502,13 @@ def status_list_build(list_number: int, now: datetime) -> StatusListDocument:
     )
 
 
+def _status_lists_in_use() -> int:
+    """How many status lists the allocated status indexes fill (the last one partly)."""
+    counter = StatusIndexCounter.objects.filter(pk=1).first()
+    allocated = counter.next_index if counter else 0
+    return (allocated + ENTRIES - 1) // ENTRIES
+
+
 @transaction.atomic
 def status_lists_publish(
     *, actor: User | None, authority: Authority, now: datetime
@@ -513,10 +520,8 @@ def status_lists_publish(
             "no_key", "没有可签发状态列表的有效密钥", "no valid key may sign status lists"
         )
     signer = keystore_open().signer(key.key_label)
-    counter = StatusIndexCounter.objects.filter(pk=1).first()
-    allocated = counter.next_index if counter else 0
     published = []
-    for number in range((allocated + ENTRIES - 1) // ENTRIES):
+    for number in range(_status_lists_in_use()):
         document = status_list_build(number, now)
         signed = cose.sign1(document.to_cbor(), signer, kid=bytes(key.kid))
         row, _ = StatusListPublication.objects.update_or_create(
@@ -545,6 +550,8 @@ def status_list_fresh(*, list_number: int, now: datetime) -> StatusListPublicati
     row = StatusListPublication.objects.filter(list_number=list_number).first()
     if row is not None and now - row.issued_at < STATUS_LIST_REFRESH:
         return row
+    if row is None and list_number >= _status_lists_in_use():
+        return None  # asking for a list that cannot exist signs nothing
     key = current_key(None, Purpose.STATUS_LISTS, now)
     if key is None:
         return row

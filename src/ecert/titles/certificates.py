@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from ecert.accounts.models import User
 from ecert.audit.services import audit_record
+from ecert.core.claims import ClaimsError
 from ecert.core.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.core.roles import Perm
 from ecert.core.titles import LEVEL_LABELS, SEQUENCE_MAX, TitleError, TitleLevel, TitleNumber
@@ -160,6 +161,12 @@ def title_certificate_issue(
     )
     try:
         credential_sign(actor=actor, credential=credential, now=now)
+    except ClaimsError as error:  # e.g. a code table's title longer than a certificate holds
+        raise refusal(
+            f"证书内容无法签名（{error.field}）：{error.message_zh}",
+            f"the certificate cannot be signed ({error.field}): {error.message_en}",
+            "approval",
+        ) from error
     except SigningError as error:
         # Raised inside the transaction: the number and the certificate are given back with it.
         raise refusal(
@@ -268,8 +275,9 @@ def title_reissue_submit(
 ) -> TitleReissue:
     """Take an application to replace a lost paper certificate, with the holder's signed pledge
     and the unit that reviewed it. An electronic certificate is simply downloaded again."""
-    found = (
-        TitleCertificate.objects.filter(
+    found = (  # locked: of two clicks at once, the second finds the first's open application
+        TitleCertificate.objects.select_for_update(of=("self",))
+        .filter(
             pk=certificate.pk,
             approval__in=TitleApproval.objects.visible_to(actor, Perm.MANAGE_TITLE),
         )

@@ -17,12 +17,14 @@ from ecert.accounts.models import User
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import bureau_above, scope_for
+from ecert.core.claims import ClaimsError, claim_text_check
 from ecert.core.idnumbers import IdNumber, mask_id_number
 from ecert.core.kinds import (
     AuthorityKind,
     AuthorityLevel,
     CredentialForm,
 )
+from ecert.core.names import PersonNameError, normalise_name
 from ecert.core.roles import Perm
 from ecert.core.title_sheet import read_title_sheet
 from ecert.core.titles import (
@@ -170,9 +172,12 @@ class ApprovalFacts:
     approval_document: str
     grassroots: bool
     form: CredentialForm
+    # The province mark of the code table the series code was chosen from, where a page shows
+    # every province's rows; a sheet gives the code alone, read in the approver's province.
+    scheme_mark: str | None = None
 
 
-def _series_level(approver: Authority, code: str) -> SeriesLevel:
+def _series_level(approver: Authority, code: str, mark: str | None = None) -> SeriesLevel:
     province = bureau_above(approver, AuthorityLevel.PROVINCE)
     scheme = TitleScheme.objects.filter(province=province).first() if province else None
     if scheme is None:
@@ -180,6 +185,13 @@ def _series_level(approver: Authority, code: str) -> SeriesLevel:
             f"{approver.name}所在省份没有职称证书编号规则",
             f"{approver.key}'s province has no title numbering scheme",
             "series_code",
+        )
+    if mark is not None and mark != scheme.mark:
+        raise refusal(
+            f"所选系列级别属于“{mark}”的代码表，{approver.name}应选“{scheme.mark}”的系列级别",
+            f"the series and level chosen is from the {mark} code table; {approver.key} numbers "
+            f"with the {scheme.mark} one",
+            "series_level",
         )
     row = SeriesLevel.objects.filter(scheme=scheme, code=code).first()
     if row is None:
@@ -201,6 +213,25 @@ def _check_facts(facts: ApprovalFacts, today: date) -> None:
         raise refusal(
             "缺少批准文号", "the approval document number is missing", "approval_document"
         )
+    try:
+        name = normalise_name(facts.name)
+    except PersonNameError as error:
+        raise refusal(f"姓名无效：{error}", f"the name is not valid: {error}", "name") from error
+    for field, claim, label, text in (
+        ("name", "holder_name", "姓名 / name", name),
+        ("specialty", "specialty", "专业 / specialty", facts.specialty.strip()),
+    ):
+        if not text:
+            continue
+        try:
+            claim_text_check(claim, text)
+        except ClaimsError as error:
+            zh, en = label.split(" / ")
+            raise refusal(
+                f"{zh}{error.message_zh}，无法写入证书",
+                f"the {en} cannot go into the certificate: {error.message_en}",
+                field,
+            ) from error
     for field, label, text in (
         ("name", "姓名 / name", facts.name),
         ("specialty", "专业 / specialty", facts.specialty),
@@ -237,7 +268,7 @@ def title_approval_record(
         raise refusal("没有该机构", "no such authority", "approver")
     today = timezone.localdate(now)
     _check_facts(facts, today)
-    series_level = _series_level(approver, facts.series_code)
+    series_level = _series_level(approver, facts.series_code, facts.scheme_mark)
     holder = holder_register(actor=actor, name=facts.name, id_number=facts.id_number)
     existing = TitleApproval.objects.filter(
         holder=holder, series_level=series_level, approval_document=facts.approval_document.strip()
