@@ -8,6 +8,7 @@ export-trust-list``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +18,13 @@ from rich.console import Console
 from ecert.core.qr import QrError
 from ecert.core.qr_images import qr_texts_in_file
 from ecert.core.status_list import StatusListDocument, StatusListError
-from ecert.core.titles import GRASSROOTS, TitleError, load_code_tables, parse_title_number
+from ecert.core.titles import (
+    GRASSROOTS,
+    CodeTables,
+    TitleError,
+    load_code_tables,
+    parse_title_number,
+)
 from ecert.core.trust_list import TrustListError, load_trust_list
 from ecert.core.verify import Outcome, Verdict, load_status_list, verify_qr_text
 
@@ -38,13 +45,19 @@ VERDICT_TEXT = {
 EXIT_CODES = {Verdict.VALID: 0, Verdict.VALID_STATUS_UNKNOWN: 0}
 
 
+@cache
+def _code_tables() -> CodeTables:
+    """The packaged code tables, read once however many codes a file holds."""
+    return load_code_tables()
+
+
 def _number_reading(number: str) -> str | None:
     """A title number read into its parts (seed 003 第五条), from the packaged code tables."""
     try:
         parts = parse_title_number(number)
     except TitleError:
         return None
-    row = load_code_tables().series_level(parts)
+    row = _code_tables().series_level(parts)
     series = (
         f"{parts.series_code} {row.name}"
         if row

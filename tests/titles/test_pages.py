@@ -189,6 +189,7 @@ def test_paper_certificate_is_reissued_from_the_page(
     assert pledge_url in detail
     pledge = client.get(pledge_url)
     assert pledge["Content-Type"] == "application/pdf"
+    assert pledge["Content-Disposition"] == f'inline; filename="pledge-{application.reference}.pdf"'
     assert pledge.content == b"%PDF-1.7 pledge"
     page = client.post(
         url, {"action": "reissue-approve", "reissue": application.reference}, follow=True

@@ -35,6 +35,7 @@ from ecert.titles.certificates import (
     title_certificates_issue_all,
     title_reissue_decide,
     title_reissue_submit,
+    title_round_print,
 )
 from ecert.titles.models import ReissueState, SeriesLevel, TitleCertificate, TitleReissue
 from ecert.titles.selectors import (
@@ -107,21 +108,16 @@ def title_round(request: HttpRequest) -> HttpResponse:
                 )
         return redirect(back)
     if request.POST.get("action") == "print-all":
-        paper = title_document_round(user=user, document=document).paper
-        if not paper:
-            messages.error(request, _("This round has no valid paper certificate to print."))
-            return redirect(back)
         try:
-            with transaction.atomic():
-                jobs = [
-                    print_file_create(actor=user, authority=body, public_ids=ids, now=now)
-                    for body, ids in paper.items()
-                ]
-                for job in jobs:
-                    transaction.on_commit(partial(print_file_task.enqueue, print_file_id=job.pk))
+            jobs = title_round_print(actor=user, approval_document=document, now=now)
+        except TitleError as error:
+            messages.error(request, _said(error))
+            return redirect(back)
         except PrintFileError as refused:
             messages.error(request, in_language(refused.zh, refused.en))
             return redirect(back)
+        for job in jobs:
+            transaction.on_commit(partial(print_file_task.enqueue, print_file_id=job.pk))
         if len(jobs) == 1:
             return redirect("backoffice:print_file_detail", reference=jobs[0].reference)
         return redirect("backoffice:print_file_list")
@@ -287,9 +283,6 @@ def title_detail(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-_PLEDGE_SUFFIX = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
-
-
 @requires(Perm.MANAGE_TITLE)
 @require_GET
 @never_cache
@@ -299,8 +292,7 @@ def title_pledge(request: HttpRequest, reissue: str) -> HttpResponse:
     if pledge is None:
         raise Http404
     response = HttpResponse(pledge.content, content_type=pledge.media_type)
-    name = f"pledge-{pledge.reference}.{_PLEDGE_SUFFIX.get(pledge.media_type, 'bin')}"
-    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["Content-Disposition"] = f'inline; filename="{pledge.file_name}"'
     return response
 
 

@@ -19,14 +19,18 @@ from ecert.core.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.core.roles import Perm
 from ecert.core.titles import LEVEL_LABELS, SEQUENCE_MAX, TitleError, TitleLevel, TitleNumber
 from ecert.credentials.models import Credential
+from ecert.documents.models import PrintFile
+from ecert.documents.printing import print_file_create
 from ecert.signing.services import SigningError, credential_sign
 from ecert.titles.models import (
+    PLEDGE_FORMATS,
     ReissueState,
     TitleApproval,
     TitleCertificate,
     TitleNumberCounter,
     TitleReissue,
 )
+from ecert.titles.selectors import title_document_round
 from ecert.titles.services import holds_over, new_reference, refusal
 
 # 验证码 (第十一条): read aloud and typed on phones, so no 0/O, 1/I/L.
@@ -214,6 +218,24 @@ def title_certificates_issue_all(*, actor: User, approval_document: str, now: da
     return IssueRun(issued=issued, remaining=waiting.count())
 
 
+@transaction.atomic
+def title_round_print(*, actor: User, approval_document: str, now: datetime) -> list[PrintFile]:
+    """Queue the valid paper certificates of a review round (one approval document) that the actor
+    manages for printing: one print file per approving body, whose printer they go to, each in the
+    order issued. All are made or none; PrintFileError says why not."""
+    paper = title_document_round(user=actor, document=approval_document.strip()).paper
+    if not paper:
+        raise refusal(
+            "本批次没有可打印的有效纸质证书",
+            "this round has no valid paper certificate to print",
+            "approval_document",
+        )
+    return [
+        print_file_create(actor=actor, authority=body, public_ids=ids, now=now)
+        for body, ids in paper.items()
+    ]
+
+
 def _void(*, actor: User | None, credential: Credential, by: str, now: datetime) -> None:
     """The replaced certificate is void from now on: verification answers "replaced by № …"."""
     updated = Credential.objects.filter(pk=credential.pk, status=CredentialStatus.VALID).update(
@@ -237,11 +259,6 @@ def _void(*, actor: User | None, credential: Credential, by: str, now: datetime)
 # ── Reissue of a lost paper certificate (第十二条) ─────────────────────────────────────────────
 
 PLEDGE_MAX_BYTES = 10 * 2**20
-_PLEDGE_SIGNATURES = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
 
 
 def _pledge_type(data: bytes, file_name: str) -> str:
@@ -252,7 +269,7 @@ def _pledge_type(data: bytes, file_name: str) -> str:
         raise refusal(
             f"文件 {file_name} 超过 10 MB", f"file {file_name} is larger than 10 MB", "pledge"
         )
-    for magic, media_type in _PLEDGE_SIGNATURES:
+    for magic, media_type, _suffix in PLEDGE_FORMATS:
         if data.startswith(magic):
             return media_type
     raise refusal(

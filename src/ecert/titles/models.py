@@ -206,6 +206,14 @@ class ReissueState(models.TextChoices):
     REFUSED = "refused", _("refused")
 
 
+# What a pledge scan may be: its first bytes, its media type and the suffix of its file name.
+PLEDGE_FORMATS = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+
+
 class TitleReissueManager(models.Manager["TitleReissue"]):
     """Leaves the pledge scan (up to 10 MB) in the database until it is asked for."""
 

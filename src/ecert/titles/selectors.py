@@ -14,7 +14,7 @@ from ecert.core.kinds import AuthorityKind, CredentialForm, CredentialStatus
 from ecert.core.roles import Perm
 from ecert.core.titles import REPORT_DAYS, TitleError, parse_title_number, report_deadline
 from ecert.credentials.models import Credential
-from ecert.titles.models import SeriesLevel, TitleApproval, TitleReissue
+from ecert.titles.models import PLEDGE_FORMATS, SeriesLevel, TitleApproval, TitleReissue
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,11 @@ class Pledge:
     reference: str
     media_type: str
     content: bytes
+
+    @property
+    def file_name(self) -> str:
+        suffix = next(s for _magic, t, s in PLEDGE_FORMATS if t == self.media_type)
+        return f"pledge-{self.reference}.{suffix}"
 
 
 def title_pledge_for(*, user: User, reissue: str) -> Pledge | None:
