@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from ecert.core.idnumbers import mask_id_number
+from ecert.core.identity.idnumbers import mask_id_number
 
 if TYPE_CHECKING:
     from ecert.credentials.bulk import CredentialRow
 
-# AES-GCM as in ecert.core.pii: version byte, 12-byte nonce, plaintext, 16-byte tag.
+# AES-GCM as in ecert.core.identity.pii: version byte, 12-byte nonce, plaintext, 16-byte tag.
 CIPHERTEXT_OVERHEAD = 1 + 12 + 16
 
 HOLDER_COLUMNS = (

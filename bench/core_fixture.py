@@ -19,19 +19,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from tongsuopy.crypto import hashes as sm_hashes
 from tongsuopy.crypto.asymciphers import ec as sm_ec
 
-from ecert.core import cose
-from ecert.core.algorithms import ALGORITHM_NAMES, Algorithm, SoftwareKey
-from ecert.core.certificates import (
-    DistinguishedName,
-    build_certificate,
-    parse_certificate,
-    self_signed_root,
-)
-from ecert.core.claims import Claims, IdTypeCode, KindCode
-from ecert.core.idnumbers import gb11643_check_character
-from ecert.core.qr import qr_text
-from ecert.core.status_list import ENTRIES, StatusBits, StatusListDocument, StatusValue
-from ecert.core.trust_list import (
+from ecert.core.formats import cose
+from ecert.core.formats.algorithms import ALGORITHM_NAMES, Algorithm, SoftwareKey
+from ecert.core.formats.claims import Claims, IdTypeCode, KindCode
+from ecert.core.formats.qr import qr_text
+from ecert.core.formats.status_list import ENTRIES, StatusBits, StatusListDocument, StatusValue
+from ecert.core.formats.trust_list import (
     Purpose,
     TrustedAuthority,
     TrustedSigner,
@@ -39,7 +32,14 @@ from ecert.core.trust_list import (
     load_trust_list,
     sign_trust_list,
 )
-from ecert.core.verify import load_status_list
+from ecert.core.formats.verify import load_status_list
+from ecert.core.formats.x509 import (
+    DistinguishedName,
+    build_certificate,
+    parse_certificate,
+    self_signed_root,
+)
+from ecert.core.identity.idnumbers import gb11643_check_character
 
 ALGORITHMS = (Algorithm.ES256, Algorithm.EDDSA, Algorithm.SM2_SM3)
 VERIFY_HOST = "VERIFY.ECERT.EXAMPLE.CN"

@@ -96,8 +96,8 @@ def migrate_and_load() -> None:
 
     from ecert.authorities.services import authorities_load
     from ecert.catalogue.services import catalogue_load
-    from ecert.core.authorities import default_authorities_path, load_authorities
-    from ecert.core.catalogue import default_catalogue_dir, load_catalogue
+    from ecert.core.rules.authorities import default_authorities_path, load_authorities
+    from ecert.core.rules.catalogue import default_catalogue_dir, load_catalogue
 
     call_command("migrate", interactive=False, verbosity=0)
     authorities_load(actor=None, records=load_authorities(default_authorities_path()))

@@ -28,18 +28,18 @@ from typing import Any
 import typst
 
 from bench.harness import Baseline, Budget, Figure, Report, peak_rss_mb
-from ecert.core.algorithms import Algorithm, generate_key
-from ecert.core.certificates import (
+from ecert.core.documents.faces import Face, sample_page
+from ecert.core.documents.pades import SealingKey, pdf_check, pdf_seal
+from ecert.core.documents.print_file import write_print_file
+from ecert.core.documents.render import FontSet, Page, Renderer, page_json
+from ecert.core.formats.algorithms import Algorithm, generate_key
+from ecert.core.formats.qr import qr_svg
+from ecert.core.formats.x509 import (
     DistinguishedName,
     build_certificate,
     parse_certificate,
     self_signed_root,
 )
-from ecert.core.faces import Face, sample_page
-from ecert.core.pades import SealingKey, pdf_check, pdf_seal
-from ecert.core.print_file import write_print_file
-from ecert.core.qr import qr_svg
-from ecert.core.render import FontSet, Page, Renderer, page_json
 
 NAME_SEALED = "sealed-pdf"
 NAME_PRINT = "print-file"

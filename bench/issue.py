@@ -56,8 +56,8 @@ def keys_init() -> None:
 
     The file key store lives in the data dir (``ECERT_DATA_DIR``/keys, the development password).
     """
-    from ecert.core.algorithms import Algorithm
-    from ecert.core.trust_list import Purpose
+    from ecert.core.formats.algorithms import Algorithm
+    from ecert.core.formats.trust_list import Purpose
     from ecert.signing.selectors import authority_by_key, signing_plan
     from ecert.signing.services import root_create, signer_key_create, trust_list_publish
 
@@ -105,7 +105,7 @@ def watch_readers() -> list[str]:
 
     The wrappers add one list append per file; they only see which path ``read_rows`` took.
     """
-    from ecert.core import spreadsheets
+    from ecert.core.spreadsheets import reader as spreadsheets
 
     used: list[str] = []
     targets = (
@@ -205,8 +205,8 @@ def _measure(
 
 def _check(job: Any, rows: int) -> dict[str, Any]:
     """The import completed, and ``rows`` credentials are stored, signed and in signed batches."""
-    from ecert.core import cose
-    from ecert.core.algorithms import load_verification_key
+    from ecert.core.formats import cose
+    from ecert.core.formats.algorithms import load_verification_key
     from ecert.credentials.models import Credential
     from ecert.issuance.models import ImportState, IssuanceBatch
     from ecert.signing.models import SignerKey
@@ -254,8 +254,8 @@ def _sign_baseline() -> dict[str, Any]:
 
     The claim sets are the ones the import signed, read back and decoded before the clock starts.
     """
-    from ecert.core import cose
-    from ecert.core.claims import claims_from_cbor
+    from ecert.core.formats import cose
+    from ecert.core.formats.claims import claims_from_cbor
     from ecert.credentials.models import Credential
     from ecert.issuance.models import IssuanceBatch
     from ecert.signing.models import SignerKey
@@ -285,8 +285,8 @@ def _breakdown(file: Path, qualification: Any, rows: int) -> dict[str, Any]:
     """The reading alone, then reading + validation alone, of the same file."""
     from django.utils import timezone
 
-    from ecert.core.passlist import ExamRules, PassRow, RowValidator, read_layout
-    from ecert.core.spreadsheets import read_rows
+    from ecert.core.spreadsheets.passlist import ExamRules, PassRow, RowValidator, read_layout
+    from ecert.core.spreadsheets.reader import read_rows
     from ecert.issuance.importer import EARLIEST_APPROVAL, city_table, province_of
 
     levels = tuple(qualification.levels.values_list("name", flat=True))

@@ -4,7 +4,7 @@ What an offline verifier does for each scanned code: ``verify_qr_text(text, trus
 now=…, status_lists={n: document})``, that is parse the QR text (base42), decode the COSE_Sign1,
 read the claims strictly, find the signer in the trust list, verify the signature, and check
 signer, status, validity window (holder match off). The trust list (ES256 root, certificates
-built with ``ecert.core.certificates``, signed with ``sign_trust_list``, read with
+built with ``ecert.core.formats.x509``, signed with ``sign_trust_list``, read with
 ``load_trust_list``) and the status list are loaded once, before the clock starts.
 
 Budget (DESIGN.md §7): ≥ 5,000 / s per core for the ES256 document signer. EdDSA and SM2
@@ -33,10 +33,10 @@ from bench.core_fixture import (
 )
 from bench.harness import Baseline, Budget, Figure, Report
 from bench.rates import SECONDS_PER_MEASUREMENT, compare, detail, load_note
-from ecert.core import cose
-from ecert.core.algorithms import Algorithm
-from ecert.core.qr import parse_qr_text
-from ecert.core.verify import Verdict, verify_qr_text
+from ecert.core.formats import cose
+from ecert.core.formats.algorithms import Algorithm
+from ecert.core.formats.qr import parse_qr_text
+from ecert.core.formats.verify import Verdict, verify_qr_text
 
 NAME = "offline-verify"
 # DESIGN.md §7: "offline verification of one QR payload ≥ 5,000 / s per core".

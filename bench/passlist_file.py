@@ -94,8 +94,8 @@ def passlist_file(rows: int) -> PassListFile:
 
 def shandong_cities() -> list[str]:
     """济南市 … 菏泽市: the cities whose HR bureaus sit under Shandong's department."""
-    from ecert.core.authorities import default_authorities_path, load_authorities
-    from ecert.core.kinds import AuthorityKind, AuthorityLevel
+    from ecert.core.rules.authorities import default_authorities_path, load_authorities
+    from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
 
     suffix = "人力资源和社会保障局"
     return [
@@ -108,7 +108,7 @@ def shandong_cities() -> list[str]:
 
 
 def specialties() -> tuple[str, ...]:
-    from ecert.core.catalogue import default_catalogue_dir, load_catalogue
+    from ecert.core.rules.catalogue import default_catalogue_dir, load_catalogue
 
     return load_catalogue(default_catalogue_dir()).qualifications[EXAM].specialties
 

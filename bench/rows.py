@@ -11,8 +11,8 @@ from datetime import date, timedelta
 
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import CatalogueEntry
-from ecert.core.idnumbers import IdType, gb11643_check_character, parse_id_number
-from ecert.core.kinds import AuthorityLevel, CredentialForm, CredentialKind
+from ecert.core.identity.idnumbers import IdType, gb11643_check_character, parse_id_number
+from ecert.core.rules.kinds import AuthorityLevel, CredentialForm, CredentialKind
 from ecert.credentials.bulk import CredentialRow
 
 SEED = 20261124

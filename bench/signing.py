@@ -21,8 +21,8 @@ from bench.core_fixture import (
 )
 from bench.harness import Baseline, Budget, Figure, Report
 from bench.rates import SECONDS_PER_MEASUREMENT, compare, detail, load_note
-from ecert.core import cose
-from ecert.core.algorithms import load_verification_key
+from ecert.core.formats import cose
+from ecert.core.formats.algorithms import load_verification_key
 
 NAME = "signing"
 TARGET_RATIO = 0.8  # issue 3: our COSE code at least 0.8 × the bare library rate

@@ -51,7 +51,7 @@ def profile(credentials: int, requests: int, top: int) -> None:
 
     from ecert.accounts.models import User
     from ecert.accounts.services import api_token_authenticate
-    from ecert.core.verify import verify_qr_text
+    from ecert.core.formats.verify import verify_qr_text
     from ecert.verification.lists import organisation_quota_take
     from ecert.verification.models import Channel
     from ecert.verification.organisations import organisation_of

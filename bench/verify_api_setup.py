@@ -112,7 +112,7 @@ def _chunks(path: Path) -> Iterator[bytes]:
 
 def _credit_code(body: str) -> str:
     """``body`` (17 characters) with its GB 32100 check character."""
-    from ecert.core.authorities import credit_code_is_valid
+    from ecert.core.rules.authorities import credit_code_is_valid
 
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     return next(body + c for c in alphabet if credit_code_is_valid(body + c))
@@ -251,7 +251,7 @@ def _sample(size: int) -> list[str]:
     from django.conf import settings
     from django.db.models import Max, Min
 
-    from ecert.core.qr import qr_text
+    from ecert.core.formats.qr import qr_text
     from ecert.credentials.models import Credential
 
     bounds = Credential.objects.aggregate(low=Min("pk"), high=Max("pk"))

@@ -21,15 +21,15 @@ from ecert.authorities.services import authorities_load, authority_create
 from ecert.catalogue.models import Qualification
 from ecert.catalogue.services import catalogue_load
 from ecert.config import KeyStoreConfig
-from ecert.core.algorithms import Algorithm
-from ecert.core.authorities import default_authorities_path, load_authorities
-from ecert.core.catalogue import default_catalogue_dir, load_catalogue
-from ecert.core.idnumbers import IdType, Sex, parse_id_number
-from ecert.core.kinds import AuthorityKind, AuthorityLevel, CredentialForm, CredentialKind
-from ecert.core.roles import Role
-from ecert.core.seals import DEFAULT_SEAL_FONT, round_seal_png
-from ecert.core.titles import load_code_tables
-from ecert.core.trust_list import Purpose
+from ecert.core.documents.seals import DEFAULT_SEAL_FONT, round_seal_png
+from ecert.core.formats.algorithms import Algorithm
+from ecert.core.formats.trust_list import Purpose
+from ecert.core.identity.idnumbers import IdType, Sex, parse_id_number
+from ecert.core.rules.authorities import default_authorities_path, load_authorities
+from ecert.core.rules.catalogue import default_catalogue_dir, load_catalogue
+from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel, CredentialForm, CredentialKind
+from ecert.core.rules.roles import Role
+from ecert.core.rules.titles import load_code_tables
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.services import credential_record, holder_register
 from ecert.demo import demo_authorities

@@ -18,7 +18,7 @@ from typing import Literal
 import xlsxwriter
 import xlwt  # type: ignore[import-untyped]
 
-from ecert.core.idnumbers import ID_TYPE_LABELS, SEX_LABELS, IdType, Sex
+from ecert.core.identity.idnumbers import ID_TYPE_LABELS, SEX_LABELS, IdType, Sex
 from tests.core.idgen import make_resident_id
 
 PINYIN_HEADER = ("ZSGLH", "KSXM", "ZJHM", "ZJLB", "XB", "BKJB", "BKZY", "CSNY", "PZRQ", "BMS")

@@ -4,7 +4,7 @@
     .venv/bin/python tools/face_pngs.py score-proof --fonts DIR --out DIR
 
 Each face's ``sample_page`` is compiled by the real ``Renderer`` with a demo round seal of the
-sample's issuer (``ecert.core.seals``), then rasterised by poppler's pdftoppm at 80 dpi and
+sample's issuer (``ecert.core.documents.seals``), then rasterised by poppler's pdftoppm at 80 dpi and
 stored with a 64-colour palette. Run it again after changing a layout or rebuilding the bold
 font subset (tools/build_fonts.py --bold), whose characters come from the layouts.
 """
@@ -21,9 +21,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from ecert.core.faces import Face, sample_page
-from ecert.core.render import FontSet, Picture, Renderer
-from ecert.core.seals import round_seal_png
+from ecert.core.documents.faces import Face, sample_page
+from ecert.core.documents.render import FontSet, Picture, Renderer
+from ecert.core.documents.seals import round_seal_png
 
 PROJECT = Path(__file__).resolve().parents[1]
 DATA = PROJECT / "src" / "ecert" / "data"

@@ -32,9 +32,9 @@ def _migrate_and_load(quiet: bool) -> None:
 
     from ecert.authorities.services import authorities_load
     from ecert.catalogue.services import catalogue_load
-    from ecert.core.authorities import default_authorities_path, load_authorities
-    from ecert.core.catalogue import default_catalogue_dir, load_catalogue
-    from ecert.core.titles import load_code_tables
+    from ecert.core.rules.authorities import default_authorities_path, load_authorities
+    from ecert.core.rules.catalogue import default_catalogue_dir, load_catalogue
+    from ecert.core.rules.titles import load_code_tables
     from ecert.titles.services import code_tables_load
 
     call_command("migrate", interactive=False, verbosity=0 if quiet else 1)
@@ -185,7 +185,7 @@ def load_authorities_command(
     """Load or update the authority tree from its data file."""
     _django()
     from ecert.authorities.services import authorities_load
-    from ecert.core.authorities import (
+    from ecert.core.rules.authorities import (
         AuthorityFileError,
         default_authorities_path,
         load_authorities,
@@ -211,7 +211,7 @@ def load_catalogue_command(
     """Load or update the qualification catalogue from its data files."""
     _django()
     from ecert.catalogue.services import catalogue_load
-    from ecert.core.catalogue import CatalogueError, default_catalogue_dir, load_catalogue
+    from ecert.core.rules.catalogue import CatalogueError, default_catalogue_dir, load_catalogue
 
     try:
         catalogue = load_catalogue(directory or default_catalogue_dir())
@@ -229,7 +229,7 @@ def load_title_codes_command(
 ) -> None:
     """Load or update the title certificate code tables (province marks, series-level codes)."""
     _django()
-    from ecert.core.titles import TitleError, load_code_tables
+    from ecert.core.rules.titles import TitleError, load_code_tables
     from ecert.titles.services import code_tables_load
 
     try:

@@ -96,8 +96,8 @@ def _day(text: str) -> date:
 
 
 def _render_sample(face_name: str, target: Path) -> None:
-    from ecert.core.faces import Face, sample_page
-    from ecert.core.render import RenderError
+    from ecert.core.documents.faces import Face, sample_page
+    from ecert.core.documents.render import RenderError
     from ecert.documents.services import renderer
 
     try:

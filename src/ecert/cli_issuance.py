@@ -56,7 +56,7 @@ def import_passlist(
     _django()
     from ecert.authorities.models import Authority
     from ecert.catalogue.models import Qualification
-    from ecert.core.kinds import CredentialKind
+    from ecert.core.rules.kinds import CredentialKind
     from ecert.issuance.importer import stored_path
     from ecert.issuance.models import ImportState
     from ecert.issuance.services import ImportRefused, passlist_import_create, passlist_import_run

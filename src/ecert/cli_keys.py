@@ -37,8 +37,8 @@ def keys_init(
 ) -> None:
     """创建根证书和各签发机构的签名密钥（已有的跳过）/ Create the root and every issuer's key."""
     _setup()
-    from ecert.core.algorithms import Algorithm
-    from ecert.core.trust_list import Purpose
+    from ecert.core.formats.algorithms import Algorithm
+    from ecert.core.formats.trust_list import Purpose
     from ecert.signing.models import RootCertificate, SignerKey
     from ecert.signing.selectors import authority_by_key, signing_plan
     from ecert.signing.services import root_create, signer_key_create, trust_list_publish
@@ -98,7 +98,7 @@ def keys_rotate(
 ) -> None:
     """轮换机构的签名密钥：旧密钥停止签名，已签证书仍然有效 / Rotate an authority's key."""
     _setup()
-    from ecert.core.algorithms import Algorithm
+    from ecert.core.formats.algorithms import Algorithm
     from ecert.signing.selectors import authority_by_key
     from ecert.signing.services import SigningError, signer_key_rotate, trust_list_publish
 
@@ -152,7 +152,7 @@ def keys_export(
 ) -> None:
     """导出根证书、信任列表和状态列表，供离线核验 / Write root, trust list and status lists."""
     _setup()
-    from ecert.core.trust_list import Purpose
+    from ecert.core.formats.trust_list import Purpose
     from ecert.signing.models import TrustListPublication
     from ecert.signing.services import (
         SigningError,
@@ -205,7 +205,7 @@ def credential_qr(
     _setup()
     from django.conf import settings
 
-    from ecert.core.qr import make_qr, qr_text
+    from ecert.core.formats.qr import make_qr, qr_text
     from ecert.credentials.models import Credential
     from ecert.signing.services import SigningError, credential_sign
 

@@ -15,18 +15,18 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ecert.core.qr import QrError
-from ecert.core.qr_images import qr_texts_in_file
-from ecert.core.status_list import StatusListDocument, StatusListError
-from ecert.core.titles import (
+from ecert.core.documents.qr_images import qr_texts_in_file
+from ecert.core.formats.qr import QrError
+from ecert.core.formats.status_list import StatusListDocument, StatusListError
+from ecert.core.formats.trust_list import TrustListError, load_trust_list
+from ecert.core.formats.verify import Outcome, Verdict, load_status_list, verify_qr_text
+from ecert.core.rules.titles import (
     GRASSROOTS,
     CodeTables,
     TitleError,
     load_code_tables,
     parse_title_number,
 )
-from ecert.core.trust_list import TrustListError, load_trust_list
-from ecert.core.verify import Outcome, Verdict, load_status_list, verify_qr_text
 
 console = Console()
 

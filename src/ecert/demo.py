@@ -17,9 +17,9 @@ from ecert.accounts.services import role_assign, user_create
 from ecert.authorities.models import Authority
 from ecert.authorities.services import authority_create
 from ecert.catalogue.models import CatalogueEntry
-from ecert.core.idnumbers import IdType, gb11643_check_character, parse_id_number
-from ecert.core.kinds import AuthorityKind, AuthorityLevel, CredentialForm, CredentialKind
-from ecert.core.roles import ROLE_LABELS, ROLE_PERMISSIONS, Perm, Role
+from ecert.core.identity.idnumbers import IdType, gb11643_check_character, parse_id_number
+from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel, CredentialForm, CredentialKind
+from ecert.core.rules.roles import ROLE_LABELS, ROLE_PERMISSIONS, Perm, Role
 from ecert.credentials.bulk import CredentialRow
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.services import (

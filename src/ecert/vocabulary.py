@@ -7,15 +7,15 @@ from enum import StrEnum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from ecert.core.idnumbers import IdType, Sex
-from ecert.core.kinds import (
+from ecert.core.identity.idnumbers import IdType, Sex
+from ecert.core.rules.kinds import (
     AuthorityKind,
     AuthorityLevel,
     CredentialForm,
     CredentialKind,
     CredentialStatus,
 )
-from ecert.core.titles import TitleLevel
+from ecert.core.rules.titles import TitleLevel
 
 LABELS: dict[StrEnum, Promise] = {
     CredentialKind.NATIONAL_CERTIFICATE: _("National electronic certificate"),

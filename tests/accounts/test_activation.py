@@ -22,8 +22,8 @@ from ecert.accounts.services import (
 )
 from ecert.audit.models import AuditEvent
 from ecert.cli import app
-from ecert.core.idnumbers import IdType, parse_id_number
-from ecert.core.roles import Role
+from ecert.core.identity.idnumbers import IdType, parse_id_number
+from ecert.core.rules.roles import Role
 from ecert.credentials.models import Holder
 from ecert.credentials.services import holder_id_number, holder_link_user, holder_register
 from tests.conftest import World

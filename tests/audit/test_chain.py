@@ -8,7 +8,7 @@ from django.db import DatabaseError, connection, transaction
 from ecert.audit.models import AuditChainHead, AuditEvent
 from ecert.audit.selectors import audit_chain_break
 from ecert.audit.services import audit_record
-from ecert.core.audit_chain import GENESIS, ChainBreak
+from ecert.core.formats.audit_chain import GENESIS, ChainBreak
 from tests.audit.conftest import delete_event, tamper_with_data
 from tests.conftest import World
 

@@ -13,8 +13,8 @@ from ecert.accounts.services import user_create
 from ecert.audit import services as audit_services
 from ecert.audit.models import AuditChainHead, AuditEvent
 from ecert.catalogue.models import Qualification
-from ecert.core.idnumbers import IdNumber, IdType, Sex, parse_id_number
-from ecert.core.kinds import CredentialForm, CredentialKind, CredentialStatus
+from ecert.core.identity.idnumbers import IdNumber, IdType, Sex, parse_id_number
+from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.credentials import services as credential_services
 from ecert.credentials.bulk import CredentialRow
 from ecert.credentials.models import Credential, Holder

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from ecert.audit.models import AuditChainHead, AuditEvent
 from ecert.cli import app
-from ecert.core.idnumbers import Sex
+from ecert.core.identity.idnumbers import Sex
 from tests.audit.conftest import delete_event, tamper_with_data
 from tests.conftest import World
 from tests.core.idgen import make_resident_id

@@ -8,7 +8,7 @@ from typing import Any
 from ecert.audit.models import AuditEvent
 from ecert.authorities.models import Authority
 from ecert.authorities.services import authorities_load
-from ecert.core.authorities import default_authorities_path, load_authorities
+from ecert.core.rules.authorities import default_authorities_path, load_authorities
 
 
 def test_loading_the_packaged_file_builds_the_tree(db: Any) -> None:

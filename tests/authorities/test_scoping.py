@@ -6,7 +6,7 @@ import pytest
 
 from ecert.accounts.services import role_assign, user_create
 from ecert.authorities.models import Authority
-from ecert.core.roles import Perm, Role, RoleAssignmentError
+from ecert.core.rules.roles import Perm, Role, RoleAssignmentError
 from ecert.credentials.models import Credential
 from tests.conftest import World
 

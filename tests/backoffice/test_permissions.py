@@ -19,8 +19,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from ecert.accounts.models import ActivationCode
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
-from ecert.core.kinds import CredentialForm
-from ecert.core.titles import load_code_tables
+from ecert.core.rules.kinds import CredentialForm
+from ecert.core.rules.titles import load_code_tables
 from ecert.documents.printing import print_file_create, print_file_run
 from ecert.issuance.services import passlist_import_create, passlist_import_run
 from ecert.titles.certificates import title_certificate_issue

@@ -9,8 +9,8 @@ from ecert.accounts.models import User
 from ecert.accounts.selectors import user_list_for
 from ecert.accounts.services import role_assign, user_create
 from ecert.audit.selectors import audit_list_for
-from ecert.core.kinds import CredentialStatus
-from ecert.core.roles import Role
+from ecert.core.rules.kinds import CredentialStatus
+from ecert.core.rules.roles import Role
 from ecert.credentials.models import Credential
 from tests.conftest import World
 

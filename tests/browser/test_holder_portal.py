@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from ecert.core.pades import pdf_check
+from ecert.core.documents.pades import pdf_check
 from ecert.credentials.models import Credential
 from ecert.credentials.services import holder_id_number
 from ecert.documents.models import ScopedCopy

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from ecert.core.qr import PATH
-from ecert.core.qr_images import qr_texts_in_pdf_bytes
+from ecert.core.documents.qr_images import qr_texts_in_pdf_bytes
+from ecert.core.formats.qr import PATH
 from ecert.credentials.models import Credential
 from ecert.documents.services import document_original, document_path
 from ecert.verification.services import trust_list_forget

@@ -18,9 +18,9 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
-from ecert.core.kinds import CredentialStatus
-from ecert.core.qr import ALPHABET, PATH, qr_text
-from ecert.core.qr_images import qr_texts_in_pdf_bytes
+from ecert.core.documents.qr_images import qr_texts_in_pdf_bytes
+from ecert.core.formats.qr import ALPHABET, PATH, qr_text
+from ecert.core.rules.kinds import CredentialStatus
 from ecert.credentials.models import Credential
 from ecert.credentials.services import credential_set_status, holder_id_number
 from ecert.documents.services import document_original, document_path

@@ -15,7 +15,7 @@ from ecert.catalogue.models import (
     ResponsibilityRule,
 )
 from ecert.catalogue.services import CatalogueLoadError, catalogue_load
-from ecert.core.catalogue import default_catalogue_dir, load_catalogue
+from ecert.core.rules.catalogue import default_catalogue_dir, load_catalogue
 
 
 def test_every_notice_list_is_stored_with_its_length(catalogue: dict[str, Qualification]) -> None:

@@ -10,11 +10,11 @@ from datetime import date
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from ecert.core import cose
-from ecert.core.algorithms import Algorithm, SoftwareKey
-from ecert.core.claims import Claims, IdTypeCode, KindCode
-from ecert.core.qr import qr_text
-from ecert.core.status_list import StatusBits, StatusListDocument, StatusValue
+from ecert.core.formats import cose
+from ecert.core.formats.algorithms import Algorithm, SoftwareKey
+from ecert.core.formats.claims import Claims, IdTypeCode, KindCode
+from ecert.core.formats.qr import qr_text
+from ecert.core.formats.status_list import StatusBits, StatusListDocument, StatusValue
 
 # RFC 8032 §7.1, TEST 1 secret key: a published test key, never a real one.
 RFC8032_TEST1_SECRET = bytes.fromhex(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ecert.core.idnumbers import Sex, gb11643_check_character
+from ecert.core.identity.idnumbers import Sex, gb11643_check_character
 
 
 def make_gb11643_number(prefix: str, birth: date, sex: Sex | None = None, seq: int = 1) -> str:

@@ -16,19 +16,12 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
-from ecert.core import cose
-from ecert.core.algorithms import Algorithm, SoftwareKey, generate_key
-from ecert.core.certificates import (
-    DistinguishedName,
-    build_certificate,
-    parse_certificate,
-    self_signed_root,
-)
-from ecert.core.claims import Claims, IdTypeCode, KindCode
-from ecert.core.idnumbers import Sex
-from ecert.core.qr import qr_text
-from ecert.core.status_list import StatusBits, StatusListDocument, StatusValue
-from ecert.core.trust_list import (
+from ecert.core.formats import cose
+from ecert.core.formats.algorithms import Algorithm, SoftwareKey, generate_key
+from ecert.core.formats.claims import Claims, IdTypeCode, KindCode
+from ecert.core.formats.qr import qr_text
+from ecert.core.formats.status_list import StatusBits, StatusListDocument, StatusValue
+from ecert.core.formats.trust_list import (
     Purpose,
     TrustedAuthority,
     TrustedSigner,
@@ -36,7 +29,14 @@ from ecert.core.trust_list import (
     load_trust_list,
     sign_trust_list,
 )
-from ecert.core.verify import load_status_list
+from ecert.core.formats.verify import load_status_list
+from ecert.core.formats.x509 import (
+    DistinguishedName,
+    build_certificate,
+    parse_certificate,
+    self_signed_root,
+)
+from ecert.core.identity.idnumbers import Sex
 from tests.core.idgen import make_resident_id
 
 NOW = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)  # 2026-11-25 00:30 in China

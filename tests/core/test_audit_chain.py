@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ecert.core.audit_chain import GENESIS, ChainBreak, event_digest, find_break
+from ecert.core.formats.audit_chain import GENESIS, ChainBreak, event_digest, find_break
 
 KEY = b"k" * 32
 

@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecert.core.authorities import (
+from ecert.core.rules.authorities import (
     AuthorityFileError,
     AuthorityRecord,
     credit_code_is_valid,
     default_authorities_path,
     load_authorities,
 )
-from ecert.core.kinds import AuthorityKind, AuthorityLevel
+from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 

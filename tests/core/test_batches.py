@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from ecert.core.batches import (
+from ecert.core.formats.batches import (
     BatchError,
     batch_statement,
     credential_digest,
@@ -14,8 +14,8 @@ from ecert.core.batches import (
     load_batch,
     sign_batch,
 )
-from ecert.core.merkle import all_inclusion_proofs
-from ecert.core.trust_list import Purpose, TrustList
+from ecert.core.formats.merkle import all_inclusion_proofs
+from ecert.core.formats.trust_list import Purpose, TrustList
 from tests.core.signing_world import SIGNED_AT, entry, make_claims, trusted, world
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ecert.core.catalogue import (
+from ecert.core.rules.catalogue import (
     CatalogueError,
     CorrectionRoute,
     Level,
@@ -17,7 +17,7 @@ from ecert.core.catalogue import (
     default_catalogue_dir,
     load_catalogue,
 )
-from ecert.core.kinds import AuthorityLevel, CredentialKind
+from ecert.core.rules.kinds import AuthorityLevel, CredentialKind
 
 QUALIFICATIONS = """
 [[qualification]]

@@ -28,8 +28,8 @@ from tongsuopy.crypto import hashes as sm_hashes
 from tongsuopy.crypto import serialization as sm_serialization
 from tongsuopy.crypto.asymciphers import ec as sm_ec
 
-from ecert.core.algorithms import Algorithm, SoftwareKey, generate_key
-from ecert.core.certificates import (
+from ecert.core.formats.algorithms import Algorithm, SoftwareKey, generate_key
+from ecert.core.formats.x509 import (
     CertificateError,
     CertificateInfo,
     DistinguishedName,

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecert.core.cbor import deterministic_dumps
-from ecert.core.claims import (
+from ecert.core.formats.cbor import deterministic_dumps
+from ecert.core.formats.claims import (
     STATUS_LIST_SIZE,
     Claims,
     ClaimsError,
@@ -22,7 +22,7 @@ from ecert.core.claims import (
     SexCode,
     claims_from_cbor,
 )
-from ecert.core.idnumbers import Sex
+from ecert.core.identity.idnumbers import Sex
 from tests.core.idgen import make_resident_id
 
 RESIDENT_ID = make_resident_id(date(1988, 5, 17), Sex.FEMALE)  # 17th digit even: a woman

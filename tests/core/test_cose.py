@@ -17,14 +17,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tongsuopy.crypto import hashes as sm_hashes
 
-from ecert.core.algorithms import (
+from ecert.core.formats.algorithms import (
     Algorithm,
     SoftwareKey,
     VerificationKey,
     generate_key,
     load_verification_key,
 )
-from ecert.core.cose import (
+from ecert.core.formats.cose import (
     SIGN1_TAG,
     CoseError,
     Sign1,

@@ -6,9 +6,13 @@ from datetime import date
 
 import pytest
 
-from ecert.core.credential_rules import CredentialRuleError, QualificationFacts, check_credential
-from ecert.core.kinds import CredentialForm
-from ecert.core.kinds import CredentialKind as K
+from ecert.core.rules.credential_rules import (
+    CredentialRuleError,
+    QualificationFacts,
+    check_credential,
+)
+from ecert.core.rules.kinds import CredentialForm
+from ecert.core.rules.kinds import CredentialKind as K
 
 CONSTRUCTOR = QualificationFacts(name="建造师", abolished=False, levels=("一级", "二级"))
 ADVERTISER = QualificationFacts(name="广告师", abolished=True, levels=())

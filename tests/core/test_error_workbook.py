@@ -13,15 +13,15 @@ from xml.etree import ElementTree
 import pytest
 from python_calamine import CalamineWorkbook
 
-from ecert.core.cells import Cell
-from ecert.core.error_workbook import (
+from ecert.core.identity.idnumbers import Sex
+from ecert.core.spreadsheets.cells import Cell
+from ecert.core.spreadsheets.error_workbook import (
     ERRORS_SHEET,
     SUMMARY_SHEET,
     ErrorRow,
     cell_text,
     write_error_workbook,
 )
-from ecert.core.idnumbers import Sex
 from tests.core.idgen import make_resident_id
 
 HEADERS = ["ZSGLH", "KSXM", "ZJHM", "PZRQ", "BMS"]

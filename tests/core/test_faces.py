@@ -1,7 +1,7 @@
 """Certificate faces: every layout renders its sample through the real Typst renderer with the
 committed fonts, and what poppler reads back from the PDF is what the notices ask to be printed.
 
-No database: pages are built by ``ecert.core.faces``; pdftotext and pdfinfo (poppler-utils) read
+No database: pages are built by ``ecert.core.documents.faces``; pdftotext and pdfinfo (poppler-utils) read
 the result as any outside reader would, and zxing-cpp scans the printed QR code.
 """
 
@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ecert.core.catalogue import CatalogueError, default_catalogue_dir, load_catalogue
-from ecert.core.faces import (
+from ecert.core.documents.faces import (
     FIELDS,
     OPTIONAL,
     SCOPE_FIELDS,
@@ -33,10 +32,11 @@ from ecert.core.faces import (
     sex_label,
     title_number,
 )
-from ecert.core.idnumbers import IdType, parse_id_number
-from ecert.core.kinds import CredentialKind
-from ecert.core.qr_images import qr_texts_in_pdf
-from ecert.core.render import FontSet, Page, Renderer, RenderError
+from ecert.core.documents.qr_images import qr_texts_in_pdf
+from ecert.core.documents.render import FontSet, Page, Renderer, RenderError
+from ecert.core.identity.idnumbers import IdType, parse_id_number
+from ecert.core.rules.catalogue import CatalogueError, default_catalogue_dir, load_catalogue
+from ecert.core.rules.kinds import CredentialKind
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "ecert" / "data"
 FACES_DIR, FONTS_DIR = DATA / "faces", DATA / "fonts"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ecert.core import cose
-from ecert.core.algorithms import load_verification_key
-from ecert.core.claims import claims_from_cbor
-from ecert.core.qr import parse_qr_text
+from ecert.core.formats import cose
+from ecert.core.formats.algorithms import load_verification_key
+from ecert.core.formats.claims import claims_from_cbor
+from ecert.core.formats.qr import parse_qr_text
 from tests.core.format_vectors import build_vectors, example_claims
 
 VECTORS = Path(__file__).resolve().parents[2] / "docs" / "formats" / "vectors" / "v1.json"

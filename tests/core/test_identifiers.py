@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ecert.core.identifiers import (
+from ecert.core.formats.identifiers import (
     ISO7064_ALPHABET,
     PREFIX,
     IdentifierError,

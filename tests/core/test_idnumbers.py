@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecert.core.idnumbers import (
+from ecert.core.identity.idnumbers import (
     ID_TYPE_LABELS,
     SEX_LABELS,
     IdNumber,

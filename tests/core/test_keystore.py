@@ -13,9 +13,9 @@ import pytest
 from pkcs11 import Attribute, ObjectClass
 from pkcs11.exceptions import AttributeSensitive
 
-from ecert.core.algorithms import Algorithm, load_verification_key
-from ecert.core.cose import decode_sign1, sign1, verify_sign1
-from ecert.core.keystore import FileKeyStore, KeyStore, KeyStoreError, Pkcs11KeyStore
+from ecert.core.formats.algorithms import Algorithm, load_verification_key
+from ecert.core.formats.cose import decode_sign1, sign1, verify_sign1
+from ecert.core.formats.keystore import FileKeyStore, KeyStore, KeyStoreError, Pkcs11KeyStore
 
 SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 TOKEN_LABEL = "ecert-test"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ecert.core.merkle import (
+from ecert.core.formats.merkle import (
     EMPTY_ROOT,
     MerkleAccumulator,
     MerkleError,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecert.core.names import MAX_NAME_LENGTH, PersonNameError, mask_name, normalise_name
+from ecert.core.identity.names import MAX_NAME_LENGTH, PersonNameError, mask_name, normalise_name
 
 # CJK Unified Ideographs and Extension B, as assigned in every Unicode version Python 3.11 knows.
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FEF) | st.characters(

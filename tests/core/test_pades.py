@@ -12,15 +12,15 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from ecert.core.algorithms import Algorithm, SoftwareKey, generate_key
-from ecert.core.certificates import (
+from ecert.core.documents.pades import PadesError, SealingKey, pdf_check, pdf_seal
+from ecert.core.formats.algorithms import Algorithm, SoftwareKey, generate_key
+from ecert.core.formats.keystore import FileKeyStore, KeyStore, Pkcs11KeyStore
+from ecert.core.formats.x509 import (
     DistinguishedName,
     build_certificate,
     parse_certificate,
     self_signed_root,
 )
-from ecert.core.keystore import FileKeyStore, KeyStore, Pkcs11KeyStore
-from ecert.core.pades import PadesError, SealingKey, pdf_check, pdf_seal
 from tests.core.test_keystore import SOFTHSM_MODULE, USER_PIN, softhsm_token  # noqa: F401
 from tests.tsa import running_tsa
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecert.core.cells import Cell
-from ecert.core.idnumbers import IdType, Sex, mask_id_number
-from ecert.core.passlist import (
+from ecert.core.identity.idnumbers import IdType, Sex, mask_id_number
+from ecert.core.spreadsheets.cells import Cell
+from ecert.core.spreadsheets.passlist import (
     FIELD_LABELS,
     HEADER_NAMES,
     REQUIRED,

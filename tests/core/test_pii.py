@@ -10,7 +10,7 @@ from cryptography.exceptions import InvalidTag
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ecert.core.pii import PiiCipher, PiiKeyError
+from ecert.core.identity.pii import PiiCipher, PiiKeyError
 
 KEY = base64.b64encode(bytes(range(32))).decode()
 OTHER_KEY = base64.b64encode(bytes(range(100, 132))).decode()

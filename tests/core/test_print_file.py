@@ -12,10 +12,10 @@ import pikepdf
 import pypdfium2
 import pytest
 
-from ecert.core.faces import Face, sample_page
-from ecert.core.print_file import write_print_file
-from ecert.core.qr_images import qr_texts_in_pdf
-from ecert.core.render import FontSet, Page, Renderer, RenderError
+from ecert.core.documents.faces import Face, sample_page
+from ecert.core.documents.print_file import write_print_file
+from ecert.core.documents.qr_images import qr_texts_in_pdf
+from ecert.core.documents.render import FontSet, Page, Renderer, RenderError
 from tests.core.test_faces import FACES_DIR, FONTS_DIR
 
 CREATED = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)

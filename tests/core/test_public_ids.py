@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ecert.core.public_ids import ALPHABET, LENGTH, is_public_id, new_public_id, new_public_ids
+from ecert.core.identity.public_ids import (
+    ALPHABET,
+    LENGTH,
+    is_public_id,
+    new_public_id,
+    new_public_ids,
+)
 
 
 def test_bulk_ids_are_well_formed_and_distinct() -> None:

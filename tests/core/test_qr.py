@@ -12,11 +12,22 @@ import zxingcpp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecert.core.algorithms import Algorithm, SoftwareKey, generate_key, load_verification_key
-from ecert.core.claims import STATUS_LIST_SIZE, Claims, IdTypeCode, KindCode, claims_from_cbor
-from ecert.core.cose import decode_sign1, sign1, verify_sign1
-from ecert.core.idnumbers import Sex
-from ecert.core.qr import (
+from ecert.core.documents.qr_images import QR_CODES_ONLY
+from ecert.core.formats.algorithms import (
+    Algorithm,
+    SoftwareKey,
+    generate_key,
+    load_verification_key,
+)
+from ecert.core.formats.claims import (
+    STATUS_LIST_SIZE,
+    Claims,
+    IdTypeCode,
+    KindCode,
+    claims_from_cbor,
+)
+from ecert.core.formats.cose import decode_sign1, sign1, verify_sign1
+from ecert.core.formats.qr import (
     ALPHABET,
     MAX_PAYLOAD_CHARS,
     PAYLOAD_VERSION,
@@ -29,7 +40,7 @@ from ecert.core.qr import (
     qr_text,
     qr_text_length,
 )
-from ecert.core.qr_images import QR_CODES_ONLY
+from ecert.core.identity.idnumbers import Sex
 from tests.core.idgen import make_resident_id
 
 QR_ALPHANUMERIC = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ecert.core.kinds import AuthorityKind as K
-from ecert.core.kinds import AuthorityLevel as L
-from ecert.core.roles import (
+from ecert.core.rules.kinds import AuthorityKind as K
+from ecert.core.rules.kinds import AuthorityLevel as L
+from ecert.core.rules.roles import (
     ROLE_PERMISSIONS,
     Perm,
     Role,

@@ -8,7 +8,7 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
-from ecert.core.seals import SEAL_RED, SealError, check_seal_png, round_seal_png
+from ecert.core.documents.seals import SEAL_RED, SealError, check_seal_png, round_seal_png
 
 NAME = "山东省人力资源和社会保障厅"
 

@@ -21,8 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from xlwt.CompoundDoc import XlsDoc  # type: ignore[import-untyped]
 
-from ecert.core import spreadsheets, xlsx_stream
-from ecert.core.spreadsheets import Cell, SpreadsheetError, read_rows
+from ecert.core.spreadsheets import reader as spreadsheets
+from ecert.core.spreadsheets import xlsx_stream
+from ecert.core.spreadsheets.reader import Cell, SpreadsheetError, read_rows
 from tests.passlist_files import (
     CHINESE_HEADER,
     PINYIN_HEADER,
@@ -467,7 +468,7 @@ def test_a_tiny_file_with_cells_far_apart_is_read_without_exhausting_memory(
         '<row r="1048576"><c r="XFD1048576"><v>2</v></c></row>',
     )
     script = (
-        "import sys; from pathlib import Path; from ecert.core.spreadsheets import read_rows;"
+        "import sys; from pathlib import Path; from ecert.core.spreadsheets.reader import read_rows;"
         "found = list(read_rows(Path(sys.argv[1])));"
         "print([(n, len(cells), cells[-1]) for n, cells in found])"
     )

@@ -13,9 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecert.core.cbor import deterministic_dumps
-from ecert.core.kinds import CredentialStatus
-from ecert.core.status_list import (
+from ecert.core.formats.cbor import deterministic_dumps
+from ecert.core.formats.status_list import (
     ENTRIES,
     LIST_BYTES,
     StatusBits,
@@ -24,6 +23,7 @@ from ecert.core.status_list import (
     StatusValue,
     status_list_from_cbor,
 )
+from ecert.core.rules.kinds import CredentialStatus
 
 LAST = ENTRIES - 1
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ecert.core.kinds import CredentialForm
-from ecert.core.title_sheet import TitleSheetError, read_title_sheet
+from ecert.core.rules.kinds import CredentialForm
+from ecert.core.spreadsheets.title_sheet import TitleSheetError, read_title_sheet
 
 HEADER = "姓名,证件号码,系列级别代码,评审年度,核准日期,批准文号,专业,工作单位,基层,证书形式\n"
 GOOD = "欧阳𠮷喆,37150219790423662X,012,2025,2025-12-20,聊人社字〔2025〕100号,中学数学,实验中学,是,纸质\n"

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecert.core.kinds import AuthorityKind, AuthorityLevel
-from ecert.core.titles import (
+from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
+from ecert.core.rules.titles import (
     Manager,
     TitleError,
     TitleLevel,

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecert.core.algorithms import Algorithm
-from ecert.core.claims import KindCode
-from ecert.core.trust_list import (
+from ecert.core.formats.algorithms import Algorithm
+from ecert.core.formats.claims import KindCode
+from ecert.core.formats.trust_list import (
     Purpose,
     TrustedSigner,
     TrustListError,

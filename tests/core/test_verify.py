@@ -14,13 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecert.core.algorithms import Algorithm
-from ecert.core.claims import IdTypeCode, KindCode
-from ecert.core.idnumbers import Sex
-from ecert.core.qr import ALPHABET, base42_encode, parse_qr_text, qr_text
-from ecert.core.status_list import StatusListDocument, StatusListError, StatusValue
-from ecert.core.trust_list import Purpose, TrustList
-from ecert.core.verify import (
+from ecert.core.formats.algorithms import Algorithm
+from ecert.core.formats.claims import IdTypeCode, KindCode
+from ecert.core.formats.qr import ALPHABET, base42_encode, parse_qr_text, qr_text
+from ecert.core.formats.status_list import StatusListDocument, StatusListError, StatusValue
+from ecert.core.formats.trust_list import Purpose, TrustList
+from ecert.core.formats.verify import (
     Outcome,
     Verdict,
     VerificationResult,
@@ -28,6 +27,7 @@ from ecert.core.verify import (
     verify_credential,
     verify_qr_text,
 )
+from ecert.core.identity.idnumbers import Sex
 from tests.core.idgen import make_resident_id
 from tests.core.signing_world import (
     HOLDER_ID,

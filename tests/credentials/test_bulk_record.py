@@ -12,9 +12,9 @@ import pytest
 from ecert.audit.models import AuditEvent
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
-from ecert.core.idnumbers import IdType, Sex, parse_id_number
-from ecert.core.kinds import CredentialForm, CredentialKind
-from ecert.core.names import PersonNameError
+from ecert.core.identity.idnumbers import IdType, Sex, parse_id_number
+from ecert.core.identity.names import PersonNameError
+from ecert.core.rules.kinds import CredentialForm, CredentialKind
 from ecert.credentials import bulk
 from ecert.credentials.bulk import BulkResult, BulkRowError, CredentialRow
 from ecert.credentials.models import Credential, Holder

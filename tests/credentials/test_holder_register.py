@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from ecert.audit.models import AuditEvent
-from ecert.core.idnumbers import IdNumber, IdType, Sex, parse_id_number
-from ecert.core.names import PersonNameError
+from ecert.core.identity.idnumbers import IdNumber, IdType, Sex, parse_id_number
+from ecert.core.identity.names import PersonNameError
 from ecert.credentials.models import Holder
 from ecert.credentials.services import holder_register
 from tests.core.idgen import make_resident_id

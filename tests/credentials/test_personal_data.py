@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from ecert.accounts.services import user_create
-from ecert.core.idnumbers import IdType, Sex, parse_id_number
+from ecert.core.identity.idnumbers import IdType, Sex, parse_id_number
 from ecert.credentials.models import Holder
 from ecert.credentials.personal_data import id_number_lookup_hash, pii_cipher
 from ecert.credentials.services import holder_id_number, holder_register

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from ecert.core.idnumbers import Sex
+from ecert.core.identity.idnumbers import Sex
 from tests.conftest import World
 from tests.core.idgen import make_resident_id
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ecert.audit.models import AuditEvent
-from ecert.core.kinds import CredentialStatus
-from ecert.core.status import StatusChangeError
+from ecert.core.rules.kinds import CredentialStatus
+from ecert.core.rules.status import StatusChangeError
 from ecert.credentials.models import Credential
 from ecert.credentials.services import CredentialNotFound, credential_set_status
 from tests.conftest import World
@@ -88,8 +88,8 @@ def test_recording_one_credential_checks_the_catalogue_rules(world: World) -> No
     from datetime import date
 
     from ecert.catalogue.models import Qualification
-    from ecert.core.credential_rules import CredentialRuleError
-    from ecert.core.kinds import CredentialForm, CredentialKind
+    from ecert.core.rules.credential_rules import CredentialRuleError
+    from ecert.core.rules.kinds import CredentialForm, CredentialKind
     from ecert.credentials.services import credential_record
 
     jinan = world.credentials["jinan"]

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from ecert.audit.models import AuditEvent
 from ecert.authorities.models import Authority
-from ecert.core.kinds import CredentialStatus
-from ecert.core.qr import qr_text
-from ecert.core.qr_images import qr_texts_in_image
+from ecert.core.documents.qr_images import qr_texts_in_image
+from ecert.core.formats.qr import qr_text
+from ecert.core.rules.kinds import CredentialStatus
 from ecert.credentials.models import Credential
 from ecert.documents import printing
 from ecert.documents.models import PrintFile, PrintFileState

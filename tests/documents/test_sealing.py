@@ -21,12 +21,12 @@ from django.conf import settings as django_settings
 from PIL import Image
 
 from ecert.audit.models import AuditEvent
-from ecert.core.kinds import CredentialStatus
-from ecert.core.pades import pdf_check
-from ecert.core.qr_images import qr_texts_in_image
-from ecert.core.status_list import StatusListDocument
-from ecert.core.trust_list import TrustList, load_trust_list
-from ecert.core.verify import Verdict, load_status_list, verify_qr_text
+from ecert.core.documents.pades import pdf_check
+from ecert.core.documents.qr_images import qr_texts_in_image
+from ecert.core.formats.status_list import StatusListDocument
+from ecert.core.formats.trust_list import TrustList, load_trust_list
+from ecert.core.formats.verify import Verdict, load_status_list, verify_qr_text
+from ecert.core.rules.kinds import CredentialStatus
 from ecert.credentials.models import Credential
 from ecert.documents.models import ScopedCopy, SealedDocument, SealImage
 from ecert.documents.services import (

@@ -13,15 +13,15 @@ from python_calamine import CalamineWorkbook
 
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
-from ecert.core import cose
-from ecert.core.batches import credential_digest, load_batch
-from ecert.core.claims import IdTypeCode, KindCode, claims_from_cbor
-from ecert.core.identifiers import parse_identifier
-from ecert.core.kinds import CredentialKind
-from ecert.core.merkle import merkle_root
-from ecert.core.roles import Perm
-from ecert.core.trust_list import load_trust_list
-from ecert.core.verify import Verdict, load_status_list, verify_credential
+from ecert.core.formats import cose
+from ecert.core.formats.batches import credential_digest, load_batch
+from ecert.core.formats.claims import IdTypeCode, KindCode, claims_from_cbor
+from ecert.core.formats.identifiers import parse_identifier
+from ecert.core.formats.merkle import merkle_root
+from ecert.core.formats.trust_list import load_trust_list
+from ecert.core.formats.verify import Verdict, load_status_list, verify_credential
+from ecert.core.rules.kinds import CredentialKind
+from ecert.core.rules.roles import Perm
 from ecert.credentials.models import Credential, Holder, StatusIndexCounter
 from ecert.issuance.importer import stored_path
 from ecert.issuance.models import ImportState, IssuanceBatch, PassListImport

@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from ecert.catalogue.models import Qualification
-from ecert.core.kinds import CredentialForm, CredentialKind
-from ecert.core.public_ids import new_public_id
+from ecert.core.identity.public_ids import new_public_id
+from ecert.core.rules.kinds import CredentialForm, CredentialKind
 from ecert.credentials.models import Credential
 from tests.conftest import World
 

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ecert.core import cose
-from ecert.core.claims import KindCode, claims_from_cbor
-from ecert.core.kinds import CredentialForm, CredentialKind
+from ecert.core.formats import cose
+from ecert.core.formats.claims import KindCode, claims_from_cbor
+from ecert.core.rules.kinds import CredentialForm, CredentialKind
 from ecert.credentials.models import Credential
 from ecert.credentials.services import CredentialNotFound, credential_record
 from ecert.issuance.services import ImportRefused, proof_issue

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from django.utils import timezone
 
 from ecert.catalogue.models import Qualification
-from ecert.core.kinds import CredentialForm, CredentialKind
+from ecert.core.rules.kinds import CredentialForm, CredentialKind
 from ecert.credentials.models import Credential
 from ecert.credentials.services import credential_record
 from ecert.signing.services import credential_sign

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ecert.accounts.services import activation_code_issue
-from ecert.core.kinds import CredentialStatus
+from ecert.core.rules.kinds import CredentialStatus
 from ecert.credentials.models import Credential
 from ecert.credentials.services import holder_id_number
 from ecert.documents.models import ScopedCopy, SealedDocument

@@ -15,10 +15,10 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from ecert.core import cose
-from ecert.core.claims import ClaimsError, claims_from_cbor
-from ecert.core.qr import ALPHABET, PATH, QrError, parse_qr_text
-from ecert.core.qr_images import QR_CODES_ONLY
+from ecert.core.documents.qr_images import QR_CODES_ONLY
+from ecert.core.formats import cose
+from ecert.core.formats.claims import ClaimsError, claims_from_cbor
+from ecert.core.formats.qr import ALPHABET, PATH, QrError, parse_qr_text
 from tests.ecert_command import run_ecert
 
 
@@ -206,7 +206,7 @@ def test_a_revoked_credential_is_genuine_but_revoked(deployment: Deployment) -> 
     picture = deployment.qr(public_id, "revoked.png")
     deployment.shell(
         "from ecert.accounts.models import User\n"
-        "from ecert.core.kinds import CredentialStatus\n"
+        "from ecert.core.rules.kinds import CredentialStatus\n"
         "from ecert.credentials.models import Credential\n"
         "from ecert.credentials.services import credential_set_status\n"
         "credential_set_status(actor=User.objects.get(username='sd-admin'),"

@@ -1,5 +1,5 @@
 """Keys, trust lists, status lists and signing, as the services do them, checked the way an
-offline verifier would check them (ecert.core.verify against the published documents)."""
+offline verifier would check them (ecert.core.formats.verify against the published documents)."""
 
 from __future__ import annotations
 
@@ -13,19 +13,24 @@ import pytest
 
 from ecert.audit.models import AuditEvent
 from ecert.catalogue.models import Qualification
-from ecert.core import cose
-from ecert.core.algorithms import Algorithm, generate_key
-from ecert.core.certificates import (
+from ecert.core.formats import cose
+from ecert.core.formats.algorithms import Algorithm, generate_key
+from ecert.core.formats.claims import claims_from_cbor
+from ecert.core.formats.status_list import ENTRIES, StatusListDocument, StatusValue
+from ecert.core.formats.trust_list import Purpose, TrustList, TrustListError, load_trust_list
+from ecert.core.formats.verify import (
+    Verdict,
+    VerificationResult,
+    load_status_list,
+    verify_credential,
+)
+from ecert.core.formats.x509 import (
     DistinguishedName,
     parse_certificate,
     self_signed_root,
     verify_issued_by,
 )
-from ecert.core.claims import claims_from_cbor
-from ecert.core.kinds import CredentialKind, CredentialStatus
-from ecert.core.status_list import ENTRIES, StatusListDocument, StatusValue
-from ecert.core.trust_list import Purpose, TrustList, TrustListError, load_trust_list
-from ecert.core.verify import Verdict, VerificationResult, load_status_list, verify_credential
+from ecert.core.rules.kinds import CredentialKind, CredentialStatus
 from ecert.credentials.models import Credential, StatusIndexCounter
 from ecert.credentials.services import credential_set_status
 from ecert.signing.models import RootCertificate, SignerKey

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from ecert.accounts.models import User
-from ecert.core.idnumbers import IdType, Sex, parse_id_number
-from ecert.core.kinds import CredentialForm
+from ecert.core.identity.idnumbers import IdType, Sex, parse_id_number
+from ecert.core.rules.kinds import CredentialForm
 from ecert.titles.certificates import title_reissue_submit
 from ecert.titles.models import TitleApproval, TitleCertificate, TitleReissue
 from ecert.titles.services import ApprovalFacts, title_approval_record

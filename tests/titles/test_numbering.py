@@ -10,11 +10,11 @@ import pytest
 
 from ecert.audit.models import AuditEvent
 from ecert.authorities.models import Authority
-from ecert.core import cose
-from ecert.core.claims import claims_from_cbor
-from ecert.core.kinds import CredentialForm, CredentialKind
-from ecert.core.roles import Perm
-from ecert.core.titles import TitleError, parse_title_number
+from ecert.core.formats import cose
+from ecert.core.formats.claims import claims_from_cbor
+from ecert.core.rules.kinds import CredentialForm, CredentialKind
+from ecert.core.rules.roles import Perm
+from ecert.core.rules.titles import TitleError, parse_title_number
 from ecert.credentials.models import Credential
 from ecert.titles.certificates import title_certificate_issue
 from ecert.titles.models import (

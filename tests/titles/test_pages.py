@@ -12,8 +12,8 @@ from django.test import Client
 from django.urls import reverse
 
 from ecert.authorities.models import Authority
-from ecert.core.idnumbers import parse_id_number
-from ecert.core.kinds import CredentialForm, CredentialStatus
+from ecert.core.identity.idnumbers import parse_id_number
+from ecert.core.rules.kinds import CredentialForm, CredentialStatus
 from ecert.credentials.models import Credential
 from ecert.credentials.services import holder_id_number
 from ecert.documents.models import PrintFile

@@ -11,10 +11,10 @@ import pytest
 from django.db import transaction
 
 from ecert.audit.models import AuditEvent
-from ecert.core.kinds import CredentialForm, CredentialStatus
-from ecert.core.qr import qr_text
-from ecert.core.titles import TitleError
-from ecert.core.verify import Verdict
+from ecert.core.formats.qr import qr_text
+from ecert.core.formats.verify import Verdict
+from ecert.core.rules.kinds import CredentialForm, CredentialStatus
+from ecert.core.rules.titles import TitleError
 from ecert.credentials.models import Credential
 from ecert.titles.certificates import (
     title_certificate_issue,

@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from ecert.authorities.models import Authority
-from ecert.core.kinds import CredentialForm
-from ecert.core.titles import TitleError
+from ecert.core.rules.kinds import CredentialForm
+from ecert.core.rules.titles import TitleError
 from ecert.documents.models import PrintFile
 from ecert.titles import certificates
 from ecert.titles.certificates import title_certificates_issue_all

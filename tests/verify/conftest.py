@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from django.conf import settings as django_settings
 
-from ecert.core.qr import qr_text
+from ecert.core.formats.qr import qr_text
 from ecert.credentials.models import Credential
 from ecert.verification.services import trust_list_forget
 

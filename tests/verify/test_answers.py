@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from ecert.core.kinds import CredentialKind, CredentialStatus
-from ecert.core.qr import qr_text
-from ecert.core.verify import Verdict
+from ecert.core.formats.qr import qr_text
+from ecert.core.formats.verify import Verdict
+from ecert.core.rules.kinds import CredentialKind, CredentialStatus
 from ecert.credentials.models import Credential
 from ecert.credentials.services import credential_set_status
 from ecert.verification.answers import Answer

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from ecert.accounts.services import api_token_create
 from ecert.audit.models import AuditEvent
-from ecert.core.trust_list import load_trust_list
-from ecert.core.verify import Verdict, load_status_list, verify_qr_text
+from ecert.core.formats.trust_list import load_trust_list
+from ecert.core.formats.verify import Verdict, load_status_list, verify_qr_text
 from ecert.credentials.models import Credential
 from ecert.credentials.services import holder_id_number
 from ecert.signing.models import RootCertificate, StatusListPublication

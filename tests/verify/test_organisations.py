@@ -13,8 +13,8 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from ecert.audit.models import AuditEvent
-from ecert.core.roles import Role
-from ecert.core.verification_list import ListError, read_verification_list
+from ecert.core.formats.verification_list import ListError, read_verification_list
+from ecert.core.rules.roles import Role
 from ecert.credentials.models import Credential
 from ecert.credentials.services import holder_id_number
 from ecert.verification.models import Organisation, VerificationEvent

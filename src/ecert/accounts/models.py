@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ecert.core.roles import ROLE_LABELS, Role
+from ecert.core.rules.roles import ROLE_LABELS, Role
 
 
 class User(AbstractUser):

@@ -6,7 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from ecert.accounts.models import RoleAssignment, User
 from ecert.authorities.selectors import scope_for
-from ecert.core.roles import Perm, Role
+from ecert.core.rules.roles import Perm, Role
 
 
 def user_list_for(*, user: User) -> QuerySet[User]:

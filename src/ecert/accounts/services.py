@@ -18,9 +18,9 @@ from ecert.accounts.errors import ActivationError, activation_error, password_re
 from ecert.accounts.models import ActivationCode, ApiToken, RoleAssignment, User
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
-from ecert.core.idnumbers import IdNumber
-from ecert.core.kinds import AuthorityKind, AuthorityLevel
-from ecert.core.roles import Role, check_assignment
+from ecert.core.identity.idnumbers import IdNumber
+from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
+from ecert.core.rules.roles import Role, check_assignment
 from ecert.credentials.models import Holder
 from ecert.credentials.personal_data import id_number_lookup_hash
 from ecert.credentials.selectors import holders_with_id_number

@@ -6,7 +6,7 @@ from functools import cache
 
 from django.conf import settings
 
-from ecert.core.pii import derive_key
+from ecert.core.identity.pii import derive_key
 
 
 @cache

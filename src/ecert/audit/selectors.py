@@ -9,8 +9,8 @@ from django.db.models import Q, QuerySet
 from ecert.audit.keys import audit_chain_key
 from ecert.audit.models import AuditChainHead, AuditEvent
 from ecert.authorities.selectors import scope_for
-from ecert.core.audit_chain import GENESIS, ChainBreak, find_break
-from ecert.core.roles import Perm
+from ecert.core.formats.audit_chain import GENESIS, ChainBreak, find_break
+from ecert.core.rules.roles import Perm
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ecert.audit.keys import audit_chain_key
 from ecert.audit.models import AuditChainHead, AuditEvent
-from ecert.core.audit_chain import GENESIS, event_digest
+from ecert.core.formats.audit_chain import GENESIS, event_digest
 
 if TYPE_CHECKING:
     from datetime import datetime

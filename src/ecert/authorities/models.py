@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ecert.core.kinds import AuthorityKind, AuthorityLevel
+from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
 from ecert.vocabulary import choices
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User
-    from ecert.core.roles import Perm
+    from ecert.core.rules.roles import Perm
 
 
 class AuthorityQuerySet(models.QuerySet["Authority"]):

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
-from ecert.core.kinds import AuthorityKind, AuthorityLevel
-from ecert.core.roles import ROLE_PERMISSIONS, Perm, Role
+from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
+from ecert.core.rules.roles import ROLE_PERMISSIONS, Perm, Role
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User

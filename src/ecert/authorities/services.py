@@ -12,7 +12,7 @@ from django.db.models.functions import Concat, Substr
 
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
-from ecert.core.authorities import AuthorityRecord
+from ecert.core.rules.authorities import AuthorityRecord
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 from ecert.authorities.selectors import user_has_perm
-from ecert.core.roles import Perm
+from ecert.core.rules.roles import Perm
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User

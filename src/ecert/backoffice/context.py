@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from ecert.accounts.models import User
 from ecert.authorities.selectors import user_has_perm
-from ecert.core.roles import ROLE_LABELS, Perm
+from ecert.core.rules.roles import ROLE_LABELS, Perm
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from ecert.backoffice.access import requires, staff_user
-from ecert.core.roles import Perm
+from ecert.core.rules.roles import Perm
 from ecert.credentials.selectors import credential_get_for
 from ecert.documents.services import DocumentError, document_original, document_path
 from ecert.i18n import in_language

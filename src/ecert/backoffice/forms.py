@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
-from ecert.core.issuing import ORDER
-from ecert.core.kinds import CredentialKind
+from ecert.core.rules.issuing import ORDER
+from ecert.core.rules.kinds import CredentialKind
 from ecert.vocabulary import LABELS
 
 

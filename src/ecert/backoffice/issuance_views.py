@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods
 
 from ecert.backoffice.access import requires, staff_user
 from ecert.backoffice.forms import PassListUploadForm, ProofIssueForm
-from ecert.core.kinds import CredentialKind
-from ecert.core.roles import Perm
+from ecert.core.rules.kinds import CredentialKind
+from ecert.core.rules.roles import Perm
 from ecert.credentials.selectors import credential_get_for
 from ecert.credentials.services import CredentialNotFound
 from ecert.i18n import in_language

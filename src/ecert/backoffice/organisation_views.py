@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ecert.backoffice.access import requires, staff_user
-from ecert.core.roles import Perm
+from ecert.core.rules.roles import Perm
 from ecert.i18n import in_language
 from ecert.verification.models import VerificationEvent
 from ecert.verification.organisations import OrganisationError, organisation_decide

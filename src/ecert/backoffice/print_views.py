@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from ecert.backoffice.access import requires, staff_user
 from ecert.backoffice.forms import PrintFileForm
-from ecert.core.roles import Perm
+from ecert.core.rules.roles import Perm
 from ecert.documents.models import PrintFile, PrintFileState
 from ecert.documents.printing import (
     FINISHED,

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from ecert.backoffice.access import requires, staff_user
 from ecert.backoffice.forms import SealUploadForm
-from ecert.core.roles import Perm
-from ecert.core.seals import MAX_BYTES, SealError
+from ecert.core.documents.seals import MAX_BYTES, SealError
+from ecert.core.rules.roles import Perm
 from ecert.documents.seals import seal_image_set
 from ecert.documents.selectors import seal_authority_get_for, seal_image_of
 from ecert.i18n import in_language

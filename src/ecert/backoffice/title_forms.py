@@ -9,8 +9,14 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ecert.authorities.models import Authority
-from ecert.core.idnumbers import IdNumber, IdNumberError, IdType, detect_id_type, parse_id_number
-from ecert.core.kinds import CredentialForm
+from ecert.core.identity.idnumbers import (
+    IdNumber,
+    IdNumberError,
+    IdType,
+    detect_id_type,
+    parse_id_number,
+)
+from ecert.core.rules.kinds import CredentialForm
 from ecert.titles.certificates import PLEDGE_MAX_BYTES
 from ecert.titles.models import SeriesLevel
 from ecert.vocabulary import choices

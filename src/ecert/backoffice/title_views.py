@@ -22,10 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ecert.backoffice.access import requires, staff_user
 from ecert.backoffice.title_forms import ApprovalForm, RegionCodeForm, ReissueForm, SheetForm
-from ecert.core.kinds import AuthorityKind
-from ecert.core.roles import Perm
-from ecert.core.title_sheet import TitleSheetError
-from ecert.core.titles import TitleError
+from ecert.core.rules.kinds import AuthorityKind
+from ecert.core.rules.roles import Perm
+from ecert.core.rules.titles import TitleError
+from ecert.core.spreadsheets.title_sheet import TitleSheetError
 from ecert.credentials.services import HolderNameMismatch
 from ecert.documents.printing import PrintFileError, print_file_create
 from ecert.documents.tasks import print_file_task

@@ -20,8 +20,8 @@ from ecert.backoffice.access import requires, staff_user
 from ecert.backoffice.forms import ProofIssueForm
 from ecert.catalogue.models import CatalogueList, Qualification
 from ecert.catalogue.selectors import catalogue_list_get, qualification_get, responsibility_rows
-from ecert.core.kinds import CredentialKind, CredentialStatus
-from ecert.core.roles import Perm
+from ecert.core.rules.kinds import CredentialKind, CredentialStatus
+from ecert.core.rules.roles import Perm
 from ecert.credentials.models import Credential
 from ecert.credentials.selectors import (
     CredentialFilters,

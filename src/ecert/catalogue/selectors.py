@@ -10,7 +10,7 @@ from ecert.catalogue.models import (
     QualificationLevel,
     ResponsibilityRule,
 )
-from ecert.core.credential_rules import QualificationFacts
+from ecert.core.rules.credential_rules import QualificationFacts
 
 
 def qualification_get(*, key: str) -> Qualification | None:

@@ -24,7 +24,7 @@ from ecert.catalogue.models import (
     ResponsibilityRule,
     Specialty,
 )
-from ecert.core import catalogue as core
+from ecert.core.rules import catalogue as core
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User

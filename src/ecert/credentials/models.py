@@ -8,14 +8,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ecert.core.idnumbers import IdType, Sex
-from ecert.core.kinds import CredentialForm, CredentialKind, CredentialStatus
-from ecert.core.titles import GRASSROOTS
+from ecert.core.identity.idnumbers import IdType, Sex
+from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
+from ecert.core.rules.titles import GRASSROOTS
 from ecert.vocabulary import choices
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User
-    from ecert.core.roles import Perm
+    from ecert.core.rules.roles import Perm
 
 
 class Holder(models.Model):

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.conf import settings
 
-from ecert.core.idnumbers import IdNumber, IdType, mask_id_number
-from ecert.core.pii import PiiCipher
+from ecert.core.identity.idnumbers import IdNumber, IdType, mask_id_number
+from ecert.core.identity.pii import PiiCipher
 
 
 @cache

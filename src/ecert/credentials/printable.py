@@ -10,7 +10,7 @@ from functools import cache
 
 from django.conf import settings
 
-from ecert.core.render import FontSet
+from ecert.core.documents.render import FontSet
 
 
 @cache

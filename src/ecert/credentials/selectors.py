@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
-from ecert.core.idnumbers import IdNumberError, IdType, detect_id_type, parse_id_number
-from ecert.core.public_ids import is_public_id
-from ecert.core.roles import Perm
+from ecert.core.identity.idnumbers import IdNumberError, IdType, detect_id_type, parse_id_number
+from ecert.core.identity.public_ids import is_public_id
+from ecert.core.rules.roles import Perm
 from ecert.credentials.models import Credential, CredentialQuerySet, Holder
 from ecert.credentials.personal_data import id_number_lookup_hash
 

@@ -10,13 +10,13 @@ from django.db import connection, transaction
 
 from ecert.audit.services import audit_record
 from ecert.catalogue.selectors import qualification_facts
-from ecert.core.credential_rules import CredentialRuleError, check_credential
-from ecert.core.idnumbers import IdNumber, mask_id_number
-from ecert.core.kinds import CredentialForm, CredentialKind, CredentialStatus
-from ecert.core.names import normalise_name
-from ecert.core.public_ids import new_public_id
-from ecert.core.roles import Perm
-from ecert.core.status import check_status_change
+from ecert.core.identity.idnumbers import IdNumber, mask_id_number
+from ecert.core.identity.names import normalise_name
+from ecert.core.identity.public_ids import new_public_id
+from ecert.core.rules.credential_rules import CredentialRuleError, check_credential
+from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
+from ecert.core.rules.roles import Perm
+from ecert.core.rules.status import check_status_change
 from ecert.credentials.bulk import BulkResult, CredentialRow, bulk_store
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.personal_data import (

@@ -1,6 +1,6 @@
 """The printed page of a stored credential: its face, and the fields read from the database.
 
-Which face a credential prints on and the names of its fields are decided in ``ecert.core.faces``;
+Which face a credential prints on and the names of its fields are decided in ``ecert.core.documents.faces``;
 here they are filled from the credential, its holder, its qualification and its issuing
 authority. The ID number is printed in full: the document is the holder's own (a third party
 checks it against the ID card the holder shows).
@@ -14,7 +14,7 @@ from datetime import date
 from PIL import Image, UnidentifiedImageError
 
 from ecert.catalogue.models import CatalogueList
-from ecert.core.faces import (
+from ecert.core.documents.faces import (
     FIELDS,
     SCOPE_FIELDS,
     Face,
@@ -28,8 +28,8 @@ from ecert.core.faces import (
     qualification_title,
     sex_label,
 )
-from ecert.core.kinds import CredentialKind
-from ecert.core.render import Page, Picture, RenderError
+from ecert.core.documents.render import Page, Picture, RenderError
+from ecert.core.rules.kinds import CredentialKind
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.services import holder_id_number
 from ecert.titles.models import TitleCertificate

@@ -23,11 +23,11 @@ from ecert.accounts.models import User
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import Scope
-from ecert.core.kinds import CredentialStatus
-from ecert.core.print_file import DEFAULT_CHUNK, write_print_file
-from ecert.core.qr import QrError, qr_text
-from ecert.core.render import Page, Picture, RenderError
-from ecert.core.roles import Perm
+from ecert.core.documents.print_file import DEFAULT_CHUNK, write_print_file
+from ecert.core.documents.render import Page, Picture, RenderError
+from ecert.core.formats.qr import QrError, qr_text
+from ecert.core.rules.kinds import CredentialStatus
+from ecert.core.rules.roles import Perm
 from ecert.credentials.models import Credential, CredentialQuerySet
 from ecert.documents.faces import page_for
 from ecert.documents.models import PrintFile, PrintFileState

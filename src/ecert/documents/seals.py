@@ -11,10 +11,10 @@ from django.db import transaction
 from ecert.accounts.models import User
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
-from ecert.core.kinds import AuthorityKind
-from ecert.core.render import Picture
-from ecert.core.roles import Perm
-from ecert.core.seals import DEFAULT_SEAL_FONT, SealError, check_seal_png, round_seal_png
+from ecert.core.documents.render import Picture
+from ecert.core.documents.seals import DEFAULT_SEAL_FONT, SealError, check_seal_png, round_seal_png
+from ecert.core.rules.kinds import AuthorityKind
+from ecert.core.rules.roles import Perm
 from ecert.documents.models import SealImage
 
 # The line under the star of a demo seal, by the kind of authority: bodies that issue

@@ -8,8 +8,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import scope_for
-from ecert.core.kinds import CredentialStatus
-from ecert.core.roles import Perm
+from ecert.core.rules.kinds import CredentialStatus
+from ecert.core.rules.roles import Perm
 from ecert.credentials.models import Credential
 from ecert.documents.models import PrintFile, ScopedCopy, SealImage
 from ecert.issuance.models import IssuanceBatch

@@ -22,11 +22,11 @@ from django.db import IntegrityError, transaction
 
 from ecert.accounts.models import User
 from ecert.audit.services import audit_record
-from ecert.core.issuing import KIND_LABELS
-from ecert.core.kinds import CredentialKind, CredentialStatus
-from ecert.core.pades import PadesError, pdf_seal
-from ecert.core.qr import QrError, qr_text
-from ecert.core.render import FontSet, Page, Picture, Renderer, RenderError
+from ecert.core.documents.pades import PadesError, pdf_seal
+from ecert.core.documents.render import FontSet, Page, Picture, Renderer, RenderError
+from ecert.core.formats.qr import QrError, qr_text
+from ecert.core.rules.issuing import KIND_LABELS
+from ecert.core.rules.kinds import CredentialKind, CredentialStatus
 from ecert.credentials.models import Credential
 from ecert.documents.faces import page_for
 from ecert.documents.models import ScopedCopy, SealedDocument

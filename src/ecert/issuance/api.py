@@ -23,10 +23,10 @@ from ecert.api_errors import ApiError, ErrorOut, not_found
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import user_has_perm
 from ecert.catalogue.models import Qualification
-from ecert.core.issuing import IMPORTABLE
-from ecert.core.kinds import CredentialKind
-from ecert.core.passlist import Field as Column
-from ecert.core.roles import Perm
+from ecert.core.rules.issuing import IMPORTABLE
+from ecert.core.rules.kinds import CredentialKind
+from ecert.core.rules.roles import Perm
+from ecert.core.spreadsheets.passlist import Field as Column
 from ecert.issuance.models import PassListImport
 from ecert.issuance.schemas import (
     MAX_PUSHED_ROWS,

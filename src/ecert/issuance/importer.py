@@ -1,6 +1,6 @@
 """The pass-list importer: a file's rows become holders and signed credentials, or nothing does.
 
-One pass over the file, inside one transaction: each row is validated (``ecert.core.passlist``),
+One pass over the file, inside one transaction: each row is validated (``ecert.core.spreadsheets.passlist``),
 checked against the file's earlier rows and the database, stored and signed in chunks. Bad rows
 are collected with their reasons. At the end, with any bad row and without the operator's choice to
 set bad rows aside, the transaction is rolled back; otherwise every batch gets its signed Merkle
@@ -24,12 +24,13 @@ from django.utils import timezone
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import bureau_above
 from ecert.catalogue.models import CatalogueEntry, Qualification
-from ecert.core.claims import IdTypeCode, KindCode, SexCode
-from ecert.core.error_workbook import ErrorRow
-from ecert.core.idnumbers import IdType, Sex, mask_id_number
-from ecert.core.issuing import IssuingError, IssuingRule, Placement, issuing_rule
-from ecert.core.kinds import AuthorityKind, AuthorityLevel, CredentialForm, CredentialKind
-from ecert.core.passlist import (
+from ecert.core.formats.claims import IdTypeCode, KindCode, SexCode
+from ecert.core.identity.idnumbers import IdType, Sex, mask_id_number
+from ecert.core.identity.public_ids import new_public_ids
+from ecert.core.rules.issuing import IssuingError, IssuingRule, Placement, issuing_rule
+from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel, CredentialForm, CredentialKind
+from ecert.core.spreadsheets.error_workbook import ErrorRow
+from ecert.core.spreadsheets.passlist import (
     ExamRules,
     PassListError,
     PassRow,
@@ -37,8 +38,7 @@ from ecert.core.passlist import (
     RowValidator,
     read_layout,
 )
-from ecert.core.public_ids import new_public_ids
-from ecert.core.spreadsheets import Cell, read_rows
+from ecert.core.spreadsheets.reader import Cell, read_rows
 from ecert.credentials.bulk import HOLDER_COLUMNS, insert_rows
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.personal_data import holder_identity_fields, id_number_lookup_hash

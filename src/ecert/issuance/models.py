@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ecert.core.kinds import CredentialKind
+from ecert.core.rules.kinds import CredentialKind
 from ecert.vocabulary import choices
 
 

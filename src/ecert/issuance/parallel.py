@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from ecert.core.algorithms import SoftwareKey
+from ecert.core.formats.algorithms import SoftwareKey
 from ecert.issuance.signing_batch import BatchSigner, ClaimsFields, Signed, sign_claims
 
 # Filled in the importer's process before the worker is forked; the worker inherits a copy.

@@ -9,8 +9,8 @@ from django.db.models import Case, QuerySet, When
 
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import scope_for
-from ecert.core.kinds import AuthorityKind, AuthorityLevel
-from ecert.core.roles import Perm
+from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
+from ecert.core.rules.roles import Perm
 from ecert.issuance.importer import stored_path
 from ecert.issuance.models import IssuanceBatch, PassListImport
 

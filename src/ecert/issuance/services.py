@@ -22,18 +22,18 @@ from django.utils import timezone
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
-from ecert.core.error_workbook import write_error_workbook
-from ecert.core.issuing import IMPORTABLE, KIND_LABELS
-from ecert.core.kinds import (
+from ecert.core.rules.issuing import IMPORTABLE, KIND_LABELS
+from ecert.core.rules.kinds import (
     AuthorityKind,
     AuthorityLevel,
     CredentialForm,
     CredentialKind,
     CredentialStatus,
 )
-from ecert.core.passlist import PassListError
-from ecert.core.roles import Perm
-from ecert.core.spreadsheets import SpreadsheetError
+from ecert.core.rules.roles import Perm
+from ecert.core.spreadsheets.error_workbook import write_error_workbook
+from ecert.core.spreadsheets.passlist import PassListError
+from ecert.core.spreadsheets.reader import SpreadsheetError
 from ecert.credentials.models import Credential
 from ecert.credentials.services import BULK_LOCK, CredentialNotFound, credential_record
 from ecert.issuance.importer import ImportResult, run_import, stored_path

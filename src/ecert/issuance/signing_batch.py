@@ -15,15 +15,15 @@ from typing import Any
 from django.conf import settings
 
 from ecert.authorities.models import Authority
-from ecert.core import cose
-from ecert.core.algorithms import Signer
-from ecert.core.batches import BatchStatement, credential_digest, sign_batch
-from ecert.core.claims import Claims, KindCode
-from ecert.core.identifiers import IdentifierSeries
-from ecert.core.kinds import CredentialKind
-from ecert.core.merkle import MerkleAccumulator
-from ecert.core.qr import qr_fits
-from ecert.core.trust_list import Purpose
+from ecert.core.formats import cose
+from ecert.core.formats.algorithms import Signer
+from ecert.core.formats.batches import BatchStatement, credential_digest, sign_batch
+from ecert.core.formats.claims import Claims, KindCode
+from ecert.core.formats.identifiers import IdentifierSeries
+from ecert.core.formats.merkle import MerkleAccumulator
+from ecert.core.formats.qr import qr_fits
+from ecert.core.formats.trust_list import Purpose
+from ecert.core.rules.kinds import CredentialKind
 from ecert.issuance.models import IssuanceBatch, PassListImport
 from ecert.signing.models import SignerKey
 from ecert.signing.services import (

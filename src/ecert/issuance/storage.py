@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import connection
 
-from ecert.core.cells import Cell
+from ecert.core.spreadsheets.cells import Cell
 from ecert.credentials.bulk import RECORD_COLUMNS
 from ecert.credentials.models import Credential, Holder
 from ecert.issuance.models import IssuanceBatch

@@ -13,7 +13,7 @@ from django.http.response import HttpResponseBase
 from django.urls import reverse
 
 from ecert.accounts.models import User
-from ecert.core.roles import Role
+from ecert.core.rules.roles import Role
 
 View = Callable[..., HttpResponseBase]
 

@@ -27,8 +27,8 @@ from ecert.accounts.throttle import (
     throttle_keys,
     throttle_success,
 )
-from ecert.core.kinds import CredentialKind
-from ecert.core.roles import Perm
+from ecert.core.rules.kinds import CredentialKind
+from ecert.core.rules.roles import Perm
 from ecert.credentials.models import Credential
 from ecert.credentials.selectors import (
     credential_get_for,

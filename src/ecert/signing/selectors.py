@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import CatalogueEntry, CatalogueList
-from ecert.core.kinds import AuthorityKind, AuthorityLevel, CredentialKind
+from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel, CredentialKind
 
 # What a provincial HR department issues besides its catalogue lists (seed 003).
 PROVINCE_KINDS = (CredentialKind.TITLE_CERTIFICATE,)

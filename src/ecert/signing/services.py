@@ -18,32 +18,32 @@ from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
 from ecert.config import KeyStoreConfig
-from ecert.core import cose
-from ecert.core.algorithms import Algorithm
-from ecert.core.certificates import (
-    DistinguishedName,
-    build_certificate,
-    parse_certificate,
-    self_signed_root,
-)
-from ecert.core.claims import Claims, IdTypeCode, KindCode
-from ecert.core.identifiers import LicenceIdentifier
-from ecert.core.keystore import FileKeyStore, KeyStore, Pkcs11KeyStore
-from ecert.core.kinds import CredentialKind, CredentialStatus
-from ecert.core.pades import SealingKey
-from ecert.core.status_list import (
+from ecert.core.documents.pades import SealingKey
+from ecert.core.formats import cose
+from ecert.core.formats.algorithms import Algorithm
+from ecert.core.formats.claims import Claims, IdTypeCode, KindCode
+from ecert.core.formats.identifiers import LicenceIdentifier
+from ecert.core.formats.keystore import FileKeyStore, KeyStore, Pkcs11KeyStore
+from ecert.core.formats.status_list import (
     ENTRIES,
     StatusBits,
     StatusListDocument,
     StatusValue,
 )
-from ecert.core.trust_list import (
+from ecert.core.formats.trust_list import (
     Purpose,
     TrustedAuthority,
     TrustedSigner,
     TrustList,
     sign_trust_list,
 )
+from ecert.core.formats.x509 import (
+    DistinguishedName,
+    build_certificate,
+    parse_certificate,
+    self_signed_root,
+)
+from ecert.core.rules.kinds import CredentialKind, CredentialStatus
 from ecert.credentials.models import Credential, StatusIndexCounter
 from ecert.credentials.services import holder_id_number
 from ecert.signing.models import (

@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from ecert.accounts.models import User
 from ecert.audit.services import audit_record
-from ecert.core.claims import ClaimsError
-from ecert.core.kinds import CredentialForm, CredentialKind, CredentialStatus
-from ecert.core.roles import Perm
-from ecert.core.titles import LEVEL_LABELS, SEQUENCE_MAX, TitleError, TitleLevel, TitleNumber
+from ecert.core.formats.claims import ClaimsError
+from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
+from ecert.core.rules.roles import Perm
+from ecert.core.rules.titles import LEVEL_LABELS, SEQUENCE_MAX, TitleError, TitleLevel, TitleNumber
 from ecert.credentials.models import Credential
 from ecert.documents.models import PrintFile
 from ecert.documents.printing import print_file_create

@@ -14,13 +14,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ecert.core.kinds import CredentialForm
-from ecert.core.titles import TitleLevel
+from ecert.core.rules.kinds import CredentialForm
+from ecert.core.rules.titles import TitleLevel
 from ecert.vocabulary import choices
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User
-    from ecert.core.roles import Perm
+    from ecert.core.rules.roles import Perm
 
 
 class TitleScheme(models.Model):

@@ -10,9 +10,9 @@ from django.db.models import Count, Min, QuerySet
 
 from ecert.accounts.models import User
 from ecert.authorities.models import Authority
-from ecert.core.kinds import AuthorityKind, CredentialForm, CredentialStatus
-from ecert.core.roles import Perm
-from ecert.core.titles import REPORT_DAYS, TitleError, parse_title_number, report_deadline
+from ecert.core.rules.kinds import AuthorityKind, CredentialForm, CredentialStatus
+from ecert.core.rules.roles import Perm
+from ecert.core.rules.titles import REPORT_DAYS, TitleError, parse_title_number, report_deadline
 from ecert.credentials.models import Credential
 from ecert.titles.models import PLEDGE_FORMATS, SeriesLevel, TitleApproval, TitleReissue
 

@@ -1,7 +1,7 @@
 """Writes for professional titles: code tables, approval records, numbered certificates, reports.
 
 Every write checks the actor's scope (Perm.MANAGE_TITLE over the approving body), validates with
-``ecert.core.titles`` and writes its audit event in the same transaction. docs/titles.md.
+``ecert.core.rules.titles`` and writes its audit event in the same transaction. docs/titles.md.
 """
 
 from __future__ import annotations
@@ -17,17 +17,16 @@ from ecert.accounts.models import User
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import bureau_above, scope_for
-from ecert.core.claims import ClaimsError, claim_text_check
-from ecert.core.idnumbers import IdNumber, mask_id_number
-from ecert.core.kinds import (
+from ecert.core.formats.claims import ClaimsError, claim_text_check
+from ecert.core.identity.idnumbers import IdNumber, mask_id_number
+from ecert.core.identity.names import PersonNameError, normalise_name
+from ecert.core.rules.kinds import (
     AuthorityKind,
     AuthorityLevel,
     CredentialForm,
 )
-from ecert.core.names import PersonNameError, normalise_name
-from ecert.core.roles import Perm
-from ecert.core.title_sheet import read_title_sheet
-from ecert.core.titles import (
+from ecert.core.rules.roles import Perm
+from ecert.core.rules.titles import (
     CodeTables,
     Manager,
     TitleError,
@@ -36,6 +35,7 @@ from ecert.core.titles import (
     region_code_check,
     review_year_check,
 )
+from ecert.core.spreadsheets.title_sheet import read_title_sheet
 from ecert.credentials.printable import unprintable
 from ecert.credentials.services import HolderNameMismatch, holder_register
 from ecert.titles.models import (
@@ -309,7 +309,7 @@ def title_approval_record(
 
 
 def new_reference() -> str:
-    from ecert.core.public_ids import new_public_id
+    from ecert.core.identity.public_ids import new_public_id
 
     return new_public_id()
 

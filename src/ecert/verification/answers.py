@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ecert.core.claims import Claims
-from ecert.core.idnumbers import mask_id_number
-from ecert.core.kinds import CredentialKind, CredentialStatus
-from ecert.core.names import mask_name
-from ecert.core.titles import GRASSROOTS
-from ecert.core.trust_list import TrustList
-from ecert.core.verify import Check, Outcome, Verdict, VerificationResult
+from ecert.core.formats.claims import Claims
+from ecert.core.formats.trust_list import TrustList
+from ecert.core.formats.verify import Check, Outcome, Verdict, VerificationResult
+from ecert.core.identity.idnumbers import mask_id_number
+from ecert.core.identity.names import mask_name
+from ecert.core.rules.kinds import CredentialKind, CredentialStatus
+from ecert.core.rules.titles import GRASSROOTS
 from ecert.credentials.models import Credential
 from ecert.credentials.services import holder_id_number
 from ecert.titles.selectors import NumberReading, title_number_reading

@@ -15,7 +15,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from ecert.core.verification_list import (
+from ecert.core.formats.verification_list import (
     ListError,
     ListRow,
     ResultLine,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User
-    from ecert.core.roles import Perm
+    from ecert.core.rules.roles import Perm
 
 
 class OrganisationState(models.TextChoices):

@@ -18,10 +18,10 @@ from ecert.accounts.models import User
 from ecert.accounts.services import role_assign, role_revoke, user_create
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
-from ecert.core.authorities import credit_code_is_valid
-from ecert.core.kinds import AuthorityKind, AuthorityLevel
-from ecert.core.public_ids import ALPHABET
-from ecert.core.roles import Perm, Role
+from ecert.core.identity.public_ids import ALPHABET
+from ecert.core.rules.authorities import credit_code_is_valid
+from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
+from ecert.core.rules.roles import Perm, Role
 from ecert.verification.models import Organisation, OrganisationState
 
 

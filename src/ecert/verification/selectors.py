@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ecert.accounts.models import User
-from ecert.core.roles import Perm
+from ecert.core.rules.roles import Perm
 from ecert.verification.models import Organisation, OrganisationQuerySet
 
 

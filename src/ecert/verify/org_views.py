@@ -30,7 +30,7 @@ from ecert.accounts.throttle import (
     throttle_keys,
     throttle_success,
 )
-from ecert.core.verification_list import ListError
+from ecert.core.formats.verification_list import ListError
 from ecert.i18n import in_language
 from ecert.verification.answers import Answer
 from ecert.verification.limits import REGISTER_PER_ADDRESS

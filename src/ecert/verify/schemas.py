@@ -6,7 +6,7 @@ from datetime import date
 
 from ninja import Field, Schema
 
-from ecert.core.issuing import KIND_LABELS
+from ecert.core.rules.issuing import KIND_LABELS
 from ecert.verification.answers import VERDICT_LABELS, Answer
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ecert.accounts.models import User
-from ecert.core.qr import PATH
+from ecert.core.formats.qr import PATH
 from ecert.documents.models import SealImage
 from ecert.signing.models import StatusListPublication, TrustListPublication
 from ecert.verification.limits import (

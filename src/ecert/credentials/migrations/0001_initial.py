@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import ecert.core.kinds
+import ecert.core.rules.kinds
 
 
 class Migration(migrations.Migration):
@@ -141,7 +141,7 @@ class Migration(migrations.Migration):
                             ("revoked", "revoked"),
                             ("superseded", "superseded"),
                         ],
-                        default=ecert.core.kinds.CredentialStatus["VALID"],
+                        default=ecert.core.rules.kinds.CredentialStatus["VALID"],
                         max_length=16,
                         verbose_name="status",
                     ),

@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import ecert.core.kinds
+import ecert.core.rules.kinds
 
 
 class Migration(migrations.Migration):
@@ -88,7 +88,7 @@ class Migration(migrations.Migration):
                     "form",
                     models.CharField(
                         choices=[("paper", "paper"), ("electronic", "electronic")],
-                        default=ecert.core.kinds.CredentialForm["ELECTRONIC"],
+                        default=ecert.core.rules.kinds.CredentialForm["ELECTRONIC"],
                         max_length=16,
                         verbose_name="certificate form",
                     ),

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from ecert.core.issuing import KIND_LABELS
+from ecert.core.rules.issuing import KIND_LABELS
 from ecert.i18n import in_language
 from ecert.verification.answers import VERDICT_LABELS, Answer
 

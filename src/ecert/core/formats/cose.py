@@ -1,0 +1,153 @@
+"""COSE_Sign1 (RFC 9052 §4.2) on cbor2, with the algorithms of ``ecert.core.formats.algorithms``.
+
+We write our own small codec instead of using pycose (DESIGN.md §6): it signs through any
+``Signer`` (a file key or an HSM), and decoding is strict, because payloads arrive from QR codes
+typed or scanned by strangers. Only the parts of COSE that ecert uses are accepted: a
+``COSE_Sign1`` array, tagged (18) or not, with an attached payload; the protected header holds the
+algorithm (label 1) and the key id (label 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import cbor2
+
+from ecert.core.formats.algorithms import Algorithm, Signer, VerificationKey
+from ecert.core.formats.cbor import CborError, strict_loads
+
+SIGN1_TAG = 18
+HEADER_ALG = 1
+HEADER_KID = 4
+_SIGNATURE1 = "Signature1"
+
+
+class CoseError(ValueError):
+    """A message that is not a COSE_Sign1 ecert can accept; ``code`` is a stable reason."""
+
+    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
+        super().__init__(f"{message_zh} / {message_en}")
+        self.code = code
+        self.message_zh = message_zh
+        self.message_en = message_en
+
+
+@dataclass(frozen=True)
+class Sign1:
+    """A decoded COSE_Sign1. ``protected`` keeps the exact bytes that were signed."""
+
+    protected: bytes
+    protected_headers: Mapping[Any, Any]
+    unprotected_headers: Mapping[Any, Any]
+    payload: bytes
+    signature: bytes
+
+    @property
+    def algorithm(self) -> int | None:
+        value = self.protected_headers.get(HEADER_ALG)
+        return value if isinstance(value, int) else None
+
+    @property
+    def kid(self) -> bytes | None:
+        value = self.protected_headers.get(HEADER_KID, self.unprotected_headers.get(HEADER_KID))
+        return value if isinstance(value, bytes) else None
+
+
+def _bstr(data: bytes) -> bytes:
+    """A CBOR byte string (major type 2) with its shortest length header (RFC 8949 §3)."""
+    n = len(data)
+    if n < 24:
+        head = bytes([0x40 | n])
+    elif n < 0x100:
+        head = bytes([0x58, n])
+    elif n < 0x10000:
+        head = b"\x59" + n.to_bytes(2, "big")
+    else:
+        head = b"\x5a" + n.to_bytes(4, "big")
+    return head + data
+
+
+_SIG_STRUCTURE_HEAD = b"\x84" + cbor2.dumps(_SIGNATURE1)  # array of 4, then "Signature1"
+
+
+def sig_structure(protected: bytes, payload: bytes, external_aad: bytes = b"") -> bytes:
+    """The bytes that are actually signed (RFC 9052 §4.4), written directly: signing is hot."""
+    return _SIG_STRUCTURE_HEAD + _bstr(protected) + _bstr(external_aad) + _bstr(payload)
+
+
+@lru_cache(maxsize=256)
+def _protected(algorithm: int, kid: bytes) -> bytes:
+    return cbor2.dumps({HEADER_ALG: algorithm, HEADER_KID: kid})
+
+
+def sign1(
+    payload: bytes,
+    signer: Signer,
+    *,
+    kid: bytes,
+    external_aad: bytes = b"",
+    tagged: bool = True,
+) -> bytes:
+    """Sign ``payload`` and return the encoded COSE_Sign1 (key id in the protected header)."""
+    protected = _protected(int(signer.algorithm), kid)
+    signature = signer.sign(sig_structure(protected, payload, external_aad))
+    # [protected, {}, payload, signature]; tag 18 is the single byte 0xD2.
+    message = b"\x84" + _bstr(protected) + b"\xa0" + _bstr(payload) + _bstr(signature)
+    return b"\xd2" + message if tagged else message
+
+
+def decode_sign1(data: bytes) -> Sign1:
+    """Parse a COSE_Sign1 without verifying it; raise CoseError for anything else."""
+    try:
+        item = strict_loads(data)
+    except CborError as error:
+        raise CoseError(
+            "not_cbor", "签名数据不是有效的 CBOR", "signed data is not valid CBOR"
+        ) from error
+    if isinstance(item, cbor2.CBORTag):
+        if item.tag != SIGN1_TAG:
+            raise CoseError("wrong_tag", "不是 COSE_Sign1 签名消息", "not a COSE_Sign1 message")
+        item = item.value
+    if not (isinstance(item, list | tuple) and len(item) == 4):
+        raise CoseError("not_sign1", "不是 COSE_Sign1 签名消息", "not a COSE_Sign1 message")
+    protected, unprotected, payload, signature = item
+    if not isinstance(protected, bytes) or not isinstance(unprotected, Mapping):
+        raise CoseError("bad_headers", "签名头格式错误", "malformed COSE headers")
+    if not isinstance(payload, bytes):
+        raise CoseError("no_payload", "签名消息不含内容", "the message carries no payload")
+    if not isinstance(signature, bytes):
+        raise CoseError("bad_signature", "签名值格式错误", "malformed signature value")
+    if protected:
+        try:
+            headers = strict_loads(protected)
+        except CborError as error:
+            raise CoseError("bad_headers", "签名头格式错误", "malformed COSE headers") from error
+        if not isinstance(headers, Mapping):
+            raise CoseError("bad_headers", "签名头格式错误", "malformed COSE headers")
+    else:
+        headers = {}
+    return Sign1(protected, headers, unprotected, payload, signature)
+
+
+def verify_sign1(message: Sign1, key: VerificationKey, *, external_aad: bytes = b"") -> bool:
+    """True if ``message`` is signed by ``key`` with the algorithm its protected header names.
+
+    The header must name the key's own algorithm: a P-256 key never verifies a message that claims
+    EdDSA, so an attacker cannot choose the algorithm.
+    """
+    if message.algorithm != int(key.algorithm):
+        return False
+    return key.verify(
+        sig_structure(message.protected, message.payload, external_aad), message.signature
+    )
+
+
+def algorithm_of(message: Sign1) -> Algorithm | None:
+    """The message's algorithm if ecert supports it."""
+    try:
+        return Algorithm(message.algorithm) if message.algorithm is not None else None
+    except ValueError:
+        return None
