@@ -12,9 +12,9 @@ console = Console(stderr=True)
 
 
 def _setup() -> None:
-    from ecert.cli import _django
+    from ecert.cli.base import django_setup
 
-    _django()
+    django_setup()
 
 
 @api_token_app.command("create")

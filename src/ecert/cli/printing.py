@@ -37,9 +37,9 @@ def print_file(
     ] = False,
 ) -> None:
     """制作证书打印文件（PDF）/ Make a print file (PDF) of many certificates."""
-    from ecert.cli import _django
+    from ecert.cli.base import django_setup
 
-    _django()
+    django_setup()
     from ecert.authorities.models import Authority
     from ecert.documents.models import PrintFileState
     from ecert.documents.printing import (

@@ -16,9 +16,9 @@ ALGORITHMS = {"es256": -7, "eddsa": -8, "sm2": -65537}
 
 
 def _setup() -> None:
-    from ecert.cli import _django
+    from ecert.cli.base import django_setup
 
-    _django()
+    django_setup()
 
 
 def _algorithm(name: str) -> int:

@@ -51,9 +51,9 @@ def import_passlist(
     ] = None,
 ) -> None:
     """导入考试合格名单并签发证书 / Import an exam pass list and issue the credentials."""
-    from ecert.cli import _django
+    from ecert.cli.base import django_setup
 
-    _django()
+    django_setup()
     from ecert.authorities.models import Authority
     from ecert.catalogue.models import Qualification
     from ecert.core.rules.kinds import CredentialKind

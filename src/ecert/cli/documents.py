@@ -36,9 +36,9 @@ def render(
     ] = None,
 ) -> None:
     """生成盖章的电子证书 PDF / Write the sealed PDF of a credential (or a face's sample)."""
-    from ecert.cli import _django
+    from ecert.cli.base import django_setup
 
-    _django()
+    django_setup()
     if sample is not None:
         _render_sample(sample, output or Path(f"{sample}.pdf"))
         return

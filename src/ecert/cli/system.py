@@ -1,4 +1,5 @@
-"""The `ecert` command: set up, serve, load data files, demo, verify the audit chain."""
+"""``ecert`` set-up and service commands: init, worker, serve, demo, loading data files, the
+audit chain check, Django management commands."""
 
 from __future__ import annotations
 
@@ -11,20 +12,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="ecert certificate registry")
-console = Console()
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecert.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    Path(settings.ECERT_DATA_DIR).mkdir(parents=True, exist_ok=True)
+from ecert.cli.base import app, console, django_setup
 
 
 def _migrate_and_load(quiet: bool) -> None:
@@ -69,7 +58,7 @@ def init(
     quiet: Annotated[bool, typer.Option("--quiet")] = False,
 ) -> None:
     """Migrate, load authorities and catalogue, create the superuser. Safe to run again."""
-    _django()
+    django_setup()
     _migrate_and_load(quiet)
     _ensure_superuser(admin_username)
 
@@ -79,7 +68,7 @@ def worker(
     interval: Annotated[float, typer.Option(help="seconds between polls for new tasks")] = 1.0,
 ) -> None:
     """Run background tasks (pass-list imports uploaded in the back office) until stopped."""
-    _django()
+    django_setup()
     from django.core.management import call_command
 
     call_command("db_worker", interval=interval)
@@ -140,7 +129,7 @@ def demo(
     ] = True,
 ) -> None:
     """init, plus demo users, holders and credentials; prints the URL and logins, then serves."""
-    _django()
+    django_setup()
     _migrate_and_load(quiet=True)
     _ensure_superuser("admin")
     from ecert.credentials.bulk import BulkRowError
@@ -152,7 +141,7 @@ def demo(
         console.print(str(error), style="red", markup=False)
         raise typer.Exit(1) from error
     if keys:
-        from ecert.cli_keys import keys_init
+        from ecert.cli.keys import keys_init
 
         keys_init(algorithm="es256", operator="sd-hrss")  # imports sign; what exists is kept
         from datetime import UTC, datetime
@@ -183,7 +172,7 @@ def load_authorities_command(
     ] = None,
 ) -> None:
     """Load or update the authority tree from its data file."""
-    _django()
+    django_setup()
     from ecert.authorities.services import authorities_load
     from ecert.core.rules.authorities import (
         AuthorityFileError,
@@ -209,7 +198,7 @@ def load_catalogue_command(
     ] = None,
 ) -> None:
     """Load or update the qualification catalogue from its data files."""
-    _django()
+    django_setup()
     from ecert.catalogue.services import catalogue_load
     from ecert.core.rules.catalogue import CatalogueError, default_catalogue_dir, load_catalogue
 
@@ -228,7 +217,7 @@ def load_title_codes_command(
     ] = None,
 ) -> None:
     """Load or update the title certificate code tables (province marks, series-level codes)."""
-    _django()
+    django_setup()
     from ecert.core.rules.titles import TitleError, load_code_tables
     from ecert.titles.services import code_tables_load
 
@@ -243,7 +232,7 @@ def load_title_codes_command(
 @app.command("audit-verify")
 def audit_verify() -> None:
     """Re-hash the audit chain; exit 1 and name the first bad event if it was tampered with."""
-    _django()
+    django_setup()
     from ecert.audit.models import AuditChainHead, AuditEvent
     from ecert.audit.selectors import audit_chain_break
 
@@ -264,35 +253,7 @@ def audit_verify() -> None:
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def manage(ctx: typer.Context) -> None:
     """Run a Django management command (e.g. `ecert manage makemigrations`)."""
-    _django()
+    django_setup()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["ecert manage", *ctx.args])
-
-
-def _register_subcommands() -> None:
-    from ecert.cli_accounts import api_token_app, holder_code
-    from ecert.cli_documents import render
-    from ecert.cli_issuance import import_passlist
-    from ecert.cli_keys import keys_app
-    from ecert.cli_print import print_file
-    from ecert.cli_verify import verify
-
-    app.add_typer(keys_app, name="keys")
-    app.add_typer(api_token_app, name="api-token")
-    app.command("verify")(verify)
-    app.command("import-passlist")(import_passlist)
-    app.command("render")(render)
-    app.command("print-file")(print_file)
-    app.command("holder-code")(holder_code)
-
-
-_register_subcommands()
-
-
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    main()

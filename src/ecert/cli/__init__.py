@@ -1,0 +1,21 @@
+"""The ``ecert`` command: one Typer app (``base``), its commands grouped by subject in this
+package."""
+
+from __future__ import annotations
+
+from ecert.cli import accounts, documents, issuance, keys, printing, system, verify
+from ecert.cli.base import app
+
+app.add_typer(keys.keys_app, name="keys")
+app.add_typer(accounts.api_token_app, name="api-token")
+app.command("verify")(verify.verify)
+app.command("import-passlist")(issuance.import_passlist)
+app.command("render")(documents.render)
+app.command("print-file")(printing.print_file)
+app.command("holder-code")(accounts.holder_code)
+
+__all__ = ["app", "main", "system"]
+
+
+def main() -> None:
+    app()
