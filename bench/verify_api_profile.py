@@ -51,6 +51,7 @@ def profile(credentials: int, requests: int, top: int) -> None:
 
     from ecert.accounts.models import User
     from ecert.accounts.services import api_token_authenticate
+    from ecert.api.verification_schemas import answer_out
     from ecert.core.formats.verify import verify_qr_text
     from ecert.verification.lists import organisation_quota_take
     from ecert.verification.models import Channel
@@ -62,7 +63,6 @@ def profile(credentials: int, requests: int, top: int) -> None:
         trust_list_current,
         verification_log,
     )
-    from ecert.verify.schemas import answer_out
 
     token = verify_api_setup._token()
     texts = verify_api_setup._sample(min(requests, verify_api_setup.MILLION))

@@ -54,7 +54,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API documentation's scripts locally (no CDN)
     "ecert.backoffice",
     "ecert.portal",
-    "ecert.verify",
+    "ecert.public",
 ]
 
 MIDDLEWARE = [

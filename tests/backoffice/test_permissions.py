@@ -29,7 +29,7 @@ from tests.conftest import CAST, World
 from tests.documents.conftest import import_signed_batch
 from tests.portal.signed import signed_proof
 from tests.titles.conftest import NOW, record, submit
-from tests.verify.test_access import ORGANISATION_PAGES, PUBLIC_API, PUBLIC_PAGES, SIGN_OUT
+from tests.public.test_access import ORGANISATION_PAGES, PUBLIC_API, PUBLIC_PAGES, SIGN_OUT
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from ecert.credentials.services import holder_id_number
 from ecert.titles.certificates import title_certificate_issue
 from tests.conftest import World
 from tests.titles.conftest import NOW, record
-from tests.verify.conftest import payload_of
+from tests.public.conftest import payload_of
 
 
 def issued(world: World, **kwargs: Any) -> Credential:

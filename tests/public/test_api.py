@@ -21,7 +21,7 @@ from ecert.signing.services import status_lists_publish, trust_list_publish
 from ecert.verification.models import Organisation, VerificationEvent
 from tests.conftest import World
 from tests.portal.signed import signed_proof
-from tests.verify.conftest import NOW, qr_of
+from tests.public.conftest import NOW, qr_of
 
 
 @pytest.fixture

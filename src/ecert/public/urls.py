@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ecert.verify import org_views, views
+from ecert.public import org_views, views
 
 app_name = "verify"
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ecert.accounts.models import User
 from ecert.core.formats.qr import PATH
 from ecert.documents.models import SealImage
+from ecert.public.forms import CodeForm, PdfForm, QueryForm
 from ecert.signing.models import StatusListPublication, TrustListPublication
 from ecert.verification.limits import (
     PDF_PER_ADDRESS,
@@ -25,7 +26,6 @@ from ecert.verification.limits import (
 from ecert.verification.models import Channel
 from ecert.verification.organisations import organisation_of
 from ecert.verification.services import Asker, code_verify, pdf_verify, qr_verify, query_verify
-from ecert.verify.forms import CodeForm, PdfForm, QueryForm
 
 TOO_MANY = 429
 
@@ -61,7 +61,7 @@ def landing(request: HttpRequest, payload: str) -> HttpResponse:
     """Where a phone lands after scanning a certificate's QR code: the verdict first."""
     text = f"HTTPS://{settings.ECERT_VERIFY_HOST}{PATH}{payload}"
     answer = qr_verify(text=text, now=timezone.now(), asker=request_asker(request))
-    return render(request, "verify/landing.html", {"answer": answer})
+    return render(request, "public/landing.html", {"answer": answer})
 
 
 @never_cache
@@ -81,7 +81,7 @@ def query(request: HttpRequest) -> HttpResponse:
                 (QUERY_PER_ADDRESS, request_address(request)),
                 (QUERY_PER_ACCOUNT, str(user.pk) if user is not None else None),
             ):
-                return _too_many(request, "verify/query.html", context)
+                return _too_many(request, "public/query.html", context)
             asker, now = request_asker(request), timezone.now()
             if by_code:
                 answer = code_verify(code=bound.cleaned_data["code"], now=now, asker=asker)
@@ -90,7 +90,7 @@ def query(request: HttpRequest) -> HttpResponse:
                     **bound.cleaned_data, now=now, asker=asker, channel=Channel.QUERY
                 )
             context.update(asked=True, answer=answer)
-    return render(request, "verify/query.html", context)
+    return render(request, "public/query.html", context)
 
 
 @never_cache
@@ -101,13 +101,13 @@ def pdf(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"form": form}
     if request.method == "POST" and form.is_valid():
         if not limits_allow(request, (PDF_PER_ADDRESS, request_address(request))):
-            return _too_many(request, "verify/pdf.html", context)
+            return _too_many(request, "public/pdf.html", context)
         upload = form.cleaned_data["file"]
         context["result"] = pdf_verify(
             pdf=upload.read(), now=timezone.now(), asker=request_asker(request)
         )
         context["file_name"] = upload.name
-    return render(request, "verify/pdf.html", context)
+    return render(request, "public/pdf.html", context)
 
 
 @require_GET
@@ -126,4 +126,4 @@ def offline(request: HttpRequest) -> HttpResponse:
     """The files an offline verifier needs, and how to use them."""
     trust = TrustListPublication.objects.order_by("-sequence").only("sequence", "issued_at").first()
     lists = StatusListPublication.objects.order_by("list_number").only("list_number", "issued_at")
-    return render(request, "verify/offline.html", {"trust": trust, "status_lists": lists})
+    return render(request, "public/offline.html", {"trust": trust, "status_lists": lists})

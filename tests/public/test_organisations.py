@@ -26,7 +26,7 @@ from ecert.verification.organisations import (
 )
 from tests.conftest import World
 from tests.portal.signed import signed_proof
-from tests.verify.conftest import qr_of
+from tests.public.conftest import qr_of
 
 CODE = "91370200MA3C5GXX4W"
 

@@ -17,7 +17,7 @@ from ecert.verification.models import Channel, VerificationEvent
 from ecert.verification.services import Asker, code_verify, qr_verify, query_verify
 from tests.conftest import World
 from tests.portal.signed import signed_proof
-from tests.verify.conftest import NOW, qr_of
+from tests.public.conftest import NOW, qr_of
 
 ANYONE = Asker("203.0.113.7")
 

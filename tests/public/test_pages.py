@@ -17,7 +17,7 @@ from ecert.documents.services import document_original, document_path
 from ecert.verification.models import VerificationEvent
 from tests.conftest import World
 from tests.portal.signed import signed_proof
-from tests.verify.conftest import payload_of
+from tests.public.conftest import payload_of
 
 
 @pytest.fixture

@@ -14,8 +14,17 @@ from django.utils import timezone
 from ninja import Router
 
 from ecert.accounts.models import User
-from ecert.api_errors import ApiError, ErrorOut, not_found
+from ecert.api.errors import ApiError, ErrorOut, not_found
+from ecert.api.verification_schemas import (
+    AnswerOut,
+    QueryIn,
+    QueryOut,
+    StatusOut,
+    VerifyIn,
+    answer_out,
+)
 from ecert.credentials.models import Credential
+from ecert.public.views import request_address
 from ecert.signing.models import RootCertificate, TrustListPublication
 from ecert.signing.services import status_list_fresh
 from ecert.verification.limits import API_PER_ADDRESS, limit_take
@@ -23,8 +32,6 @@ from ecert.verification.lists import organisation_quota_take
 from ecert.verification.models import Channel
 from ecert.verification.organisations import organisation_of
 from ecert.verification.services import Asker, code_verify, qr_verify, query_verify
-from ecert.verify.schemas import AnswerOut, QueryIn, QueryOut, StatusOut, VerifyIn, answer_out
-from ecert.verify.views import request_address
 
 router = Router()
 COSE = "application/cose"

@@ -17,9 +17,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from ecert.accounts.services import api_token_authenticate
-from ecert.api_errors import ApiError, error_body
-from ecert.issuance.api import router as passlists_router
-from ecert.verify.api import router as verify_router
+from ecert.api.errors import ApiError, error_body
+from ecert.api.passlists import router as passlists_router
+from ecert.api.verification import router as verify_router
 
 API_MAX_BODY = 128 * 2**20  # a pushed list of 200,000 rows is some 60 MB of JSON
 # Loaded with the key's user in one query: the verification API charges calls to the organisation.

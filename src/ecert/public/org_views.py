@@ -32,14 +32,14 @@ from ecert.accounts.throttle import (
 )
 from ecert.core.formats.verification_list import ListError
 from ecert.i18n import in_language
+from ecert.public.forms import ListForm, QrForm, QueryForm, RegisterForm, SignInForm, TokenForm
+from ecert.public.views import limits_allow, request_address, request_asker
 from ecert.verification.answers import Answer
 from ecert.verification.limits import REGISTER_PER_ADDRESS
 from ecert.verification.lists import list_verify, organisation_quota_take
 from ecert.verification.models import Channel, Organisation, OrganisationState, VerificationEvent
 from ecert.verification.organisations import OrganisationError, Registration, organisation_register
 from ecert.verification.services import qr_verify, query_verify
-from ecert.verify.forms import ListForm, QrForm, QueryForm, RegisterForm, SignInForm, TokenForm
-from ecert.verify.views import limits_allow, request_address, request_asker
 
 View = Callable[..., HttpResponseBase]
 RECENT = 50
@@ -98,7 +98,7 @@ def register(request: HttpRequest) -> HttpResponse:
                     backend="django.contrib.auth.backends.ModelBackend",
                 )
                 return redirect("verify:org_home")
-    return render(request, "verify/org_register.html", {"form": form})
+    return render(request, "public/org_register.html", {"form": form})
 
 
 @never_cache
@@ -124,7 +124,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 return redirect("verify:org_home")
             throttle_failure(keys, now)
             form.add_error(None, _("The user name or password is not right."))
-    return render(request, "verify/org_sign_in.html", {"form": form})
+    return render(request, "public/org_sign_in.html", {"form": form})
 
 
 @require_POST
@@ -152,7 +152,7 @@ def _home(request: HttpRequest, organisation: Organisation, **context: Any) -> H
         )
         base["tokens"] = ApiToken.objects.filter(user=organisation.account, revoked_at__isnull=True)
     base.update(context)
-    return render(request, "verify/org_home.html", base, status=status)
+    return render(request, "public/org_home.html", base, status=status)
 
 
 @never_cache

@@ -19,16 +19,8 @@ from django.urls import reverse
 from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.responses import codes_4xx
 
-from ecert.api_errors import ApiError, ErrorOut, not_found
-from ecert.authorities.models import Authority
-from ecert.authorities.selectors import user_has_perm
-from ecert.catalogue.models import Qualification
-from ecert.core.rules.issuing import IMPORTABLE
-from ecert.core.rules.kinds import CredentialKind
-from ecert.core.rules.roles import Perm
-from ecert.core.spreadsheets.passlist import Field as Column
-from ecert.issuance.models import PassListImport
-from ecert.issuance.schemas import (
+from ecert.api.errors import ApiError, ErrorOut, not_found
+from ecert.api.passlist_schemas import (
     MAX_PUSHED_ROWS,
     WAIT_MAX_ROWS,
     BatchOut,
@@ -37,6 +29,14 @@ from ecert.issuance.schemas import (
     PassListOut,
     PassListPush,
 )
+from ecert.authorities.models import Authority
+from ecert.authorities.selectors import user_has_perm
+from ecert.catalogue.models import Qualification
+from ecert.core.rules.issuing import IMPORTABLE
+from ecert.core.rules.kinds import CredentialKind
+from ecert.core.rules.roles import Perm
+from ecert.core.spreadsheets.passlist import Field as Column
+from ecert.issuance.models import PassListImport
 from ecert.issuance.selectors import (
     import_batches,
     import_error_workbook,

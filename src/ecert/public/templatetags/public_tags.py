@@ -18,7 +18,7 @@ def verdict_zh(answer: Answer) -> str:
     return in_language(*VERDICT_LABELS[answer.verdict])
 
 
-@register.inclusion_tag("verify/answer.html")
+@register.inclusion_tag("public/answer.html")
 def answer_block(answer: Answer) -> dict[str, Any]:
     """The verdict in the page's language with the other language beneath, then the facts."""
     zh, en = VERDICT_LABELS[answer.verdict]
