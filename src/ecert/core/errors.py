@@ -2,8 +2,10 @@
 
 Every error a user, a file or a stranger's QR code can cause is an ``EcertError``. ``code`` is a
 stable snake_case reason that programs branch on (API answers, verification reason codes, tests);
-the two texts are for people. ``file``, ``row``, ``column`` and ``field`` say where, when known:
+the two texts are for people. ``file``, ``row``, ``column`` and ``label`` say where, when known:
 ``str(error)`` puts them in front of the texts, so a message printed anywhere names its place.
+``field`` names the field for programs (a form puts the message beside it, an importer finds its
+column); it is never printed, so a page never shows an internal name.
 Interfaces show ``error.zh`` and ``error.en`` (or ``str(error)``); nothing else needs catching.
 """
 
@@ -19,11 +21,12 @@ class Where:
     file: str = ""
     row: int | None = None
     column: str = ""  # a spreadsheet column letter, such as "C"
-    field: str = ""  # the field's name, such as "证件号码 ZJHM" or "holder_name"
+    field: str = ""  # the field's name for programs, such as "holder_name"; never printed
+    label: tuple[str, str] = ("", "")  # the field as people read it: ("证件号码", "ID number")
 
     def texts(self) -> tuple[str, str]:
         """('文件 a.xlsx 第 3 行 C 列（姓名）', 'file a.xlsx, row 3, column C (name)'); empty
-        strings when nothing is known."""
+        strings when nothing is known. ``field`` is not printed, ``label`` is."""
         zh: list[str] = []
         en: list[str] = []
         if self.file:
@@ -36,9 +39,11 @@ class Where:
             zh.append(f"{self.column} 列")
             en.append(f"column {self.column}")
         where_zh, where_en = " ".join(zh), ", ".join(en)
-        if self.field:
-            where_zh = f"{where_zh}（{self.field}）" if where_zh else self.field
-            where_en = f"{where_en} ({self.field})" if where_en else self.field
+        label_zh, label_en = self.label
+        if label_zh:
+            where_zh = f"{where_zh}（{label_zh}）" if where_zh else label_zh
+        if label_en:
+            where_en = f"{where_en} ({label_en})" if where_en else label_en
         return where_zh, where_en
 
 
@@ -55,9 +60,10 @@ class EcertError(ValueError):
         row: int | None = None,
         column: str = "",
         field: str = "",
+        label: tuple[str, str] = ("", ""),
     ) -> None:
         self.code, self.zh, self.en = code, zh, en
-        self.where = Where(file=file, row=row, column=column, field=field)
+        self.where = Where(file=file, row=row, column=column, field=field, label=label)
         super().__init__(self.message())
 
     @property
@@ -90,6 +96,7 @@ class EcertError(ValueError):
         row: int | None = None,
         column: str | None = None,
         field: str | None = None,
+        label: tuple[str, str] | None = None,
     ) -> EcertError:
         """The same error with more of its place filled in (what is already known is kept)."""
         where = self.where
@@ -102,6 +109,8 @@ class EcertError(ValueError):
             changes["column"] = column
         if field is not None and not where.field:
             changes["field"] = field
+        if label is not None and not any(where.label):
+            changes["label"] = label
         moved = replace(where, **changes)  # type: ignore[arg-type]
         located = EcertError(
             self.code,
@@ -111,6 +120,7 @@ class EcertError(ValueError):
             row=moved.row,
             column=moved.column,
             field=moved.field,
+            label=moved.label,
         )
         located.__cause__ = self.__cause__
         return located
@@ -119,11 +129,27 @@ class EcertError(ValueError):
         # Errors cross process boundaries (the signing worker); keep every part when pickled.
         return (
             _rebuild,
-            (self.code, self.zh, self.en, self.file, self.row, self.column, self.field),
+            (
+                self.code,
+                self.zh,
+                self.en,
+                self.file,
+                self.row,
+                self.column,
+                self.field,
+                self.where.label,
+            ),
         )
 
 
 def _rebuild(
-    code: str, zh: str, en: str, file: str, row: int | None, column: str, field: str
+    code: str,
+    zh: str,
+    en: str,
+    file: str,
+    row: int | None,
+    column: str,
+    field: str,
+    label: tuple[str, str],
 ) -> EcertError:
-    return EcertError(code, zh, en, file=file, row=row, column=column, field=field)
+    return EcertError(code, zh, en, file=file, row=row, column=column, field=field, label=label)
