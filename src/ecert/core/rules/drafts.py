@@ -286,15 +286,18 @@ def _catalogue_check(
         )
     # A paper certificate of an abolished qualification may be recorded (the certificate database
     # keeps history, seed 001 附件 一); nothing new but a qualification proof is issued for one.
-    if facts.abolished and kind is not CredentialKind.QUALIFICATION_PROOF:
-        if draft.form is not CredentialForm.PAPER:
-            raise draft_error(
-                draft,
-                "qualification",
-                "abolished",
-                f"“{facts.name}”已被国家取消，只能开具职/执业资格证明",
-                f"{facts.name} was abolished; only a qualification proof can be issued",
-            )
+    if (
+        facts.abolished
+        and kind is not CredentialKind.QUALIFICATION_PROOF
+        and draft.form is not CredentialForm.PAPER
+    ):
+        raise draft_error(
+            draft,
+            "qualification",
+            "abolished",
+            f"“{facts.name}”已被国家取消，只能开具职/执业资格证明",
+            f"{facts.name} was abolished; only a qualification proof can be issued",
+        )
     if kind is CredentialKind.QUALIFICATION_PROOF and not facts.abolished:
         raise draft_error(
             draft,
