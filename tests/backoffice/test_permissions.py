@@ -28,8 +28,8 @@ from ecert.titles.services import code_tables_load
 from tests.conftest import CAST, World
 from tests.documents.conftest import import_signed_batch
 from tests.portal.signed import signed_proof
-from tests.titles.conftest import NOW, record, submit
 from tests.public.test_access import ORGANISATION_PAGES, PUBLIC_API, PUBLIC_PAGES, SIGN_OUT
+from tests.titles.conftest import NOW, record, submit
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,13 @@ from ecert.core.errors import EcertError
 
 def test_message_names_file_row_column_and_field_chinese_first() -> None:
     error = EcertError(
-        "empty", "姓名为空", "the name is empty", file="a.xlsx", row=3, column="B", field="姓名 KSXM"
+        "empty",
+        "姓名为空",
+        "the name is empty",
+        file="a.xlsx",
+        row=3,
+        column="B",
+        field="姓名 KSXM",
     )
     assert str(error) == (
         "文件 a.xlsx 第 3 行 B 列（姓名 KSXM）：姓名为空 / "

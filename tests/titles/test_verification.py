@@ -12,8 +12,8 @@ from ecert.credentials.models import Credential
 from ecert.credentials.services import holder_id_number
 from ecert.titles.certificates import title_certificate_issue
 from tests.conftest import World
-from tests.titles.conftest import NOW, record
 from tests.public.conftest import payload_of
+from tests.titles.conftest import NOW, record
 
 
 def issued(world: World, **kwargs: Any) -> Credential:
