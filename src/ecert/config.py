@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from ecert.core.identity.pii import PiiCipher, PiiKeyError
+from ecert.core.errors import EcertError
+from ecert.core.identity.pii import PiiCipher
 
 DEVELOPMENT_SECRET_KEY = "ecert-development-only-secret-key-not-for-production"  # noqa: S105
 DEVELOPMENT_PII_KEY = "ZWNlcnQtZGV2ZWxvcG1lbnQtcGlpLWtleS0zMmJ5dGU="  # base64 of a fixed 32 bytes
@@ -132,7 +133,7 @@ def read_config(env: Mapping[str, str] | None = None, *, cwd: Path | None = None
             )
     try:
         PiiCipher(pii_key)
-    except PiiKeyError as error:
+    except EcertError as error:
         raise ConfigurationError(f"拒绝启动 / refusing to start: {error}") from error
     data_dir = Path(env.get("ECERT_DATA_DIR") or (cwd or Path.cwd()) / "var").resolve()
     hosts = [

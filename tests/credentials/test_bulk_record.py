@@ -12,8 +12,8 @@ import pytest
 from ecert.audit.models import AuditEvent
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
+from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdType, Sex, parse_id_number
-from ecert.core.identity.names import PersonNameError
 from ecert.core.rules.kinds import CredentialForm, CredentialKind
 from ecert.credentials import bulk
 from ecert.credentials.bulk import BulkResult, BulkRowError, CredentialRow
@@ -184,7 +184,7 @@ def test_an_unprintable_name_in_a_later_chunk_undoes_the_earlier_chunks(
 ) -> None:
     monkeypatch.setattr(bulk, "CHUNK", 2)
     before = counts()
-    with pytest.raises(PersonNameError):
+    with pytest.raises(EcertError):
         credentials_bulk_record(actor=None, rows=[row(1), row(2), row(3), row(4, name="\u3000")])
     assert counts() == before
 

@@ -17,9 +17,10 @@ from ecert.accounts.models import User
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import bureau_above, scope_for
+from ecert.core.errors import EcertError
 from ecert.core.formats.claims import ClaimsError, claim_text_check
 from ecert.core.identity.idnumbers import IdNumber, mask_id_number
-from ecert.core.identity.names import PersonNameError, normalise_name
+from ecert.core.identity.names import normalise_name
 from ecert.core.rules.kinds import (
     AuthorityKind,
     AuthorityLevel,
@@ -215,7 +216,7 @@ def _check_facts(facts: ApprovalFacts, today: date) -> None:
         )
     try:
         name = normalise_name(facts.name)
-    except PersonNameError as error:
+    except EcertError as error:
         raise refusal(f"姓名无效：{error}", f"the name is not valid: {error}", "name") from error
     for field, claim, label, text in (
         ("name", "holder_name", "姓名 / name", name),

@@ -20,6 +20,7 @@ from django.db.models import Q
 from ecert.accounts.models import User
 from ecert.core.documents.pades import pdf_check
 from ecert.core.documents.qr_images import qr_texts_in_pdf_bytes
+from ecert.core.errors import EcertError
 from ecert.core.formats import cose
 from ecert.core.formats.claims import ClaimsError, claims_from_cbor
 from ecert.core.formats.qr import QrError, parse_qr_text
@@ -27,7 +28,7 @@ from ecert.core.formats.status_list import StatusValue
 from ecert.core.formats.trust_list import TrustList, TrustListError, trust_list_with_keys
 from ecert.core.formats.verify import Check, Outcome, Verdict, verify_credential
 from ecert.core.identity.idnumbers import mask_id_number
-from ecert.core.identity.names import PersonNameError, mask_name, normalise_name
+from ecert.core.identity.names import mask_name, normalise_name
 from ecert.core.rules.titles import TitleError, parse_title_number
 from ecert.credentials.models import Credential
 from ecert.credentials.selectors import holders_with_id_number
@@ -165,7 +166,7 @@ def _typed(value: str) -> str:
 def _same_name(typed: str, stored: str) -> bool:
     try:
         return normalise_name(typed) == normalise_name(stored)
-    except PersonNameError:
+    except EcertError:
         return False
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 
+from ecert.core.errors import EcertError
 from ecert.core.formats import cose
 from ecert.core.formats.claims import Claims, ClaimsError, claims_from_cbor
 from ecert.core.formats.qr import QrError, parse_qr_text
@@ -24,8 +25,8 @@ from ecert.core.formats.status_list import (
     status_list_from_cbor,
 )
 from ecert.core.formats.trust_list import Purpose, TrustedAuthority, TrustedSigner, TrustList
-from ecert.core.identity.idnumbers import IdNumberError, detect_id_type, parse_id_number
-from ecert.core.identity.names import PersonNameError, normalise_name
+from ecert.core.identity.idnumbers import detect_id_type, parse_id_number
+from ecert.core.identity.names import normalise_name
 
 # Dates on certificates are dates in China (UTC+8, no daylight saving).
 _CHINA = timezone(timedelta(hours=8))
@@ -204,7 +205,7 @@ def _holder_check(claims: Claims, name: str | None, id_number: str | None) -> Ch
     if name is not None:
         try:
             matches = normalise_name(name) == normalise_name(claims.holder_name)
-        except PersonNameError:
+        except EcertError:
             matches = False
         if not matches:
             return Check("holder", Outcome.FAIL, "name_mismatch")
@@ -219,7 +220,7 @@ def _id_key(raw: str) -> str:
     if id_type is not None:
         try:
             return parse_id_number(raw, id_type).value
-        except IdNumberError:
+        except EcertError:
             pass
     return raw.strip().upper()
 

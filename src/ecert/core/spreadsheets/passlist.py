@@ -19,11 +19,11 @@ from operator import itemgetter
 from types import MappingProxyType
 from typing import TypeGuard, TypeVar
 
+from ecert.core.errors import EcertError
 from ecert.core.formats.claims import TEXT_LIMITS
 from ecert.core.identity.idnumbers import (
     ID_TYPE_LABELS,
     IdNumber,
-    IdNumberError,
     IdType,
     Label,
     Sex,
@@ -31,7 +31,7 @@ from ecert.core.identity.idnumbers import (
     mask_id_number,
     parse_id_number,
 )
-from ecert.core.identity.names import PersonNameError, normalise_name
+from ecert.core.identity.names import normalise_name
 from ecert.core.spreadsheets import passlist_messages as messages
 from ecert.core.spreadsheets.cells import Cell
 from ecert.core.spreadsheets.passlist_messages import Issue
@@ -440,8 +440,8 @@ def _name(cell: Cell) -> str | Issue:
         return text
     try:
         name = normalise_name(text)
-    except PersonNameError as error:
-        return messages.name_invalid(str(error))
+    except EcertError as error:
+        return messages.name_invalid(error.zh, error.en)
     return messages.name_too_long(NAME_LIMIT) if len(name) > NAME_LIMIT else name
 
 
@@ -466,7 +466,7 @@ def _id_number(cell: Cell, types: tuple[IdType, ...] | None, today: date) -> IdN
         types = (detected,) if detected in types else types
     try:
         return parse_id_number(text, types[0] if types else IdType.RESIDENT_ID, today=today)
-    except IdNumberError as error:
+    except EcertError as error:
         failure = error
     # ZJLB blank: most numbers are resident IDs, which detect_id_type would have said, so it is
     # only asked when that failed.
@@ -474,7 +474,7 @@ def _id_number(cell: Cell, types: tuple[IdType, ...] | None, today: date) -> IdN
     if detected is not None and detected is not IdType.RESIDENT_ID:
         try:
             return parse_id_number(text, detected, today=today)
-        except IdNumberError as error:
+        except EcertError as error:
             failure = error
     masked = mask_id_number("".join(text.translate(_FOLD).split()))
     return messages.bad_id_number(failure, masked, type_unknown=types is None and detected is None)

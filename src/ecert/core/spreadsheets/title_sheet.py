@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import (
     IdNumber,
-    IdNumberError,
     IdType,
     detect_id_type,
     parse_id_number,
@@ -210,8 +210,8 @@ def _row(
         raw = text("id_number")
         try:
             id_number = parse_id_number(raw, detect_id_type(raw) or IdType.RESIDENT_ID)
-        except IdNumberError as error:
-            problem("id_number", error.message_zh, error.message_en)
+        except EcertError as error:
+            problem("id_number", error.zh, error.en)
     series_code = _key(text("series_code"))
     if series_code and not re.fullmatch(r"[0-9]{3}", series_code):
         problem("series_code", "应为 3 位数字，如 012", "must be 3 digits, as in 012")
