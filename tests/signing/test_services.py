@@ -13,11 +13,12 @@ import pytest
 
 from ecert.audit.models import AuditEvent
 from ecert.catalogue.models import Qualification
+from ecert.core.errors import EcertError
 from ecert.core.formats import cose
 from ecert.core.formats.algorithms import Algorithm, generate_key
 from ecert.core.formats.claims import claims_from_cbor
 from ecert.core.formats.status_list import ENTRIES, StatusListDocument, StatusValue
-from ecert.core.formats.trust_list import Purpose, TrustList, TrustListError, load_trust_list
+from ecert.core.formats.trust_list import Purpose, TrustList, load_trust_list
 from ecert.core.formats.verify import (
     Verdict,
     VerificationResult,
@@ -410,7 +411,7 @@ def test_trust_list_checked_against_another_root_is_refused(
     other_root = self_signed_root(
         other_key, DistinguishedName(common_name="另一根证书"), 1, NOW, NOW + 365 * 24 * HOUR
     )
-    with pytest.raises(TrustListError) as refused:
+    with pytest.raises(EcertError) as refused:
         load_trust_list(bytes(publication.document), root_certificate=other_root)
     assert refused.value.code == "bad_signature"
 

@@ -25,7 +25,8 @@ from ecert.authorities.models import Authority
 from ecert.authorities.selectors import Scope
 from ecert.core.documents.print_file import DEFAULT_CHUNK, write_print_file
 from ecert.core.documents.render import Page, Picture, RenderError
-from ecert.core.formats.qr import QrError, qr_text
+from ecert.core.errors import EcertError
+from ecert.core.formats.qr import qr_text
 from ecert.core.rules.kinds import CredentialStatus
 from ecert.core.rules.roles import Perm
 from ecert.credentials.models import Credential, CredentialQuerySet
@@ -263,7 +264,7 @@ def print_file_run(
             progress=report,
         )
         _complete(job, relative=relative, pages=count, with_seal=with_seal, now=now)
-    except (PrintFileError, RenderError, QrError) as error:
+    except (PrintFileError, RenderError, EcertError) as error:
         target.unlink(missing_ok=True)
         _fail(job, _message(error), now)
     except Exception:
@@ -277,9 +278,7 @@ def print_file_run(
     return job
 
 
-def _message(error: PrintFileError | RenderError | QrError) -> str:
-    if isinstance(error, QrError):
-        return f"{error.message_zh} / {error.message_en}"
+def _message(error: PrintFileError | RenderError | EcertError) -> str:
     return f"{error.zh} / {error.en}"
 
 

@@ -24,7 +24,8 @@ from ecert.accounts.models import User
 from ecert.audit.services import audit_record
 from ecert.core.documents.pades import PadesError, pdf_seal
 from ecert.core.documents.render import FontSet, Page, Picture, Renderer, RenderError
-from ecert.core.formats.qr import QrError, qr_text
+from ecert.core.errors import EcertError
+from ecert.core.formats.qr import qr_text
 from ecert.core.rules.issuing import KIND_LABELS
 from ecert.core.rules.kinds import CredentialKind, CredentialStatus
 from ecert.credentials.models import Credential
@@ -211,6 +212,12 @@ def _sealed_pdf(
         text = qr_text(settings.ECERT_VERIFY_HOST, signed)
         page: Page = page_for(credential, qr_text=text, seal=seal, scope=scope)
         pdf = renderer().document([page], created=credential.signed_at or now)
+    except RenderError as error:
+        raise DocumentError(error.code, error.zh, error.en) from error
+    except EcertError as error:  # the QR code's
+        raise DocumentError(error.code, error.zh, error.en) from error
+    # Apart: a key store that fails while sealing is not a refusal and goes up as it is.
+    try:
         key = sealing_key(credential.issuing_authority, CredentialKind(credential.kind), now)
         return pdf_seal(
             pdf,
@@ -219,10 +226,8 @@ def _sealed_pdf(
             location=credential.issuing_authority.name,
             timestamp_url=settings.ECERT_TSA_URL,
         )
-    except (RenderError, PadesError, SigningError) as error:
+    except (PadesError, SigningError) as error:
         raise DocumentError(error.code, error.zh, error.en) from error
-    except QrError as error:
-        raise DocumentError(error.code, error.message_zh, error.message_en) from error
 
 
 def _write_file(pdf: bytes) -> tuple[str, str]:

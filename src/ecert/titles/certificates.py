@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from ecert.accounts.models import User
 from ecert.audit.services import audit_record
-from ecert.core.formats.claims import ClaimsError
+from ecert.core.errors import EcertError
+from ecert.core.formats import claims
 from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.core.rules.roles import Perm
 from ecert.core.rules.titles import LEVEL_LABELS, SEQUENCE_MAX, TitleError, TitleLevel, TitleNumber
@@ -165,10 +166,12 @@ def title_certificate_issue(
     )
     try:
         credential_sign(actor=actor, credential=credential, now=now)
-    except ClaimsError as error:  # e.g. a code table's title longer than a certificate holds
+    except EcertError as error:  # e.g. a code table's title longer than a certificate holds
+        if error.code not in claims.BUILD_CODES:
+            raise  # the key store's or the identifier's: not a refusal, as before
         raise refusal(
-            f"证书内容无法签名（{error.field}）：{error.message_zh}",
-            f"the certificate cannot be signed ({error.field}): {error.message_en}",
+            f"证书内容无法签名（{error.field}）：{error.zh}",
+            f"the certificate cannot be signed ({error.field}): {error.en}",
             "approval",
         ) from error
     except SigningError as error:

@@ -18,7 +18,7 @@ from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import bureau_above, scope_for
 from ecert.core.errors import EcertError
-from ecert.core.formats.claims import ClaimsError, claim_text_check
+from ecert.core.formats.claims import claim_text_check
 from ecert.core.identity.idnumbers import IdNumber, mask_id_number
 from ecert.core.identity.names import normalise_name
 from ecert.core.rules.kinds import (
@@ -226,11 +226,11 @@ def _check_facts(facts: ApprovalFacts, today: date) -> None:
             continue
         try:
             claim_text_check(claim, text)
-        except ClaimsError as error:
+        except EcertError as error:
             zh, en = label.split(" / ")
             raise refusal(
-                f"{zh}{error.message_zh}，无法写入证书",
-                f"the {en} cannot go into the certificate: {error.message_en}",
+                f"{zh}{error.zh}，无法写入证书",
+                f"the {en} cannot go into the certificate: {error.en}",
                 field,
             ) from error
     for field, label, text in (
