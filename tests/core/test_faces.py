@@ -34,8 +34,9 @@ from ecert.core.documents.faces import (
 )
 from ecert.core.documents.qr_images import qr_texts_in_pdf
 from ecert.core.documents.render import FontSet, Page, Renderer, RenderError
+from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdType, parse_id_number
-from ecert.core.rules.catalogue import CatalogueError, default_catalogue_dir, load_catalogue
+from ecert.core.rules.catalogue import default_catalogue_dir, load_catalogue
 from ecert.core.rules.kinds import CredentialKind
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "ecert" / "data"
@@ -480,9 +481,9 @@ def test_approvers_of_an_undefined_specialty_are_refused(tmp_path: Path) -> None
         encoding="utf-8",
     )
 
-    with pytest.raises(CatalogueError) as caught:
+    with pytest.raises(EcertError) as caught:
         load_catalogue(tmp_path)
 
-    assert caught.value.location.endswith("approved_by_specialty > 水利")
-    assert "没有专业“水利”" in caught.value.message
-    assert "has no specialty '水利'" in caught.value.message
+    assert caught.value.field.endswith("approved_by_specialty > 水利")
+    assert "没有专业“水利”" in caught.value.zh
+    assert "has no specialty '水利'" in caught.value.en

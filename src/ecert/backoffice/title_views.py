@@ -22,9 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ecert.backoffice.access import requires, staff_user
 from ecert.backoffice.title_forms import ApprovalForm, RegionCodeForm, ReissueForm, SheetForm
+from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import AuthorityKind
 from ecert.core.rules.roles import Perm
-from ecert.core.rules.titles import TitleError
 from ecert.core.spreadsheets.title_sheet import TitleSheetError
 from ecert.credentials.services import HolderNameMismatch
 from ecert.documents.printing import PrintFileError, print_file_create
@@ -48,6 +48,7 @@ from ecert.titles.selectors import (
     title_pledge_for,
 )
 from ecert.titles.services import (
+    REFUSALS,
     ApprovalFacts,
     region_code_assign,
     title_approval_record,
@@ -59,8 +60,8 @@ PAGE_SIZE = 50
 DOCUMENT_MAX = 50  # TitleApproval.approval_document holds at most this many characters
 
 
-def _said(error: TitleError) -> str:
-    return in_language(error.message_zh, error.message_en)
+def _said(error: EcertError) -> str:
+    return in_language(error.zh, error.en)
 
 
 @requires(Perm.MANAGE_TITLE)
@@ -93,7 +94,9 @@ def title_round(request: HttpRequest) -> HttpResponse:
     if request.POST.get("action") == "issue-all":
         try:
             run = title_certificates_issue_all(actor=user, approval_document=document, now=now)
-        except TitleError as error:
+        except EcertError as error:
+            if error.code not in REFUSALS:
+                raise  # a key store that fails while signing is not a refusal: as before
             messages.error(request, _said(error))
         else:
             messages.success(
@@ -110,7 +113,7 @@ def title_round(request: HttpRequest) -> HttpResponse:
     if request.POST.get("action") == "print-all":
         try:
             jobs = title_round_print(actor=user, approval_document=document, now=now)
-        except TitleError as error:
+        except EcertError as error:
             messages.error(request, _said(error))
             return redirect(back)
         except PrintFileError as refused:
@@ -151,7 +154,7 @@ def title_new(request: HttpRequest) -> HttpResponse:
             approval = title_approval_record(
                 actor=user, approver=data["approver"], facts=facts, now=timezone.now()
             )
-        except TitleError as error:
+        except EcertError as error:
             form.add_error(error.field if error.field in form.fields else None, _said(error))
         except HolderNameMismatch as error:
             form.add_error("name", str(error))
@@ -187,8 +190,10 @@ def title_import(request: HttpRequest) -> HttpResponse:
                 )
             except TitleSheetError as error:
                 problems = str(error).splitlines()
-            except TitleError as error:
-                problems = [_said(error)]
+            except EcertError as error:
+                if error.code not in {*REFUSALS, "holder_name_mismatch"}:
+                    raise
+                problems = [in_language(*error.texts())]  # names the file and the row
             else:
                 messages.success(
                     request,
@@ -260,8 +265,11 @@ def title_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 )
                 messages.success(request, _("The decision was recorded."))
                 return redirect("backoffice:title_detail", reference=reference)
-        except TitleError as error:
-            messages.error(request, _said(error))
+        except EcertError as error:
+            if error.code in REFUSALS:
+                messages.error(request, _said(error))
+            else:  # every other error class met here was a ValueError, answered so
+                messages.error(request, _("Choose a certificate or application of this record."))
         except PrintFileError as refused:
             messages.error(request, in_language(refused.zh, refused.en))
         except (ValueError, TitleReissue.DoesNotExist, TitleCertificate.DoesNotExist):
@@ -317,7 +325,7 @@ def title_report_send(request: HttpRequest) -> HttpResponse:
         raise Http404
     try:
         count = titles_report(actor=user, institution=institution, now=timezone.now())
-    except TitleError as error:
+    except EcertError as error:
         messages.error(request, _said(error))
     else:
         messages.success(request, _("%(count)d records are reported.") % {"count": count})
@@ -335,7 +343,7 @@ def title_codes(request: HttpRequest) -> HttpResponse:
             region_code_assign(
                 actor=user, authority=form.cleaned_data["authority"], code=form.cleaned_data["code"]
             )
-        except TitleError as error:
+        except EcertError as error:
             form.add_error("code", _said(error))
         else:
             messages.success(request, _("The code is set."))

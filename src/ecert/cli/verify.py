@@ -23,7 +23,6 @@ from ecert.core.formats.verify import Outcome, Verdict, load_status_list, verify
 from ecert.core.rules.titles import (
     GRASSROOTS,
     CodeTables,
-    TitleError,
     load_code_tables,
     parse_title_number,
 )
@@ -55,7 +54,7 @@ def _number_reading(number: str) -> str | None:
     """A title number read into its parts (seed 003 第五条), from the packaged code tables."""
     try:
         parts = parse_title_number(number)
-    except TitleError:
+    except EcertError:
         return None
     row = _code_tables().series_level(parts)
     series = (

@@ -17,10 +17,11 @@ from django.db.models import Field, Model, Q
 from django.utils import timezone
 
 from ecert.catalogue.selectors import qualification_facts
+from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdNumber, mask_id_number
 from ecert.core.identity.names import normalise_name
 from ecert.core.identity.public_ids import new_public_id
-from ecert.core.rules.credential_rules import CredentialRuleError, check_credential
+from ecert.core.rules.credential_rules import check_credential
 from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.personal_data import holder_identity_fields, id_number_lookup_hash
@@ -233,7 +234,7 @@ def _new_credentials(
                 issue_date=row.issue_date,
                 form=row.form,
             )
-        except CredentialRuleError as error:
+        except EcertError as error:
             raise BulkRowError(index, error.zh, error.en) from error
         natural: NaturalKey = (
             holder_id,

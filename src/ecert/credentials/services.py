@@ -10,10 +10,11 @@ from django.db import connection, transaction
 
 from ecert.audit.services import audit_record
 from ecert.catalogue.selectors import qualification_facts
+from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdNumber, mask_id_number
 from ecert.core.identity.names import normalise_name
 from ecert.core.identity.public_ids import new_public_id
-from ecert.core.rules.credential_rules import CredentialRuleError, check_credential
+from ecert.core.rules.credential_rules import check_credential
 from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.core.rules.roles import Perm
 from ecert.core.rules.status import check_status_change
@@ -112,7 +113,8 @@ def credential_record(
     for label, text in (("姓名 / name", holder.name), ("专业 / specialty", specialty)):
         missing = unprintable(text)
         if missing:
-            raise CredentialRuleError(
+            raise EcertError(
+                "unprintable",
                 f"{label.split(' / ')[0]}中的字“{missing[0]}”（U+{ord(missing[0]):04X}）没有可用字体，"
                 "无法打印；请核对或联系管理员添加字体",
                 f"{label.split(' / ')[1]} has a character no certificate font draws "

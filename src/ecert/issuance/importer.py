@@ -24,10 +24,11 @@ from django.utils import timezone
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import bureau_above
 from ecert.catalogue.models import CatalogueEntry, Qualification
+from ecert.core.errors import EcertError
 from ecert.core.formats.claims import IdTypeCode, KindCode, SexCode
 from ecert.core.identity.idnumbers import IdType, Sex, mask_id_number
 from ecert.core.identity.public_ids import new_public_ids
-from ecert.core.rules.issuing import IssuingError, IssuingRule, Placement, issuing_rule
+from ecert.core.rules.issuing import IssuingRule, Placement, issuing_rule
 from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel, CredentialForm, CredentialKind
 from ecert.core.spreadsheets.error_workbook import ErrorRow
 from ecert.core.spreadsheets.passlist import (
@@ -167,7 +168,7 @@ class _Run:
         )
         requested = CredentialKind(job.requested_kind) if job.requested_kind else None
         placements = placements_for(self.qualification)
-        self.issuing: dict[str, IssuingRule | IssuingError] = {}
+        self.issuing: dict[str, IssuingRule | EcertError] = {}
         for level in self.levels or ("",):
             try:
                 self.issuing[level] = issuing_rule(
@@ -177,7 +178,7 @@ class _Run:
                     level=level,
                     requested=requested,
                 )
-            except IssuingError as error:
+            except EcertError as error:
                 self.issuing[level] = error
         self.city_ids = dict(
             Authority.objects.filter(key__in=self.rules.cities.values()).values_list("key", "pk")
@@ -225,7 +226,7 @@ class _Run:
             checked = validator.validate(number, cells)
             if isinstance(checked, PassRow):
                 rule = self.issuing[checked.level]
-                if isinstance(rule, IssuingError):
+                if isinstance(rule, EcertError):
                     self.result.reject(number, cells, [(rule.zh, rule.en)])
                 else:
                     chunk.append((checked, cells))

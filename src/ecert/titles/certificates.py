@@ -18,7 +18,7 @@ from ecert.core.errors import EcertError
 from ecert.core.formats import claims
 from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.core.rules.roles import Perm
-from ecert.core.rules.titles import LEVEL_LABELS, SEQUENCE_MAX, TitleError, TitleLevel, TitleNumber
+from ecert.core.rules.titles import LEVEL_LABELS, SEQUENCE_MAX, TitleLevel, TitleNumber
 from ecert.credentials.models import Credential
 from ecert.documents.models import PrintFile
 from ecert.documents.printing import print_file_create
@@ -32,7 +32,7 @@ from ecert.titles.models import (
     TitleReissue,
 )
 from ecert.titles.selectors import title_document_round
-from ecert.titles.services import holds_over, new_reference, refusal
+from ecert.titles.services import REFUSALS, holds_over, new_reference, refusal
 
 # 验证码 (第十一条): read aloud and typed on phones, so no 0/O, 1/I/L.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -211,11 +211,12 @@ def title_certificates_issue_all(*, actor: User, approval_document: str, now: da
     for approval in waiting[:BULK_MAX]:
         try:
             issued.append(title_certificate_issue(actor=actor, approval=approval, now=now))
-        except TitleError as error:
+        except EcertError as error:
+            if error.code not in REFUSALS:
+                raise  # not a refusal of the title services (a key store that fails): as before
             raise refusal(
-                f"{approval.holder.name}（{approval.reference}）：{error.message_zh}；"
-                "本次未签发任何证书",
-                f"{approval.reference}: {error.message_en}; no certificate of this run was issued",
+                f"{approval.holder.name}（{approval.reference}）：{error.zh}；本次未签发任何证书",
+                f"{approval.reference}: {error.en}; no certificate of this run was issued",
                 error.field,
             ) from error
     return IssueRun(issued=issued, remaining=waiting.count())

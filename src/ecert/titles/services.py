@@ -30,7 +30,6 @@ from ecert.core.rules.roles import Perm
 from ecert.core.rules.titles import (
     CodeTables,
     Manager,
-    TitleError,
     TitleLevel,
     data_manager,
     region_code_check,
@@ -45,9 +44,16 @@ from ecert.titles.models import (
     TitleScheme,
 )
 
+# What the title services refuse with: ``refusal`` and the title rules of core.rules.titles. A view
+# shows these; anything else a title service raises is not its refusal and goes up as it is.
+REFUSALS = frozenset(
+    {"title_refused", "bad_title_number", "bad_region_code", "bad_review_year", "bad_code_tables"}
+)
 
-def refusal(message_zh: str, message_en: str, field: str = "") -> TitleError:
-    return TitleError(message_zh, message_en, field=field)
+
+def refusal(message_zh: str, message_en: str, field: str = "") -> EcertError:
+    """A record or an action the title rules refuse; ``field`` names the form field at fault."""
+    return EcertError("title_refused", message_zh, message_en, field=field)
 
 
 def holds_over(actor: User, perm: Perm, authority: Authority) -> bool:
@@ -369,18 +375,16 @@ def title_approvals_import(
             recorded.append(
                 title_approval_record(actor=actor, approver=approver, facts=facts, now=now)
             )
-        except (TitleError, HolderNameMismatch) as error:
-            zh, en = _messages(error)
-            raise TitleError(
-                f"文件 {display_name} 第 {row.row} 行：{zh}",
-                f"file {display_name}, row {row.row}: {en}",
-                field=getattr(error, "field", "name"),
+        except HolderNameMismatch as error:
+            zh, _, en = str(error).partition(" / ")
+            raise EcertError(
+                "holder_name_mismatch", zh, en, file=display_name, row=row.row
+            ) from error
+        except EcertError as error:
+            if error.code not in REFUSALS:
+                raise
+            # The sheet's file and row say where; the form field does not apply to a sheet.
+            raise EcertError(
+                error.code, error.zh, error.en, file=display_name, row=row.row
             ) from error
     return recorded
-
-
-def _messages(error: Exception) -> tuple[str, str]:
-    if isinstance(error, TitleError):
-        return error.message_zh, error.message_en
-    zh, _, en = str(error).partition(" / ")
-    return zh, en

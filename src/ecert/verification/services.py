@@ -29,7 +29,7 @@ from ecert.core.formats.trust_list import TrustList, trust_list_with_keys
 from ecert.core.formats.verify import Check, Outcome, Verdict, verify_credential
 from ecert.core.identity.idnumbers import mask_id_number
 from ecert.core.identity.names import mask_name, normalise_name
-from ecert.core.rules.titles import TitleError, parse_title_number
+from ecert.core.rules.titles import parse_title_number
 from ecert.credentials.models import Credential
 from ecert.credentials.selectors import holders_with_id_number
 from ecert.signing.models import RootCertificate, SignerKey
@@ -175,7 +175,7 @@ def _printed_forms(number: str) -> list[str]:
     full-width or ASCII brackets, with or without spaces."""
     try:
         return [parse_title_number(number).number]
-    except TitleError:
+    except EcertError:
         return [number]
 
 
