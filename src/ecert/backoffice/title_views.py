@@ -27,7 +27,7 @@ from ecert.core.rules.kinds import AuthorityKind
 from ecert.core.rules.roles import Perm
 from ecert.core.spreadsheets.title_sheet import TitleSheetError
 from ecert.credentials.services import HolderNameMismatch
-from ecert.documents.printing import PrintFileError, print_file_create
+from ecert.documents.printing import PRINT_REFUSALS, print_file_create
 from ecert.documents.tasks import print_file_task
 from ecert.i18n import in_language
 from ecert.titles.certificates import (
@@ -113,11 +113,8 @@ def title_round(request: HttpRequest) -> HttpResponse:
     if request.POST.get("action") == "print-all":
         try:
             jobs = title_round_print(actor=user, approval_document=document, now=now)
-        except EcertError as error:
+        except EcertError as error:  # the round's refusal, or a print file's
             messages.error(request, _said(error))
-            return redirect(back)
-        except PrintFileError as refused:
-            messages.error(request, in_language(refused.zh, refused.en))
             return redirect(back)
         for job in jobs:
             transaction.on_commit(partial(print_file_task.enqueue, print_file_id=job.pk))
@@ -266,12 +263,10 @@ def title_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 messages.success(request, _("The decision was recorded."))
                 return redirect("backoffice:title_detail", reference=reference)
         except EcertError as error:
-            if error.code in REFUSALS:
+            if error.code in REFUSALS | PRINT_REFUSALS:  # the title services' or a print file's
                 messages.error(request, _said(error))
             else:  # every other error class met here was a ValueError, answered so
                 messages.error(request, _("Choose a certificate or application of this record."))
-        except PrintFileError as refused:
-            messages.error(request, in_language(refused.zh, refused.en))
         except (ValueError, TitleReissue.DoesNotExist, TitleCertificate.DoesNotExist):
             messages.error(request, _("Choose a certificate or application of this record."))
     certificates = approval.certificates.select_related("credential").order_by("-id")

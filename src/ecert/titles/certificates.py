@@ -226,7 +226,7 @@ def title_certificates_issue_all(*, actor: User, approval_document: str, now: da
 def title_round_print(*, actor: User, approval_document: str, now: datetime) -> list[PrintFile]:
     """Queue the valid paper certificates of a review round (one approval document) that the actor
     manages for printing: one print file per approving body, whose printer they go to, each in the
-    order issued. All are made or none; PrintFileError says why not."""
+    order issued. All are made or none; EcertError says why not."""
     paper = title_document_round(user=actor, document=approval_document.strip()).paper
     if not paper:
         raise refusal(
