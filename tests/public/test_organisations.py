@@ -13,7 +13,8 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from ecert.audit.models import AuditEvent
-from ecert.core.formats.verification_list import ListError, read_verification_list
+from ecert.core.errors import EcertError
+from ecert.core.formats.verification_list import read_verification_list
 from ecert.core.rules.roles import Role
 from ecert.credentials.models import Credential
 from ecert.credentials.services import holder_id_number
@@ -174,7 +175,7 @@ def test_a_list_without_the_columns_is_refused_with_where(tmp_path: Path) -> Non
     path = tmp_path / "list.csv"
     path.write_text("name,number\n张堃,1\n", encoding="utf-8")
 
-    with pytest.raises(ListError) as refused:
+    with pytest.raises(EcertError) as refused:
         read_verification_list(path, display_name="名单.csv")
 
     assert "名单.csv" in refused.value.zh

@@ -25,7 +25,7 @@ from ecert.backoffice.title_forms import ApprovalForm, RegionCodeForm, ReissueFo
 from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import AuthorityKind
 from ecert.core.rules.roles import Perm
-from ecert.core.spreadsheets.title_sheet import TitleSheetError
+from ecert.core.spreadsheets.title_sheet import SHEET_REFUSALS, refusal_lines
 from ecert.credentials.services import HolderNameMismatch
 from ecert.documents.printing import PRINT_REFUSALS, print_file_create
 from ecert.documents.tasks import print_file_task
@@ -185,12 +185,13 @@ def title_import(request: HttpRequest) -> HttpResponse:
                     display_name=name,
                     now=timezone.now(),
                 )
-            except TitleSheetError as error:
-                problems = str(error).splitlines()
             except EcertError as error:
-                if error.code not in {*REFUSALS, "holder_name_mismatch"}:
+                if error.code in SHEET_REFUSALS:  # the sheet itself: every mistake, one a line
+                    problems = refusal_lines(error)
+                elif error.code in {*REFUSALS, "holder_name_mismatch"}:  # a row the rules refuse
+                    problems = [in_language(*error.texts())]  # names the file and the row
+                else:
                     raise
-                problems = [in_language(*error.texts())]  # names the file and the row
             else:
                 messages.success(
                     request,

@@ -33,10 +33,10 @@ from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel, CredentialForm
 from ecert.core.spreadsheets.error_workbook import ErrorRow
 from ecert.core.spreadsheets.passlist import (
     ExamRules,
-    PassListError,
     PassRow,
     RowProblem,
     RowValidator,
+    no_data_rows,
     read_layout,
 )
 from ecert.core.spreadsheets.reader import Cell, read_rows
@@ -108,7 +108,7 @@ def province_of(authority: Authority) -> Authority:
     """The province-level authority above (or at) ``authority``, by its materialised path."""
     province = bureau_above(authority, AuthorityLevel.PROVINCE)
     if province is None:
-        raise PassListError(
+        raise EcertError(
             "no_province",
             f"{authority.name}不属于任何省份，无法确定报名市和证书种类",
             f"{authority.key} belongs to no province: cities and documents cannot be decided",
@@ -210,9 +210,7 @@ class _Run:
         rows = read_rows(path, display_name=self.job.file_name)
         header = next(rows, None)
         if header is None:
-            raise PassListError(
-                "empty", "文件是空的，没有表头行", "the file is empty: no header row"
-            )
+            raise EcertError("empty", "文件是空的，没有表头行", "the file is empty: no header row")
         self.layout = read_layout(header[1], levels_required=bool(self.levels))
         self.result.headers = self.layout.headers
         return rows
@@ -239,7 +237,7 @@ class _Run:
             self.store(chunk)
         self._drain(keep=0)
         if self.result.rows_read == 0:
-            raise PassListError.no_data_rows()
+            raise no_data_rows()
         return self.result
 
     def finish(self) -> list[str]:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
+from ecert.core.errors import EcertError
 from ecert.core.rules.issuing import IMPORTABLE, KIND_LABELS
 from ecert.core.rules.kinds import (
     AuthorityKind,
@@ -32,8 +33,8 @@ from ecert.core.rules.kinds import (
 )
 from ecert.core.rules.roles import Perm
 from ecert.core.spreadsheets.error_workbook import write_error_workbook
-from ecert.core.spreadsheets.passlist import PassListError
-from ecert.core.spreadsheets.reader import SpreadsheetError
+from ecert.core.spreadsheets.passlist import FILE_REFUSALS
+from ecert.core.spreadsheets.spreadsheet_errors import SPREADSHEET_CODES
 from ecert.credentials.models import Credential
 from ecert.credentials.services import BULK_LOCK, CredentialNotFound, credential_record
 from ecert.issuance.importer import ImportResult, run_import, stored_path
@@ -47,6 +48,9 @@ IMPORT_DIR = "imports"
 SQLITE_IMPORT_CACHE_KIB = 64 * 1024
 MAX_FILE_BYTES = 512 * 2**20
 FINISHED = {ImportState.COMPLETED, ImportState.PARTIAL, ImportState.REJECTED, ImportState.FAILED}
+# What a failed import says as it is, by code: the reader's, the pass list's as a whole, and the
+# importer's own (an empty file, an authority in no province).
+IMPORT_FAILURES = SPREADSHEET_CODES | FILE_REFUSALS | {"empty", "no_province"}
 
 
 class ImportRefused(ValueError):
@@ -229,16 +233,25 @@ def passlist_import_run(
             _finish(job, result, now)
     except _Rejected as rejected:
         _reject(job, rejected.result, now)
-    except (SpreadsheetError, PassListError, SigningError, ImportRefused) as error:
+    except Exception as error:
+        if not _said_on_import(error):
+            # A fault of ours, or the database: nothing was stored; say so, keep the traceback.
+            _fail(job, "导入出错，未保存任何数据 / the import failed and stored nothing", now)
+            raise
         _fail(job, str(error), now)
-    except Exception:
-        # A fault of ours, or the database: nothing was stored; say so, keep the traceback.
-        _fail(job, "导入出错，未保存任何数据 / the import failed and stored nothing", now)
-        raise
     finally:
         cache.delete(progress_key(job.pk))
     job.refresh_from_db()
     return job
+
+
+def _said_on_import(error: Exception) -> bool:
+    """Whether the import's message is the error itself: a file that cannot be read or used, or
+    no key to sign with. Claims that cannot be signed share codes such as "empty" with these but
+    always name their claim (``field``); they are a fault like any other."""
+    if isinstance(error, (SigningError, ImportRefused)):
+        return True
+    return isinstance(error, EcertError) and error.code in IMPORT_FAILURES and not error.field
 
 
 def _interrupted_mark(job: PassListImport) -> None:

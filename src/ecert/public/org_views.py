@@ -30,7 +30,7 @@ from ecert.accounts.throttle import (
     throttle_keys,
     throttle_success,
 )
-from ecert.core.formats.verification_list import ListError
+from ecert.core.errors import EcertError
 from ecert.i18n import in_language
 from ecert.public.forms import ListForm, QrForm, QueryForm, RegisterForm, SignInForm, TokenForm
 from ecert.public.views import limits_allow, request_address, request_asker
@@ -220,8 +220,8 @@ def verify_list(request: HttpRequest, organisation: Organisation) -> HttpRespons
                 display_name=Path(upload.name).name,
                 now=now,
             )
-        except ListError as error:
-            form.add_error("file", in_language(error.zh, error.en))
+        except EcertError as error:  # a file the reader refuses names it as error.file
+            form.add_error("file", in_language(*error.texts()))
             return _home(request, organisation, status=400, list_form=form)
     response = HttpResponse(
         sheet, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

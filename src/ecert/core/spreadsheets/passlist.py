@@ -160,17 +160,13 @@ _SEX_NAMES: Mapping[str, Sex] = MappingProxyType(
 )
 
 
-class PassListError(ValueError):
-    """A problem of the whole file (header, columns, no data); ``code`` is stable snake_case."""
+# The codes with which a pass list is refused as a whole (read_layout, RowValidator, no_data_rows).
+FILE_REFUSALS = frozenset({"no_header", "duplicate_column", "missing_columns", "no_data_rows"})
 
-    def __init__(self, code: str, zh: str, en: str) -> None:
-        super().__init__(f"{zh} / {en}")
-        self.code, self.zh, self.en = code, zh, en
 
-    @classmethod
-    def no_data_rows(cls) -> PassListError:
-        """For the importer: the header was read but no row follows it."""
-        return cls(*messages.no_data_rows())
+def no_data_rows() -> EcertError:
+    """For the importer: the header was read but no row follows it."""
+    return EcertError(*messages.no_data_rows())
 
 
 @dataclass(frozen=True)
@@ -259,7 +255,7 @@ def column_letter(index: int) -> str:
 
 
 def read_layout(cells: Sequence[Cell], *, levels_required: bool) -> Layout:
-    """Map the first non-blank row of a pass list to fields; raise PassListError if it is unusable."""
+    """Map the first non-blank row of a pass list to fields; raise EcertError if it is unusable."""
     headers = tuple(_display(cell).strip() for cell in cells)
     positions: dict[Field, list[int]] = {}
     ignored: list[str] = []
@@ -271,12 +267,12 @@ def read_layout(cells: Sequence[Cell], *, levels_required: bool) -> Layout:
             else:
                 positions.setdefault(field, []).append(index)
     if not positions:
-        raise PassListError(*messages.no_header())
+        raise EcertError(*messages.no_header())
     for field, indexes in positions.items():
         if len(indexes) > 1:
             letters = (column_letter(i) for i in indexes)
             issue = messages.duplicate_column(FIELD_LABELS[field], field.value, letters)
-            raise PassListError(*issue)
+            raise EcertError(*issue)
     required = REQUIRED | {Field.LEVEL} if levels_required else REQUIRED
     missing = [field for field in Field if field in required and field not in positions]
     if missing:
@@ -300,7 +296,7 @@ class RowValidator:
     """Checks the rows of one pass list against one exam's rules; built once, used per row.
 
     Building it turns the rules into lookup tables, so a row costs a few dictionary look-ups and
-    regular-expression matches. It raises PassListError when the rules need a column the layout
+    regular-expression matches. It raises EcertError when the rules need a column the layout
     lacks (levels or specialties), since every row would fail the same way.
     """
 
@@ -692,5 +688,5 @@ def _city_key(text: str) -> str:
     return key[:-1] if len(key) > 1 and key.endswith("市") else key
 
 
-def _missing_columns(fields: Sequence[Field]) -> PassListError:
-    return PassListError(*messages.missing_columns([(FIELD_LABELS[f], f.value) for f in fields]))
+def _missing_columns(fields: Sequence[Field]) -> EcertError:
+    return EcertError(*messages.missing_columns([(FIELD_LABELS[f], f.value) for f in fields]))

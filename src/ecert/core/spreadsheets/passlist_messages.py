@@ -1,7 +1,7 @@
 """What the pass-list checks say: each problem a clerk can cause, in Chinese first, English second.
 
-Every builder returns an Issue; ``passlist`` adds the row and column to it, or raises it as a
-PassListError when it concerns the whole file. Pure: no I/O, no Django.
+Every builder returns an Issue; ``passlist`` adds the row and column to it, or raises it as an
+EcertError when it concerns the whole file. Pure: no I/O, no Django.
 """
 
 from __future__ import annotations
