@@ -114,7 +114,7 @@ def credential_record(
         missing = unprintable(text)
         if missing:
             raise EcertError(
-                "unprintable",
+                "unprintable_character",
                 f"{label.split(' / ')[0]}中的字“{missing[0]}”（U+{ord(missing[0]):04X}）没有可用字体，"
                 "无法打印；请核对或联系管理员添加字体",
                 f"{label.split(' / ')[1]} has a character no certificate font draws "

@@ -33,7 +33,7 @@ def check_credential(
     keeps history, seed 001 附件 一); nothing new but a qualification proof is issued for one."""
     if qualification is None:
         if kind is not CredentialKind.TITLE_CERTIFICATE:
-            raise EcertError("no_qualification", "缺少资格", "the qualification is missing")
+            raise EcertError("qualification_missing", "缺少资格", "the qualification is missing")
     else:
         if (
             qualification.abolished
@@ -41,26 +41,26 @@ def check_credential(
             and form is not CredentialForm.PAPER
         ):
             raise EcertError(
-                "abolished",
+                "qualification_abolished",
                 f"“{qualification.name}”已被国家取消，只能开具职/执业资格证明",
                 f"{qualification.name} was abolished; only a qualification proof can be issued",
             )
         if kind is CredentialKind.QUALIFICATION_PROOF and not qualification.abolished:
             raise EcertError(
-                "not_abolished",
+                "qualification_not_abolished",
                 f"职/执业资格证明只开给已取消的资格，“{qualification.name}”未取消",
                 f"qualification proofs are for abolished qualifications; {qualification.name} is not",
             )
         if qualification.levels and level not in qualification.levels:
             raise EcertError(
-                "unknown_level",
+                "level_unknown",
                 f"“{qualification.name}”没有级别“{level}”（可选：{'、'.join(qualification.levels)}）",
                 f"{qualification.name} has no level {level!r} "
                 f"(choose from {', '.join(qualification.levels)})",
             )
         if not qualification.levels and level:
             raise EcertError(
-                "no_levels",
+                "levels_none",
                 f"“{qualification.name}”不分级别",
                 f"{qualification.name} has no levels",
             )
