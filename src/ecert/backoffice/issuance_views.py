@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from ecert.backoffice.access import requires, staff_user
 from ecert.backoffice.forms import PassListUploadForm, ProofIssueForm
+from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import CredentialKind
 from ecert.core.rules.roles import Perm
 from ecert.credentials.selectors import credential_get_for
@@ -40,7 +41,7 @@ from ecert.issuance.services import (
     proof_issue,
 )
 from ecert.issuance.tasks import passlist_import_task
-from ecert.signing.services import SigningError
+from ecert.signing.services import CREDENTIAL_SIGN_REFUSALS
 
 PAGE_SIZE = 50
 
@@ -166,7 +167,9 @@ def credential_proof(request: HttpRequest, public_id: str) -> HttpResponse:
     except ImportRefused as refused:
         messages.error(request, in_language(refused.zh, refused.en))
         return redirect("backoffice:credential_detail", public_id=credential.public_id)
-    except SigningError as error:  # no signing key for the exam centre: "中文 / English"
+    except EcertError as error:  # no signing key for the exam centre: "中文 / English"
+        if error.code not in CREDENTIAL_SIGN_REFUSALS:
+            raise  # a key store that fails: not a refusal, as before
         messages.error(request, str(error))
         return redirect("backoffice:credential_detail", public_id=credential.public_id)
     messages.success(request, _("Issued: %(kind)s") % {"kind": proof.get_kind_display()})

@@ -32,7 +32,7 @@ from ecert.credentials.models import Credential
 from ecert.documents.faces import page_for
 from ecert.documents.models import ScopedCopy, SealedDocument
 from ecert.documents.seals import seal_picture
-from ecert.signing.services import SigningError, scoped_claims_sign, sealing_key
+from ecert.signing.services import scoped_claims_sign, sealing_key
 
 DOCUMENT_DIR = "documents"
 PURPOSE_LIMIT = 20  # characters, as the claims allow
@@ -156,12 +156,9 @@ def scoped_copy_create(
             f"用途中的字“{missing[0]}”无法打印",
             f"the purpose has a character no font draws (U+{ord(missing[0]):04X})",
         )
-    try:
-        signed = scoped_claims_sign(
-            credential=credential, purpose=purpose, valid_until=valid_until, now=now
-        )
-    except SigningError as error:
-        raise EcertError(error.code, error.zh, error.en) from error
+    signed = scoped_claims_sign(
+        credential=credential, purpose=purpose, valid_until=valid_until, now=now
+    )
     with transaction.atomic():
         copy = ScopedCopy.objects.create(
             reference=secrets.token_hex(6).upper(),
@@ -256,10 +253,7 @@ def _sealed_pdf(
     text = qr_text(settings.ECERT_VERIFY_HOST, signed)
     page: Page = page_for(credential, qr_text=text, seal=seal, scope=scope)
     pdf = renderer().document([page], created=credential.signed_at or now)
-    try:
-        key = sealing_key(credential.issuing_authority, CredentialKind(credential.kind), now)
-    except SigningError as error:
-        raise EcertError(error.code, error.zh, error.en) from error
+    key = sealing_key(credential.issuing_authority, CredentialKind(credential.kind), now)
     return pdf_seal(
         pdf,
         key,

@@ -39,7 +39,7 @@ from ecert.credentials.models import Credential
 from ecert.credentials.services import BULK_LOCK, CredentialNotFound, credential_record
 from ecert.issuance.importer import ImportResult, run_import, stored_path
 from ecert.issuance.models import ImportState, IssuanceBatch, PassListImport
-from ecert.signing.services import SigningError, credential_sign
+from ecert.signing.services import credential_sign
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User
@@ -49,8 +49,10 @@ SQLITE_IMPORT_CACHE_KIB = 64 * 1024
 MAX_FILE_BYTES = 512 * 2**20
 FINISHED = {ImportState.COMPLETED, ImportState.PARTIAL, ImportState.REJECTED, ImportState.FAILED}
 # What a failed import says as it is, by code: the reader's, the pass list's as a whole, and the
-# importer's own (an empty file, an authority in no province).
-IMPORT_FAILURES = SPREADSHEET_CODES | FILE_REFUSALS | {"empty", "no_province"}
+# importer's own (an empty file, an authority in no province), and no key to sign with.
+IMPORT_FAILURES = (
+    SPREADSHEET_CODES | FILE_REFUSALS | {"empty", "no_province", "no_key", "no_batch_key"}
+)
 
 
 class ImportRefused(ValueError):
@@ -249,7 +251,7 @@ def _said_on_import(error: Exception) -> bool:
     """Whether the import's message is the error itself: a file that cannot be read or used, or
     no key to sign with. Claims that cannot be signed share codes such as "empty" with these but
     always name their claim (``field``); they are a fault like any other."""
-    if isinstance(error, (SigningError, ImportRefused)):
+    if isinstance(error, ImportRefused):
         return True
     return isinstance(error, EcertError) and error.code in IMPORT_FAILURES and not error.field
 

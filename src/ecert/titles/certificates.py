@@ -22,7 +22,7 @@ from ecert.core.rules.titles import LEVEL_LABELS, SEQUENCE_MAX, TitleLevel, Titl
 from ecert.credentials.models import Credential
 from ecert.documents.models import PrintFile
 from ecert.documents.printing import print_file_create
-from ecert.signing.services import SigningError, credential_sign
+from ecert.signing.services import CREDENTIAL_SIGN_REFUSALS, credential_sign
 from ecert.titles.models import (
     PLEDGE_FORMATS,
     ReissueState,
@@ -166,15 +166,15 @@ def title_certificate_issue(
     )
     try:
         credential_sign(actor=actor, credential=credential, now=now)
-    except EcertError as error:  # e.g. a code table's title longer than a certificate holds
-        if error.code not in claims.BUILD_CODES:
-            raise  # the key store's or the identifier's: not a refusal, as before
-        raise refusal(
-            f"证书内容无法签名（{error.field}）：{error.zh}",
-            f"the certificate cannot be signed ({error.field}): {error.en}",
-            "approval",
-        ) from error
-    except SigningError as error:
+    except EcertError as error:
+        if error.code in claims.BUILD_CODES:  # e.g. a code table's title longer than it holds
+            raise refusal(
+                f"证书内容无法签名（{error.field}）：{error.zh}",
+                f"the certificate cannot be signed ({error.field}): {error.en}",
+                "approval",
+            ) from error
+        if error.code not in CREDENTIAL_SIGN_REFUSALS:
+            raise  # a key store that fails, an identifier: not a refusal, as before
         # Raised inside the transaction: the number and the certificate are given back with it.
         raise refusal(
             f"{error.zh}：请安全管理员运行 ecert keys init 为其创建密钥后再签发",

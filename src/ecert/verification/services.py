@@ -33,7 +33,7 @@ from ecert.core.rules.titles import parse_title_number
 from ecert.credentials.models import Credential
 from ecert.credentials.selectors import holders_with_id_number
 from ecert.signing.models import RootCertificate, SignerKey
-from ecert.signing.services import SigningError, trust_list_build
+from ecert.signing.services import trust_list_build
 from ecert.verification.answers import Answer, answer_from_registry, answer_from_result
 from ecert.verification.models import Channel, Organisation, VerificationEvent
 
@@ -64,7 +64,7 @@ def trust_list_current(now: datetime) -> TrustList | None:
     with _trust_lock:
         try:
             trust = trust_list_with_keys(trust_list_build(now, 0))
-        except (SigningError, EcertError):
+        except EcertError:
             trust = None
         _trust = (time.monotonic(), trust)
     return trust
