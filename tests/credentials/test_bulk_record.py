@@ -16,7 +16,7 @@ from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdType, Sex, parse_id_number
 from ecert.core.rules.kinds import CredentialForm, CredentialKind
 from ecert.credentials import bulk
-from ecert.credentials.bulk import BulkResult, BulkRowError, CredentialRow
+from ecert.credentials.bulk import BulkResult, CredentialRow
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.services import credentials_bulk_record
 from tests.conftest import World
@@ -60,9 +60,9 @@ def counts() -> Counts:
     return Holder.objects.count(), Credential.objects.count(), AuditEvent.objects.count()
 
 
-def refused(rows: list[CredentialRow]) -> BulkRowError:
+def refused(rows: list[CredentialRow]) -> EcertError:
     before = counts()
-    with pytest.raises(BulkRowError) as caught:
+    with pytest.raises(EcertError) as caught:
         credentials_bulk_record(actor=None, rows=rows)
     assert counts() == before, "a refused batch leaves nothing stored and no audit event"
     return caught.value

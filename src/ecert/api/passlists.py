@@ -32,6 +32,7 @@ from ecert.api.passlist_schemas import (
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import user_has_perm
 from ecert.catalogue.models import Qualification
+from ecert.core.errors import EcertError
 from ecert.core.rules.issuing import IMPORTABLE
 from ecert.core.rules.kinds import CredentialKind
 from ecert.core.rules.roles import Perm
@@ -44,7 +45,6 @@ from ecert.issuance.selectors import (
 )
 from ecert.issuance.services import (
     FINISHED,
-    ImportRefused,
     import_progress,
     passlist_import_create,
     passlist_import_run,
@@ -122,7 +122,7 @@ def _create(
             requested_kind=_requested_kind(kind),
             accept_valid=accept_valid,
         )
-    except ImportRefused as refused:
+    except EcertError as refused:
         raise ApiError(
             REFUSAL_STATUS.get(refused.code, 400), refused.code, refused.zh, refused.en
         ) from refused

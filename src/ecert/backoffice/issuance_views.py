@@ -22,7 +22,6 @@ from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import CredentialKind
 from ecert.core.rules.roles import Perm
 from ecert.credentials.selectors import credential_get_for
-from ecert.credentials.services import CredentialNotFound
 from ecert.i18n import in_language
 from ecert.issuance.models import ImportState, PassListImport
 from ecert.issuance.selectors import (
@@ -35,7 +34,7 @@ from ecert.issuance.selectors import (
 )
 from ecert.issuance.services import (
     FINISHED,
-    ImportRefused,
+    PROOF_REFUSALS,
     import_progress,
     passlist_import_create,
     proof_issue,
@@ -83,7 +82,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
                 requested_kind=form.requested_kind(),
                 accept_valid=form.cleaned_data["accept_valid"],
             )
-        except ImportRefused as refused:
+        except EcertError as refused:
             form.add_error(None, in_language(refused.zh, refused.en))
         else:
             transaction.on_commit(partial(passlist_import_task.enqueue, import_id=job.pk))
@@ -162,15 +161,15 @@ def credential_proof(request: HttpRequest, public_id: str) -> HttpResponse:
             authority=form.cleaned_data["authority"],
             application=form.cleaned_data["application"],
         )
-    except CredentialNotFound as missing:
-        raise Http404 from missing
-    except ImportRefused as refused:
-        messages.error(request, in_language(refused.zh, refused.en))
-        return redirect("backoffice:credential_detail", public_id=credential.public_id)
-    except EcertError as error:  # no signing key for the exam centre: "中文 / English"
-        if error.code not in CREDENTIAL_SIGN_REFUSALS:
-            raise  # a key store that fails: not a refusal, as before
-        messages.error(request, str(error))
+    except EcertError as error:
+        if error.code == "not_found":  # not the user's to issue for: the same as not there
+            raise Http404 from error
+        if error.code in PROOF_REFUSALS:
+            messages.error(request, in_language(error.zh, error.en))
+        elif error.code in CREDENTIAL_SIGN_REFUSALS:  # no key for the exam centre: "中文 / English"
+            messages.error(request, str(error))
+        else:
+            raise  # a credential rule broken, a key store that fails: not a refusal, as before
         return redirect("backoffice:credential_detail", public_id=credential.public_id)
     messages.success(request, _("Issued: %(kind)s") % {"kind": proof.get_kind_display()})
     return redirect("backoffice:credential_detail", public_id=proof.public_id)

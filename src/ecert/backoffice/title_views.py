@@ -26,7 +26,6 @@ from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import AuthorityKind
 from ecert.core.rules.roles import Perm
 from ecert.core.spreadsheets.title_sheet import SHEET_REFUSALS, refusal_lines
-from ecert.credentials.services import HolderNameMismatch
 from ecert.documents.printing import PRINT_REFUSALS, print_file_create
 from ecert.documents.tasks import print_file_task
 from ecert.i18n import in_language
@@ -152,9 +151,10 @@ def title_new(request: HttpRequest) -> HttpResponse:
                 actor=user, approver=data["approver"], facts=facts, now=timezone.now()
             )
         except EcertError as error:
-            form.add_error(error.field if error.field in form.fields else None, _said(error))
-        except HolderNameMismatch as error:
-            form.add_error("name", str(error))
+            if error.code == "holder_name_mismatch":
+                form.add_error("name", str(error))
+            else:  # a title refusal: on its field, if the form has it
+                form.add_error(error.field if error.field in form.fields else None, _said(error))
         else:
             messages.success(request, _("The approval was recorded."))
             return redirect("backoffice:title_detail", reference=approval.reference)

@@ -133,12 +133,13 @@ def demo(
     django_setup()
     _migrate_and_load(quiet=True)
     _ensure_superuser("admin")
-    from ecert.credentials.bulk import BulkRowError
     from ecert.demo import DEMO_PASSWORD, demo_build
 
     try:
         logins = demo_build(holders=holders)
-    except BulkRowError as error:
+    except EcertError as error:
+        if error.row is None:
+            raise  # not a row of the demo batch that contradicts another: a traceback, as before
         console.print(str(error), style="red", markup=False)
         raise typer.Exit(1) from error
     if keys:

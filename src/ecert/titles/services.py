@@ -37,7 +37,7 @@ from ecert.core.rules.titles import (
 )
 from ecert.core.spreadsheets.title_sheet import read_title_sheet
 from ecert.credentials.printable import unprintable
-from ecert.credentials.services import HolderNameMismatch, holder_register
+from ecert.credentials.services import holder_register
 from ecert.titles.models import (
     SeriesLevel,
     TitleApproval,
@@ -375,13 +375,8 @@ def title_approvals_import(
             recorded.append(
                 title_approval_record(actor=actor, approver=approver, facts=facts, now=now)
             )
-        except HolderNameMismatch as error:
-            zh, _, en = str(error).partition(" / ")
-            raise EcertError(
-                "holder_name_mismatch", zh, en, file=display_name, row=row.row
-            ) from error
         except EcertError as error:
-            if error.code not in REFUSALS:
+            if error.code not in {*REFUSALS, "holder_name_mismatch"}:
                 raise
             # The sheet's file and row say where; the form field does not apply to a sheet.
             raise EcertError(
