@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ecert.accounts.errors import ActivationError
+from ecert.accounts.errors import REFUSALS as ACTIVATION_REFUSALS
 from ecert.accounts.services import holder_account_activate
 from ecert.accounts.throttle import (
     throttle_blocked,
@@ -140,7 +140,9 @@ def activate(request: HttpRequest) -> HttpResponse:
                     password=form.cleaned_data["password1"],
                     now=now,
                 )
-            except ActivationError as error:
+            except EcertError as error:
+                if error.code not in ACTIVATION_REFUSALS:
+                    raise  # a role the account may not hold: not a refusal, as before
                 if error.code == "weak_password":
                     form.add_error("password1", in_language(error.zh, error.en))
                 else:

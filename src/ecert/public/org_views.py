@@ -38,7 +38,7 @@ from ecert.verification.answers import Answer
 from ecert.verification.limits import REGISTER_PER_ADDRESS
 from ecert.verification.lists import list_verify, organisation_quota_take
 from ecert.verification.models import Channel, Organisation, OrganisationState, VerificationEvent
-from ecert.verification.organisations import OrganisationError, Registration, organisation_register
+from ecert.verification.organisations import Registration, organisation_register
 from ecert.verification.services import qr_verify, query_verify
 
 View = Callable[..., HttpResponseBase]
@@ -89,8 +89,8 @@ def register(request: HttpRequest) -> HttpResponse:
                 organisation = organisation_register(
                     registration=Registration(**form.cleaned_data), now=timezone.now()
                 )
-            except OrganisationError as error:
-                form.add_error(error.field, in_language(error.zh, error.en))
+            except EcertError as error:  # only registration's refusals are raised here
+                form.add_error(error.field or None, in_language(error.zh, error.en))
             else:
                 login(
                     request,
