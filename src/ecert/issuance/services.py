@@ -55,6 +55,10 @@ IMPORT_FAILURES = (
 )
 
 
+# What passlist_import_create refuses with, by code.
+IMPORT_REFUSALS = frozenset({"not_allowed", "kind_not_importable", "too_big", "busy"})
+
+
 class _Rejected(Exception):
     """Raised inside the import transaction to roll it back; carries what was found."""
 
