@@ -266,7 +266,7 @@ def title_detail(request: HttpRequest, reference: str) -> HttpResponse:
         except EcertError as error:
             if error.code in REFUSALS | PRINT_REFUSALS:  # the title services' or a print file's
                 messages.error(request, _said(error))
-            else:  # every other error class met here was a ValueError, answered so
+            else:  # anything else met here was a ValueError before, and answered so
                 messages.error(request, _("Choose a certificate or application of this record."))
         except (ValueError, TitleReissue.DoesNotExist, TitleCertificate.DoesNotExist):
             messages.error(request, _("Choose a certificate or application of this record."))
