@@ -12,16 +12,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from ecert.core.identity.pii import PiiCipher, PiiKeyError
+from ecert.core.errors import EcertError
+from ecert.core.identity.pii import PiiCipher
 
 DEVELOPMENT_SECRET_KEY = "ecert-development-only-secret-key-not-for-production"  # noqa: S105
 DEVELOPMENT_PII_KEY = "ZWNlcnQtZGV2ZWxvcG1lbnQtcGlpLWtleS0zMmJ5dGU="  # base64 of a fixed 32 bytes
 DEVELOPMENT_KEY_PASSWORD = "ecert-development-only-key-password"  # noqa: S105
 SQLITE_BUSY_TIMEOUT_SECONDS = 20
-
-
-class ConfigurationError(Exception):
-    """The environment asks for something ecert refuses to run with."""
 
 
 @dataclass(frozen=True)
@@ -57,13 +54,16 @@ def database_from_url(url: str) -> dict[str, Any]:
     """Turn `postgres://user:pass@host:port/name?opt=val` into a Django DATABASES entry."""
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
-        raise ConfigurationError(
-            f"DATABASE_URL 只支持 PostgreSQL（postgres://…），收到 {parts.scheme}:// / "
-            f"DATABASE_URL supports PostgreSQL only (postgres://…); got {parts.scheme}://"
+        raise EcertError(
+            "database_not_postgresql",
+            f"DATABASE_URL 只支持 PostgreSQL（postgres://…），收到 {parts.scheme}://",
+            f"DATABASE_URL supports PostgreSQL only (postgres://…); got {parts.scheme}://",
         )
     name = unquote(parts.path.lstrip("/"))
     if not name:
-        raise ConfigurationError("DATABASE_URL 缺少数据库名 / DATABASE_URL has no database name")
+        raise EcertError(
+            "database_unnamed", "DATABASE_URL 缺少数据库名", "DATABASE_URL has no database name"
+        )
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,
@@ -100,40 +100,53 @@ def read_config(env: Mapping[str, str] | None = None, *, cwd: Path | None = None
     env = os.environ if env is None else env
     mode = env.get("ECERT_MODE", "development").strip().lower()
     if mode not in {"development", "production"}:
-        raise ConfigurationError(
-            f"ECERT_MODE 只能是 development 或 production，收到 {mode!r} / "
-            f"ECERT_MODE must be development or production; got {mode!r}"
+        raise EcertError(
+            "bad_mode",
+            f"ECERT_MODE 只能是 development 或 production，收到 {mode!r}",
+            f"ECERT_MODE must be development or production; got {mode!r}",
         )
     debug = _flag(env.get("ECERT_DEBUG"))
     secret_key = env.get("ECERT_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
     pii_key = env.get("ECERT_PII_KEY") or DEVELOPMENT_PII_KEY
     if mode == "production":
-        problems = []
+        problems: list[tuple[str, str]] = []
         if secret_key == DEVELOPMENT_SECRET_KEY or len(secret_key) < 50:
             problems.append(
-                "ECERT_SECRET_KEY 未设置或过短（至少 50 个字符）/ "
-                "ECERT_SECRET_KEY is unset or shorter than 50 characters"
+                (
+                    "ECERT_SECRET_KEY 未设置或过短（至少 50 个字符）",
+                    "ECERT_SECRET_KEY is unset or shorter than 50 characters",
+                )
             )
         if pii_key == DEVELOPMENT_PII_KEY:
             problems.append(
-                "ECERT_PII_KEY 未设置（个人信息加密密钥）/ "
-                "ECERT_PII_KEY (personal-data encryption key) is unset"
+                (
+                    "ECERT_PII_KEY 未设置（个人信息加密密钥）",
+                    "ECERT_PII_KEY (personal-data encryption key) is unset",
+                )
             )
         if debug:
-            problems.append("生产模式不得开启 ECERT_DEBUG / ECERT_DEBUG must be off in production")
+            problems.append(
+                ("生产模式不得开启 ECERT_DEBUG", "ECERT_DEBUG must be off in production")
+            )
         if env.get("ECERT_KEYSTORE", "file") == "file" and not env.get("ECERT_KEY_PASSWORD"):
             problems.append(
-                "ECERT_KEY_PASSWORD 未设置（签名私钥文件口令）/ "
-                "ECERT_KEY_PASSWORD (signing key file password) is unset"
+                (
+                    "ECERT_KEY_PASSWORD 未设置（签名私钥文件口令）",
+                    "ECERT_KEY_PASSWORD (signing key file password) is unset",
+                )
             )
         if problems:
-            raise ConfigurationError(
-                "生产模式拒绝启动 / refusing to start in production: " + "; ".join(problems)
+            raise EcertError(
+                "unsafe_production",
+                "生产模式拒绝启动：" + "；".join(zh for zh, _ in problems),
+                "refusing to start in production: " + "; ".join(en for _, en in problems),
             )
     try:
         PiiCipher(pii_key)
-    except PiiKeyError as error:
-        raise ConfigurationError(f"拒绝启动 / refusing to start: {error}") from error
+    except EcertError as error:
+        raise EcertError(
+            error.code, f"拒绝启动：{error.zh}", f"refusing to start: {error.en}"
+        ) from error
     data_dir = Path(env.get("ECERT_DATA_DIR") or (cwd or Path.cwd()) / "var").resolve()
     hosts = [
         h.strip() for h in env.get("ECERT_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
@@ -157,9 +170,10 @@ def read_config(env: Mapping[str, str] | None = None, *, cwd: Path | None = None
 def _keystore_config(env: Mapping[str, str], data_dir: Path) -> KeyStoreConfig:
     kind = env.get("ECERT_KEYSTORE", "file").strip().lower()
     if kind not in {"file", "pkcs11"}:
-        raise ConfigurationError(
-            f"ECERT_KEYSTORE 只能是 file 或 pkcs11，收到 {kind!r} / "
-            f"ECERT_KEYSTORE must be file or pkcs11; got {kind!r}"
+        raise EcertError(
+            "bad_keystore",
+            f"ECERT_KEYSTORE 只能是 file 或 pkcs11，收到 {kind!r}",
+            f"ECERT_KEYSTORE must be file or pkcs11; got {kind!r}",
         )
     config = KeyStoreConfig(
         kind=kind,
@@ -172,8 +186,9 @@ def _keystore_config(env: Mapping[str, str], data_dir: Path) -> KeyStoreConfig:
     if kind == "pkcs11" and not (
         config.pkcs11_module and config.pkcs11_token and config.pkcs11_pin
     ):
-        raise ConfigurationError(
-            "ECERT_KEYSTORE=pkcs11 需要 ECERT_PKCS11_MODULE、ECERT_PKCS11_TOKEN 和 ECERT_PKCS11_PIN / "
-            "ECERT_KEYSTORE=pkcs11 needs ECERT_PKCS11_MODULE, ECERT_PKCS11_TOKEN and ECERT_PKCS11_PIN"
+        raise EcertError(
+            "pkcs11_incomplete",
+            "ECERT_KEYSTORE=pkcs11 需要 ECERT_PKCS11_MODULE、ECERT_PKCS11_TOKEN 和 ECERT_PKCS11_PIN",
+            "ECERT_KEYSTORE=pkcs11 needs ECERT_PKCS11_MODULE, ECERT_PKCS11_TOKEN and ECERT_PKCS11_PIN",
         )
     return config

@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth import authenticate
 from typer.testing import CliRunner
 
-from ecert.accounts.errors import ActivationError
+from ecert.accounts import errors
 from ecert.accounts.models import ActivationCode, User
 from ecert.accounts.services import (
     ACTIVATION_ALPHABET,
@@ -22,11 +22,14 @@ from ecert.accounts.services import (
 )
 from ecert.audit.models import AuditEvent
 from ecert.cli import app
+from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdType, parse_id_number
+from ecert.core.rules import roles
 from ecert.core.rules.roles import Role
 from ecert.credentials.models import Holder
 from ecert.credentials.services import holder_id_number, holder_link_user, holder_register
 from tests.conftest import World
+from tests.error_codes import codes_raised
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 NEW_PASSWORD = "持证人的新密码-2026"
@@ -50,8 +53,8 @@ def _activate(
     return holder_account_activate(id_number=id_number, code=code, password=password, now=at)
 
 
-def _refusal(id_number: str, code: str, **kwargs: object) -> ActivationError:
-    with pytest.raises(ActivationError) as refused:
+def _refusal(id_number: str, code: str, **kwargs: object) -> EcertError:
+    with pytest.raises(EcertError) as refused:
         _activate(id_number, code, **kwargs)  # type: ignore[arg-type]
     return refused.value
 
@@ -319,3 +322,8 @@ def test_the_holder_code_command_prints_a_notice_with_a_working_code(
     assert found is not None
     assert _activate(id_number, found.group(), at=datetime.now(UTC)).is_active
     assert CliRunner().invoke(app, ["holder-code", "NOSUCHCREDENTIAL"]).exit_code == 2
+
+
+def test_the_portal_answers_every_activation_refusal_and_no_role_error() -> None:
+    assert {"wrong_id_number_or_code", "weak_password", "account_not_holder"} <= errors.REFUSALS
+    assert not codes_raised(roles) & errors.REFUSALS

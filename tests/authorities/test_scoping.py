@@ -6,7 +6,8 @@ import pytest
 
 from ecert.accounts.services import role_assign, user_create
 from ecert.authorities.models import Authority
-from ecert.core.rules.roles import Perm, Role, RoleAssignmentError
+from ecert.core.errors import EcertError
+from ecert.core.rules.roles import Perm, Role
 from ecert.credentials.models import Credential
 from tests.conftest import World
 
@@ -78,7 +79,7 @@ def test_an_inactive_user_sees_nothing(world: World) -> None:
 
 
 def test_role_assignment_refuses_the_auditor_as_security_administrator(world: World) -> None:
-    with pytest.raises(RoleAssignmentError, match="三员分立"):
+    with pytest.raises(EcertError, match="三员分立"):
         role_assign(
             actor=None,
             user=world.user("auditor"),
@@ -89,7 +90,7 @@ def test_role_assignment_refuses_the_auditor_as_security_administrator(world: Wo
 
 def test_role_assignment_refuses_a_city_clerk_at_a_province(world: World) -> None:
     user = user_create(actor=None, username="new_clerk", password=None)
-    with pytest.raises(RoleAssignmentError):
+    with pytest.raises(EcertError):
         role_assign(
             actor=None, user=user, role=Role.CITY_CLERK, authority=world.authorities["sd-hrss"]
         )

@@ -14,7 +14,8 @@ from ecert.catalogue.models import (
     QualificationLevel,
     ResponsibilityRule,
 )
-from ecert.catalogue.services import CatalogueLoadError, catalogue_load
+from ecert.catalogue.services import catalogue_load
+from ecert.core.errors import EcertError
 from ecert.core.rules.catalogue import default_catalogue_dir, load_catalogue
 
 
@@ -95,7 +96,7 @@ def test_a_list_edited_in_the_file_is_replaced_whole(catalogue: dict[str, Qualif
 def test_a_list_naming_a_missing_authority_stores_nothing(tree: dict[str, Authority]) -> None:
     files = load_catalogue(default_catalogue_dir())
     broken = dataclasses.replace(files.lists["national-style-1"], issuer="no-such-body")
-    with pytest.raises(CatalogueLoadError, match="no-such-body"):
+    with pytest.raises(EcertError, match="no-such-body"):
         catalogue_load(
             actor=None,
             catalogue=dataclasses.replace(files, lists={**files.lists, "national-style-1": broken}),

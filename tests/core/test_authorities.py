@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ecert.core.errors import EcertError
 from ecert.core.rules.authorities import (
-    AuthorityFileError,
     AuthorityRecord,
     credit_code_is_valid,
     default_authorities_path,
@@ -294,20 +294,19 @@ def test_bad_file_is_rejected_with_its_location(
     tmp_path: Path, text: str, location: str, fragment: str
 ) -> None:
     path = write(tmp_path, text)
-    with pytest.raises(AuthorityFileError) as caught:
+    with pytest.raises(EcertError) as caught:
         load_authorities(path)
     error = caught.value
-    assert error.file == path
-    assert location in error.location
-    assert fragment in error.message
-    chinese, _, english = error.message.partition(" / ")
-    assert re.search(r"[\u4e00-\u9fff]", chinese), "Chinese first"
-    assert re.search(r"[a-z]{3}", english), "English second"
-    assert str(error).startswith(f"{path}: {error.location}: ")
+    assert error.file == str(path)
+    assert location in error.field
+    assert fragment in str(error)
+    assert re.search(r"[\u4e00-\u9fff]", error.zh), "Chinese first"
+    assert re.search(r"[a-z]{3}", error.en), "English second"
+    assert str(error).startswith(f"文件 {path}（{error.field}）：")
 
 
 def test_missing_file_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(AuthorityFileError, match="无法读取文件"):
+    with pytest.raises(EcertError, match="无法读取文件"):
         load_authorities(tmp_path / "absent.toml")
 
 

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
+from ecert.core.errors import EcertError
 from ecert.core.formats.batches import (
-    BatchError,
     batch_statement,
     credential_digest,
     in_batch,
@@ -63,7 +63,7 @@ def test_a_tampered_statement_is_refused():
         )
     )
     signed[-70] ^= 0x01  # inside the payload, before the 64-byte signature
-    with pytest.raises(BatchError) as caught:
+    with pytest.raises(EcertError) as caught:
         load_batch(bytes(signed), _batch_trust_list())
     assert caught.value.code in {"bad_signature", "unreadable"}
 
@@ -75,7 +75,7 @@ def test_a_key_without_the_batch_purpose_cannot_sign_batches():
         world().authority1.signer,
         kid=world().authority1.kid,
     )
-    with pytest.raises(BatchError) as caught:
+    with pytest.raises(EcertError) as caught:
         load_batch(signed, _batch_trust_list(purposes=(Purpose.CREDENTIALS,)))
     assert caught.value.code == "signer_not_authorised"
 
@@ -87,12 +87,12 @@ def test_a_batch_claiming_another_authority_is_refused():
         world().authority1.signer,
         kid=world().authority1.kid,
     )
-    with pytest.raises(BatchError) as caught:
+    with pytest.raises(EcertError) as caught:
         load_batch(signed, _batch_trust_list())
     assert caught.value.code == "issuer_mismatch"
 
 
 def test_an_empty_batch_has_no_root():
-    with pytest.raises(BatchError) as caught:
+    with pytest.raises(EcertError) as caught:
         batch_statement("b", 1, [], SIGNED_AT)
     assert caught.value.code == "empty_batch"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from ecert.core.errors import EcertError
 from ecert.core.rules.catalogue import (
-    CatalogueError,
     CorrectionRoute,
     Level,
     PhotoRule,
@@ -245,38 +245,38 @@ MISTAKES = [  # id, file, old, new; then the file the error names, its location,
 def test_mistake_is_reported_with_file_and_place(
     tmp_path, file, old, new, expected_file, location, chinese, english
 ):
-    with pytest.raises(CatalogueError) as caught:
+    with pytest.raises(EcertError) as caught:
         load_catalogue(write_catalogue(tmp_path, file, old, new))
 
     error = caught.value
-    assert (error.file.name, error.location) == (expected_file, location)
-    chinese_part, english_part = error.message.split(" / ", 1)
-    assert chinese in chinese_part
-    assert english in english_part
-    assert str(error).startswith(f"{tmp_path / expected_file}: {location}: ")
+    assert (Path(error.file).name, error.field) == (expected_file, location)
+    assert chinese in error.zh
+    assert english in error.en
+    where = f"（{location}）" if location else ""
+    assert str(error).startswith(f"文件 {tmp_path / expected_file}{where}：")
 
 
 def test_list_without_entries_is_reported(tmp_path):
     write_catalogue(tmp_path, "lists.toml", LISTS, LISTS.split("[[list.entry]]")[0])
 
-    with pytest.raises(CatalogueError, match="missing required field 'entry'") as caught:
+    with pytest.raises(EcertError, match="missing required field 'entry'") as caught:
         load_catalogue(tmp_path)
 
-    assert caught.value.location == f"{LIST_1} > entry"
+    assert caught.value.field == f"{LIST_1} > entry"
 
 
 def test_file_not_in_utf8_is_reported(tmp_path):
     write_catalogue(tmp_path)
     (tmp_path / "lists.toml").write_bytes(LISTS.encode("gbk"))
 
-    with pytest.raises(CatalogueError, match="UTF-8") as caught:
+    with pytest.raises(EcertError, match="UTF-8") as caught:
         load_catalogue(tmp_path)
 
-    assert caught.value.file.name == "lists.toml"
+    assert Path(caught.value.file).name == "lists.toml"
 
 
 def test_directory_without_catalogue_files_is_reported(tmp_path):
-    with pytest.raises(CatalogueError, match=r"no \*\.toml catalogue files") as caught:
+    with pytest.raises(EcertError, match=r"no \*\.toml catalogue files") as caught:
         load_catalogue(tmp_path / "missing")
 
-    assert caught.value.file == tmp_path / "missing"
+    assert caught.value.file == str(tmp_path / "missing")

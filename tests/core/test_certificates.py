@@ -28,9 +28,9 @@ from tongsuopy.crypto import hashes as sm_hashes
 from tongsuopy.crypto import serialization as sm_serialization
 from tongsuopy.crypto.asymciphers import ec as sm_ec
 
+from ecert.core.errors import EcertError
 from ecert.core.formats.algorithms import Algorithm, SoftwareKey, generate_key
 from ecert.core.formats.x509 import (
-    CertificateError,
     CertificateInfo,
     DistinguishedName,
     build_certificate,
@@ -100,8 +100,8 @@ def issue(
 
 @contextmanager
 def refusal(code: str) -> Iterator[None]:
-    """Expect a CertificateError with ``code`` and a message in Chinese, then English."""
-    with pytest.raises(CertificateError) as caught:
+    """Expect a EcertError with ``code`` and a message in Chinese, then English."""
+    with pytest.raises(EcertError) as caught:
         yield
     assert caught.value.code == code
     chinese, english = str(caught.value).split(" / ")
@@ -489,13 +489,13 @@ def test_reading_accepts_a_foreign_p256_root_without_our_extensions() -> None:
     ids=["trailing_byte", "truncated", "empty", "sha384_in_one_place"],
 )
 def test_reading_refuses_damaged_certificates(es256_chain: Chain, mangle) -> None:
-    with pytest.raises(CertificateError):
+    with pytest.raises(EcertError):
         parse_certificate(mangle(es256_chain.signer_der))
 
 
 @given(st.binary(max_size=600))
 def test_arbitrary_bytes_raise_only_certificate_errors(data: bytes) -> None:
-    with suppress(CertificateError):
+    with suppress(EcertError):
         parse_certificate(data)
 
 
@@ -509,7 +509,7 @@ def test_damaged_certificates_raise_only_certificate_errors(
     damaged = bytearray(SAMPLE)
     damaged[index] ^= flip
     for data in (bytes(damaged), bytes(damaged[:length])):
-        with suppress(CertificateError):
+        with suppress(EcertError):
             parse_certificate(data)
 
 

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ecert.core.errors import EcertError
 from ecert.core.formats.cbor import deterministic_dumps
 from ecert.core.formats.claims import (
     STATUS_LIST_SIZE,
     Claims,
-    ClaimsError,
     IdTypeCode,
     KindCode,
     SexCode,
@@ -78,14 +78,14 @@ def claims_map(**changes: Any) -> dict[int, Any]:
     return item
 
 
-def build_error(**changes: Any) -> ClaimsError:
-    with pytest.raises(ClaimsError) as caught:
+def build_error(**changes: Any) -> EcertError:
+    with pytest.raises(EcertError) as caught:
         make(**changes)
     return caught.value
 
 
-def read_error(data: bytes) -> ClaimsError:
-    with pytest.raises(ClaimsError) as caught:
+def read_error(data: bytes) -> EcertError:
+    with pytest.raises(EcertError) as caught:
         claims_from_cbor(data)
     return caught.value
 
@@ -384,7 +384,7 @@ def test_status_index_names_the_list_and_offset():
 
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_raise_only_claims_error(data):
-    with contextlib.suppress(ClaimsError):
+    with contextlib.suppress(EcertError):
         claims_from_cbor(data)
 
 
@@ -401,7 +401,7 @@ cbor_values = st.one_of(
 
 @given(st.dictionaries(st.integers(min_value=-2, max_value=26), cbor_values, max_size=26))
 def test_arbitrary_integer_keyed_maps_raise_only_claims_error(item):
-    with contextlib.suppress(ClaimsError):
+    with contextlib.suppress(EcertError):
         claims_from_cbor(cbor2.dumps(item, canonical=True))
 
 
@@ -411,7 +411,7 @@ def test_one_field_replaced_by_anything_raises_only_claims_error(key, value):
     item[key] = value
     try:
         claims = claims_from_cbor(cbor2.dumps(item, canonical=True))
-    except ClaimsError:
+    except EcertError:
         return
     assert cbor2.loads(claims.to_cbor())[key] == value  # accepted only if it is a valid value
 

@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tongsuopy.crypto import hashes as sm_hashes
 
+from ecert.core.errors import EcertError
 from ecert.core.formats.algorithms import (
     Algorithm,
     SoftwareKey,
@@ -26,7 +27,6 @@ from ecert.core.formats.algorithms import (
 )
 from ecert.core.formats.cose import (
     SIGN1_TAG,
-    CoseError,
     Sign1,
     algorithm_of,
     decode_sign1,
@@ -82,7 +82,7 @@ FAIL = [v for v in VECTORS if v["expect"] == "fail"]
 
 
 def cose_error(data: bytes) -> str:
-    with pytest.raises(CoseError) as caught:
+    with pytest.raises(EcertError) as caught:
         decode_sign1(data)
     return caught.value.code
 
@@ -369,7 +369,7 @@ def test_flipping_any_single_bit_never_verifies(bit):
     data[bit // 8] ^= 0x80 >> (bit % 8)
     try:
         message = decode_sign1(bytes(data))
-    except CoseError:
+    except EcertError:
         return
     assert verify_sign1(message, ES256_KEY) is False
 

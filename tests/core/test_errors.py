@@ -34,6 +34,12 @@ def test_message_without_a_place_is_just_the_two_texts() -> None:
     assert str(EcertError("x", "出错", "wrong")) == "出错 / wrong"
 
 
+def test_each_text_names_the_place_for_a_page_in_one_language() -> None:
+    error = EcertError("empty", "姓名为空", "the name is empty", file="a.csv", row=3)
+    assert error.texts() == ("文件 a.csv 第 3 行：姓名为空", "file a.csv, row 3: the name is empty")
+    assert EcertError("x", "出错", "wrong").texts() == ("出错", "wrong")
+
+
 def test_located_fills_in_what_is_missing_and_keeps_what_is_known() -> None:
     error = EcertError("x", "出错", "wrong", row=7).located(file="b.csv", row=9, field="证件号码")
     assert (error.file, error.row, error.field) == ("b.csv", 7, "证件号码")

@@ -33,9 +33,10 @@ from ecert.core.documents.faces import (
     title_number,
 )
 from ecert.core.documents.qr_images import qr_texts_in_pdf
-from ecert.core.documents.render import FontSet, Page, Renderer, RenderError
+from ecert.core.documents.render import FontSet, Page, Renderer
+from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdType, parse_id_number
-from ecert.core.rules.catalogue import CatalogueError, default_catalogue_dir, load_catalogue
+from ecert.core.rules.catalogue import default_catalogue_dir, load_catalogue
 from ecert.core.rules.kinds import CredentialKind
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "ecert" / "data"
@@ -269,7 +270,7 @@ def test_a_character_no_font_has_is_refused_naming_its_field(
 ) -> None:
     page = _with(sample_page(Face.NATIONAL_STYLE_1), name=f"张{character}")
 
-    with pytest.raises(RenderError) as caught:
+    with pytest.raises(EcertError) as caught:
         renderer.document([page], created=CREATED)
 
     assert caught.value.code == "uncovered_character"
@@ -321,7 +322,7 @@ def test_main_dispatches_every_face() -> None:
 
 
 def test_a_page_with_an_unknown_field_is_refused() -> None:
-    with pytest.raises(RenderError) as caught:
+    with pytest.raises(EcertError) as caught:
         _with(sample_page(Face.SCORE_PROOF), work_unit="某单位")
 
     assert (caught.value.code, caught.value.field) == ("unknown_field", "work_unit")
@@ -331,7 +332,7 @@ def test_a_page_without_a_required_field_is_refused() -> None:
     page = sample_page(Face.NATIONAL_STYLE_1)
     fields = {key: value for key, value in page.fields.items() if key != "approved_by"}
 
-    with pytest.raises(RenderError) as caught:
+    with pytest.raises(EcertError) as caught:
         face_page(Face.NATIONAL_STYLE_1, fields)
 
     assert (caught.value.code, caught.value.field) == ("missing_field", "approved_by")
@@ -397,7 +398,7 @@ def test_face_for_maps_kind_and_template(kind, template, style, face) -> None:
     ],
 )
 def test_face_for_refuses_an_unknown_combination(kind, template, style) -> None:
-    with pytest.raises(RenderError) as caught:
+    with pytest.raises(EcertError) as caught:
         face_for(kind, template, style)
 
     assert caught.value.code == "no_face"
@@ -480,9 +481,9 @@ def test_approvers_of_an_undefined_specialty_are_refused(tmp_path: Path) -> None
         encoding="utf-8",
     )
 
-    with pytest.raises(CatalogueError) as caught:
+    with pytest.raises(EcertError) as caught:
         load_catalogue(tmp_path)
 
-    assert caught.value.location.endswith("approved_by_specialty > 水利")
-    assert "没有专业“水利”" in caught.value.message
-    assert "has no specialty '水利'" in caught.value.message
+    assert caught.value.field.endswith("approved_by_specialty > 水利")
+    assert "没有专业“水利”" in caught.value.zh
+    assert "has no specialty '水利'" in caught.value.en

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from ecert.core.errors import EcertError
 from ecert.core.formats.identifiers import (
     ISO7064_ALPHABET,
     PREFIX,
-    IdentifierError,
     IdentifierSeries,
     LicenceIdentifier,
     format_serial,
@@ -60,16 +60,16 @@ def hybrid_residue(text: str) -> int:
 
 
 def error_code(text: str) -> str:
-    with pytest.raises(IdentifierError) as caught:
+    with pytest.raises(EcertError) as caught:
         parse_identifier(text)
     return caught.value.code
 
 
 def assert_parses_exactly_or_refuses(text: str) -> None:
-    """Either ``text`` is an identifier exactly as we write it, or IdentifierError says why."""
+    """Either ``text`` is an identifier exactly as we write it, or EcertError says why."""
     try:
         identifier = parse_identifier(text)
-    except IdentifierError as error:
+    except EcertError as error:
         code = error.code
     else:
         assert identifier.text == text
@@ -240,7 +240,7 @@ def test_format_serial_keeps_the_width() -> None:
 
 @pytest.mark.parametrize(("number", "width"), [(-1, 5), (100, 2), (10**20, 20)])
 def test_format_serial_refuses_a_number_that_does_not_fit(number: int, width: int) -> None:
-    with pytest.raises(IdentifierError) as caught:
+    with pytest.raises(EcertError) as caught:
         format_serial(number, width)
     assert caught.value.code == "bad_serial"
 
@@ -252,7 +252,7 @@ def test_format_serial_refuses_a_width_outside_1_to_20(width: int) -> None:
 
 
 def test_build_refuses_a_version_longer_than_4_digits() -> None:
-    with pytest.raises(IdentifierError) as caught:
+    with pytest.raises(EcertError) as caught:
         LicenceIdentifier.build(
             type_code=TYPE_CODE, issuer_code=ISSUER_CODE, serial=1, serial_width=1, version=10000
         )
@@ -276,7 +276,7 @@ def test_build_refuses_a_version_longer_than_4_digits() -> None:
     ],
 )
 def test_constructor_refuses_a_bad_part(fields: tuple[str, str, str, str], code: str) -> None:
-    with pytest.raises(IdentifierError) as caught:
+    with pytest.raises(EcertError) as caught:
         LicenceIdentifier(*fields)
     assert caught.value.code == code
 
@@ -334,12 +334,12 @@ def test_parse_names_what_is_wrong(text: str, code: str) -> None:
 
 
 def test_wrong_check_message_gives_the_expected_character_in_both_languages() -> None:
-    with pytest.raises(IdentifierError) as caught:
+    with pytest.raises(EcertError) as caught:
         parse_identifier(EXAMPLE[:-1] + "7")
     error = caught.value
-    assert "6" in error.message_zh
-    assert "6" in error.message_en
-    assert str(error) == f"{error.message_zh} / {error.message_en}"
+    assert "6" in error.zh
+    assert "6" in error.en
+    assert str(error) == f"{error.zh} / {error.en}"
     assert isinstance(error, ValueError)
 
 
@@ -352,7 +352,7 @@ def test_any_single_character_change_of_an_identifier_is_rejected(
     replacement = data.draw(
         st.sampled_from(ISO7064_ALPHABET + ".").filter(lambda c: c != text[position])
     )
-    with pytest.raises(IdentifierError):
+    with pytest.raises(EcertError):
         parse_identifier(text[:position] + replacement + text[position + 1 :])
 
 

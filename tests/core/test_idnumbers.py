@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import (
     ID_TYPE_LABELS,
     SEX_LABELS,
     IdNumber,
-    IdNumberError,
     IdType,
     Sex,
     detect_id_type,
@@ -35,7 +35,7 @@ def parse(raw: str, id_type: IdType = IdType.RESIDENT_ID) -> IdNumber:
 
 
 def error_code(raw: str, id_type: IdType = IdType.RESIDENT_ID) -> str:
-    with pytest.raises(IdNumberError) as caught:
+    with pytest.raises(EcertError) as caught:
         parse(raw, id_type)
     return caught.value.code
 
@@ -131,7 +131,7 @@ def test_impossible_birth_date_is_refused_with_bad_birth_date(digits):
 
 def test_birth_date_after_today_is_refused():
     tomorrow = make_resident_id(date(2025, 6, 2), Sex.FEMALE)
-    with pytest.raises(IdNumberError, match="in the future") as caught:
+    with pytest.raises(EcertError, match="in the future") as caught:
         parse(tomorrow)
     assert caught.value.code == "bad_birth_date"
 
@@ -143,10 +143,10 @@ def test_birth_date_of_today_is_accepted():
 def test_wrong_check_character_names_the_expected_one():
     good = make_resident_id(date(1977, 11, 3), Sex.MALE)
     wrong = good[:17] + ("0" if good[17] != "0" else "1")
-    with pytest.raises(IdNumberError) as caught:
+    with pytest.raises(EcertError) as caught:
         parse(wrong)
     assert caught.value.code == "bad_checksum"
-    assert caught.value.message_zh == f"证件号码校验位错误，应为 {good[17]}"
+    assert caught.value.zh == f"证件号码校验位错误，应为 {good[17]}"
     english = f"ID number check character is wrong; expected {good[17]}"
     assert str(caught.value) == f"证件号码校验位错误，应为 {good[17]} / {english}"
 
@@ -346,7 +346,7 @@ def test_checksum_detects_every_single_character_substitution(value, position, r
         return
     changed = value[:position] + replacement + value[position + 1 :]
     assert gb11643_check_character(changed[:17]) != changed[17]
-    with pytest.raises(IdNumberError):
+    with pytest.raises(EcertError):
         parse(changed)
 
 
@@ -358,8 +358,8 @@ def test_error_messages_never_contain_the_number(value, position, id_type):
     for raw in (changed, changed[:-1], changed + "1", changed[:6] + changed[8:17]):
         try:
             parse(raw, id_type)
-        except IdNumberError as error:
-            for shown in (str(error), error.message_zh, error.message_en, repr(error)):
+        except EcertError as error:
+            for shown in (str(error), error.zh, error.en, repr(error)):
                 assert raw not in shown
                 assert value not in shown
 
@@ -382,7 +382,7 @@ ID_LIKE_TEXT = st.text(st.sampled_from([*"0123456789Xx Aa9-*", "０", "９", "�
 def test_parse_raises_only_id_number_error_on_arbitrary_text(raw, id_type):
     try:
         number = parse(raw, id_type)
-    except IdNumberError as error:
+    except EcertError as error:
         code = error.code
     else:
         code = "accepted"

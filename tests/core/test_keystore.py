@@ -13,9 +13,10 @@ import pytest
 from pkcs11 import Attribute, ObjectClass
 from pkcs11.exceptions import AttributeSensitive
 
+from ecert.core.errors import EcertError
 from ecert.core.formats.algorithms import Algorithm, load_verification_key
 from ecert.core.formats.cose import decode_sign1, sign1, verify_sign1
-from ecert.core.formats.keystore import FileKeyStore, KeyStore, KeyStoreError, Pkcs11KeyStore
+from ecert.core.formats.keystore import FileKeyStore, KeyStore, Pkcs11KeyStore
 
 SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 TOKEN_LABEL = "ecert-test"
@@ -145,7 +146,7 @@ def test_duplicate_label_is_refused(open_store: StoreFactory) -> None:
     store = open_store()
     public_der = store.generate(LABEL, Algorithm.ES256).public_key_der()
 
-    with pytest.raises(KeyStoreError) as refused:
+    with pytest.raises(EcertError) as refused:
         store.generate(LABEL, Algorithm.EDDSA)
     assert refused.value.code == "duplicate_label"
     assert store.signer(LABEL).public_key_der() == public_der
@@ -153,7 +154,7 @@ def test_duplicate_label_is_refused(open_store: StoreFactory) -> None:
 
 @BOTH_STORES
 def test_unknown_label_gives_unknown_key(open_store: StoreFactory) -> None:
-    with pytest.raises(KeyStoreError) as missing:
+    with pytest.raises(EcertError) as missing:
         open_store().signer("no-such-key")
     assert missing.value.code == "unknown_key"
 
@@ -175,10 +176,10 @@ def test_destroy_removes_the_key(open_store: StoreFactory) -> None:
 
     store.destroy(LABEL)
     assert store.labels() == ["kept"]
-    with pytest.raises(KeyStoreError) as missing:
+    with pytest.raises(EcertError) as missing:
         store.signer(LABEL)
     assert missing.value.code == "unknown_key"
-    with pytest.raises(KeyStoreError) as again:
+    with pytest.raises(EcertError) as again:
         store.destroy(LABEL)
     assert again.value.code == "unknown_key"
 
@@ -187,7 +188,7 @@ def test_destroy_removes_the_key(open_store: StoreFactory) -> None:
 def test_invalid_label_is_refused(open_store: StoreFactory) -> None:
     store = open_store()
     for label in ["", "Upper", "../escape", "-lead", "a/b", "key\n", "k" * 65, "密钥"]:
-        with pytest.raises(KeyStoreError) as refused:
+        with pytest.raises(EcertError) as refused:
             store.generate(label, Algorithm.ES256)
         assert refused.value.code == "bad_label", label
     assert store.labels() == []
@@ -199,14 +200,14 @@ def test_invalid_label_is_refused(open_store: StoreFactory) -> None:
 def test_file_store_wrong_password_gives_wrong_password(tmp_path: Path) -> None:
     FileKeyStore(tmp_path, PASSWORD).generate(LABEL, Algorithm.ES256)
 
-    with pytest.raises(KeyStoreError) as refused:
+    with pytest.raises(EcertError) as refused:
         FileKeyStore(tmp_path, b"wrong password").signer(LABEL)
     assert refused.value.code == "wrong_password"
     assert LABEL in str(refused.value)
 
 
 def test_file_store_refuses_an_empty_password(tmp_path: Path) -> None:
-    with pytest.raises(KeyStoreError) as refused:
+    with pytest.raises(EcertError) as refused:
         FileKeyStore(tmp_path, b"")
     assert refused.value.code == "empty_password"
 
@@ -231,7 +232,7 @@ def test_key_file_is_owner_only_and_encrypted(tmp_path: Path, algorithm: Algorit
 def test_token_wrong_pin_gives_wrong_pin(softhsm_token: str) -> None:
     with (
         Pkcs11KeyStore(SOFTHSM_MODULE, softhsm_token, "000000") as store,
-        pytest.raises(KeyStoreError) as refused,
+        pytest.raises(EcertError) as refused,
     ):
         store.labels()
     assert refused.value.code == "wrong_pin"
@@ -247,7 +248,7 @@ def test_token_wrong_pin_is_refused_while_another_store_is_logged_in(
 
     with (
         Pkcs11KeyStore(SOFTHSM_MODULE, TOKEN_LABEL, "000000") as intruder,
-        pytest.raises(KeyStoreError) as refused,
+        pytest.raises(EcertError) as refused,
     ):
         intruder.signer(LABEL)
     assert refused.value.code == "wrong_pin"
@@ -297,17 +298,17 @@ def test_private_key_on_token_is_not_extractable(token_store: Pkcs11KeyStore) ->
 
 
 def test_sm2_on_token_gives_unsupported_in_store(token_store: Pkcs11KeyStore) -> None:
-    with pytest.raises(KeyStoreError) as refused:
+    with pytest.raises(EcertError) as refused:
         token_store.generate(LABEL, Algorithm.SM2_SM3)
     assert refused.value.code == "unsupported_in_store"
-    assert "file key store" in refused.value.message_en
+    assert "file key store" in refused.value.en
     assert token_store.labels() == []
 
 
 def test_unknown_token_gives_unknown_token(softhsm_token: str) -> None:
     with (
         Pkcs11KeyStore(SOFTHSM_MODULE, "no-such-token", USER_PIN) as store,
-        pytest.raises(KeyStoreError) as missing,
+        pytest.raises(EcertError) as missing,
     ):
         store.labels()
     assert missing.value.code == "unknown_token"
@@ -316,7 +317,7 @@ def test_unknown_token_gives_unknown_token(softhsm_token: str) -> None:
 def test_missing_module_gives_module_unavailable(tmp_path: Path) -> None:
     with (
         Pkcs11KeyStore(str(tmp_path / "missing.so"), TOKEN_LABEL, USER_PIN) as store,
-        pytest.raises(KeyStoreError) as missing,
+        pytest.raises(EcertError) as missing,
     ):
         store.labels()
     assert missing.value.code == "module_unavailable"

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from ecert.core.errors import EcertError
 from ecert.core.formats.merkle import (
     EMPTY_ROOT,
     MerkleAccumulator,
-    MerkleError,
     all_inclusion_proofs,
     inclusion_proof,
     leaf_hash,
@@ -340,15 +340,15 @@ def test_single_leaf_batch_has_an_empty_proof_and_its_leaf_hash_as_root() -> Non
 
 @pytest.mark.parametrize(("index", "size"), [(-1, 3), (3, 3), (100, 3)])
 def test_proof_for_an_index_out_of_range_is_refused(index: int, size: int) -> None:
-    with pytest.raises(MerkleError) as caught:
+    with pytest.raises(EcertError) as caught:
         inclusion_proof(batch(size, b""), index)
     assert caught.value.code == "bad_index"
-    assert str(index) in caught.value.message_zh
-    assert str(index) in caught.value.message_en
+    assert str(index) in caught.value.zh
+    assert str(index) in caught.value.en
 
 
 def test_proof_in_an_empty_batch_is_refused() -> None:
-    with pytest.raises(MerkleError) as caught:
+    with pytest.raises(EcertError) as caught:
         inclusion_proof([], 0)
     assert caught.value.code == "empty_batch"
     assert isinstance(caught.value, ValueError)

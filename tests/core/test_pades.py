@@ -12,7 +12,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from ecert.core.documents.pades import PadesError, SealingKey, pdf_check, pdf_seal
+from ecert.core.documents.pades import SealingKey, pdf_check, pdf_seal
+from ecert.core.errors import EcertError
 from ecert.core.formats.algorithms import Algorithm, SoftwareKey, generate_key
 from ecert.core.formats.keystore import FileKeyStore, KeyStore, Pkcs11KeyStore
 from ecert.core.formats.x509 import (
@@ -100,7 +101,7 @@ def test_an_sm2_key_is_refused_for_pdf_seals(
     signer = file_store.generate("sm2", Algorithm.SM2_SM3)
     key = SealingKey(signer=signer, certificate=b"", chain=())
 
-    with pytest.raises(PadesError) as raised:
+    with pytest.raises(EcertError) as raised:
         pdf_seal(_blank_pdf(), key, reason="r")
 
     assert raised.value.code == "unsupported_algorithm"
@@ -165,7 +166,7 @@ def test_a_timestamp_authority_makes_the_seal_b_t(
 def test_an_unreachable_timestamp_authority_fails_the_seal_instead_of_downgrading(
     file_store: KeyStore, root: tuple[SoftwareKey, bytes]
 ) -> None:
-    with pytest.raises(PadesError) as raised:
+    with pytest.raises(EcertError) as raised:
         pdf_seal(
             _blank_pdf(),
             _sealing_key(file_store, root, Algorithm.ES256),
@@ -177,5 +178,5 @@ def test_an_unreachable_timestamp_authority_fails_the_seal_instead_of_downgradin
 
 
 def test_garbage_is_not_a_pdf(root: tuple[SoftwareKey, bytes]) -> None:
-    with pytest.raises(PadesError):
+    with pytest.raises(EcertError):
         pdf_check(b"not a pdf at all", [root[1]])

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdType, Sex, mask_id_number
 from ecert.core.spreadsheets.cells import Cell
 from ecert.core.spreadsheets.passlist import (
@@ -18,11 +19,11 @@ from ecert.core.spreadsheets.passlist import (
     ExamRules,
     Field,
     Layout,
-    PassListError,
     PassRow,
     RowProblem,
     RowValidator,
     column_letter,
+    no_data_rows,
     read_layout,
     validate_row,
 )
@@ -90,8 +91,8 @@ def only(rules: ExamRules = RULES, **given: Cell) -> RowProblem:
     return found[0]
 
 
-def layout_error(header: Sequence[Cell], *, levels_required: bool = True) -> PassListError:
-    with pytest.raises(PassListError) as caught:
+def layout_error(header: Sequence[Cell], *, levels_required: bool = True) -> EcertError:
+    with pytest.raises(EcertError) as caught:
         read_layout(header, levels_required=levels_required)
     return caught.value
 
@@ -206,7 +207,7 @@ def test_a_blank_header_row_is_no_header(header):
 
 
 def test_no_data_rows_error_is_bilingual():
-    error = PassListError.no_data_rows()
+    error = no_data_rows()
     assert error.code == "no_data_rows"
     assert "表头" in error.zh
     assert "header" in error.en
@@ -214,7 +215,7 @@ def test_no_data_rows_error_is_bilingual():
 
 def test_validator_refuses_a_layout_without_specialties_the_catalogue_lists():
     layout = read_layout(["ZSGLH", "KSXM", "ZJHM", "BKJB", "PZRQ", "BMS"], levels_required=True)
-    with pytest.raises(PassListError) as caught:
+    with pytest.raises(EcertError) as caught:
         RowValidator(layout, RULES)
     assert caught.value.code == "missing_columns"
     assert "专业 BKZY" in caught.value.zh
@@ -732,7 +733,7 @@ def test_random_header_rows_give_a_layout_or_a_pass_list_error(header):
     try:
         layout: Layout | None = read_layout(header, levels_required=False)
         code = None
-    except PassListError as error:
+    except EcertError as error:
         layout, code = None, error.code
     if layout is None:
         assert code in {"no_header", "duplicate_column", "missing_columns"}

@@ -10,7 +10,8 @@ from cryptography.exceptions import InvalidTag
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ecert.core.identity.pii import PiiCipher, PiiKeyError
+from ecert.core.errors import EcertError
+from ecert.core.identity.pii import PiiCipher
 
 KEY = base64.b64encode(bytes(range(32))).decode()
 OTHER_KEY = base64.b64encode(bytes(range(100, 132))).decode()
@@ -89,21 +90,21 @@ def test_lookup_hash_is_not_a_plain_hash_of_the_number() -> None:
 
 @pytest.mark.parametrize("key", ["not base64!", "c2VjcmV0\n", "=" * 44, "密钥"])
 def test_a_key_that_is_not_base64_is_refused_in_chinese_and_english(key: str) -> None:
-    with pytest.raises(PiiKeyError) as caught:
+    with pytest.raises(EcertError) as caught:
         PiiCipher(key)
     assert str(caught.value) == "ECERT_PII_KEY 不是 base64 / ECERT_PII_KEY is not base64"
 
 
 @pytest.mark.parametrize("size", [0, 16, 31, 33, 64])
 def test_a_key_of_the_wrong_length_is_refused_in_chinese_and_english(size: int) -> None:
-    with pytest.raises(PiiKeyError) as caught:
+    with pytest.raises(EcertError) as caught:
         PiiCipher(base64.b64encode(b"k" * size).decode())
     assert str(caught.value) == "ECERT_PII_KEY 须为 32 字节 / ECERT_PII_KEY must decode to 32 bytes"
 
 
 def test_a_refused_key_is_not_echoed_in_the_error() -> None:
     key = base64.b64encode(b"s" * 31).decode()
-    with pytest.raises(PiiKeyError) as caught:
+    with pytest.raises(EcertError) as caught:
         PiiCipher(key)
     assert key not in str(caught.value)
     assert key not in repr(caught.value)

@@ -15,7 +15,8 @@ import pytest
 from ecert.core.documents.faces import Face, sample_page
 from ecert.core.documents.print_file import write_print_file
 from ecert.core.documents.qr_images import qr_texts_in_pdf
-from ecert.core.documents.render import FontSet, Page, Renderer, RenderError
+from ecert.core.documents.render import FontSet, Page, Renderer
+from ecert.core.errors import EcertError
 from tests.core.test_faces import FACES_DIR, FONTS_DIR
 
 CREATED = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -63,16 +64,16 @@ def test_a_page_that_cannot_be_made_leaves_no_file(renderer: Renderer, tmp_path:
 
     def pages() -> Iterator[Page]:
         yield from _pages(3)
-        raise RenderError("bad_photo", "照片无法读取", "the photo cannot be read")
+        raise EcertError("bad_photo", "照片无法读取", "the photo cannot be read")
 
-    with pytest.raises(RenderError):
+    with pytest.raises(EcertError):
         write_print_file(pages(), renderer, target, created=CREATED, chunk=2)
 
     assert list(tmp_path.iterdir()) == []
 
 
 def test_nothing_to_print_is_an_error(renderer: Renderer, tmp_path: Path) -> None:
-    with pytest.raises(RenderError) as raised:
+    with pytest.raises(EcertError) as raised:
         write_print_file(iter([]), renderer, tmp_path / "print.pdf", created=CREATED)
 
     assert raised.value.code == "no_pages"

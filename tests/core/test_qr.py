@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ecert.core.documents.qr_images import QR_CODES_ONLY
+from ecert.core.errors import EcertError
 from ecert.core.formats.algorithms import (
     Algorithm,
     SoftwareKey,
@@ -31,7 +32,6 @@ from ecert.core.formats.qr import (
     ALPHABET,
     MAX_PAYLOAD_CHARS,
     PAYLOAD_VERSION,
-    QrError,
     base42_decode,
     base42_encode,
     make_qr,
@@ -50,13 +50,13 @@ SIGNED = bytes.fromhex("8443a10126a0440102030458400000") + bytes(61)  # any byte
 
 
 def qr_error(text: str) -> str:
-    with pytest.raises(QrError) as caught:
+    with pytest.raises(EcertError) as caught:
         parse_qr_text(text)
     return caught.value.code
 
 
 def decode_error(text: str) -> str:
-    with pytest.raises(QrError) as caught:
+    with pytest.raises(EcertError) as caught:
         base42_decode(text)
     return caught.value.code
 
@@ -134,7 +134,7 @@ def test_qr_text_round_trips_through_parse():
 
 @pytest.mark.parametrize("host", ["", "-bad.cn", "a_b.cn", "例子.cn", "host/path", "a..b"])
 def test_qr_text_refuses_an_invalid_host(host):
-    with pytest.raises(QrError) as caught:
+    with pytest.raises(EcertError) as caught:
         qr_text(host, SIGNED)
     assert caught.value.code == "bad_host"
 
@@ -194,7 +194,7 @@ def test_parse_passes_on_base42_errors(payload, code):
 def test_arbitrary_text_raises_only_qr_error(text):
     try:
         host, signed = parse_qr_text(text)
-    except QrError:
+    except EcertError:
         return
     assert host == host.upper()
     assert qr_text(host, signed).upper() == f"HTTPS://{host}/V/{text.strip().split('/V/', 1)[1]}"
@@ -202,7 +202,7 @@ def test_arbitrary_text_raises_only_qr_error(text):
 
 @given(st.text(alphabet=ALPHABET + "a/% ", max_size=620))
 def test_arbitrary_payload_after_a_good_prefix_raises_only_qr_error(payload):
-    with contextlib.suppress(QrError):
+    with contextlib.suppress(EcertError):
         parse_qr_text(f"HTTPS://{HOST}/V/{payload}")
 
 
@@ -320,7 +320,7 @@ def test_over_long_record_is_refused_as_too_big(extra_bytes):
     signed = sign1(
         largest_exam_proof().to_cbor() + bytes(extra_bytes), SIGNERS[Algorithm.SM2_SM3], kid=KID
     )
-    with pytest.raises(QrError) as caught:
+    with pytest.raises(EcertError) as caught:
         make_qr(qr_text(HOST, signed))
     assert caught.value.code == "too_big"
 
@@ -335,6 +335,6 @@ def test_the_quick_fit_check_agrees_with_the_encoder(size: int) -> None:
     try:
         make_qr(qr_text(host, signed))
         encoded = True
-    except QrError:
+    except EcertError:
         encoded = False
     assert qr_fits(host, signed) is encoded

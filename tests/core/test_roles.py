@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import AuthorityKind as K
 from ecert.core.rules.kinds import AuthorityLevel as L
 from ecert.core.rules.roles import (
     ROLE_PERMISSIONS,
     Perm,
     Role,
-    RoleAssignmentError,
     check_assignment,
     permissions_of,
 )
@@ -46,7 +46,7 @@ def test_role_may_be_assigned_where_it_belongs(role: Role, place: tuple[K, L] | 
     ],
 )
 def test_role_is_refused_where_it_does_not_belong(role: Role, place: tuple[K, L] | None) -> None:
-    with pytest.raises(RoleAssignmentError, match=" / "):
+    with pytest.raises(EcertError, match=" / "):
         check_assignment(role, place, frozenset())
 
 
@@ -72,7 +72,7 @@ PLACE = {
     ],
 )
 def test_the_auditor_and_the_administrators_are_different_people(held: Role, wanted: Role) -> None:
-    with pytest.raises(RoleAssignmentError, match="三员分立"):
+    with pytest.raises(EcertError, match="三员分立"):
         check_assignment(wanted, PLACE[wanted], frozenset({held}))
 
 

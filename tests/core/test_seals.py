@@ -8,7 +8,8 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
-from ecert.core.documents.seals import SEAL_RED, SealError, check_seal_png, round_seal_png
+from ecert.core.documents.seals import SEAL_RED, check_seal_png, round_seal_png
+from ecert.core.errors import EcertError
 
 NAME = "山东省人力资源和社会保障厅"
 
@@ -69,7 +70,7 @@ def test_a_long_name_still_fits(seal: Image.Image) -> None:
 
 
 def test_a_seal_needs_a_name() -> None:
-    with pytest.raises(SealError) as raised:
+    with pytest.raises(EcertError) as raised:
         round_seal_png("  ")
     assert raised.value.code == "no_name"
 
@@ -77,7 +78,7 @@ def test_a_seal_needs_a_name() -> None:
 def test_a_jpeg_is_refused_whatever_its_name() -> None:
     out = BytesIO()
     Image.new("RGB", (600, 600), "white").save(out, format="JPEG")
-    with pytest.raises(SealError) as raised:
+    with pytest.raises(EcertError) as raised:
         check_seal_png(out.getvalue())
     assert raised.value.code == "not_png"
     assert "PNG" in raised.value.zh
@@ -86,26 +87,26 @@ def test_a_jpeg_is_refused_whatever_its_name() -> None:
 
 def test_a_damaged_png_is_refused(seal: Image.Image) -> None:
     data = _png(seal)
-    with pytest.raises(SealError) as raised:
+    with pytest.raises(EcertError) as raised:
         check_seal_png(data[: len(data) // 2])
     assert raised.value.code == "unreadable"
 
 
 def test_a_png_without_alpha_is_refused(seal: Image.Image) -> None:
-    with pytest.raises(SealError) as raised:
+    with pytest.raises(EcertError) as raised:
         check_seal_png(_png(seal.convert("RGB")))
     assert raised.value.code == "no_alpha"
 
 
 def test_a_png_with_an_opaque_background_is_refused() -> None:
-    with pytest.raises(SealError) as raised:
+    with pytest.raises(EcertError) as raised:
         check_seal_png(_png(Image.new("RGBA", (600, 600), (255, 255, 255, 255))))
     assert raised.value.code == "not_transparent"
 
 
 @pytest.mark.parametrize(("width", "height"), [(150, 150), (2100, 2100), (800, 400)])
 def test_a_png_of_the_wrong_size_or_shape_is_refused(width: int, height: int) -> None:
-    with pytest.raises(SealError) as raised:
+    with pytest.raises(EcertError) as raised:
         check_seal_png(_png(Image.new("RGBA", (width, height), (0, 0, 0, 0))))
     assert raised.value.code in {"bad_size", "not_square"}
     assert f"{width}×{height}" in raised.value.zh
@@ -115,7 +116,7 @@ def test_a_png_over_one_megabyte_is_refused_before_it_is_decoded() -> None:
     noise = Image.frombytes("RGBA", (1000, 1000), random.Random(3).randbytes(4_000_000))
     data = _png(noise)
     assert len(data) > 1 << 20
-    with pytest.raises(SealError) as raised:
+    with pytest.raises(EcertError) as raised:
         check_seal_png(data)
     assert raised.value.code == "too_big"
 

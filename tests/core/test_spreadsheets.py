@@ -21,9 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from xlwt.CompoundDoc import XlsDoc  # type: ignore[import-untyped]
 
+from ecert.core.errors import EcertError
 from ecert.core.spreadsheets import reader as spreadsheets
 from ecert.core.spreadsheets import xlsx_stream
-from ecert.core.spreadsheets.reader import Cell, SpreadsheetError, read_rows
+from ecert.core.spreadsheets.reader import Cell, read_rows
 from tests.passlist_files import (
     CHINESE_HEADER,
     PINYIN_HEADER,
@@ -53,8 +54,8 @@ def typed(found: Iterable[tuple[int, Sequence[object]]]) -> list[tuple[int, list
     return [(number, [(type(cell).__name__, cell) for cell in cells]) for number, cells in found]
 
 
-def refusal(path: Path, **options: Any) -> SpreadsheetError:
-    with pytest.raises(SpreadsheetError) as caught:
+def refusal(path: Path, **options: Any) -> EcertError:
+    with pytest.raises(EcertError) as caught:
         rows(path, **options)
     return caught.value
 
@@ -344,7 +345,7 @@ def test_text_in_another_encoding_is_refused_with_advice(tmp_path: Path, content
 def test_a_message_names_the_file_in_chinese_then_english(tmp_path: Path) -> None:
     path = tmp_path / "upload-7f3a.bin"
     path.write_bytes(b"\x00" * 10)
-    with pytest.raises(SpreadsheetError) as caught:
+    with pytest.raises(EcertError) as caught:
         read_rows(path, display_name="合格名单.xlsx")
     error = caught.value
     assert str(error) == f"文件 合格名单.xlsx：{error.zh} / file 合格名单.xlsx: {error.en}"
@@ -427,7 +428,7 @@ def test_a_workbook_with_too_many_rows_is_refused_before_any_row_is_read(
     tmp_path: Path, writer: object
 ) -> None:
     path = writer(tmp_path / "名单", make_passers(9))  # type: ignore[operator]
-    with pytest.raises(SpreadsheetError, match="more than 9 rows"):
+    with pytest.raises(EcertError, match="more than 9 rows"):
         read_rows(path, max_rows=9)
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import CredentialForm
-from ecert.core.spreadsheets.title_sheet import TitleSheetError, read_title_sheet
+from ecert.core.spreadsheets.title_sheet import read_title_sheet, refusal_lines
 
 HEADER = "姓名,证件号码,系列级别代码,评审年度,核准日期,批准文号,专业,工作单位,基层,证书形式\n"
 GOOD = "欧阳𠮷喆,37150219790423662X,012,2025,2025-12-20,聊人社字〔2025〕100号,中学数学,实验中学,是,纸质\n"
@@ -32,30 +33,46 @@ def test_good_row_is_read_with_its_values(tmp_path: Path) -> None:
 def test_every_mistake_is_listed_with_row_column_and_field(tmp_path: Path) -> None:
     bad = "张三,371502197904236624,12,25,2025-13-01,,,,也许,光盘\n"
 
-    with pytest.raises(TitleSheetError) as caught:
+    with pytest.raises(EcertError) as caught:
         read_title_sheet(sheet(tmp_path, HEADER + GOOD + bad), display_name="titles.csv")
 
-    where = {(p.row, p.column, p.field) for p in caught.value.problems}
+    error = caught.value
+    assert (error.code, error.file) == ("sheet_mistakes", "titles.csv")
+    where = {line.split(":")[0] for line in error.en.split("\n")}
     assert where == {
-        (3, "B", "id_number"),
-        (3, "C", "series_code"),
-        (3, "D", "review_year"),
-        (3, "E", "approval_date"),
-        (3, "F", "approval_document"),
-        (3, "I", "grassroots"),
-        (3, "J", "form"),
+        "row 3, column B (id_number)",
+        "row 3, column C (series_code)",
+        "row 3, column D (review_year)",
+        "row 3, column E (approval_date)",
+        "row 3, column F (approval_document)",
+        "row 3, column I (grassroots)",
+        "row 3, column J (form)",
     }
-    assert "第 3 行 C 列（系列级别代码）" in str(caught.value)
-    assert "row 3, column C (series_code): must be 3 digits" in str(caught.value)
+    assert "第 3 行 C 列（系列级别代码）" in str(error)
+    assert "row 3, column C (series_code): must be 3 digits" in str(error)
+
+
+def test_a_page_lists_the_file_then_each_mistake_in_both_languages(tmp_path: Path) -> None:
+    bad = "张三,371502197904236624,012,2025,2025-12-20,,,,是,纸质\n"
+
+    with pytest.raises(EcertError) as caught:
+        read_title_sheet(sheet(tmp_path, HEADER + bad), display_name="titles.csv")
+
+    assert refusal_lines(caught.value) == [
+        "文件 titles.csv / file titles.csv:",
+        "第 2 行 F 列（批准文号）：不能为空 / row 2, column F (approval_document): must not be blank",
+        "第 2 行 B 列（证件号码）：证件号码校验位错误，应为 X / "
+        "row 2, column B (id_number): ID number check character is wrong; expected X",
+    ]
 
 
 def test_missing_required_column_is_named(tmp_path: Path) -> None:
-    with pytest.raises(TitleSheetError, match="批准文号"):
+    with pytest.raises(EcertError, match="批准文号"):
         read_title_sheet(
             sheet(tmp_path, "姓名,证件号码,系列级别代码,评审年度,核准日期\n"), display_name="t.csv"
         )
 
 
 def test_sheet_without_rows_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(TitleSheetError, match="no rows under the header"):
+    with pytest.raises(EcertError, match="no rows under the header"):
         read_title_sheet(sheet(tmp_path, HEADER), display_name="t.csv")

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
 from ecert.core.rules.titles import (
     Manager,
-    TitleError,
     TitleLevel,
     TitleNumber,
     data_manager,
@@ -63,22 +63,22 @@ def test_typed_number_with_full_width_digits_is_read() -> None:
     ],
 )
 def test_malformed_number_is_refused_with_the_rule(typed: str) -> None:
-    with pytest.raises(TitleError) as caught:
+    with pytest.raises(EcertError) as caught:
         parse_title_number(typed)
 
-    assert "15 位数字" in caught.value.message_zh
-    assert "15 digits" in caught.value.message_en
+    assert "15 位数字" in caught.value.zh
+    assert "15 digits" in caught.value.en
 
 
 def test_sequence_zero_and_past_99999_are_refused() -> None:
-    with pytest.raises(TitleError, match="1-99999"):
+    with pytest.raises(EcertError, match="1-99999"):
         TitleNumber("鲁", 2018, "14020", "012", 0)
-    with pytest.raises(TitleError, match="1-99999"):
+    with pytest.raises(EcertError, match="1-99999"):
         TitleNumber("鲁", 2018, "14020", "012", 100_000)
 
 
 def test_mark_must_be_one_han_character() -> None:
-    with pytest.raises(TitleError) as caught:
+    with pytest.raises(EcertError) as caught:
         TitleNumber("LU", 2018, "14020", "012", 1)
 
     assert caught.value.field == "mark"
@@ -136,22 +136,22 @@ def test_code_inside_a_city_keeps_the_city_prefix() -> None:
     region_code_check("14101", city_code="14020")
     region_code_check("00003", city_code=None)
 
-    with pytest.raises(TitleError) as caught:
+    with pytest.raises(EcertError) as caught:
         region_code_check("15101", city_code="14020")
 
-    assert "“14”" in caught.value.message_zh
+    assert "“14”" in caught.value.zh
 
 
 @pytest.mark.parametrize("code", ["1402", "140201", "14O20", ""])
 def test_code_is_five_digits(code: str) -> None:
-    with pytest.raises(TitleError, match="5 digits"):
+    with pytest.raises(EcertError, match="5 digits"):
         region_code_check(code, city_code=None)
 
 
 def test_review_year_is_not_after_the_approval() -> None:
     review_year_check(2018, date(2019, 1, 10))
 
-    with pytest.raises(TitleError) as caught:
+    with pytest.raises(EcertError) as caught:
         review_year_check(2020, date(2019, 1, 10))
 
     assert caught.value.field == "review_year"
@@ -217,8 +217,8 @@ def test_mistake_in_code_tables_names_file_table_and_field(
     path = tmp_path / "titles.toml"
     path.write_text(text, encoding="utf-8")
 
-    with pytest.raises(TitleError) as caught:
+    with pytest.raises(EcertError) as caught:
         load_code_tables(path)
 
-    assert said in caught.value.message_en
-    assert "titles.toml" in caught.value.message_zh
+    assert said in caught.value.en
+    assert "titles.toml" in caught.value.zh

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ecert.core.errors import EcertError
 from ecert.core.formats.algorithms import Algorithm
 from ecert.core.formats.claims import KindCode
 from ecert.core.formats.trust_list import (
     Purpose,
     TrustedSigner,
-    TrustListError,
     load_trust_list,
     sign_trust_list,
     trust_list_with_keys,
@@ -66,7 +66,7 @@ def test_list_signed_by_another_key_is_refused_as_bad_signature():
         unsigned_trust_list(w.root, [entry(w.authority1, 1)]), impostor.signer, kid=w.root.kid
     )
 
-    with pytest.raises(TrustListError) as raised:
+    with pytest.raises(EcertError) as raised:
         load_trust_list(signed, root_certificate=w.root.certificate)
 
     assert raised.value.code == "bad_signature"
@@ -76,7 +76,7 @@ def test_list_checked_against_another_root_certificate_is_refused():
     w = world()
     other_root = make_root(name="另一个根证书")
 
-    with pytest.raises(TrustListError) as raised:
+    with pytest.raises(EcertError) as raised:
         load_trust_list(w.signed_trust_list, root_certificate=other_root.certificate)
 
     assert raised.value.code in {"bad_signature", "other_root"}
@@ -89,7 +89,7 @@ def test_list_that_names_another_root_is_refused_even_when_signed_by_this_one():
         unsigned_trust_list(other_root, [entry(w.authority1, 1)]), w.root.signer, kid=w.root.kid
     )
 
-    with pytest.raises(TrustListError) as raised:
+    with pytest.raises(EcertError) as raised:
         load_trust_list(signed, root_certificate=w.root.certificate)
 
     assert raised.value.code == "other_root"
@@ -100,7 +100,7 @@ def test_signer_certificate_from_another_root_is_refused_as_bad_signer():
     stranger = make_signer(make_root(name="另一个根证书"))
     signed = publish(w.root, [entry(w.authority1, 1), entry(stranger, 2)])
 
-    with pytest.raises(TrustListError) as raised:
+    with pytest.raises(EcertError) as raised:
         load_trust_list(signed, root_certificate=w.root.certificate)
 
     assert raised.value.code == "bad_signer"
@@ -118,7 +118,7 @@ def test_signer_certificate_that_is_not_a_certificate_is_refused_as_bad_signer()
         not_after=WINDOW_END,
     )
 
-    with pytest.raises(TrustListError) as raised:
+    with pytest.raises(EcertError) as raised:
         load_trust_list(publish(w.root, [broken]), root_certificate=w.root.certificate)
 
     assert raised.value.code == "bad_signer"
@@ -127,7 +127,7 @@ def test_signer_certificate_that_is_not_a_certificate_is_refused_as_bad_signer()
 def test_garbage_instead_of_a_list_is_refused_as_unreadable():
     w = world()
 
-    with pytest.raises(TrustListError) as raised:
+    with pytest.raises(EcertError) as raised:
         load_trust_list(b"\xff\x00garbage", root_certificate=w.root.certificate)
 
     assert raised.value.code == "unreadable"
@@ -143,7 +143,7 @@ def test_any_changed_byte_of_the_signed_list_is_refused_as_a_trust_list_error(da
     tampered = bytearray(signed)
     tampered[position] ^= mask
 
-    with pytest.raises(TrustListError):
+    with pytest.raises(EcertError):
         load_trust_list(bytes(tampered), root_certificate=w.root.certificate)
 
 
@@ -236,7 +236,7 @@ def test_a_list_the_registry_builds_gets_keys_only_for_its_roots_signers():
     own = trust_list_with_keys(unsigned_trust_list(w.root, [entry(w.authority1, 1)]))
     stranger = make_signer(make_root(name="另一个根证书"))
 
-    with pytest.raises(TrustListError) as raised:
+    with pytest.raises(EcertError) as raised:
         trust_list_with_keys(unsigned_trust_list(w.root, [entry(stranger, 2)]))
 
     assert own.signers[0].verification_key is not None

@@ -12,11 +12,11 @@ import pytest
 from ecert.audit.models import AuditEvent
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
+from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdType, Sex, parse_id_number
-from ecert.core.identity.names import PersonNameError
 from ecert.core.rules.kinds import CredentialForm, CredentialKind
 from ecert.credentials import bulk
-from ecert.credentials.bulk import BulkResult, BulkRowError, CredentialRow
+from ecert.credentials.bulk import BulkResult, CredentialRow
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.services import credentials_bulk_record
 from tests.conftest import World
@@ -60,9 +60,9 @@ def counts() -> Counts:
     return Holder.objects.count(), Credential.objects.count(), AuditEvent.objects.count()
 
 
-def refused(rows: list[CredentialRow]) -> BulkRowError:
+def refused(rows: list[CredentialRow]) -> EcertError:
     before = counts()
-    with pytest.raises(BulkRowError) as caught:
+    with pytest.raises(EcertError) as caught:
         credentials_bulk_record(actor=None, rows=rows)
     assert counts() == before, "a refused batch leaves nothing stored and no audit event"
     return caught.value
@@ -184,7 +184,7 @@ def test_an_unprintable_name_in_a_later_chunk_undoes_the_earlier_chunks(
 ) -> None:
     monkeypatch.setattr(bulk, "CHUNK", 2)
     before = counts()
-    with pytest.raises(PersonNameError):
+    with pytest.raises(EcertError):
         credentials_bulk_record(actor=None, rows=[row(1), row(2), row(3), row(4, name="\u3000")])
     assert counts() == before
 

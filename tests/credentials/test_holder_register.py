@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from ecert.audit.models import AuditEvent
+from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdNumber, IdType, Sex, parse_id_number
-from ecert.core.identity.names import PersonNameError
 from ecert.credentials.models import Holder
 from ecert.credentials.services import holder_register
 from tests.core.idgen import make_resident_id
@@ -46,7 +46,7 @@ def test_a_new_holders_name_is_normalised(db: None) -> None:
 
 
 def test_a_name_that_cannot_be_printed_stores_nothing(db: None) -> None:
-    with pytest.raises(PersonNameError):
+    with pytest.raises(EcertError):
         holder_register(actor=None, name="周\x00芷", id_number=resident(NUMBER))
     assert not Holder.objects.exists()
     assert not AuditEvent.objects.exists()

@@ -16,13 +16,13 @@ from django.utils import timezone
 from ecert.audit.models import AuditEvent
 from ecert.authorities.models import Authority
 from ecert.core.documents.qr_images import qr_texts_in_image
+from ecert.core.errors import EcertError
 from ecert.core.formats.qr import qr_text
 from ecert.core.rules.kinds import CredentialStatus
 from ecert.credentials.models import Credential
 from ecert.documents import printing
 from ecert.documents.models import PrintFile, PrintFileState
 from ecert.documents.printing import (
-    PrintFileError,
     print_file_create,
     print_file_path,
     print_file_run,
@@ -140,8 +140,8 @@ def test_the_run_is_recorded_in_the_audit_log(world: World, sd_batch: IssuanceBa
     ]
 
 
-def _refusal(world: World, who: str, authority: str, **selection: Any) -> PrintFileError:
-    with pytest.raises(PrintFileError) as raised:
+def _refusal(world: World, who: str, authority: str, **selection: Any) -> EcertError:
+    with pytest.raises(EcertError) as raised:
         print_file_create(
             actor=world.user(who),
             authority=Authority.objects.get(key=authority),

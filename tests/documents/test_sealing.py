@@ -23,6 +23,7 @@ from PIL import Image
 from ecert.audit.models import AuditEvent
 from ecert.core.documents.pades import pdf_check
 from ecert.core.documents.qr_images import qr_texts_in_image
+from ecert.core.errors import EcertError
 from ecert.core.formats.status_list import StatusListDocument
 from ecert.core.formats.trust_list import TrustList, load_trust_list
 from ecert.core.formats.verify import Verdict, load_status_list, verify_qr_text
@@ -30,7 +31,6 @@ from ecert.core.rules.kinds import CredentialStatus
 from ecert.credentials.models import Credential
 from ecert.documents.models import ScopedCopy, SealedDocument, SealImage
 from ecert.documents.services import (
-    DocumentError,
     document_original,
     document_path,
     document_scoped,
@@ -184,7 +184,7 @@ def test_a_new_signature_is_a_new_version(sealed: Sealed) -> None:
 
 
 def test_an_unsigned_credential_gets_no_document(world: World) -> None:
-    with pytest.raises(DocumentError) as raised:
+    with pytest.raises(EcertError) as raised:
         document_original(actor=None, credential=world.credentials["qingdao"], now=NOW)
 
     assert raised.value.code == "unsigned"
@@ -196,7 +196,7 @@ def test_a_revoked_credential_gets_no_document(world: World) -> None:
     Credential.objects.filter(pk=credential.pk).update(status=CredentialStatus.REVOKED)
     credential.refresh_from_db()
 
-    with pytest.raises(DocumentError) as raised:
+    with pytest.raises(EcertError) as raised:
         document_original(actor=None, credential=credential, now=NOW)
 
     assert raised.value.code == "not_valid"
@@ -258,7 +258,7 @@ def test_a_bad_scope_is_refused_and_nothing_is_made(
 ) -> None:
     credential = _signed_proof(world)
 
-    with pytest.raises(DocumentError) as raised:
+    with pytest.raises(EcertError) as raised:
         scoped_copy_create(
             actor=None, credential=credential, purpose=purpose, valid_until=valid_until, now=NOW
         )
@@ -290,7 +290,7 @@ def test_an_issuer_without_a_seal_picture_gets_no_document(world: World) -> None
     credential = _signed_proof(world)
     SealImage.objects.filter(authority=credential.issuing_authority).delete()
 
-    with pytest.raises(DocumentError) as raised:
+    with pytest.raises(EcertError) as raised:
         document_original(actor=None, credential=credential, now=NOW)
 
     assert raised.value.code == "no_seal"

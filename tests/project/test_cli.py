@@ -66,7 +66,7 @@ def test_load_catalogue_with_a_broken_file_says_where_and_changes_nothing(
     )
     result = run_ecert(data_dir, "load-catalogue", str(tmp_path))
     assert result.returncode == 1
-    assert "bad.toml: [[qualification]] #1" in result.stdout
+    assert "bad.toml（[[qualification]] #1" in result.stdout
     assert "missing required field 'name'" in result.stdout
     db = sqlite3.connect(data_dir / "ecert.sqlite3")
     assert db.execute("select count(*) from catalogue_qualification where key='x'").fetchone() == (

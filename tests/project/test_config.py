@@ -14,11 +14,11 @@ from django.db.utils import ConnectionHandler
 from ecert.config import (
     DEVELOPMENT_SECRET_KEY,
     SQLITE_BUSY_TIMEOUT_SECONDS,
-    ConfigurationError,
     database_from_url,
     read_config,
     sqlite_database,
 )
+from ecert.core.errors import EcertError
 
 SAFE_PRODUCTION = {
     "ECERT_MODE": "production",
@@ -52,7 +52,7 @@ def test_database_url_switches_to_postgresql() -> None:
 
 @pytest.mark.parametrize("url", ["mysql://root@localhost/ecert", "postgres://localhost/"])
 def test_unusable_database_url_is_refused_with_a_reason(url: str) -> None:
-    with pytest.raises(ConfigurationError, match="DATABASE_URL"):
+    with pytest.raises(EcertError, match="DATABASE_URL"):
         database_from_url(url)
 
 
@@ -76,7 +76,7 @@ def test_production_with_real_secrets_starts() -> None:
 def test_production_refuses_default_secrets_and_debug(
     change: dict[str, str], complaint: str
 ) -> None:
-    with pytest.raises(ConfigurationError, match=complaint) as error:
+    with pytest.raises(EcertError, match=complaint) as error:
         read_config({**SAFE_PRODUCTION, **change})
     assert "生产模式拒绝启动" in str(error.value)
 
@@ -88,7 +88,7 @@ def test_production_refuses_default_secrets_and_debug(
 def test_a_malformed_personal_data_key_is_refused_at_start(
     mode: str, key: str, complaint: str
 ) -> None:
-    with pytest.raises(ConfigurationError, match=complaint) as error:
+    with pytest.raises(EcertError, match=complaint) as error:
         read_config({**SAFE_PRODUCTION, "ECERT_MODE": mode, "ECERT_PII_KEY": key})
     assert key not in str(error.value)
 
@@ -100,7 +100,7 @@ def test_signing_keys_default_to_encrypted_files_in_the_data_directory(tmp_path:
 
 
 def test_a_pkcs11_key_store_needs_module_token_and_pin() -> None:
-    with pytest.raises(ConfigurationError, match="ECERT_PKCS11_MODULE"):
+    with pytest.raises(EcertError, match="ECERT_PKCS11_MODULE"):
         read_config({"ECERT_KEYSTORE": "pkcs11", "ECERT_PKCS11_MODULE": "/usr/lib/x.so"})
     config = read_config(
         {
@@ -114,12 +114,12 @@ def test_a_pkcs11_key_store_needs_module_token_and_pin() -> None:
 
 
 def test_an_unknown_key_store_is_refused() -> None:
-    with pytest.raises(ConfigurationError, match="ECERT_KEYSTORE"):
+    with pytest.raises(EcertError, match="ECERT_KEYSTORE"):
         read_config({"ECERT_KEYSTORE": "vault"})
 
 
 def test_unknown_mode_is_refused() -> None:
-    with pytest.raises(ConfigurationError, match="ECERT_MODE"):
+    with pytest.raises(EcertError, match="ECERT_MODE"):
         read_config({"ECERT_MODE": "staging"})
 
 

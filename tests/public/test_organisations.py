@@ -13,18 +13,21 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from ecert.audit.models import AuditEvent
-from ecert.core.formats.verification_list import ListError, read_verification_list
+from ecert.core.errors import EcertError
+from ecert.core.formats.verification_list import read_verification_list
+from ecert.core.rules import roles
 from ecert.core.rules.roles import Role
 from ecert.credentials.models import Credential
 from ecert.credentials.services import holder_id_number
+from ecert.verification import organisations
 from ecert.verification.models import Organisation, VerificationEvent
 from ecert.verification.organisations import (
-    OrganisationError,
     Registration,
     organisation_decide,
     organisation_register,
 )
 from tests.conftest import World
+from tests.error_codes import codes_raised
 from tests.portal.signed import signed_proof
 from tests.public.conftest import qr_of
 
@@ -63,7 +66,7 @@ def test_a_registered_organisation_waits_for_its_city(world: World) -> None:
 def test_a_bad_registration_is_refused_and_changes_nothing(
     world: World, changes: dict[str, Any], code: str
 ) -> None:
-    with pytest.raises(OrganisationError) as refused:
+    with pytest.raises(EcertError) as refused:
         organisation_register(registration=_registration(world, **changes), now=timezone.now())
 
     assert refused.value.code == code
@@ -73,7 +76,7 @@ def test_a_bad_registration_is_refused_and_changes_nothing(
 def test_the_city_approves_and_only_the_city_sees_it(world: World) -> None:
     organisation = organisation_register(registration=_registration(world), now=timezone.now())
 
-    with pytest.raises(OrganisationError):
+    with pytest.raises(EcertError):
         organisation_decide(
             actor=world.user("jinan_clerk"),
             organisation=organisation,
@@ -100,7 +103,7 @@ def test_suspension_takes_the_role_away_and_needs_a_reason(world: World) -> None
         actor=clerk, organisation=organisation, approve=True, note="", now=timezone.now()
     )
 
-    with pytest.raises(OrganisationError):
+    with pytest.raises(EcertError):
         organisation_decide(
             actor=clerk, organisation=organisation, approve=False, note=" ", now=timezone.now()
         )
@@ -174,7 +177,7 @@ def test_a_list_without_the_columns_is_refused_with_where(tmp_path: Path) -> Non
     path = tmp_path / "list.csv"
     path.write_text("name,number\n张堃,1\n", encoding="utf-8")
 
-    with pytest.raises(ListError) as refused:
+    with pytest.raises(EcertError) as refused:
         read_verification_list(path, display_name="名单.csv")
 
     assert "名单.csv" in refused.value.zh
@@ -223,3 +226,7 @@ def test_the_city_clerk_approves_in_the_back_office(world: World, client: Client
     assert (refused_without_note.status_code, state_after_refusal) == (200, "pending")
     assert approved["Location"] == url
     assert Organisation.objects.get(pk=organisation.pk).state == "approved"
+
+
+def test_the_decision_page_answers_organisation_refusals_and_no_role_error() -> None:
+    assert not codes_raised(roles) & organisations.REFUSALS

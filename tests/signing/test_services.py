@@ -13,11 +13,12 @@ import pytest
 
 from ecert.audit.models import AuditEvent
 from ecert.catalogue.models import Qualification
+from ecert.core.errors import EcertError
 from ecert.core.formats import cose
 from ecert.core.formats.algorithms import Algorithm, generate_key
 from ecert.core.formats.claims import claims_from_cbor
 from ecert.core.formats.status_list import ENTRIES, StatusListDocument, StatusValue
-from ecert.core.formats.trust_list import Purpose, TrustList, TrustListError, load_trust_list
+from ecert.core.formats.trust_list import Purpose, TrustList, load_trust_list
 from ecert.core.formats.verify import (
     Verdict,
     VerificationResult,
@@ -35,7 +36,6 @@ from ecert.credentials.models import Credential, StatusIndexCounter
 from ecert.credentials.services import credential_set_status
 from ecert.signing.models import RootCertificate, SignerKey
 from ecert.signing.services import (
-    SigningError,
     credential_claims,
     credential_sign,
     current_key,
@@ -141,7 +141,7 @@ def test_root_private_key_is_in_the_key_store_and_matches_the_certificate(
 
 def test_a_second_root_is_refused_and_the_first_stays(root: RootCertificate, key_dir: Path) -> None:
     key_files = sorted(key_dir.iterdir())
-    with pytest.raises(SigningError) as refused:
+    with pytest.raises(EcertError) as refused:
         root_create(actor=None, algorithm=Algorithm.ES256, now=NOW + HOUR)
     assert refused.value.code == "root_exists"
     assert list(RootCertificate.objects.values_list("pk", flat=True)) == [root.pk]
@@ -201,7 +201,7 @@ def test_signer_key_create_records_an_audit_event(
 
 
 def test_signer_key_without_a_root_is_refused(world: World, key_dir: Path) -> None:
-    with pytest.raises(SigningError) as refused:
+    with pytest.raises(EcertError) as refused:
         signer_key_create(
             actor=None,
             authority=world.authorities["sd-pta"],
@@ -272,7 +272,7 @@ def test_the_old_key_signing_after_the_rotation_is_untrusted(
 
 
 def test_rotating_an_authority_without_keys_is_refused(world: World, root: RootCertificate) -> None:
-    with pytest.raises(SigningError) as refused:
+    with pytest.raises(EcertError) as refused:
         signer_key_rotate(actor=None, authority=world.authorities["sd-pta"], now=NOW)
     assert refused.value.code == "no_key"
     assert not SignerKey.objects.exists()
@@ -328,13 +328,13 @@ def test_revocation_is_stored_and_audited(signers: dict[str, SignerKey]) -> None
 
 def test_a_revoked_key_signs_nothing_more(signers: dict[str, SignerKey], world: World) -> None:
     _revoke_sd_pta(signers)
-    with pytest.raises(SigningError) as refused:
+    with pytest.raises(EcertError) as refused:
         credential_sign(actor=None, credential=world.credentials["jinan"], now=NOW + 4 * HOUR)
     assert refused.value.code == "no_key"
 
 
 def test_revocation_without_a_reason_is_refused(signers: dict[str, SignerKey]) -> None:
-    with pytest.raises(SigningError) as refused:
+    with pytest.raises(EcertError) as refused:
         signer_key_revoke(
             actor=None,
             kid_hex=signers["sd-pta"].kid_hex,
@@ -348,7 +348,7 @@ def test_revocation_without_a_reason_is_refused(signers: dict[str, SignerKey]) -
 
 
 def test_revoking_an_unknown_key_is_refused(signers: dict[str, SignerKey]) -> None:
-    with pytest.raises(SigningError) as refused:
+    with pytest.raises(EcertError) as refused:
         signer_key_revoke(
             actor=None, kid_hex="00000000", revoked_at=REVOKED_FROM, reason="test", now=NOW
         )
@@ -358,7 +358,7 @@ def test_revoking_an_unknown_key_is_refused(signers: dict[str, SignerKey]) -> No
 
 def test_revoking_again_from_a_later_time_is_refused(signers: dict[str, SignerKey]) -> None:
     _revoke_sd_pta(signers)
-    with pytest.raises(SigningError) as refused:
+    with pytest.raises(EcertError) as refused:
         signer_key_revoke(
             actor=None,
             kid_hex=signers["sd-pta"].kid_hex,
@@ -410,13 +410,13 @@ def test_trust_list_checked_against_another_root_is_refused(
     other_root = self_signed_root(
         other_key, DistinguishedName(common_name="另一根证书"), 1, NOW, NOW + 365 * 24 * HOUR
     )
-    with pytest.raises(TrustListError) as refused:
+    with pytest.raises(EcertError) as refused:
         load_trust_list(bytes(publication.document), root_certificate=other_root)
     assert refused.value.code == "bad_signature"
 
 
 def test_trust_list_without_a_root_is_refused(key_dir: Path, db: Any) -> None:
-    with pytest.raises(SigningError) as refused:
+    with pytest.raises(EcertError) as refused:
         trust_list_publish(actor=None, now=NOW)
     assert refused.value.code == "no_root"
 
@@ -460,7 +460,7 @@ def test_signing_for_an_authority_without_a_key_for_the_kind_is_refused(
         now=NOW,
     )
     henan = world.credentials["henan"]  # an exam proof of ha-hrss
-    with pytest.raises(SigningError) as refused:
+    with pytest.raises(EcertError) as refused:
         credential_sign(actor=None, credential=henan, now=NOW)
     assert refused.value.code == "no_key"
     assert _fresh(henan).status_index is None  # nothing allocated for a refused signature
@@ -470,7 +470,7 @@ def test_signing_for_an_authority_without_a_key_for_the_kind_is_refused(
 def test_signing_for_an_authority_with_no_key_at_all_is_refused(
     world: World, root: RootCertificate
 ) -> None:
-    with pytest.raises(SigningError) as refused:
+    with pytest.raises(EcertError) as refused:
         credential_sign(actor=None, credential=world.credentials["institution"], now=NOW)
     assert refused.value.code == "no_key"
 
@@ -571,6 +571,6 @@ def test_without_a_status_list_the_verifier_says_status_unknown(
 def test_status_lists_without_a_status_list_key_are_refused(
     world: World, root: RootCertificate
 ) -> None:
-    with pytest.raises(SigningError) as refused:
+    with pytest.raises(EcertError) as refused:
         status_lists_publish(actor=None, authority=world.authorities["sd-hrss"], now=NOW)
     assert refused.value.code == "no_key"

@@ -10,11 +10,12 @@ import pytest
 
 from ecert.audit.models import AuditEvent
 from ecert.authorities.models import Authority
+from ecert.core.errors import EcertError
 from ecert.core.formats import cose
 from ecert.core.formats.claims import claims_from_cbor
 from ecert.core.rules.kinds import CredentialForm, CredentialKind
 from ecert.core.rules.roles import Perm
-from ecert.core.rules.titles import TitleError, parse_title_number
+from ecert.core.rules.titles import parse_title_number
 from ecert.credentials.models import Credential
 from ecert.titles.certificates import title_certificate_issue
 from ecert.titles.models import (
@@ -93,7 +94,7 @@ def test_approval_has_one_current_certificate(title_keys: World) -> None:
     approval = record(title_keys)
     issue(approval)
 
-    with pytest.raises(TitleError, match="already has certificate 鲁251402001200001"):
+    with pytest.raises(EcertError, match="already has certificate 鲁251402001200001"):
         issue(approval)
 
     assert TitleCertificate.objects.count() == 1
@@ -106,10 +107,10 @@ def test_approver_without_a_region_code_cannot_number_and_takes_no_number(
         title_keys, "sd-jinan", actor="jinan_clerk", approval_document="济人社〔2025〕1号"
     )
 
-    with pytest.raises(TitleError) as caught:
+    with pytest.raises(EcertError) as caught:
         issue(approval)
 
-    assert "没有地区部门识别代码" in caught.value.message_zh
+    assert "没有地区部门识别代码" in caught.value.zh
     assert not TitleCertificate.objects.exists()
     assert not TitleNumberCounter.objects.exists()
 
@@ -170,7 +171,7 @@ def test_city_department_intermediate_title_is_managed_by_the_city_bureau(titles
 
 
 def test_clerk_cannot_record_for_a_body_outside_their_city(titles: World) -> None:
-    with pytest.raises(TitleError, match="no such authority"):
+    with pytest.raises(EcertError, match="no such authority"):
         record(titles, "sd-liaocheng", actor="jinan_clerk")
 
     assert not TitleApproval.objects.exists()
@@ -203,7 +204,7 @@ def test_county_sees_its_own_city_its_counties_province_everything(titles: World
 def test_bad_record_is_refused_naming_the_field(
     titles: World, changes: dict[str, Any], field: str
 ) -> None:
-    with pytest.raises(TitleError) as caught:
+    with pytest.raises(EcertError) as caught:
         record(titles, **changes)
 
     assert caught.value.field == field
@@ -232,20 +233,20 @@ def test_county_code_must_keep_the_city_digits(titles: World) -> None:
         actor=titles.user("province_admin"), authority=titles.authorities["sd-jinan"], code="01020"
     )
 
-    with pytest.raises(TitleError) as caught:
+    with pytest.raises(EcertError) as caught:
         region_code_assign(
             actor=titles.user("jinan_clerk"),
             authority=titles.authorities["sd-jinan-lixia"],
             code="02102",
         )
 
-    assert "“01”" in caught.value.message_zh
+    assert "“01”" in caught.value.zh
     assert Authority.objects.get(key="sd-jinan-lixia").region_department_code == ""
 
 
 def test_city_cannot_set_its_own_code_nor_another_citys(titles: World) -> None:
     for key in ("sd-jinan", "sd-qingdao"):
-        with pytest.raises(TitleError):
+        with pytest.raises(EcertError):
             region_code_assign(
                 actor=titles.user("jinan_clerk"), authority=titles.authorities[key], code="01020"
             )
@@ -254,7 +255,7 @@ def test_city_cannot_set_its_own_code_nor_another_citys(titles: World) -> None:
 
 
 def test_county_code_waits_for_the_citys_own(titles: World) -> None:
-    with pytest.raises(TitleError, match="the province sets it first"):
+    with pytest.raises(EcertError, match="the province sets it first"):
         region_code_assign(
             actor=titles.user("jinan_clerk"),
             authority=titles.authorities["sd-jinan-lixia"],
@@ -263,7 +264,7 @@ def test_county_code_waits_for_the_citys_own(titles: World) -> None:
 
 
 def test_code_in_use_is_refused(titles: World) -> None:
-    with pytest.raises(TitleError, match="already sd-liaocheng's"):
+    with pytest.raises(EcertError, match="already sd-liaocheng's"):
         region_code_assign(
             actor=titles.user("province_admin"),
             authority=titles.authorities["sd-jinan"],
@@ -318,9 +319,10 @@ def test_row_the_rules_refuse_refuses_the_whole_sheet_naming_the_row(
         "司马昇,371502198001010018,099,2025,2025-12-20,聊人社字〔2025〕100号,小学语文\n",
     )
 
-    with pytest.raises(TitleError) as caught:
+    with pytest.raises(EcertError) as caught:
         _import(titles, path)
 
-    assert "approvals.csv, row 3" in caught.value.message_en
-    assert "099" in caught.value.message_zh
+    assert "approvals.csv, row 3" in str(caught.value)
+    assert caught.value.texts()[1].startswith("file approvals.csv, row 3: ")
+    assert "099" in caught.value.zh
     assert not TitleApproval.objects.exists()

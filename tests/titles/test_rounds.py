@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from ecert.authorities.models import Authority
+from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import CredentialForm
-from ecert.core.rules.titles import TitleError
 from ecert.documents.models import PrintFile
 from ecert.titles import certificates
 from ecert.titles.certificates import title_certificates_issue_all
@@ -48,7 +48,7 @@ def test_one_refused_record_leaves_the_whole_round_unissued(title_keys: World) -
     Authority.objects.filter(key="sd-jinan-lixia").update(region_department_code="01102")
     record(title_keys, "sd-jinan-lixia", seq=2, approval_document=ROUND)
 
-    with pytest.raises(TitleError, match="no certificate of this run was issued") as refused:
+    with pytest.raises(EcertError, match="no certificate of this run was issued") as refused:
         issue_all(title_keys)
 
     assert "ecert keys init" in str(refused.value)

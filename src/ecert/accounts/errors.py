@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-
-class ActivationError(Exception):
-    """An activation that cannot go ahead; ``code`` is stable snake_case for programs to branch on."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.code, self.zh, self.en = code, message_zh, message_en
-
+from ecert.core.errors import EcertError
 
 # "wrong_id_number_or_code" is the one answer for an unknown ID number and a wrong code alike, so
 # the form cannot be used to learn whether somebody holds a certificate here. The answers about a
@@ -49,11 +42,16 @@ _MESSAGES = MappingProxyType(
 )
 
 
-def activation_error(code: str) -> ActivationError:
+# What an activation refuses with, by code; the portal answers these and nothing else.
+REFUSALS = frozenset(_MESSAGES) | {"weak_password"}
+
+
+def activation_error(code: str) -> EcertError:
+    """An activation that cannot go ahead, with the table's texts for ``code``."""
     zh, en = _MESSAGES[code]
-    return ActivationError(code, zh, en)
+    return EcertError(code, zh, en)
 
 
-def password_rejected(zh: list[str], en: list[str]) -> ActivationError:
+def password_rejected(zh: list[str], en: list[str]) -> EcertError:
     """The password validators' reasons, in both languages."""
-    return ActivationError("weak_password", "；".join(zh), "; ".join(en))
+    return EcertError("weak_password", "；".join(zh), "; ".join(en))

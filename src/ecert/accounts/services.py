@@ -14,10 +14,11 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
-from ecert.accounts.errors import ActivationError, activation_error, password_rejected
+from ecert.accounts.errors import activation_error, password_rejected
 from ecert.accounts.models import ActivationCode, ApiToken, RoleAssignment, User
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
+from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdNumber
 from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
 from ecert.core.rules.roles import Role, check_assignment
@@ -305,7 +306,7 @@ def holder_account_activate(*, id_number: str, code: str, password: str, now: da
     raise failure  # outside the transaction: the counted try stays counted
 
 
-def _activation_code_problem(code: ActivationCode, now: datetime) -> ActivationError | None:
+def _activation_code_problem(code: ActivationCode, now: datetime) -> EcertError | None:
     if code.used_at is not None:
         return activation_error("code_used")
     if code.voided_at is not None:

@@ -17,9 +17,10 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from ecert.accounts.services import api_token_authenticate
-from ecert.api.errors import ApiError, error_body
+from ecert.api.errors import REFUSALS, error_body, status_of
 from ecert.api.passlists import router as passlists_router
 from ecert.api.verification import router as verify_router
+from ecert.core.errors import EcertError
 
 API_MAX_BODY = 128 * 2**20  # a pushed list of 200,000 rows is some 60 MB of JSON
 # Loaded with the key's user in one query: the verification API charges calls to the organisation.
@@ -92,9 +93,11 @@ def _answer(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResp
     return api.create_response(request, body, status=status)
 
 
-@api.exception_handler(ApiError)
-def _api_error(request: HttpRequest, error: ApiError) -> HttpResponse:
-    return _answer(request, error.status_code, error.body())
+@api.exception_handler(EcertError)
+def _refused(request: HttpRequest, error: EcertError) -> HttpResponse:
+    if error.code not in REFUSALS:
+        raise error  # not a route's refusal: a 500, as before
+    return _answer(request, status_of(error), error_body(error.code, *error.texts()))
 
 
 @api.exception_handler(AuthenticationError)

@@ -19,7 +19,7 @@ from django.urls import reverse
 from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.responses import codes_4xx
 
-from ecert.api.errors import ApiError, ErrorOut, not_found
+from ecert.api.errors import ErrorOut, not_found
 from ecert.api.passlist_schemas import (
     MAX_PUSHED_ROWS,
     WAIT_MAX_ROWS,
@@ -32,6 +32,7 @@ from ecert.api.passlist_schemas import (
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import user_has_perm
 from ecert.catalogue.models import Qualification
+from ecert.core.errors import EcertError
 from ecert.core.rules.issuing import IMPORTABLE
 from ecert.core.rules.kinds import CredentialKind
 from ecert.core.rules.roles import Perm
@@ -44,7 +45,6 @@ from ecert.issuance.selectors import (
 )
 from ecert.issuance.services import (
     FINISHED,
-    ImportRefused,
     import_progress,
     passlist_import_create,
     passlist_import_run,
@@ -58,7 +58,6 @@ router = Router()
 
 WAIT_MAX_BYTES = 2**20  # an uploaded file this small may be imported within the request
 MAX_COLUMNS = 64
-REFUSAL_STATUS = {"not_allowed": 403, "too_big": 413}
 CSV_FLUSH = 2**20
 
 
@@ -73,7 +72,7 @@ def _user(request: HttpRequest) -> User:
 def _issuer(request: HttpRequest) -> User:
     user = _user(request)
     if not user_has_perm(user, Perm.ISSUE_CREDENTIAL):
-        raise ApiError(403, "not_allowed", "您无权导入合格名单", "you may not import pass lists")
+        raise EcertError("not_allowed", "您无权导入合格名单", "you may not import pass lists")
     return user
 
 
@@ -82,8 +81,7 @@ def _requested_kind(kind: str | None) -> CredentialKind | None:
         return None
     names = ", ".join(sorted(k.value for k in IMPORTABLE))
     if kind not in {k.value for k in IMPORTABLE}:
-        raise ApiError(
-            400,
+        raise EcertError(
             "unknown_kind",
             f"证书种类 {kind!r} 无效，可选：auto、{names}",
             f"unknown kind {kind!r}; use auto, {names}",
@@ -104,28 +102,23 @@ def _create(
     user = _issuer(request)
     qualification = Qualification.objects.filter(key=exam.strip()).first()
     if qualification is None:
-        raise ApiError(
-            400, "unknown_exam", f"目录中没有考试 {exam!r}", f"no exam {exam!r} in the catalogue"
+        raise EcertError(
+            "unknown_exam", f"目录中没有考试 {exam!r}", f"no exam {exam!r} in the catalogue"
         )
     importer = Authority.objects.filter(key=authority.strip()).first()
     if importer is None:
-        raise ApiError(
-            400, "unknown_authority", f"没有机构 {authority!r}", f"no authority {authority!r}"
+        raise EcertError(
+            "unknown_authority", f"没有机构 {authority!r}", f"no authority {authority!r}"
         )
-    try:
-        return passlist_import_create(
-            actor=user,
-            authority=importer,
-            qualification=qualification,
-            file_name=file_name,
-            chunks=chunks,
-            requested_kind=_requested_kind(kind),
-            accept_valid=accept_valid,
-        )
-    except ImportRefused as refused:
-        raise ApiError(
-            REFUSAL_STATUS.get(refused.code, 400), refused.code, refused.zh, refused.en
-        ) from refused
+    return passlist_import_create(  # its refusals answer with their status (api.errors.STATUS)
+        actor=user,
+        authority=importer,
+        qualification=qualification,
+        file_name=file_name,
+        chunks=chunks,
+        requested_kind=_requested_kind(kind),
+        accept_valid=accept_valid,
+    )
 
 
 def _answer(request: HttpRequest, job: PassListImport, *, wait: bool) -> Status[Any]:
@@ -190,8 +183,7 @@ def _columns(rows: list[dict[str, Cell]]) -> list[str]:
         for key in row:
             if key not in seen:
                 if not key.strip() or len(key) > 64 or len(seen) >= MAX_COLUMNS:
-                    raise ApiError(
-                        400,
+                    raise EcertError(
                         "bad_columns",
                         f"列名须为非空且不超过 64 个字符，最多 {MAX_COLUMNS} 列（如 ZSGLH、KSXM）",
                         f"column keys must be non-empty, at most 64 characters, at most "
@@ -240,14 +232,13 @@ def passlist_push(
     """
     _issuer(request)
     if len(payload.rows) > MAX_PUSHED_ROWS:
-        raise ApiError(
-            413,
+        raise EcertError(
             "too_many_rows",
             f"一次最多推送 {MAX_PUSHED_ROWS} 行，请分批推送",
             f"at most {MAX_PUSHED_ROWS} rows per push; push the list in parts",
         )
     if not payload.rows:
-        raise ApiError(400, "no_rows", "名单没有数据行", "the list has no rows")
+        raise EcertError("no_rows", "名单没有数据行", "the list has no rows")
     columns = _columns(payload.rows)
     stem = (payload.file_name or f"passlist-{payload.exam}").strip()
     job = _create(

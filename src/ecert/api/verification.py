@@ -14,7 +14,7 @@ from django.utils import timezone
 from ninja import Router
 
 from ecert.accounts.models import User
-from ecert.api.errors import ApiError, ErrorOut, not_found
+from ecert.api.errors import ErrorOut, not_found
 from ecert.api.verification_schemas import (
     AnswerOut,
     QueryIn,
@@ -23,6 +23,7 @@ from ecert.api.verification_schemas import (
     VerifyIn,
     answer_out,
 )
+from ecert.core.errors import EcertError
 from ecert.credentials.models import Credential
 from ecert.public.views import request_address
 from ecert.signing.models import RootCertificate, TrustListPublication
@@ -46,15 +47,13 @@ def _asker(request: HttpRequest) -> Asker:
     now = timezone.now()
     if organisation is not None:
         if not organisation_quota_take(organisation, now):
-            raise ApiError(
-                429,
+            raise EcertError(
                 "quota_exceeded",
                 f"今日核验次数已达本单位限额（{organisation.daily_quota} 次）",
                 f"your organisation's daily quota of {organisation.daily_quota} is used up",
             )
     elif not limit_take(API_PER_ADDRESS, address or "", now):
-        raise ApiError(
-            429,
+        raise EcertError(
             "rate_limited",
             "请求过于频繁，请稍后再试；经常核验的单位请注册并使用 API 密钥",
             "too many requests; organisations that verify often should register for an API key",
@@ -83,8 +82,7 @@ def query(request: HttpRequest, payload: QueryIn) -> QueryOut:
     wrong: the two are never told apart."""
     triple = (payload.name, payload.id_number, payload.number)
     if not payload.verification_code and not all(part and part.strip() for part in triple):
-        raise ApiError(
-            400,
+        raise EcertError(
             "incomplete_query",
             "须同时提供姓名、证件号码和证书编号，或提供验证码",
             "give name, id_number and number together, or verification_code",

@@ -9,9 +9,10 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from ecert.backoffice.access import requires, staff_user
+from ecert.core.errors import EcertError
 from ecert.core.rules.roles import Perm
 from ecert.credentials.selectors import credential_get_for
-from ecert.documents.services import DocumentError, document_original, document_path
+from ecert.documents.services import DOCUMENT_REFUSALS, document_original, document_path
 from ecert.i18n import in_language
 
 
@@ -24,7 +25,9 @@ def credential_document(request: HttpRequest, public_id: str) -> HttpResponseBas
         raise Http404
     try:
         document = document_original(actor=user, credential=credential, now=timezone.now())
-    except DocumentError as error:
+    except EcertError as error:
+        if error.code not in DOCUMENT_REFUSALS:
+            raise  # a key store that fails is not a refusal: as before
         messages.error(request, in_language(error.zh, error.en))
         return redirect("backoffice:credential_detail", public_id=credential.public_id)
     return FileResponse(

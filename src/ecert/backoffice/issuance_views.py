@@ -18,10 +18,10 @@ from django.views.decorators.http import require_http_methods
 
 from ecert.backoffice.access import requires, staff_user
 from ecert.backoffice.forms import PassListUploadForm, ProofIssueForm
+from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import CredentialKind
 from ecert.core.rules.roles import Perm
 from ecert.credentials.selectors import credential_get_for
-from ecert.credentials.services import CredentialNotFound
 from ecert.i18n import in_language
 from ecert.issuance.models import ImportState, PassListImport
 from ecert.issuance.selectors import (
@@ -34,13 +34,13 @@ from ecert.issuance.selectors import (
 )
 from ecert.issuance.services import (
     FINISHED,
-    ImportRefused,
+    PROOF_REFUSALS,
     import_progress,
     passlist_import_create,
     proof_issue,
 )
 from ecert.issuance.tasks import passlist_import_task
-from ecert.signing.services import SigningError
+from ecert.signing.services import CREDENTIAL_SIGN_REFUSALS
 
 PAGE_SIZE = 50
 
@@ -82,7 +82,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
                 requested_kind=form.requested_kind(),
                 accept_valid=form.cleaned_data["accept_valid"],
             )
-        except ImportRefused as refused:
+        except EcertError as refused:
             form.add_error(None, in_language(refused.zh, refused.en))
         else:
             transaction.on_commit(partial(passlist_import_task.enqueue, import_id=job.pk))
@@ -161,13 +161,15 @@ def credential_proof(request: HttpRequest, public_id: str) -> HttpResponse:
             authority=form.cleaned_data["authority"],
             application=form.cleaned_data["application"],
         )
-    except CredentialNotFound as missing:
-        raise Http404 from missing
-    except ImportRefused as refused:
-        messages.error(request, in_language(refused.zh, refused.en))
-        return redirect("backoffice:credential_detail", public_id=credential.public_id)
-    except SigningError as error:  # no signing key for the exam centre: "中文 / English"
-        messages.error(request, str(error))
+    except EcertError as error:
+        if error.code == "not_found":  # not the user's to issue for: the same as not there
+            raise Http404 from error
+        if error.code in PROOF_REFUSALS:
+            messages.error(request, in_language(error.zh, error.en))
+        elif error.code in CREDENTIAL_SIGN_REFUSALS:  # no key for the exam centre: "中文 / English"
+            messages.error(request, str(error))
+        else:
+            raise  # a credential rule broken, a key store that fails: not a refusal, as before
         return redirect("backoffice:credential_detail", public_id=credential.public_id)
     messages.success(request, _("Issued: %(kind)s") % {"kind": proof.get_kind_display()})
     return redirect("backoffice:credential_detail", public_id=proof.public_id)

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ecert.backoffice.access import requires, staff_user
+from ecert.core.errors import EcertError
 from ecert.core.rules.roles import Perm
 from ecert.i18n import in_language
 from ecert.verification.models import VerificationEvent
-from ecert.verification.organisations import OrganisationError, organisation_decide
+from ecert.verification.organisations import REFUSALS, organisation_decide
 from ecert.verification.selectors import organisation_get_for, organisation_list_for
 
 PAGE_SIZE = 50
@@ -47,7 +48,9 @@ def organisation_detail(request: HttpRequest, reference: str) -> HttpResponse:
                     note=request.POST.get("note", "")[:200],
                     now=timezone.now(),
                 )
-            except OrganisationError as error:
+            except EcertError as error:
+                if error.code not in REFUSALS:
+                    raise  # a role the account may not hold: not a refusal, as before
                 messages.error(request, in_language(error.zh, error.en))
             else:
                 messages.success(request, _("The decision was recorded."))

@@ -17,11 +17,11 @@ from django.views.decorators.http import require_http_methods
 
 from ecert.backoffice.access import requires, staff_user
 from ecert.backoffice.forms import PrintFileForm
+from ecert.core.errors import EcertError
 from ecert.core.rules.roles import Perm
 from ecert.documents.models import PrintFile, PrintFileState
 from ecert.documents.printing import (
     FINISHED,
-    PrintFileError,
     print_file_create,
     print_file_path,
     print_file_progress,
@@ -66,7 +66,7 @@ def batch_print(request: HttpRequest, reference: str) -> HttpResponse:
                 batch=batch,
                 now=timezone.now(),
             )
-        except PrintFileError as refused:
+        except EcertError as refused:
             form.add_error(None, in_language(refused.zh, refused.en))
         else:
             transaction.on_commit(partial(print_file_task.enqueue, print_file_id=job.pk))

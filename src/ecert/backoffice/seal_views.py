@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from ecert.backoffice.access import requires, staff_user
 from ecert.backoffice.forms import SealUploadForm
-from ecert.core.documents.seals import MAX_BYTES, SealError
+from ecert.core.documents.seals import MAX_BYTES
+from ecert.core.errors import EcertError
 from ecert.core.rules.roles import Perm
 from ecert.documents.seals import seal_image_set
 from ecert.documents.selectors import seal_authority_get_for, seal_image_of
@@ -34,7 +35,7 @@ def authority_seal(request: HttpRequest, key: str) -> HttpResponse:
         data = upload.read(MAX_BYTES + 1)  # one byte more is enough to tell it is too big
         try:
             seal_image_set(actor=user, authority=authority, data=data, now=timezone.now())
-        except SealError as error:
+        except EcertError as error:
             form.add_error("file", in_language(error.zh, error.en))
         else:
             messages.success(request, _("The seal picture was replaced."))

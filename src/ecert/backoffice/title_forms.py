@@ -9,9 +9,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ecert.authorities.models import Authority
+from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import (
     IdNumber,
-    IdNumberError,
     IdType,
     detect_id_type,
     parse_id_number,
@@ -63,8 +63,8 @@ class ApprovalForm(forms.Form):
         raw = self.cleaned_data["id_number"]
         try:
             return parse_id_number(raw, detect_id_type(raw) or IdType.RESIDENT_ID)
-        except IdNumberError as error:
-            raise forms.ValidationError(f"{error.message_zh} / {error.message_en}") from error
+        except EcertError as error:
+            raise forms.ValidationError(str(error)) from error
 
 
 class SheetForm(forms.Form):

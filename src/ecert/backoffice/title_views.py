@@ -22,12 +22,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ecert.backoffice.access import requires, staff_user
 from ecert.backoffice.title_forms import ApprovalForm, RegionCodeForm, ReissueForm, SheetForm
+from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import AuthorityKind
 from ecert.core.rules.roles import Perm
-from ecert.core.rules.titles import TitleError
-from ecert.core.spreadsheets.title_sheet import TitleSheetError
-from ecert.credentials.services import HolderNameMismatch
-from ecert.documents.printing import PrintFileError, print_file_create
+from ecert.core.spreadsheets.title_sheet import SHEET_REFUSALS, refusal_lines
+from ecert.documents.printing import PRINT_REFUSALS, print_file_create
 from ecert.documents.tasks import print_file_task
 from ecert.i18n import in_language
 from ecert.titles.certificates import (
@@ -48,6 +47,7 @@ from ecert.titles.selectors import (
     title_pledge_for,
 )
 from ecert.titles.services import (
+    REFUSALS,
     ApprovalFacts,
     region_code_assign,
     title_approval_record,
@@ -59,8 +59,8 @@ PAGE_SIZE = 50
 DOCUMENT_MAX = 50  # TitleApproval.approval_document holds at most this many characters
 
 
-def _said(error: TitleError) -> str:
-    return in_language(error.message_zh, error.message_en)
+def _said(error: EcertError) -> str:
+    return in_language(error.zh, error.en)
 
 
 @requires(Perm.MANAGE_TITLE)
@@ -93,7 +93,9 @@ def title_round(request: HttpRequest) -> HttpResponse:
     if request.POST.get("action") == "issue-all":
         try:
             run = title_certificates_issue_all(actor=user, approval_document=document, now=now)
-        except TitleError as error:
+        except EcertError as error:
+            if error.code not in REFUSALS:
+                raise  # a key store that fails while signing is not a refusal: as before
             messages.error(request, _said(error))
         else:
             messages.success(
@@ -110,11 +112,8 @@ def title_round(request: HttpRequest) -> HttpResponse:
     if request.POST.get("action") == "print-all":
         try:
             jobs = title_round_print(actor=user, approval_document=document, now=now)
-        except TitleError as error:
+        except EcertError as error:  # the round's refusal, or a print file's
             messages.error(request, _said(error))
-            return redirect(back)
-        except PrintFileError as refused:
-            messages.error(request, in_language(refused.zh, refused.en))
             return redirect(back)
         for job in jobs:
             transaction.on_commit(partial(print_file_task.enqueue, print_file_id=job.pk))
@@ -151,10 +150,11 @@ def title_new(request: HttpRequest) -> HttpResponse:
             approval = title_approval_record(
                 actor=user, approver=data["approver"], facts=facts, now=timezone.now()
             )
-        except TitleError as error:
-            form.add_error(error.field if error.field in form.fields else None, _said(error))
-        except HolderNameMismatch as error:
-            form.add_error("name", str(error))
+        except EcertError as error:
+            if error.code == "holder_name_mismatch":
+                form.add_error("name", str(error))
+            else:  # a title refusal: on its field, if the form has it
+                form.add_error(error.field if error.field in form.fields else None, _said(error))
         else:
             messages.success(request, _("The approval was recorded."))
             return redirect("backoffice:title_detail", reference=approval.reference)
@@ -185,10 +185,13 @@ def title_import(request: HttpRequest) -> HttpResponse:
                     display_name=name,
                     now=timezone.now(),
                 )
-            except TitleSheetError as error:
-                problems = str(error).splitlines()
-            except TitleError as error:
-                problems = [_said(error)]
+            except EcertError as error:
+                if error.code in SHEET_REFUSALS:  # the sheet itself: every mistake, one a line
+                    problems = refusal_lines(error)
+                elif error.code in {*REFUSALS, "holder_name_mismatch"}:  # a row the rules refuse
+                    problems = [in_language(*error.texts())]  # names the file and the row
+                else:
+                    raise
             else:
                 messages.success(
                     request,
@@ -260,10 +263,11 @@ def title_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 )
                 messages.success(request, _("The decision was recorded."))
                 return redirect("backoffice:title_detail", reference=reference)
-        except TitleError as error:
-            messages.error(request, _said(error))
-        except PrintFileError as refused:
-            messages.error(request, in_language(refused.zh, refused.en))
+        except EcertError as error:
+            if error.code in REFUSALS | PRINT_REFUSALS:  # the title services' or a print file's
+                messages.error(request, _said(error))
+            else:  # anything else met here was a ValueError before, and answered so
+                messages.error(request, _("Choose a certificate or application of this record."))
         except (ValueError, TitleReissue.DoesNotExist, TitleCertificate.DoesNotExist):
             messages.error(request, _("Choose a certificate or application of this record."))
     certificates = approval.certificates.select_related("credential").order_by("-id")
@@ -317,7 +321,7 @@ def title_report_send(request: HttpRequest) -> HttpResponse:
         raise Http404
     try:
         count = titles_report(actor=user, institution=institution, now=timezone.now())
-    except TitleError as error:
+    except EcertError as error:
         messages.error(request, _said(error))
     else:
         messages.success(request, _("%(count)d records are reported.") % {"count": count})
@@ -335,7 +339,7 @@ def title_codes(request: HttpRequest) -> HttpResponse:
             region_code_assign(
                 actor=user, authority=form.cleaned_data["authority"], code=form.cleaned_data["code"]
             )
-        except TitleError as error:
+        except EcertError as error:
             form.add_error("code", _said(error))
         else:
             messages.success(request, _("The code is set."))

@@ -24,6 +24,7 @@ from ecert.catalogue.models import (
     ResponsibilityRule,
     Specialty,
 )
+from ecert.core.errors import EcertError
 from ecert.core.rules import catalogue as core
 
 if TYPE_CHECKING:
@@ -31,10 +32,6 @@ if TYPE_CHECKING:
 
 
 M = TypeVar("M", bound=models.Model)
-
-
-class CatalogueLoadError(Exception):
-    """The files refer to an authority the database does not have."""
 
 
 @dataclass
@@ -67,9 +64,10 @@ def _upsert(model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> t
 
 def _authority(authorities: dict[str, Authority], key: str, where: str) -> Authority:
     if key not in authorities:
-        raise CatalogueLoadError(
-            f"{where}：机构 {key} 不存在，请先导入机构文件 / {where}: authority {key} does not exist; "
-            "load the authority file first"
+        raise EcertError(  # the files refer to an authority the database does not have
+            "unknown_authority",
+            f"{where}：机构 {key} 不存在，请先导入机构文件",
+            f"{where}: authority {key} does not exist; load the authority file first",
         )
     return authorities[key]
 

@@ -14,6 +14,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ecert.core.errors import EcertError
+
 console = Console(stderr=True)
 
 
@@ -51,7 +53,8 @@ def render(
 
     from ecert.credentials.models import Credential
     from ecert.documents.services import (
-        DocumentError,
+        DOCUMENT_REFUSALS,
+        SCOPED_COPY_REFUSALS,
         document_original,
         document_path,
         document_scoped,
@@ -67,8 +70,10 @@ def render(
         console.print(f"没有公开编号为 {public_id} 的证书 / no credential {public_id}")
         raise typer.Exit(2)
     now = datetime.now(UTC)
+    refusals = DOCUMENT_REFUSALS  # each step answers only its own refusals, as before
     try:
         if purpose is not None and until is not None:
+            refusals = SCOPED_COPY_REFUSALS
             copy = scoped_copy_create(
                 actor=None,
                 credential=credential,
@@ -76,10 +81,13 @@ def render(
                 valid_until=_day(until),
                 now=now,
             )
+            refusals = DOCUMENT_REFUSALS
             document = document_scoped(actor=None, scoped_copy=copy, now=now)
         else:
             document = document_original(actor=None, credential=credential, now=now)
-    except DocumentError as error:
+    except EcertError as error:
+        if error.code not in refusals:
+            raise
         console.print(f"[red]{error.zh}[/red] / {error.en}")
         raise typer.Exit(1) from error
     target = output or Path(f"{credential.public_id}.pdf")
@@ -97,8 +105,7 @@ def _day(text: str) -> date:
 
 def _render_sample(face_name: str, target: Path) -> None:
     from ecert.core.documents.faces import Face, sample_page
-    from ecert.core.documents.render import RenderError
-    from ecert.documents.services import renderer
+    from ecert.documents.services import RENDER_REFUSALS, renderer
 
     try:
         face = Face(face_name)
@@ -108,7 +115,9 @@ def _render_sample(face_name: str, target: Path) -> None:
         raise typer.Exit(2) from error
     try:
         pdf = renderer().document([sample_page(face)], created=datetime.now(UTC))
-    except RenderError as error:
+    except EcertError as error:
+        if error.code not in RENDER_REFUSALS:
+            raise  # the sample's QR code, say: as before
         console.print(f"[red]{error.zh}[/red] / {error.en}")
         raise typer.Exit(1) from error
     target.write_bytes(pdf)

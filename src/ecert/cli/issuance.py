@@ -16,6 +16,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ecert.core.errors import EcertError
+
 if TYPE_CHECKING:
     from ecert.issuance.models import PassListImport
 
@@ -59,7 +61,7 @@ def import_passlist(
     from ecert.core.rules.kinds import CredentialKind
     from ecert.issuance.importer import stored_path
     from ecert.issuance.models import ImportState
-    from ecert.issuance.services import ImportRefused, passlist_import_create, passlist_import_run
+    from ecert.issuance.services import passlist_import_create, passlist_import_run
 
     if not file.is_file():
         console.print(f"[red]找不到文件 / no such file: {file}[/red]")
@@ -86,7 +88,7 @@ def import_passlist(
             requested_kind=requested,
             accept_valid=accept_valid,
         )
-    except ImportRefused as refused:
+    except EcertError as refused:
         console.print(f"[red]{refused}[/red]")
         raise typer.Exit(2) from refused
     with Progress(

@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ecert.core.errors import EcertError
+
 keys_app = typer.Typer(no_args_is_help=True, help="签名密钥 / signing keys")
 console = Console()
 
@@ -100,7 +102,11 @@ def keys_rotate(
     _setup()
     from ecert.core.formats.algorithms import Algorithm
     from ecert.signing.selectors import authority_by_key
-    from ecert.signing.services import SigningError, signer_key_rotate, trust_list_publish
+    from ecert.signing.services import (
+        KEY_ROTATE_REFUSALS,
+        signer_key_rotate,
+        trust_list_publish,
+    )
 
     found = authority_by_key(authority)
     if found is None:
@@ -110,7 +116,9 @@ def keys_rotate(
     chosen = Algorithm(_algorithm(algorithm)) if algorithm else None
     try:
         key = signer_key_rotate(actor=None, authority=found, now=now, algorithm=chosen)
-    except SigningError as error:
+    except EcertError as error:
+        if error.code not in KEY_ROTATE_REFUSALS:
+            raise  # a key store or a certificate that fails: a traceback, as before
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
     publication = trust_list_publish(actor=None, now=now)
@@ -128,7 +136,7 @@ def keys_revoke(
 ) -> None:
     """吊销密钥：该时间之后的签名无效 / Revoke a key from a moment on."""
     _setup()
-    from ecert.signing.services import SigningError, signer_key_revoke, trust_list_publish
+    from ecert.signing.services import signer_key_revoke, trust_list_publish
 
     now = datetime.now(UTC)
     moment = at or now
@@ -136,7 +144,7 @@ def keys_revoke(
         moment = moment.replace(tzinfo=UTC)
     try:
         key = signer_key_revoke(actor=None, kid_hex=kid, revoked_at=moment, reason=reason, now=now)
-    except SigningError as error:
+    except EcertError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
     publication = trust_list_publish(actor=None, now=now)
@@ -155,7 +163,6 @@ def keys_export(
     from ecert.core.formats.trust_list import Purpose
     from ecert.signing.models import TrustListPublication
     from ecert.signing.services import (
-        SigningError,
         current_key,
         root_active,
         status_lists_publish,
@@ -163,7 +170,7 @@ def keys_export(
 
     try:
         root = root_active()
-    except SigningError as error:
+    except EcertError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
     latest = TrustListPublication.objects.order_by("-sequence").first()
@@ -207,7 +214,7 @@ def credential_qr(
 
     from ecert.core.formats.qr import make_qr, qr_text
     from ecert.credentials.models import Credential
-    from ecert.signing.services import SigningError, credential_sign
+    from ecert.signing.services import CREDENTIAL_SIGN_REFUSALS, credential_sign
 
     credential = Credential.objects.filter(public_id=public_id).first()
     if credential is None:
@@ -215,7 +222,9 @@ def credential_qr(
         raise typer.Exit(1)
     try:
         signed = credential_sign(actor=None, credential=credential, now=datetime.now(UTC))
-    except SigningError as error:
+    except EcertError as error:
+        if error.code not in CREDENTIAL_SIGN_REFUSALS:
+            raise  # a key store that fails, claims that cannot be built: a traceback, as before
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
     text = qr_text(settings.ECERT_VERIFY_HOST, signed)

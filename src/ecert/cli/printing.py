@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ecert.core.errors import EcertError
+
 console = Console(stderr=True)
 
 
@@ -43,7 +45,6 @@ def print_file(
     from ecert.authorities.models import Authority
     from ecert.documents.models import PrintFileState
     from ecert.documents.printing import (
-        PrintFileError,
         print_file_create,
         print_file_path,
         print_file_run,
@@ -72,7 +73,7 @@ def print_file(
             public_ids=public_ids,
             now=datetime.now(UTC),
         )
-    except PrintFileError as refused:
+    except EcertError as refused:
         console.print(f"[red]{refused.zh}[/red] / {refused.en}")
         raise typer.Exit(2) from refused
     with Progress(

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from ecert.cli.base import app, console, django_setup
+from ecert.core.errors import EcertError
 
 
 def _migrate_and_load(quiet: bool) -> None:
@@ -132,12 +133,13 @@ def demo(
     django_setup()
     _migrate_and_load(quiet=True)
     _ensure_superuser("admin")
-    from ecert.credentials.bulk import BulkRowError
     from ecert.demo import DEMO_PASSWORD, demo_build
 
     try:
         logins = demo_build(holders=holders)
-    except BulkRowError as error:
+    except EcertError as error:
+        if error.row is None:
+            raise  # not a row of the demo batch that contradicts another: a traceback, as before
         console.print(str(error), style="red", markup=False)
         raise typer.Exit(1) from error
     if keys:
@@ -175,14 +177,13 @@ def load_authorities_command(
     django_setup()
     from ecert.authorities.services import authorities_load
     from ecert.core.rules.authorities import (
-        AuthorityFileError,
         default_authorities_path,
         load_authorities,
     )
 
     try:
         records = load_authorities(path or default_authorities_path())
-    except AuthorityFileError as error:
+    except EcertError as error:
         console.print(str(error), style="red", markup=False)
         raise typer.Exit(1) from error
     report = authorities_load(actor=None, records=records)
@@ -200,11 +201,11 @@ def load_catalogue_command(
     """Load or update the qualification catalogue from its data files."""
     django_setup()
     from ecert.catalogue.services import catalogue_load
-    from ecert.core.rules.catalogue import CatalogueError, default_catalogue_dir, load_catalogue
+    from ecert.core.rules.catalogue import default_catalogue_dir, load_catalogue
 
     try:
         catalogue = load_catalogue(directory or default_catalogue_dir())
-    except CatalogueError as error:
+    except EcertError as error:
         console.print(str(error), style="red", markup=False)
         raise typer.Exit(1) from error
     console.print(catalogue_load(actor=None, catalogue=catalogue).summary())
@@ -218,12 +219,12 @@ def load_title_codes_command(
 ) -> None:
     """Load or update the title certificate code tables (province marks, series-level codes)."""
     django_setup()
-    from ecert.core.rules.titles import TitleError, load_code_tables
+    from ecert.core.rules.titles import load_code_tables
     from ecert.titles.services import code_tables_load
 
     try:
         changed = code_tables_load(actor=None, tables=load_code_tables(path))
-    except TitleError as error:
+    except EcertError as error:
         console.print(str(error), style="red", markup=False)
         raise typer.Exit(1) from error
     console.print(f"{changed} rows new or changed / 新增或修改 {changed} 行")

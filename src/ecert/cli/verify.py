@@ -16,14 +16,13 @@ import typer
 from rich.console import Console
 
 from ecert.core.documents.qr_images import qr_texts_in_file
-from ecert.core.formats.qr import QrError
-from ecert.core.formats.status_list import StatusListDocument, StatusListError
-from ecert.core.formats.trust_list import TrustListError, load_trust_list
+from ecert.core.errors import EcertError
+from ecert.core.formats.status_list import StatusListDocument
+from ecert.core.formats.trust_list import load_trust_list
 from ecert.core.formats.verify import Outcome, Verdict, load_status_list, verify_qr_text
 from ecert.core.rules.titles import (
     GRASSROOTS,
     CodeTables,
-    TitleError,
     load_code_tables,
     parse_title_number,
 )
@@ -55,7 +54,7 @@ def _number_reading(number: str) -> str | None:
     """A title number read into its parts (seed 003 第五条), from the packaged code tables."""
     try:
         parts = parse_title_number(number)
-    except TitleError:
+    except EcertError:
         return None
     row = _code_tables().series_level(parts)
     series = (
@@ -96,13 +95,13 @@ def verify(
             lists[document.list_number] = document
     except OSError as error:
         raise _fail(f"无法读取文件 / cannot read file: {error}") from error
-    except (TrustListError, StatusListError) as error:
+    except EcertError as error:
         raise _fail(str(error)) from error
     path = Path(source)
     if path.is_file():
         try:
             texts = qr_texts_in_file(path)
-        except QrError as error:
+        except EcertError as error:
             raise _fail(str(error)) from error
         if not texts:
             raise _fail(f"{path}: 未找到二维码 / no QR code found")

@@ -82,11 +82,17 @@ class EcertError(ValueError):
     def column(self) -> str:
         return self.where.column
 
-    def message(self) -> str:
-        """'文件 a.xlsx 第 3 行：姓名为空 / file a.xlsx, row 3: the name is empty'."""
+    def texts(self) -> tuple[str, str]:
+        """('文件 a.xlsx 第 3 行：姓名为空', 'file a.xlsx, row 3: the name is empty'): each text led
+        by the place, for a page that shows one language."""
         where_zh, where_en = self.where.texts()
         zh = f"{where_zh}：{self.zh}" if where_zh else self.zh
         en = f"{where_en}: {self.en}" if where_en else self.en
+        return zh, en
+
+    def message(self) -> str:
+        """'文件 a.xlsx 第 3 行：姓名为空 / file a.xlsx, row 3: the name is empty'."""
+        zh, en = self.texts()
         return f"{zh} / {en}"
 
     def located(

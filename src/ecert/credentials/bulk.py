@@ -17,10 +17,11 @@ from django.db.models import Field, Model, Q
 from django.utils import timezone
 
 from ecert.catalogue.selectors import qualification_facts
+from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdNumber, mask_id_number
 from ecert.core.identity.names import normalise_name
 from ecert.core.identity.public_ids import new_public_id
-from ecert.core.rules.credential_rules import CredentialRuleError, check_credential
+from ecert.core.rules.credential_rules import check_credential
 from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.personal_data import holder_identity_fields, id_number_lookup_hash
@@ -47,14 +48,6 @@ class CredentialRow:
     template: str = ""  # the catalogue list it is issued under; blank: recorded, not issued
 
 
-class BulkRowError(ValueError):
-    """A row contradicts what is stored (or an earlier row); nothing of the batch is kept."""
-
-    def __init__(self, row: int, zh: str, en: str) -> None:
-        super().__init__(f"第 {row} 行：{zh} / row {row}: {en}")
-        self.row = row
-
-
 @dataclass(frozen=True)
 class BulkResult:
     rows: int
@@ -64,7 +57,8 @@ class BulkResult:
 
 
 def bulk_store(rows: Iterable[CredentialRow]) -> BulkResult:
-    """Insert what is new, skip what is stored identically, raise BulkRowError on a contradiction."""
+    """Insert what is new, skip what is stored identically; a contradiction raises an EcertError
+    naming its row."""
     holders_created = credentials_created = existing = offset = 0
     for chunk in _chunks(rows, CHUNK):
         hashes = [id_number_lookup_hash(r.id_number.type, r.id_number.value) for r in chunk]
@@ -139,10 +133,11 @@ def _holders_for(
             stored[lookup_hash] = name
         elif known != name:
             masked = mask_id_number(row.id_number.value)
-            raise BulkRowError(
-                index,
+            raise EcertError(
+                "holder_name_mismatch",
                 f"证件号码 {masked} 已登记为另一姓名",
                 f"ID number {masked} is registered under another name",
+                row=index,
             )
     insert_rows(Holder, HOLDER_COLUMNS, list(new.values()))
     ids = dict(
@@ -233,8 +228,8 @@ def _new_credentials(
                 issue_date=row.issue_date,
                 form=row.form,
             )
-        except CredentialRuleError as error:
-            raise BulkRowError(index, error.zh, error.en) from error
+        except EcertError as error:
+            raise error.located(row=index) from error
         natural: NaturalKey = (
             holder_id,
             row.kind.value,
@@ -246,19 +241,21 @@ def _new_credentials(
             recorded = _recorded(row)
             for name, (zh, en) in _COMPARED.items():
                 if by_natural_key[natural][name] != recorded[name]:
-                    raise BulkRowError(
-                        index,
+                    raise EcertError(
+                        "credential_differs",
                         f"该持证人的此证书已登记，但{zh}不同",
                         f"this credential is already recorded for the holder with a different {en}",
+                        row=index,
                     )
             skipped += 1
             continue
         number_key = (row.qualification_id, row.management_number)
         if row.management_number and number_key in by_number:
-            raise BulkRowError(
-                index,
+            raise EcertError(
+                "number_taken",
                 f"管理号 {row.management_number} 已属于另一证书",
                 f"management number {row.management_number} already belongs to another credential",
+                row=index,
             )
         by_natural_key[natural] = _recorded(row)
         if row.management_number:

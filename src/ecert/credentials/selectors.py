@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
-from ecert.core.identity.idnumbers import IdNumberError, IdType, detect_id_type, parse_id_number
+from ecert.core.errors import EcertError
+from ecert.core.identity.idnumbers import IdType, detect_id_type, parse_id_number
 from ecert.core.identity.public_ids import is_public_id
 from ecert.core.rules.roles import Perm
 from ecert.credentials.models import Credential, CredentialQuerySet, Holder
@@ -39,7 +40,7 @@ def _text_condition(text: str) -> Q:
     if id_type is not None:
         try:
             number = parse_id_number(text, id_type)
-        except IdNumberError:
+        except EcertError:
             return condition
         condition |= Q(
             holder__id_type=number.type.value,
@@ -102,7 +103,7 @@ def holders_with_id_number(raw: str) -> QuerySet[Holder]:
     for id_type in IdType:
         try:
             number = parse_id_number(raw[:64], id_type)
-        except IdNumberError:
+        except EcertError:
             continue
         conditions.append(
             Q(

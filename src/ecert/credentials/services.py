@@ -10,10 +10,11 @@ from django.db import connection, transaction
 
 from ecert.audit.services import audit_record
 from ecert.catalogue.selectors import qualification_facts
+from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdNumber, mask_id_number
 from ecert.core.identity.names import normalise_name
 from ecert.core.identity.public_ids import new_public_id
-from ecert.core.rules.credential_rules import CredentialRuleError, check_credential
+from ecert.core.rules.credential_rules import check_credential
 from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.core.rules.roles import Perm
 from ecert.core.rules.status import check_status_change
@@ -40,16 +41,6 @@ def holder_id_number(holder: Holder) -> str:
 BULK_LOCK = 0x65636572  # advisory-lock key of bulk recording ("ecer")
 
 
-class HolderNameMismatch(ValueError):
-    """The ID number is already registered under another name."""
-
-    def __init__(self, id_number: IdNumber) -> None:
-        masked = mask_id_number(id_number.value)
-        super().__init__(
-            f"证件号码 {masked} 已登记为另一姓名 / ID number {masked} is registered under another name"
-        )
-
-
 @transaction.atomic
 def holder_register(*, actor: User | None, name: str, id_number: IdNumber) -> Holder:
     """Find the holder with this ID number or create one; a different name is refused."""
@@ -60,7 +51,12 @@ def holder_register(*, actor: User | None, name: str, id_number: IdNumber) -> Ho
     ).first()
     if existing is not None:
         if existing.name != name:
-            raise HolderNameMismatch(id_number)
+            masked = mask_id_number(id_number.value)
+            raise EcertError(
+                "holder_name_mismatch",
+                f"证件号码 {masked} 已登记为另一姓名",
+                f"ID number {masked} is registered under another name",
+            )
         return existing
     holder = Holder(name=name, **holder_identity_fields(id_number))
     holder.save()
@@ -112,7 +108,8 @@ def credential_record(
     for label, text in (("姓名 / name", holder.name), ("专业 / specialty", specialty)):
         missing = unprintable(text)
         if missing:
-            raise CredentialRuleError(
+            raise EcertError(
+                "unprintable_character",
                 f"{label.split(' / ')[0]}中的字“{missing[0]}”（U+{ord(missing[0]):04X}）没有可用字体，"
                 "无法打印；请核对或联系管理员添加字体",
                 f"{label.split(' / ')[1]} has a character no certificate font draws "
@@ -153,8 +150,9 @@ def credential_record(
     return credential
 
 
-class CredentialNotFound(LookupError):
-    """No such credential in the actor's scope (the two are not told apart)."""
+def not_found() -> EcertError:
+    """No such credential in the actor's scope: the two are not told apart."""
+    return EcertError("not_found", "没有找到该证书", "no such credential")
 
 
 @transaction.atomic
@@ -169,7 +167,7 @@ def credential_set_status(
         .first()
     )
     if locked is None:
-        raise CredentialNotFound(credential.public_id)
+        raise not_found()
     previous = CredentialStatus(locked.status)
     check_status_change(previous, status, reason)
     locked.status = status
@@ -193,7 +191,7 @@ def credentials_bulk_record(
 
     A row identical to a stored one is skipped, so the same batch twice changes nothing; a row that
     contradicts stored data (another person under the same ID number or management number) raises
-    BulkRowError naming the row, and the whole batch is rolled back.
+    EcertError naming the row, and the whole batch is rolled back.
     """
     if connection.vendor == "postgresql":
         # One bulk writer at a time: the duplicate checks read before they COPY, so two batches

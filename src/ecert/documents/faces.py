@@ -28,7 +28,8 @@ from ecert.core.documents.faces import (
     qualification_title,
     sex_label,
 )
-from ecert.core.documents.render import Page, Picture, RenderError
+from ecert.core.documents.render import Page, Picture
+from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import CredentialKind
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.services import holder_id_number
@@ -128,7 +129,7 @@ def holder_photo(holder: Holder) -> Picture | None:
                 image.convert("RGB").save(buffer, "JPEG", quality=JPEG_QUALITY)
                 data = buffer.getvalue()
     except (OSError, UnidentifiedImageError) as error:
-        raise RenderError(
+        raise EcertError(
             "bad_photo",
             "持证人照片无法读取，请重新上传照片",
             "the holder's photo cannot be read; upload it again",

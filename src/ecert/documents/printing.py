@@ -24,8 +24,9 @@ from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import Scope
 from ecert.core.documents.print_file import DEFAULT_CHUNK, write_print_file
-from ecert.core.documents.render import Page, Picture, RenderError
-from ecert.core.formats.qr import QrError, qr_text
+from ecert.core.documents.render import Page, Picture
+from ecert.core.errors import EcertError
+from ecert.core.formats.qr import qr_text
 from ecert.core.rules.kinds import CredentialStatus
 from ecert.core.rules.roles import Perm
 from ecert.credentials.models import Credential, CredentialQuerySet
@@ -47,14 +48,10 @@ CREDENTIAL_PLACES = (
     "batch__source__authority__path",
 )
 RELATED = ("holder", "qualification", "issuing_authority", "registration_authority")
-
-
-class PrintFileError(Exception):
-    """A print file that cannot be made as asked; message in Chinese then English."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.code, self.zh, self.en = code, message_zh, message_en
+# What print_file_create refuses with, by code.
+PRINT_REFUSALS = frozenset(
+    {"bad_selection", "not_allowed", "empty", "too_many", "not_found", "unsigned", "not_valid"}
+)
 
 
 def printable_credentials(*, actor: User | None, authority: Authority) -> CredentialQuerySet:
@@ -77,11 +74,11 @@ def print_file_create(
 ) -> PrintFile:
     """Queue a print file of ``batch`` (its valid credentials) or of ``public_ids`` (in that order).
 
-    Raises PrintFileError for an empty or too large selection, for credentials not found (or not
+    Raises EcertError for an empty or too large selection, for credentials not found (or not
     the actor's to print: the two look the same), unsigned, or, when named one by one, not valid.
     """
     if (batch is None) == (public_ids is None):
-        raise PrintFileError(
+        raise EcertError(
             "bad_selection",
             "请选择一个签发批次，或给出证书公开编号",
             "choose either an issuance batch or a list of public ids",
@@ -92,7 +89,7 @@ def print_file_create(
         .filter(pk=authority.pk)
         .exists()
     ):
-        raise PrintFileError(
+        raise EcertError(
             "not_allowed",
             "您无权以该机构名义制作打印文件",
             "you may not make print files at this authority",
@@ -109,13 +106,13 @@ def print_file_create(
         _check_valid(chosen)
     count = chosen.count()
     if count == 0:
-        raise PrintFileError(
+        raise EcertError(
             "empty",
             "没有可打印的证书（批次中没有您可查看的有效证书）",
             "nothing to print: the batch has no valid credentials you may see",
         )
     if count > MAX_PAGES:
-        raise PrintFileError(
+        raise EcertError(
             "too_many",
             f"一个打印文件最多 {MAX_PAGES:,} 页，本次选择了 {count:,} 张证书，请分批打印",
             f"a print file holds at most {MAX_PAGES:,} pages; {count:,} credentials were "
@@ -147,9 +144,9 @@ def print_file_create(
 def _clean_ids(public_ids: Sequence[str]) -> list[str]:
     ids = list(dict.fromkeys(i.strip().upper() for i in public_ids if i.strip()))
     if not ids:
-        raise PrintFileError("empty", "没有给出证书公开编号", "no public ids were given")
+        raise EcertError("empty", "没有给出证书公开编号", "no public ids were given")
     if len(ids) > MAX_PAGES:
-        raise PrintFileError(
+        raise EcertError(
             "too_many",
             f"一个打印文件最多 {MAX_PAGES:,} 页，本次给出了 {len(ids):,} 个编号，请分批打印",
             f"a print file holds at most {MAX_PAGES:,} pages; {len(ids):,} ids were given: "
@@ -172,7 +169,7 @@ def _check_found(ids: list[str], chosen: CredentialQuerySet) -> None:
     found = set(chosen.values_list("public_id", flat=True))
     missing = [i for i in ids if i not in found]
     if missing:
-        raise PrintFileError(
+        raise EcertError(
             "not_found",
             f"找不到证书 {_named(missing)}，请核对公开编号",
             f"no credential {_named_en(missing)}: check the public ids",
@@ -184,7 +181,7 @@ def _check_valid(chosen: CredentialQuerySet) -> None:
         chosen.exclude(status=CredentialStatus.VALID).values_list("public_id", flat=True)[:100]
     )
     if invalid:
-        raise PrintFileError(
+        raise EcertError(
             "not_valid",
             f"证书 {_named(invalid)} 不是有效状态（已撤销、暂停或被替代），不能打印",
             f"{_named_en(invalid)} not valid (revoked, suspended or superseded): not printed",
@@ -194,7 +191,7 @@ def _check_valid(chosen: CredentialQuerySet) -> None:
 def _check_signed(chosen: CredentialQuerySet) -> None:
     unsigned = list(chosen.filter(signed__isnull=True).values_list("public_id", flat=True)[:100])
     if unsigned:
-        raise PrintFileError(
+        raise EcertError(
             "unsigned",
             f"证书 {_named(unsigned)} 尚未签发（没有签名），不能打印",
             f"{_named_en(unsigned)} not signed yet: cannot be printed",
@@ -263,7 +260,7 @@ def print_file_run(
             progress=report,
         )
         _complete(job, relative=relative, pages=count, with_seal=with_seal, now=now)
-    except (PrintFileError, RenderError, QrError) as error:
+    except EcertError as error:
         target.unlink(missing_ok=True)
         _fail(job, _message(error), now)
     except Exception:
@@ -277,9 +274,7 @@ def print_file_run(
     return job
 
 
-def _message(error: PrintFileError | RenderError | QrError) -> str:
-    if isinstance(error, QrError):
-        return f"{error.message_zh} / {error.message_en}"
+def _message(error: EcertError) -> str:
     return f"{error.zh} / {error.en}"
 
 
@@ -301,7 +296,7 @@ def _credentials(job: PrintFile) -> Iterator[Credential]:
         for public_id in part:
             credential = found.get(public_id)
             if credential is None:
-                raise PrintFileError(
+                raise EcertError(
                     "not_found",
                     f"找不到证书 {public_id}（或已无权打印）",
                     f"credential {public_id} is gone or no longer yours to print",
@@ -313,13 +308,13 @@ def _pages(job: PrintFile, *, with_seal: bool) -> Iterator[Page]:
     seals: dict[int, Picture | None] = {}
     for credential in _credentials(job):
         if credential.signed is None:
-            raise PrintFileError(
+            raise EcertError(
                 "unsigned",
                 f"证书 {credential.public_id} 尚未签发，不能打印",
                 f"{credential.public_id} is not signed",
             )
         if credential.status != CredentialStatus.VALID:
-            raise PrintFileError(
+            raise EcertError(
                 "not_valid",
                 f"证书 {credential.public_id} 已不是有效状态，不能打印",
                 f"{credential.public_id} is no longer valid",

@@ -12,7 +12,8 @@ from ecert.accounts.models import User
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.core.documents.render import Picture
-from ecert.core.documents.seals import DEFAULT_SEAL_FONT, SealError, check_seal_png, round_seal_png
+from ecert.core.documents.seals import DEFAULT_SEAL_FONT, check_seal_png, round_seal_png
+from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import AuthorityKind
 from ecert.core.rules.roles import Perm
 from ecert.documents.models import SealImage
@@ -39,7 +40,7 @@ def seal_image_set(
 ) -> SealImage:
     """Check ``data`` (a PNG seal picture) and make it ``authority``'s seal, replacing any other.
 
-    Raises SealError when the picture cannot be used or the actor may not manage the authority.
+    Raises EcertError when the picture cannot be used or the actor may not manage the authority.
     """
     if (
         actor is not None
@@ -47,7 +48,7 @@ def seal_image_set(
         .filter(pk=authority.pk)
         .exists()
     ):
-        raise SealError(
+        raise EcertError(
             "not_allowed", "您无权更换该机构的印章", "you may not change this authority's seal"
         )
     width, height = check_seal_png(data)

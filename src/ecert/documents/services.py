@@ -22,28 +22,74 @@ from django.db import IntegrityError, transaction
 
 from ecert.accounts.models import User
 from ecert.audit.services import audit_record
-from ecert.core.documents.pades import PadesError, pdf_seal
-from ecert.core.documents.render import FontSet, Page, Picture, Renderer, RenderError
-from ecert.core.formats.qr import QrError, qr_text
+from ecert.core.documents.pades import pdf_seal
+from ecert.core.documents.render import FontSet, Page, Picture, Renderer
+from ecert.core.errors import EcertError
+from ecert.core.formats.qr import qr_text
 from ecert.core.rules.issuing import KIND_LABELS
 from ecert.core.rules.kinds import CredentialKind, CredentialStatus
 from ecert.credentials.models import Credential
 from ecert.documents.faces import page_for
 from ecert.documents.models import ScopedCopy, SealedDocument
 from ecert.documents.seals import seal_picture
-from ecert.signing.services import SigningError, scoped_claims_sign, sealing_key
+from ecert.signing.services import scoped_claims_sign, sealing_key
 
 DOCUMENT_DIR = "documents"
 PURPOSE_LIMIT = 20  # characters, as the claims allow
 SCOPE_MAX_DAYS = 366
 
-
-class DocumentError(Exception):
-    """A document that cannot be made; message in Chinese then English."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.code, self.zh, self.en = code, message_zh, message_en
+# The refusals of the renderer and the certificate faces (core and ours), by code.
+RENDER_REFUSALS = frozenset(
+    {
+        "no_fonts",
+        "bad_font",
+        "no_pages",
+        "layout_failed",
+        "uncovered_character",
+        "no_face",
+        "unknown_field",
+        "missing_field",
+        "bad_photo",
+    }
+)
+_QR_REFUSALS = frozenset(  # ecert.core.formats.qr
+    {
+        "bad_length",
+        "bad_value",
+        "bad_character",
+        "bad_host",
+        "not_ecert",
+        "empty",
+        "too_long",
+        "too_big",
+        "unsupported_version",
+    }
+)
+_SEAL_REFUSALS = frozenset({"unreadable_pdf", "signing_failed", "unsupported_algorithm"})  # PAdES
+# What making a sealed PDF refuses with (document_original, document_scoped), by code: its own
+# refusals, the renderer's, the QR code's, the PAdES seal's, and those of the key it is sealed
+# with. A key store that fails while sealing is none of these: it goes up as it is, as it always
+# did, and is never shown to a holder.
+DOCUMENT_REFUSALS = (
+    RENDER_REFUSALS
+    | _QR_REFUSALS
+    | _SEAL_REFUSALS
+    | {"unsigned", "not_valid", "no_seal", "no_key", "no_root"}
+)
+# What recording a 加注 copy refuses with (scoped_copy_create), by code. Claims that cannot be
+# signed (a purpose with a line separator, say) are not among them, nor is a key store that fails.
+SCOPED_COPY_REFUSALS = frozenset(
+    {
+        "unsigned",
+        "not_valid",
+        "no_seal",
+        "bad_purpose",
+        "bad_valid_until",
+        "uncovered_character",
+        "no_key",
+        "no_qualification",
+    }
+)
 
 
 @cache
@@ -62,11 +108,11 @@ def _version(signed: bytes) -> str:
 
 def _check_sealable(credential: Credential) -> bytes:
     if credential.signed is None:
-        raise DocumentError(
+        raise EcertError(
             "unsigned", "证书尚未签发，无法生成电子证书文件", "the credential has not been signed"
         )
     if credential.status != CredentialStatus.VALID:
-        raise DocumentError(
+        raise EcertError(
             "not_valid",
             "证书当前不是有效状态，不提供电子证书文件",
             f"the credential is {credential.status}; no document is produced",
@@ -98,24 +144,21 @@ def scoped_copy_create(
     purpose = _clean_purpose(purpose)
     today = now.date()
     if not today < valid_until <= today + timedelta(days=SCOPE_MAX_DAYS):
-        raise DocumentError(
+        raise EcertError(
             "bad_valid_until",
             f"有效期须在明天至 {SCOPE_MAX_DAYS} 天之内",
             f"the last valid day must be between tomorrow and {SCOPE_MAX_DAYS} days from today",
         )
     missing = renderer().fonts.missing(purpose)
     if missing:
-        raise DocumentError(
+        raise EcertError(
             "uncovered_character",
             f"用途中的字“{missing[0]}”无法打印",
             f"the purpose has a character no font draws (U+{ord(missing[0]):04X})",
         )
-    try:
-        signed = scoped_claims_sign(
-            credential=credential, purpose=purpose, valid_until=valid_until, now=now
-        )
-    except SigningError as error:
-        raise DocumentError(error.code, error.zh, error.en) from error
+    signed = scoped_claims_sign(
+        credential=credential, purpose=purpose, valid_until=valid_until, now=now
+    )
     with transaction.atomic():
         copy = ScopedCopy.objects.create(
             reference=secrets.token_hex(6).upper(),
@@ -170,7 +213,7 @@ def _issuer_seal(credential: Credential) -> Picture:
     issuer = credential.issuing_authority
     seal = seal_picture(issuer)
     if seal is None:
-        raise DocumentError(
+        raise EcertError(
             "no_seal",
             f"签发机构“{issuer.name}”尚未设置印章图片，请机构管理员在后台上传后再生成",
             f"the issuing authority {issuer.key} has no seal picture yet: its administrator "
@@ -182,13 +225,13 @@ def _issuer_seal(credential: Credential) -> Picture:
 def _clean_purpose(purpose: str) -> str:
     text = unicodedata.normalize("NFC", purpose).strip()
     if not text or len(text) > PURPOSE_LIMIT:
-        raise DocumentError(
+        raise EcertError(
             "bad_purpose",
             f"用途须填写，且不超过 {PURPOSE_LIMIT} 个字",
             f"the purpose is required and at most {PURPOSE_LIMIT} characters",
         )
     if any(unicodedata.category(c).startswith("C") for c in text):
-        raise DocumentError("bad_purpose", "用途含有控制字符", "the purpose has control characters")
+        raise EcertError("bad_purpose", "用途含有控制字符", "the purpose has control characters")
     return text
 
 
@@ -207,22 +250,17 @@ def _sealed_pdf(
     now: datetime,
 ) -> bytes:
     seal = _issuer_seal(credential)
-    try:
-        text = qr_text(settings.ECERT_VERIFY_HOST, signed)
-        page: Page = page_for(credential, qr_text=text, seal=seal, scope=scope)
-        pdf = renderer().document([page], created=credential.signed_at or now)
-        key = sealing_key(credential.issuing_authority, CredentialKind(credential.kind), now)
-        return pdf_seal(
-            pdf,
-            key,
-            reason=reason,
-            location=credential.issuing_authority.name,
-            timestamp_url=settings.ECERT_TSA_URL,
-        )
-    except (RenderError, PadesError, SigningError) as error:
-        raise DocumentError(error.code, error.zh, error.en) from error
-    except QrError as error:
-        raise DocumentError(error.code, error.message_zh, error.message_en) from error
+    text = qr_text(settings.ECERT_VERIFY_HOST, signed)
+    page: Page = page_for(credential, qr_text=text, seal=seal, scope=scope)
+    pdf = renderer().document([page], created=credential.signed_at or now)
+    key = sealing_key(credential.issuing_authority, CredentialKind(credential.kind), now)
+    return pdf_seal(
+        pdf,
+        key,
+        reason=reason,
+        location=credential.issuing_authority.name,
+        timestamp_url=settings.ECERT_TSA_URL,
+    )
 
 
 def _write_file(pdf: bytes) -> tuple[str, str]:

@@ -24,18 +24,19 @@ from django.utils import timezone
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import bureau_above
 from ecert.catalogue.models import CatalogueEntry, Qualification
+from ecert.core.errors import EcertError
 from ecert.core.formats.claims import IdTypeCode, KindCode, SexCode
 from ecert.core.identity.idnumbers import IdType, Sex, mask_id_number
 from ecert.core.identity.public_ids import new_public_ids
-from ecert.core.rules.issuing import IssuingError, IssuingRule, Placement, issuing_rule
+from ecert.core.rules.issuing import IssuingRule, Placement, issuing_rule
 from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel, CredentialForm, CredentialKind
 from ecert.core.spreadsheets.error_workbook import ErrorRow
 from ecert.core.spreadsheets.passlist import (
     ExamRules,
-    PassListError,
     PassRow,
     RowProblem,
     RowValidator,
+    no_data_rows,
     read_layout,
 )
 from ecert.core.spreadsheets.reader import Cell, read_rows
@@ -107,7 +108,7 @@ def province_of(authority: Authority) -> Authority:
     """The province-level authority above (or at) ``authority``, by its materialised path."""
     province = bureau_above(authority, AuthorityLevel.PROVINCE)
     if province is None:
-        raise PassListError(
+        raise EcertError(
             "no_province",
             f"{authority.name}不属于任何省份，无法确定报名市和证书种类",
             f"{authority.key} belongs to no province: cities and documents cannot be decided",
@@ -167,7 +168,7 @@ class _Run:
         )
         requested = CredentialKind(job.requested_kind) if job.requested_kind else None
         placements = placements_for(self.qualification)
-        self.issuing: dict[str, IssuingRule | IssuingError] = {}
+        self.issuing: dict[str, IssuingRule | EcertError] = {}
         for level in self.levels or ("",):
             try:
                 self.issuing[level] = issuing_rule(
@@ -177,7 +178,7 @@ class _Run:
                     level=level,
                     requested=requested,
                 )
-            except IssuingError as error:
+            except EcertError as error:
                 self.issuing[level] = error
         self.city_ids = dict(
             Authority.objects.filter(key__in=self.rules.cities.values()).values_list("key", "pk")
@@ -209,9 +210,7 @@ class _Run:
         rows = read_rows(path, display_name=self.job.file_name)
         header = next(rows, None)
         if header is None:
-            raise PassListError(
-                "empty", "文件是空的，没有表头行", "the file is empty: no header row"
-            )
+            raise EcertError("empty", "文件是空的，没有表头行", "the file is empty: no header row")
         self.layout = read_layout(header[1], levels_required=bool(self.levels))
         self.result.headers = self.layout.headers
         return rows
@@ -225,7 +224,7 @@ class _Run:
             checked = validator.validate(number, cells)
             if isinstance(checked, PassRow):
                 rule = self.issuing[checked.level]
-                if isinstance(rule, IssuingError):
+                if isinstance(rule, EcertError):
                     self.result.reject(number, cells, [(rule.zh, rule.en)])
                 else:
                     chunk.append((checked, cells))
@@ -238,7 +237,7 @@ class _Run:
             self.store(chunk)
         self._drain(keep=0)
         if self.result.rows_read == 0:
-            raise PassListError.no_data_rows()
+            raise no_data_rows()
         return self.result
 
     def finish(self) -> list[str]:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
+from ecert.core.errors import EcertError
 from ecert.core.rules.issuing import IMPORTABLE, KIND_LABELS
 from ecert.core.rules.kinds import (
     AuthorityKind,
@@ -32,13 +33,13 @@ from ecert.core.rules.kinds import (
 )
 from ecert.core.rules.roles import Perm
 from ecert.core.spreadsheets.error_workbook import write_error_workbook
-from ecert.core.spreadsheets.passlist import PassListError
-from ecert.core.spreadsheets.reader import SpreadsheetError
+from ecert.core.spreadsheets.passlist import FILE_REFUSALS
+from ecert.core.spreadsheets.spreadsheet_errors import SPREADSHEET_CODES
 from ecert.credentials.models import Credential
-from ecert.credentials.services import BULK_LOCK, CredentialNotFound, credential_record
+from ecert.credentials.services import BULK_LOCK, credential_record, not_found
 from ecert.issuance.importer import ImportResult, run_import, stored_path
 from ecert.issuance.models import ImportState, IssuanceBatch, PassListImport
-from ecert.signing.services import SigningError, credential_sign
+from ecert.signing.services import credential_sign
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User
@@ -47,14 +48,15 @@ IMPORT_DIR = "imports"
 SQLITE_IMPORT_CACHE_KIB = 64 * 1024
 MAX_FILE_BYTES = 512 * 2**20
 FINISHED = {ImportState.COMPLETED, ImportState.PARTIAL, ImportState.REJECTED, ImportState.FAILED}
+# What a failed import says as it is, by code: the reader's, the pass list's as a whole, and the
+# importer's own (an empty file, an authority in no province), and no key to sign with.
+IMPORT_FAILURES = (
+    SPREADSHEET_CODES | FILE_REFUSALS | {"empty", "no_province", "no_key", "no_batch_key"}
+)
 
 
-class ImportRefused(ValueError):
-    """The import cannot be accepted as asked; message in Chinese then English."""
-
-    def __init__(self, code: str, zh: str, en: str) -> None:
-        super().__init__(f"{zh} / {en}")
-        self.code, self.zh, self.en = code, zh, en
+# What passlist_import_create refuses with, by code.
+IMPORT_REFUSALS = frozenset({"not_allowed", "kind_not_importable", "too_big", "busy"})
 
 
 class _Rejected(Exception):
@@ -88,12 +90,12 @@ def passlist_import_create(
         .filter(pk=authority.pk)
         .exists()
     ):
-        raise ImportRefused(
+        raise EcertError(
             "not_allowed", "您无权以该机构名义导入合格名单", "you may not import pass lists here"
         )
     if requested_kind is not None and requested_kind not in IMPORTABLE:
         zh, en = KIND_LABELS[requested_kind]
-        raise ImportRefused(
+        raise EcertError(
             "kind_not_importable",
             f"{zh}不由合格名单签发",
             f"a {en} is not issued from a pass list",
@@ -109,7 +111,7 @@ def passlist_import_create(
             if size > MAX_FILE_BYTES:
                 out.close()
                 target.unlink()
-                raise ImportRefused(
+                raise EcertError(
                     "too_big",
                     f"文件超过 {MAX_FILE_BYTES // 2**20} MB",
                     f"the file is larger than {MAX_FILE_BYTES // 2**20} MB",
@@ -133,7 +135,7 @@ def passlist_import_create(
         target.unlink(missing_ok=True)
         if "locked" not in str(error):
             raise
-        raise ImportRefused(
+        raise EcertError(
             "busy",
             "另一个导入正在写入数据库，请稍后再试",
             "another import is writing to the database; try again shortly",
@@ -229,16 +231,23 @@ def passlist_import_run(
             _finish(job, result, now)
     except _Rejected as rejected:
         _reject(job, rejected.result, now)
-    except (SpreadsheetError, PassListError, SigningError, ImportRefused) as error:
+    except Exception as error:
+        if not _said_on_import(error):
+            # A fault of ours, or the database: nothing was stored; say so, keep the traceback.
+            _fail(job, "导入出错，未保存任何数据 / the import failed and stored nothing", now)
+            raise
         _fail(job, str(error), now)
-    except Exception:
-        # A fault of ours, or the database: nothing was stored; say so, keep the traceback.
-        _fail(job, "导入出错，未保存任何数据 / the import failed and stored nothing", now)
-        raise
     finally:
         cache.delete(progress_key(job.pk))
     job.refresh_from_db()
     return job
+
+
+def _said_on_import(error: Exception) -> bool:
+    """Whether the import's message is the error itself: a file that cannot be read or used, or
+    no key to sign with. Claims that cannot be signed share codes such as "empty" with these but
+    always name their claim (``field``); they are a fault like any other."""
+    return isinstance(error, EcertError) and error.code in IMPORT_FAILURES and not error.field
 
 
 def _interrupted_mark(job: PassListImport) -> None:
@@ -357,6 +366,20 @@ def _write_errors(job: PassListImport, result: ImportResult) -> str:
 
 
 PROOF_KINDS = (CredentialKind.SCORE_PROOF, CredentialKind.QUALIFICATION_PROOF)
+# What proof_issue refuses with, by code (besides not_found, for a source the actor may not see,
+# and what credential_sign refuses with). A credential rule it breaks is not among them.
+PROOF_REFUSALS = frozenset(
+    {
+        "not_a_proof",
+        "no_application",
+        "not_exam_centre",
+        "not_allowed",
+        "not_a_qualification",
+        "source_not_valid",
+        "abolished",
+        "not_abolished",
+    }
+)
 
 
 @transaction.atomic
@@ -378,17 +401,15 @@ def proof_issue(
     """
     now = now or timezone.now()
     if kind not in PROOF_KINDS:
-        raise ImportRefused(
-            "not_a_proof", "只能开具成绩合格证明或职/执业资格证明", "not a proof kind"
-        )
+        raise EcertError("not_a_proof", "只能开具成绩合格证明或职/执业资格证明", "not a proof kind")
     if not application.strip():
-        raise ImportRefused(
+        raise EcertError(
             "no_application",
             "请填写申请（补换申请编号或事由）",
             "give the application (replacement reference or reason)",
         )
     if authority.kind != AuthorityKind.EXAM_CENTRE or authority.level != AuthorityLevel.PROVINCE:
-        raise ImportRefused(
+        raise EcertError(
             "not_exam_centre",
             "证明由省人事考试中心开具",
             "proofs are issued by a provincial exam centre",
@@ -397,11 +418,9 @@ def proof_issue(
         visible = Credential.objects.visible_to(actor, Perm.ISSUE_CREDENTIAL)
         allowed = Authority.objects.visible_to(actor, Perm.ISSUE_CREDENTIAL)
         if not visible.filter(pk=source.pk).exists():
-            raise CredentialNotFound(source.public_id)
+            raise not_found()
         if not allowed.filter(pk=authority.pk).exists():
-            raise ImportRefused(
-                "not_allowed", "您无权以该机构名义开具证明", "you may not issue here"
-            )
+            raise EcertError("not_allowed", "您无权以该机构名义开具证明", "you may not issue here")
     source = Credential.objects.select_related("qualification", "holder").get(pk=source.pk)
     _proof_check(source, kind)
     existing = Credential.objects.filter(attests=source, kind=kind.value).first()
@@ -444,25 +463,25 @@ def proof_issue(
 def _proof_check(source: Credential, kind: CredentialKind) -> None:
     qualification = source.qualification
     if qualification is None or source.kind in {k.value for k in PROOF_KINDS}:
-        raise ImportRefused(
+        raise EcertError(
             "not_a_qualification",
             "只能为职业资格证书开具证明",
             "proofs attest professional-qualification certificates only",
         )
     if source.status in (CredentialStatus.REVOKED, CredentialStatus.SUSPENDED):
-        raise ImportRefused(
+        raise EcertError(
             "source_not_valid",
             "该证书已被撤销或暂停，不能开具证明",
             "the certificate is revoked or suspended; no proof can be issued",
         )
     if kind is CredentialKind.SCORE_PROOF and qualification.abolished:
-        raise ImportRefused(
+        raise EcertError(
             "abolished",
             f"“{qualification.name}”已被国家取消，请开具职/执业资格证明",
             f"{qualification.name} was abolished: issue a qualification proof instead",
         )
     if kind is CredentialKind.QUALIFICATION_PROOF and not qualification.abolished:
-        raise ImportRefused(
+        raise EcertError(
             "not_abolished",
             f"职/执业资格证明只开给国家已取消的 15 项资格，“{qualification.name}”未取消",
             f"qualification proofs are only for the 15 abolished qualifications; "

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 
 from ecert.authorities.models import Authority
+from ecert.core.errors import EcertError
 from ecert.core.formats import cose
 from ecert.core.formats.algorithms import Signer
 from ecert.core.formats.batches import BatchStatement, credential_digest, sign_batch
@@ -28,7 +29,6 @@ from ecert.issuance.models import IssuanceBatch, PassListImport
 from ecert.signing.models import SignerKey
 from ecert.signing.services import (
     LICENCE_SERIAL_WIDTH,
-    SigningError,
     current_key,
     keystore_open,
     licence_codes,
@@ -87,7 +87,7 @@ class BatchSigner:
             return None
         key = current_key(self.authority, Purpose.BATCH_ROOTS, now)
         if key is None:
-            raise SigningError(
+            raise EcertError(
                 "no_batch_key",
                 f"{self.authority.name}没有可签批次根的有效密钥",
                 f"{self.authority.key} has no valid key for batch roots",
@@ -124,7 +124,7 @@ def batch_signer_open(
     """Open the authority's current key for ``kind`` and start a batch (rolled back with the caller)."""
     key = current_key(authority, Purpose.CREDENTIALS, now)
     if key is None or kind.value not in key.kinds:
-        raise SigningError(
+        raise EcertError(
             "no_key",
             f"{authority.name}没有可签发此类证书的有效密钥（请先运行 ecert keys init）",
             f"{authority.key} has no valid key for {kind.value} (run ecert keys init first)",

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ecert.accounts.errors import ActivationError
+from ecert.accounts.errors import REFUSALS as ACTIVATION_REFUSALS
 from ecert.accounts.services import holder_account_activate
 from ecert.accounts.throttle import (
     throttle_blocked,
@@ -27,6 +27,7 @@ from ecert.accounts.throttle import (
     throttle_keys,
     throttle_success,
 )
+from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import CredentialKind
 from ecert.core.rules.roles import Perm
 from ecert.credentials.models import Credential
@@ -42,7 +43,8 @@ from ecert.documents.selectors import (
     scoped_copy_list_for,
 )
 from ecert.documents.services import (
-    DocumentError,
+    DOCUMENT_REFUSALS,
+    SCOPED_COPY_REFUSALS,
     document_original,
     document_path,
     document_scoped,
@@ -138,7 +140,9 @@ def activate(request: HttpRequest) -> HttpResponse:
                     password=form.cleaned_data["password1"],
                     now=now,
                 )
-            except ActivationError as error:
+            except EcertError as error:
+                if error.code not in ACTIVATION_REFUSALS:
+                    raise  # a role the account may not hold: not a refusal, as before
                 if error.code == "weak_password":
                     form.add_error("password1", in_language(error.zh, error.en))
                 else:
@@ -197,7 +201,9 @@ def credential_document(
     credential = _own_credential(request, public_id)
     try:
         document = document_original(actor=user, credential=credential, now=timezone.localtime())
-    except DocumentError as error:
+    except EcertError as error:
+        if error.code not in DOCUMENT_REFUSALS:
+            raise  # a key store that fails: a fault of ours, never shown to a holder
         messages.error(request, in_language(error.zh, error.en))
         return redirect("portal:credential_detail", public_id=credential.public_id)
     return _pdf(document, f"证书-{credential.public_id}.pdf", inline=inline)
@@ -215,6 +221,9 @@ def scoped_copy_new(request: HttpRequest, public_id: str) -> HttpResponse:
         return redirect("portal:credential_detail", public_id=credential.public_id)
     form = ScopedCopyForm(request.POST or None, today=now.date())
     if request.method == "POST" and form.is_valid():
+        # Each step answers only its own refusals: claims that cannot be signed and a key store
+        # that fails go up as they always did.
+        refusals = SCOPED_COPY_REFUSALS
         try:
             copy = scoped_copy_create(
                 actor=user,
@@ -223,8 +232,11 @@ def scoped_copy_new(request: HttpRequest, public_id: str) -> HttpResponse:
                 valid_until=form.cleaned_data["valid_until"],
                 now=now,
             )
+            refusals = DOCUMENT_REFUSALS
             document_scoped(actor=user, scoped_copy=copy, now=now)
-        except DocumentError as error:
+        except EcertError as error:
+            if error.code not in refusals:
+                raise
             form.add_error(None, in_language(error.zh, error.en))
         else:
             messages.success(request, _("Your 加注 copy is ready; the download starts by itself."))
@@ -244,7 +256,9 @@ def scoped_copy_document(
         raise Http404
     try:
         document = document_scoped(actor=user, scoped_copy=copy, now=timezone.localtime())
-    except DocumentError as error:
+    except EcertError as error:
+        if error.code not in DOCUMENT_REFUSALS:
+            raise
         messages.error(request, in_language(error.zh, error.en))
         return redirect("portal:credential_detail", public_id=credential.public_id)
     return _pdf(document, f"证书-{credential.public_id}-加注-{copy.reference}.pdf", inline=inline)

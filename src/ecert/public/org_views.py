@@ -30,7 +30,7 @@ from ecert.accounts.throttle import (
     throttle_keys,
     throttle_success,
 )
-from ecert.core.formats.verification_list import ListError
+from ecert.core.errors import EcertError
 from ecert.i18n import in_language
 from ecert.public.forms import ListForm, QrForm, QueryForm, RegisterForm, SignInForm, TokenForm
 from ecert.public.views import limits_allow, request_address, request_asker
@@ -38,7 +38,7 @@ from ecert.verification.answers import Answer
 from ecert.verification.limits import REGISTER_PER_ADDRESS
 from ecert.verification.lists import list_verify, organisation_quota_take
 from ecert.verification.models import Channel, Organisation, OrganisationState, VerificationEvent
-from ecert.verification.organisations import OrganisationError, Registration, organisation_register
+from ecert.verification.organisations import Registration, organisation_register
 from ecert.verification.services import qr_verify, query_verify
 
 View = Callable[..., HttpResponseBase]
@@ -89,8 +89,8 @@ def register(request: HttpRequest) -> HttpResponse:
                 organisation = organisation_register(
                     registration=Registration(**form.cleaned_data), now=timezone.now()
                 )
-            except OrganisationError as error:
-                form.add_error(error.field, in_language(error.zh, error.en))
+            except EcertError as error:  # only registration's refusals are raised here
+                form.add_error(error.field or None, in_language(error.zh, error.en))
             else:
                 login(
                     request,
@@ -220,8 +220,8 @@ def verify_list(request: HttpRequest, organisation: Organisation) -> HttpRespons
                 display_name=Path(upload.name).name,
                 now=now,
             )
-        except ListError as error:
-            form.add_error("file", in_language(error.zh, error.en))
+        except EcertError as error:  # a file the reader refuses names it as error.file
+            form.add_error("file", in_language(*error.texts()))
             return _home(request, organisation, status=400, list_form=form)
     response = HttpResponse(
         sheet, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -19,6 +19,7 @@ from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
 from ecert.config import KeyStoreConfig
 from ecert.core.documents.pades import SealingKey
+from ecert.core.errors import EcertError
 from ecert.core.formats import cose
 from ecert.core.formats.algorithms import Algorithm
 from ecert.core.formats.claims import Claims, IdTypeCode, KindCode
@@ -59,14 +60,12 @@ LICENCE_SERIAL_WIDTH = 12  # the status index, zero-padded, is the identifier's 
 KID_BYTES = 4  # short, because the key id travels in every QR code
 TRUST_LIST_DAYS = 7  # verifiers should fetch a new list within a week
 STATUS_LIST_HOURS = 24
-
-
-class SigningError(Exception):
-    """A signing operation that cannot go ahead; message in Chinese then English."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.code, self.zh, self.en = code, message_zh, message_en
+# What credential_sign refuses with, by code: no key may sign it, or it names no coded
+# qualification. Anything else it raises (a key store that fails, claims or an identifier that
+# cannot be built from what is stored) is not a refusal: its callers let it go up.
+CREDENTIAL_SIGN_REFUSALS = frozenset({"no_key", "no_qualification"})
+# What signer_key_rotate refuses with: no key to rotate, or no root yet.
+KEY_ROTATE_REFUSALS = frozenset({"no_key", "no_root"})
 
 
 def keystore_open() -> KeyStore:
@@ -84,7 +83,7 @@ def _keystore(config: KeyStoreConfig) -> KeyStore:
 def root_active() -> RootCertificate:
     root = RootCertificate.objects.filter(active=True).first()
     if root is None:
-        raise SigningError(
+        raise EcertError(
             "no_root",
             "尚未创建根证书，请先运行 ecert keys init",
             "no root yet: run ecert keys init",
@@ -105,7 +104,7 @@ def _new_kid(spki_der: bytes) -> bytes:
 def root_create(*, actor: User | None, algorithm: Algorithm, now: datetime) -> RootCertificate:
     """Create the deployment's root CA (key in the key store, self-signed certificate)."""
     if RootCertificate.objects.filter(active=True).exists():
-        raise SigningError("root_exists", "根证书已存在", "a root already exists")
+        raise EcertError("root_exists", "根证书已存在", "a root already exists")
     store = keystore_open()
     label = f"root-{now:%Y%m%d%H%M%S}-{secrets.token_hex(2)}"
     signer = store.generate(label, algorithm)
@@ -212,9 +211,7 @@ def signer_key_rotate(
         )
     )
     if not old_keys:
-        raise SigningError(
-            "no_key", "该机构没有可轮换的密钥", "this authority has no key to rotate"
-        )
+        raise EcertError("no_key", "该机构没有可轮换的密钥", "this authority has no key to rotate")
     kinds = sorted({k for key in old_keys for k in key.kinds})
     purposes = sorted({p for key in old_keys for p in key.purposes})
     for key in old_keys:
@@ -246,12 +243,12 @@ def signer_key_revoke(
 ) -> SignerKey:
     """Void what the key signed from ``revoked_at`` on; what it signed earlier stays valid."""
     if not reason.strip():
-        raise SigningError("no_reason", "吊销密钥须说明原因", "give a reason for the revocation")
+        raise EcertError("no_reason", "吊销密钥须说明原因", "give a reason for the revocation")
     key = SignerKey.objects.select_for_update().filter(kid_hex=kid_hex.lower()).first()
     if key is None:
-        raise SigningError("unknown_key", f"没有密钥 {kid_hex}", f"no key {kid_hex}")
+        raise EcertError("unknown_key", f"没有密钥 {kid_hex}", f"no key {kid_hex}")
     if key.revoked_at is not None and key.revoked_at <= revoked_at:
-        raise SigningError("already_revoked", "该密钥已吊销", "the key is already revoked")
+        raise EcertError("already_revoked", "该密钥已吊销", "the key is already revoked")
     key.revoked_at = revoked_at
     key.revocation_reason = reason.strip()
     key.save(update_fields=["revoked_at", "revocation_reason"])
@@ -357,7 +354,7 @@ def credential_claims(credential: Credential, *, signed_at: datetime) -> Claims:
     qualification = credential.qualification
     titled = credential.kind == CredentialKind.TITLE_CERTIFICATE
     if not titled and (qualification is None or qualification.code is None):
-        raise SigningError(
+        raise EcertError(
             "no_qualification",
             "证书没有带代码的资格，无法签名",
             "the credential names no coded qualification",
@@ -411,7 +408,7 @@ def credential_sign(*, actor: User | None, credential: Credential, now: datetime
     )
     key = current_key(locked.issuing_authority, Purpose.CREDENTIALS, now)
     if key is None or CredentialKind(locked.kind).value not in key.kinds:
-        raise SigningError(
+        raise EcertError(
             "no_key",
             f"{locked.issuing_authority.name}没有可签发此类证书的有效密钥",
             f"{locked.issuing_authority.key} has no valid key for {locked.kind}",
@@ -455,13 +452,13 @@ def scoped_claims_sign(
     """
     key = current_key(credential.issuing_authority, Purpose.CREDENTIALS, now)
     if key is None or CredentialKind(credential.kind).value not in key.kinds:
-        raise SigningError(
+        raise EcertError(
             "no_key",
             f"{credential.issuing_authority.name}没有可签发此类证书的有效密钥",
             f"{credential.issuing_authority.key} has no valid key for {credential.kind}",
         )
     if credential.status_index is None:
-        raise SigningError("unsigned", "证书尚未签发", "the credential has not been signed")
+        raise EcertError("unsigned", "证书尚未签发", "the credential has not been signed")
     claims = replace(
         credential_claims(credential, signed_at=now), purpose=purpose, valid_until=valid_until
     )
@@ -475,7 +472,7 @@ def sealing_key(authority: Authority, kind: CredentialKind, now: datetime) -> Se
     certificate and the root above it for the signature's certificate chain."""
     key = current_key(authority, Purpose.CREDENTIALS, now)
     if key is None or CredentialKind(kind).value not in key.kinds:
-        raise SigningError(
+        raise EcertError(
             "no_key",
             f"{authority.name}没有可签发此类证书的有效密钥",
             f"{authority.key} has no valid key for {kind}",
@@ -516,7 +513,7 @@ def status_lists_publish(
     """Sign every status list that has entries with ``authority``'s status-list key."""
     key = current_key(authority, Purpose.STATUS_LISTS, now)
     if key is None:
-        raise SigningError(
+        raise EcertError(
             "no_key", "没有可签发状态列表的有效密钥", "no valid key may sign status lists"
         )
     signer = keystore_open().signer(key.key_label)

@@ -14,14 +14,15 @@ from django.utils import timezone
 
 from ecert.accounts.models import User
 from ecert.audit.services import audit_record
-from ecert.core.formats.claims import ClaimsError
+from ecert.core.errors import EcertError
+from ecert.core.formats import claims
 from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.core.rules.roles import Perm
-from ecert.core.rules.titles import LEVEL_LABELS, SEQUENCE_MAX, TitleError, TitleLevel, TitleNumber
+from ecert.core.rules.titles import LEVEL_LABELS, SEQUENCE_MAX, TitleLevel, TitleNumber
 from ecert.credentials.models import Credential
 from ecert.documents.models import PrintFile
 from ecert.documents.printing import print_file_create
-from ecert.signing.services import SigningError, credential_sign
+from ecert.signing.services import CREDENTIAL_SIGN_REFUSALS, credential_sign
 from ecert.titles.models import (
     PLEDGE_FORMATS,
     ReissueState,
@@ -31,7 +32,7 @@ from ecert.titles.models import (
     TitleReissue,
 )
 from ecert.titles.selectors import title_document_round
-from ecert.titles.services import holds_over, new_reference, refusal
+from ecert.titles.services import REFUSALS, holds_over, new_reference, refusal
 
 # 验证码 (第十一条): read aloud and typed on phones, so no 0/O, 1/I/L.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -165,13 +166,15 @@ def title_certificate_issue(
     )
     try:
         credential_sign(actor=actor, credential=credential, now=now)
-    except ClaimsError as error:  # e.g. a code table's title longer than a certificate holds
-        raise refusal(
-            f"证书内容无法签名（{error.field}）：{error.message_zh}",
-            f"the certificate cannot be signed ({error.field}): {error.message_en}",
-            "approval",
-        ) from error
-    except SigningError as error:
+    except EcertError as error:
+        if error.code in claims.BUILD_CODES:  # e.g. a code table's title longer than it holds
+            raise refusal(
+                f"证书内容无法签名（{error.field}）：{error.zh}",
+                f"the certificate cannot be signed ({error.field}): {error.en}",
+                "approval",
+            ) from error
+        if error.code not in CREDENTIAL_SIGN_REFUSALS:
+            raise  # a key store that fails, an identifier: not a refusal, as before
         # Raised inside the transaction: the number and the certificate are given back with it.
         raise refusal(
             f"{error.zh}：请安全管理员运行 ecert keys init 为其创建密钥后再签发",
@@ -208,11 +211,12 @@ def title_certificates_issue_all(*, actor: User, approval_document: str, now: da
     for approval in waiting[:BULK_MAX]:
         try:
             issued.append(title_certificate_issue(actor=actor, approval=approval, now=now))
-        except TitleError as error:
+        except EcertError as error:
+            if error.code not in REFUSALS:
+                raise  # not a refusal of the title services (a key store that fails): as before
             raise refusal(
-                f"{approval.holder.name}（{approval.reference}）：{error.message_zh}；"
-                "本次未签发任何证书",
-                f"{approval.reference}: {error.message_en}; no certificate of this run was issued",
+                f"{approval.holder.name}（{approval.reference}）：{error.zh}；本次未签发任何证书",
+                f"{approval.reference}: {error.en}; no certificate of this run was issued",
                 error.field,
             ) from error
     return IssueRun(issued=issued, remaining=waiting.count())
@@ -222,7 +226,7 @@ def title_certificates_issue_all(*, actor: User, approval_document: str, now: da
 def title_round_print(*, actor: User, approval_document: str, now: datetime) -> list[PrintFile]:
     """Queue the valid paper certificates of a review round (one approval document) that the actor
     manages for printing: one print file per approving body, whose printer they go to, each in the
-    order issued. All are made or none; PrintFileError says why not."""
+    order issued. All are made or none; EcertError says why not."""
     paper = title_document_round(user=actor, document=approval_document.strip()).paper
     if not paper:
         raise refusal(

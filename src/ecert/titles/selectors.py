@@ -10,9 +10,10 @@ from django.db.models import Count, Min, QuerySet
 
 from ecert.accounts.models import User
 from ecert.authorities.models import Authority
+from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import AuthorityKind, CredentialForm, CredentialStatus
 from ecert.core.rules.roles import Perm
-from ecert.core.rules.titles import REPORT_DAYS, TitleError, parse_title_number, report_deadline
+from ecert.core.rules.titles import REPORT_DAYS, parse_title_number, report_deadline
 from ecert.credentials.models import Credential
 from ecert.titles.models import PLEDGE_FORMATS, SeriesLevel, TitleApproval, TitleReissue
 
@@ -73,7 +74,7 @@ def title_number_reading(number: str) -> NumberReading | None:
     number that is not a title number."""
     try:
         parts = parse_title_number(number)
-    except TitleError:
+    except EcertError:
         return None
     approver = (
         Authority.objects.filter(region_department_code=parts.region_code)

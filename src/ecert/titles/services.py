@@ -17,9 +17,10 @@ from ecert.accounts.models import User
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import bureau_above, scope_for
-from ecert.core.formats.claims import ClaimsError, claim_text_check
+from ecert.core.errors import EcertError
+from ecert.core.formats.claims import claim_text_check
 from ecert.core.identity.idnumbers import IdNumber, mask_id_number
-from ecert.core.identity.names import PersonNameError, normalise_name
+from ecert.core.identity.names import normalise_name
 from ecert.core.rules.kinds import (
     AuthorityKind,
     AuthorityLevel,
@@ -29,7 +30,6 @@ from ecert.core.rules.roles import Perm
 from ecert.core.rules.titles import (
     CodeTables,
     Manager,
-    TitleError,
     TitleLevel,
     data_manager,
     region_code_check,
@@ -37,16 +37,23 @@ from ecert.core.rules.titles import (
 )
 from ecert.core.spreadsheets.title_sheet import read_title_sheet
 from ecert.credentials.printable import unprintable
-from ecert.credentials.services import HolderNameMismatch, holder_register
+from ecert.credentials.services import holder_register
 from ecert.titles.models import (
     SeriesLevel,
     TitleApproval,
     TitleScheme,
 )
 
+# What the title services refuse with: ``refusal`` and the title rules of core.rules.titles. A view
+# shows these; anything else a title service raises is not its refusal and goes up as it is.
+REFUSALS = frozenset(
+    {"title_refused", "bad_title_number", "bad_region_code", "bad_review_year", "bad_code_tables"}
+)
 
-def refusal(message_zh: str, message_en: str, field: str = "") -> TitleError:
-    return TitleError(message_zh, message_en, field=field)
+
+def refusal(message_zh: str, message_en: str, field: str = "") -> EcertError:
+    """A record or an action the title rules refuse; ``field`` names the form field at fault."""
+    return EcertError("title_refused", message_zh, message_en, field=field)
 
 
 def holds_over(actor: User, perm: Perm, authority: Authority) -> bool:
@@ -215,7 +222,7 @@ def _check_facts(facts: ApprovalFacts, today: date) -> None:
         )
     try:
         name = normalise_name(facts.name)
-    except PersonNameError as error:
+    except EcertError as error:
         raise refusal(f"姓名无效：{error}", f"the name is not valid: {error}", "name") from error
     for field, claim, label, text in (
         ("name", "holder_name", "姓名 / name", name),
@@ -225,11 +232,11 @@ def _check_facts(facts: ApprovalFacts, today: date) -> None:
             continue
         try:
             claim_text_check(claim, text)
-        except ClaimsError as error:
+        except EcertError as error:
             zh, en = label.split(" / ")
             raise refusal(
-                f"{zh}{error.message_zh}，无法写入证书",
-                f"the {en} cannot go into the certificate: {error.message_en}",
+                f"{zh}{error.zh}，无法写入证书",
+                f"the {en} cannot go into the certificate: {error.en}",
                 field,
             ) from error
     for field, label, text in (
@@ -368,18 +375,11 @@ def title_approvals_import(
             recorded.append(
                 title_approval_record(actor=actor, approver=approver, facts=facts, now=now)
             )
-        except (TitleError, HolderNameMismatch) as error:
-            zh, en = _messages(error)
-            raise TitleError(
-                f"文件 {display_name} 第 {row.row} 行：{zh}",
-                f"file {display_name}, row {row.row}: {en}",
-                field=getattr(error, "field", "name"),
+        except EcertError as error:
+            if error.code not in {*REFUSALS, "holder_name_mismatch"}:
+                raise
+            # The sheet's file and row say where; the form field does not apply to a sheet.
+            raise EcertError(
+                error.code, error.zh, error.en, file=display_name, row=row.row
             ) from error
     return recorded
-
-
-def _messages(error: Exception) -> tuple[str, str]:
-    if isinstance(error, TitleError):
-        return error.message_zh, error.message_en
-    zh, _, en = str(error).partition(" / ")
-    return zh, en

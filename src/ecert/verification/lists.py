@@ -15,8 +15,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from ecert.core.errors import EcertError
 from ecert.core.formats.verification_list import (
-    ListError,
     ListRow,
     ResultLine,
     read_verification_list,
@@ -42,13 +42,16 @@ def list_verify(
 ) -> bytes:
     """Answer every row of the uploaded list; the result sheet as .xlsx bytes.
 
-    Raises ListError for a file that cannot be used or that would pass the day's quota.
+    Raises EcertError for a file that cannot be used or that would pass the day's quota.
     """
     rows = read_verification_list(path, display_name=display_name)
     if not rows:
-        raise ListError(f"文件 {display_name} 没有数据行", f"file {display_name} has no rows")
+        raise EcertError(
+            "no_data_rows", f"文件 {display_name} 没有数据行", f"file {display_name} has no rows"
+        )
     if not organisation_quota_take(organisation, now, uses=len(rows)):
-        raise ListError(
+        raise EcertError(
+            "quota_exceeded",
             f"今日核验次数将超过本单位的限额（每日 {organisation.daily_quota} 次），请明日再试",
             f"this list would pass your daily quota of {organisation.daily_quota} verifications; "
             "try again tomorrow",

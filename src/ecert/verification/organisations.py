@@ -18,19 +18,31 @@ from ecert.accounts.models import User
 from ecert.accounts.services import role_assign, role_revoke, user_create
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
+from ecert.core.errors import EcertError
 from ecert.core.identity.public_ids import ALPHABET
 from ecert.core.rules.authorities import credit_code_is_valid
 from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
 from ecert.core.rules.roles import Perm, Role
 from ecert.verification.models import Organisation, OrganisationState
 
+# What organisation_register and organisation_decide refuse with, by code; a refusal names the
+# form field at fault as ``field`` ("" for the form as a whole).
+REFUSALS = frozenset(
+    {
+        "bad_credit_code",
+        "already_registered",
+        "bad_city",
+        "username_taken",
+        "weak_password",
+        "not_found",
+        "note_required",
+    }
+)
 
-class OrganisationError(Exception):
+
+def _refused(code: str, field: str, zh: str, en: str) -> EcertError:
     """A registration or decision that cannot be made; ``field`` names the form field at fault."""
-
-    def __init__(self, code: str, field: str | None, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.code, self.field, self.zh, self.en = code, field, message_zh, message_en
+    return EcertError(code, zh, en, field=field)
 
 
 @dataclass(frozen=True)
@@ -63,32 +75,30 @@ def organisation_register(*, registration: Registration, now: datetime) -> Organ
     verifies nothing until the city bureau approves."""
     code = registration.credit_code.strip().upper()
     if not credit_code_is_valid(code):
-        raise OrganisationError(
+        raise _refused(
             "bad_credit_code",
             "credit_code",
             "统一社会信用代码不正确（18 位，末位为校验码）",
             "the unified social credit code is not valid (18 characters with a check character)",
         )
     if Organisation.objects.filter(credit_code=code).exists():
-        raise OrganisationError(
+        raise _refused(
             "already_registered",
             "credit_code",
             "该统一社会信用代码已注册；请用原账号登录，或联系所在市人社局",
             "an organisation with this code is registered already; sign in with its account",
         )
     if registration.city not in city_bureaus():
-        raise OrganisationError(
+        raise _refused(
             "bad_city", "city", "请选择一个市人社局", "choose a city human-resources bureau"
         )
     if User.objects.filter(username__iexact=registration.username).exists():
-        raise OrganisationError(
-            "username_taken", "username", "该用户名已被使用", "this user name is taken"
-        )
+        raise _refused("username_taken", "username", "该用户名已被使用", "this user name is taken")
     candidate = User(username=registration.username, display_name=registration.name)
     try:
         validate_password(registration.password, candidate)
     except ValidationError as problem:
-        raise OrganisationError(
+        raise _refused(
             "weak_password", "password", "；".join(problem.messages), "; ".join(problem.messages)
         ) from problem
     try:
@@ -109,7 +119,7 @@ def organisation_register(*, registration: Registration, now: datetime) -> Organ
             created_at=now,
         )
     except (IntegrityError, ValidationError) as error:  # a registration racing this one
-        raise OrganisationError(
+        raise _refused(
             "already_registered",
             "credit_code",
             "该单位或用户名刚刚被注册",
@@ -142,9 +152,9 @@ def organisation_decide(
         .first()
     )
     if locked is None:
-        raise OrganisationError("not_found", None, "没有找到该单位", "no such organisation")
+        raise _refused("not_found", "", "没有找到该单位", "no such organisation")
     if not approve and not note.strip():
-        raise OrganisationError(
+        raise _refused(
             "note_required", "note", "不予通过或暂停时须写明原因", "say why it is refused"
         )
     previous = OrganisationState(locked.state)

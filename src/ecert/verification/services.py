@@ -20,19 +20,20 @@ from django.db.models import Q
 from ecert.accounts.models import User
 from ecert.core.documents.pades import pdf_check
 from ecert.core.documents.qr_images import qr_texts_in_pdf_bytes
+from ecert.core.errors import EcertError
 from ecert.core.formats import cose
-from ecert.core.formats.claims import ClaimsError, claims_from_cbor
-from ecert.core.formats.qr import QrError, parse_qr_text
+from ecert.core.formats.claims import claims_from_cbor
+from ecert.core.formats.qr import parse_qr_text
 from ecert.core.formats.status_list import StatusValue
-from ecert.core.formats.trust_list import TrustList, TrustListError, trust_list_with_keys
+from ecert.core.formats.trust_list import TrustList, trust_list_with_keys
 from ecert.core.formats.verify import Check, Outcome, Verdict, verify_credential
 from ecert.core.identity.idnumbers import mask_id_number
-from ecert.core.identity.names import PersonNameError, mask_name, normalise_name
-from ecert.core.rules.titles import TitleError, parse_title_number
+from ecert.core.identity.names import mask_name, normalise_name
+from ecert.core.rules.titles import parse_title_number
 from ecert.credentials.models import Credential
 from ecert.credentials.selectors import holders_with_id_number
 from ecert.signing.models import RootCertificate, SignerKey
-from ecert.signing.services import SigningError, trust_list_build
+from ecert.signing.services import trust_list_build
 from ecert.verification.answers import Answer, answer_from_registry, answer_from_result
 from ecert.verification.models import Channel, Organisation, VerificationEvent
 
@@ -63,7 +64,7 @@ def trust_list_current(now: datetime) -> TrustList | None:
     with _trust_lock:
         try:
             trust = trust_list_with_keys(trust_list_build(now, 0))
-        except (SigningError, TrustListError):
+        except EcertError:
             trust = None
         _trust = (time.monotonic(), trust)
     return trust
@@ -118,7 +119,7 @@ def signed_answer(
     credential = None
     try:
         public_id = claims_from_cbor(cose.decode_sign1(signed).payload).public_id
-    except (cose.CoseError, ClaimsError):
+    except EcertError:
         public_id = None
     if public_id is not None:
         credential = _registry_row(public_id)
@@ -143,7 +144,7 @@ def qr_answer(text: str, *, now: datetime) -> Answer:
         text = f"HTTPS://X/V/{text.strip()}"
     try:
         _host, signed = parse_qr_text(text)
-    except QrError as error:
+    except EcertError as error:
         return Answer(
             Verdict.NOT_GENUINE, (Check("integrity", Outcome.FAIL, f"malformed_{error.code}"),)
         )
@@ -165,7 +166,7 @@ def _typed(value: str) -> str:
 def _same_name(typed: str, stored: str) -> bool:
     try:
         return normalise_name(typed) == normalise_name(stored)
-    except PersonNameError:
+    except EcertError:
         return False
 
 
@@ -174,7 +175,7 @@ def _printed_forms(number: str) -> list[str]:
     full-width or ASCII brackets, with or without spaces."""
     try:
         return [parse_title_number(number).number]
-    except TitleError:
+    except EcertError:
         return [number]
 
 

@@ -49,7 +49,8 @@ from enum import StrEnum
 from functools import cache
 from types import MappingProxyType
 
-from ecert.core.documents.render import Page, Picture, RenderError
+from ecert.core.documents.render import Page, Picture
+from ecert.core.errors import EcertError
 from ecert.core.formats.qr import parse_qr_text, qr_text
 from ecert.core.identity.idnumbers import SEX_LABELS, Sex, gb11643_check_character
 from ecert.core.rules.kinds import CredentialKind
@@ -165,7 +166,7 @@ def face_for(kind: CredentialKind, template: str, style: int | None) -> Face:
     if face is None and kind is CredentialKind.NATIONAL_CERTIFICATE and style is not None:
         face = _BY_STYLE.get(style)
     if face is None:
-        raise RenderError(
+        raise EcertError(
             "no_face",
             f"没有适用于此证书的版式（类型 {kind.value}，模板“{template or '-'}”）",
             f"no certificate face for kind {kind.value} with template {template or '-'!r}",
@@ -262,7 +263,7 @@ def face_page(
     allowed = set(FIELDS[face]) | set(SCOPE_FIELDS)
     for key in fields:
         if key not in allowed:
-            raise RenderError(
+            raise EcertError(
                 "unknown_field",
                 f"版式 {face.value} 没有字段 {key}",
                 f"face {face.value} has no field {key}",
@@ -271,7 +272,7 @@ def face_page(
     kept = {key: value for key, value in fields.items() if value or key not in OPTIONAL}
     for key in FIELDS[face]:
         if key not in OPTIONAL and not kept.get(key):
-            raise RenderError(
+            raise EcertError(
                 "missing_field",
                 f"版式 {face.value} 缺少字段 {key}",
                 f"face {face.value} needs field {key}",

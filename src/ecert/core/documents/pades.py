@@ -34,6 +34,7 @@ from pyhanko.sign.validation import SignatureCoverageLevel, async_validate_pdf_s
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from ecert.core.errors import EcertError
 from ecert.core.formats.algorithms import Algorithm, Signer
 
 FIELD_NAME = "ecert-seal"
@@ -46,14 +47,6 @@ _MECHANISMS = {
 # token fits with plenty to spare.
 _SIGNATURE_SPACE = 16_384
 T = TypeVar("T")
-
-
-class PadesError(ValueError):
-    """A PDF that cannot be sealed or read; ``code`` is stable."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.code, self.zh, self.en = code, message_zh, message_en
 
 
 @dataclass(frozen=True)
@@ -71,7 +64,7 @@ class _StoreSigner(signers.Signer):
     def __init__(self, key: SealingKey) -> None:
         mechanism, _digest = _MECHANISMS.get(key.signer.algorithm, ("", ""))
         if not mechanism:
-            raise PadesError(
+            raise EcertError(
                 "unsupported_algorithm",
                 "PDF 签章只支持 ES256 或 Ed25519 密钥",
                 f"PDF signatures support ES256 and Ed25519 keys, not {key.signer.algorithm.name}",
@@ -129,7 +122,7 @@ def pdf_seal(
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=True)
     except (PdfError, ValueError) as error:
-        raise PadesError("unreadable_pdf", "PDF 无法读取", "cannot read the PDF") from error
+        raise EcertError("unreadable_pdf", "PDF 无法读取", "cannot read the PDF") from error
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         md_algorithm=_MECHANISMS.get(key.signer.algorithm, ("", "sha256"))[1],
@@ -154,7 +147,7 @@ def pdf_seal(
             )
         )
     except (SigningError, UnacceptableSignerError, OSError) as error:
-        raise PadesError(
+        raise EcertError(
             "signing_failed", f"PDF 签章失败：{error}", f"sealing the PDF failed: {error}"
         ) from error
     return out.getvalue()
@@ -185,7 +178,7 @@ def pdf_check(pdf: bytes, trust_roots: Sequence[bytes], *, at: datetime | None =
         reader = PdfFileReader(BytesIO(pdf), strict=False)
         signatures = reader.embedded_signatures
     except (PdfError, ValueError, KeyError, IndexError) as error:
-        raise PadesError("unreadable_pdf", "PDF 无法读取", "cannot read the PDF") from error
+        raise EcertError("unreadable_pdf", "PDF 无法读取", "cannot read the PDF") from error
     if not signatures:
         return PdfCheck(signed=False)
     signature = signatures[0]

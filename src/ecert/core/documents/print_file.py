@@ -25,7 +25,8 @@ from typing import BinaryIO
 import pikepdf
 import typst
 
-from ecert.core.documents.render import Page, Renderer, RenderError
+from ecert.core.documents.render import Page, Renderer
+from ecert.core.errors import EcertError
 
 DEFAULT_CHUNK = 100
 TYPST_CACHE_AGE = 10  # compiles after which Typst evicts an unused memoised result
@@ -67,7 +68,7 @@ def write_print_file(
             if progress is not None:
                 progress(count)
         if not chunk_files:
-            raise RenderError("no_pages", "没有要打印的页面", "no pages to print")
+            raise EcertError("no_pages", "没有要打印的页面", "no pages to print")
         if isinstance(out, Path):
             _merge_to_path(chunk_files, out, created=created)
         else:

@@ -12,7 +12,7 @@ import pypdfium2
 import zxingcpp
 from PIL import Image, UnidentifiedImageError
 
-from ecert.core.formats.qr import QrError
+from ecert.core.errors import EcertError
 
 PDF_RENDER_SCALE = 3.0  # about 216 dpi: enough for a QR code printed at 25 mm
 MAX_PDF_PAGES = 20
@@ -31,7 +31,7 @@ def qr_texts_in_image(path: Path) -> list[str]:
         with Image.open(path) as image:
             return _texts(image.convert("L"))
     except (UnidentifiedImageError, OSError) as error:
-        raise QrError("unreadable_image", "无法读取图片", f"cannot read image {path}") from error
+        raise EcertError("unreadable_image", "无法读取图片", f"cannot read image {path}") from error
 
 
 def qr_texts_in_pdf(path: Path) -> list[str]:
@@ -43,7 +43,9 @@ def qr_texts_in_pdf_bytes(data: bytes, *, name: str = "PDF") -> list[str]:
     try:
         document = pypdfium2.PdfDocument(data)
     except pypdfium2.PdfiumError as error:
-        raise QrError("unreadable_pdf", "无法读取 PDF 文件", f"cannot read PDF {name}") from error
+        raise EcertError(
+            "unreadable_pdf", "无法读取 PDF 文件", f"cannot read PDF {name}"
+        ) from error
     texts: list[str] = []
     try:
         for index in range(min(len(document), MAX_PDF_PAGES)):

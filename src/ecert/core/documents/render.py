@@ -23,18 +23,11 @@ from pathlib import Path
 import typst
 from fontTools.ttLib import TTFont, TTLibError
 
+from ecert.core.errors import EcertError
 from ecert.core.formats.qr import qr_svg
 
 FONT_SUFFIXES = (".otf", ".ttf", ".otc", ".ttc")
 MAIN = "main.typ"
-
-
-class RenderError(ValueError):
-    """A page that cannot be printed; ``code`` is stable, ``field`` names the printed field."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str, field: str = "") -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.code, self.zh, self.en, self.field = code, message_zh, message_en, field
 
 
 @dataclass(frozen=True)
@@ -72,7 +65,7 @@ class FontSet:
 
     def __init__(self, files: Sequence[Path]) -> None:
         if not files:
-            raise RenderError("no_fonts", "没有可用的证书字体", "no certificate fonts found")
+            raise EcertError("no_fonts", "没有可用的证书字体", "no certificate fonts found")
         self.files = tuple(files)
         self._codes: frozenset[int] = frozenset().union(*(_cmap(path) for path in self.files))
 
@@ -99,17 +92,17 @@ class FontSet:
         return seen
 
     def check(self, fields: Mapping[str, str]) -> None:
-        """Raise RenderError naming the first field with a character no font has."""
+        """Raise EcertError naming the first field with a character no font has."""
         for name, value in fields.items():
             missing = self.missing(value)
             if missing:
                 raise uncovered_error(name, missing)
 
 
-def uncovered_error(field_name: str, missing: Sequence[str]) -> RenderError:
+def uncovered_error(field_name: str, missing: Sequence[str]) -> EcertError:
     shown = "、".join(f"“{c}”(U+{ord(c):04X})" for c in missing[:5])
     plain = ", ".join(f"U+{ord(c):04X}" for c in missing[:5])
-    return RenderError(
+    return EcertError(
         "uncovered_character",
         f"字段 {field_name} 中的字 {shown} 没有可用字体，无法打印，请核对或联系管理员添加字体",
         f"field {field_name}: no font draws {plain}; check the text or add a font",
@@ -127,7 +120,7 @@ def _cmap(path: Path) -> frozenset[int]:
             return frozenset().union(*(set(f.getBestCmap()) for f in collection.fonts))
         return frozenset(TTFont(path, lazy=True).getBestCmap())
     except (TTLibError, OSError) as error:
-        raise RenderError(
+        raise EcertError(
             "bad_font", f"字体文件无法读取：{path.name}", f"cannot read font file {path}"
         ) from error
 
@@ -150,7 +143,7 @@ class Renderer:
     def document(self, pages: Sequence[Page], *, created: datetime, pdf_a: bool = True) -> bytes:
         """One PDF with ``pages`` in order; PDF/A-2b unless ``pdf_a`` is false."""
         if not pages:
-            raise RenderError("no_pages", "没有要打印的页面", "no pages to print")
+            raise EcertError("no_pages", "没有要打印的页面", "no pages to print")
         for page in pages:
             self.fonts.check(page.fields)
         doc = json.dumps({"pages": [page_json(page) for page in pages]}, ensure_ascii=False)
@@ -163,7 +156,7 @@ class Renderer:
                 timestamp=created.replace(microsecond=0),  # PDF dates have whole seconds
             )
         except typst.TypstError as error:
-            raise RenderError(
+            raise EcertError(
                 "layout_failed",
                 f"证书版式编排失败：{error.message}",
                 f"the layout failed: {error.message}",

@@ -17,6 +17,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from ecert.core import PACKAGE_DATA
+from ecert.core.errors import EcertError
 
 DEFAULT_SEAL_FONT = PACKAGE_DATA / "fonts" / "EcertSerifSC-Regular.otf"
 SEAL_RED = (208, 2, 27)
@@ -45,23 +46,15 @@ CLEAR_ALPHA = 16  # alpha at or below this counts as a transparent pixel
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-class SealError(ValueError):
-    """A seal picture that cannot be used; ``code`` is stable, messages Chinese then English."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.code, self.zh, self.en = code, message_zh, message_en
-
-
 def round_seal_png(
     authority_name: str, font_path: Path = DEFAULT_SEAL_FONT, *, caption: str = "", size: int = 600
 ) -> bytes:
     """A red round seal bearing ``authority_name`` as a PNG with a transparent background."""
     name = "".join(authority_name.split())
     if not name:
-        raise SealError("no_name", "印章上须有机构名称", "a seal needs the authority's name")
+        raise EcertError("no_name", "印章上须有机构名称", "a seal needs the authority's name")
     if not MIN_SIDE <= size <= MAX_SIDE:
-        raise SealError(
+        raise EcertError(
             "bad_size",
             f"印章尺寸须在 {MIN_SIDE}–{MAX_SIDE} 像素之间",
             f"the seal must be {MIN_SIDE}–{MAX_SIDE} px",
@@ -108,7 +101,7 @@ def _font(font_path: Path, pixels: int) -> ImageFont.FreeTypeFont:
     try:
         return ImageFont.truetype(str(font_path), pixels)
     except OSError as error:
-        raise SealError(
+        raise EcertError(
             "bad_font", f"印章字体无法读取：{font_path.name}", f"cannot read font {font_path}"
         ) from error
 
@@ -182,13 +175,13 @@ def check_seal_png(data: bytes) -> tuple[int, int]:
     alpha channel and a transparent background so the text under it shows, and at most 1 MB.
     """
     if len(data) > MAX_BYTES:
-        raise SealError(
+        raise EcertError(
             "too_big",
             f"印章图片超过 {MAX_BYTES // 1024} KB，请压缩后再上传",
             f"the seal picture is larger than {MAX_BYTES // 1024} KB; compress it and upload again",
         )
     if not data.startswith(PNG_SIGNATURE):
-        raise SealError(
+        raise EcertError(
             "not_png",
             "印章图片须为 PNG 格式（按文件内容判断，不看扩展名）",
             "the seal picture must be a PNG file (judged by its content, not its name)",
@@ -200,19 +193,19 @@ def check_seal_png(data: bytes) -> tuple[int, int]:
             image.load()
             alpha = _alpha(image)
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
-        raise SealError(
+        raise EcertError(
             "unreadable",
             "印章图片已损坏，无法读取",
             "the seal picture is damaged and cannot be read",
         ) from error
     if alpha is None:
-        raise SealError(
+        raise EcertError(
             "no_alpha",
             "印章图片须带透明通道（RGBA），背景透明",
             "the seal picture needs an alpha channel (RGBA) with a transparent background",
         )
     if not any(alpha.histogram()[: CLEAR_ALPHA + 1]):
-        raise SealError(
+        raise EcertError(
             "not_transparent",
             "印章图片的背景不透明，请去除白色背景后再上传",
             "the seal picture has no transparent background; remove the white background first",
@@ -222,13 +215,13 @@ def check_seal_png(data: bytes) -> tuple[int, int]:
 
 def _check_size(width: int, height: int) -> None:
     if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
-        raise SealError(
+        raise EcertError(
             "bad_size",
             f"印章图片为 {width}×{height} 像素，边长须在 {MIN_SIDE}–{MAX_SIDE} 像素之间",
             f"the seal picture is {width}×{height} px; each side must be {MIN_SIDE}–{MAX_SIDE} px",
         )
     if max(width, height) / min(width, height) > MAX_ASPECT:
-        raise SealError(
+        raise EcertError(
             "not_square",
             f"印章图片为 {width}×{height} 像素，应接近正方形",
             f"the seal picture is {width}×{height} px; it should be about square",

@@ -26,6 +26,8 @@ from tongsuopy.crypto import serialization as sm_serialization
 from tongsuopy.crypto.asymciphers import ec as sm_ec
 from tongsuopy.crypto.exceptions import InvalidSignature as SmInvalidSignature
 
+from ecert.core.errors import EcertError
+
 
 class Algorithm(IntEnum):
     """COSE algorithm identifiers (IANA "COSE Algorithms" registry)."""
@@ -43,16 +45,6 @@ _COORDINATE = 32
 
 # DER of the SM2 curve's object identifier 1.2.156.10197.1.301, as it appears inside an SPKI.
 _SM2_CURVE_OID_DER = bytes.fromhex("06082a811ccf5501822d")
-
-
-class KeyUseError(ValueError):
-    """A key that cannot be used; ``code`` is a stable snake_case reason."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
 
 
 class Signer(Protocol):
@@ -148,9 +140,7 @@ def generate_key(algorithm: Algorithm) -> SoftwareKey:
 def load_encrypted_pem(pem: bytes, password: bytes) -> SoftwareKey:
     """Load a private key written by ``SoftwareKey.to_encrypted_pem``; the key decides the algorithm."""
     if b"ENCRYPTED" not in pem.split(b"\n", 1)[0]:
-        raise KeyUseError(
-            "not_encrypted", "私钥文件未加密", "the private key file is not encrypted"
-        )
+        raise EcertError("not_encrypted", "私钥文件未加密", "the private key file is not encrypted")
     try:
         key = serialization.load_pem_private_key(pem, password)
     except UnsupportedAlgorithm:
@@ -159,7 +149,7 @@ def load_encrypted_pem(pem: bytes, password: bytes) -> SoftwareKey:
         if _is_sm2_pem(pem, password):
             key = None
         else:
-            raise KeyUseError(
+            raise EcertError(
                 "unreadable",
                 "私钥文件无法读取或口令错误",
                 "cannot read the key file or wrong password",
@@ -168,7 +158,7 @@ def load_encrypted_pem(pem: bytes, password: bytes) -> SoftwareKey:
         try:
             sm_key = sm_serialization.load_pem_private_key(pem, password)
         except (ValueError, TypeError) as error:
-            raise KeyUseError(
+            raise EcertError(
                 "unreadable",
                 "私钥文件无法读取或口令错误",
                 "cannot read the key file or wrong password",
@@ -191,8 +181,8 @@ def _is_sm2_pem(pem: bytes, password: bytes) -> bool:
     return isinstance(sm_key, sm_ec.EllipticCurvePrivateKey)
 
 
-def _unsupported() -> KeyUseError:
-    return KeyUseError(
+def _unsupported() -> EcertError:
+    return EcertError(
         "unsupported_key",
         "只支持 P-256、Ed25519 和 SM2 密钥",
         "only P-256, Ed25519 and SM2 keys are supported",
@@ -232,7 +222,7 @@ def load_verification_key(spki_der: bytes) -> VerificationKey:
         try:
             sm_key = sm_serialization.load_der_public_key(spki_der)
         except (ValueError, TypeError) as error:
-            raise KeyUseError(
+            raise EcertError(
                 "bad_public_key", "公钥无法解析", "cannot parse the public key"
             ) from error
         if not isinstance(sm_key, sm_ec.EllipticCurvePublicKey):
@@ -241,9 +231,7 @@ def load_verification_key(spki_der: bytes) -> VerificationKey:
     try:
         key = serialization.load_der_public_key(spki_der)
     except (ValueError, TypeError, UnsupportedAlgorithm) as error:
-        raise KeyUseError(
-            "bad_public_key", "公钥无法解析", "cannot parse the public key"
-        ) from error
+        raise EcertError("bad_public_key", "公钥无法解析", "cannot parse the public key") from error
     if isinstance(key, ed25519.Ed25519PublicKey):
         return VerificationKey(Algorithm.EDDSA, spki_der, key)
     if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):

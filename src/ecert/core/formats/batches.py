@@ -12,21 +12,14 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ecert.core.errors import EcertError
 from ecert.core.formats import cose
 from ecert.core.formats.algorithms import Signer
-from ecert.core.formats.cbor import CborError, deterministic_dumps, strict_loads
+from ecert.core.formats.cbor import deterministic_dumps, strict_loads
 from ecert.core.formats.merkle import merkle_root, verify_inclusion
 from ecert.core.formats.trust_list import Purpose, TrustList
 
 FORMAT_VERSION = 1
-
-
-class BatchError(ValueError):
-    """A batch statement or proof that cannot be accepted; ``code`` is a stable reason."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.code = code
 
 
 def credential_digest(claims_cbor: bytes) -> bytes:
@@ -59,7 +52,7 @@ def batch_statement(
     batch_id: str, issuer: int, digests: Sequence[bytes], signed_at: int
 ) -> BatchStatement:
     if not digests:
-        raise BatchError("empty_batch", "批次没有证书", "the batch has no credentials")
+        raise EcertError("empty_batch", "批次没有证书", "the batch has no credentials")
     return BatchStatement(batch_id, issuer, len(digests), merkle_root(digests), signed_at)
 
 
@@ -71,16 +64,19 @@ def load_batch(signed: bytes, trust_list: TrustList) -> BatchStatement:
     """Verify a signed batch statement against the trust list and read it."""
     try:
         message = cose.decode_sign1(signed)
+    except EcertError as error:
+        raise EcertError("unreadable", "批次签名无法读取", str(error)) from error
+    try:
         item = strict_loads(message.payload, max_depth=2)
-    except (cose.CoseError, CborError) as error:
-        raise BatchError("unreadable", "批次签名无法读取", str(error)) from error
+    except EcertError as error:  # cbor2's own words, as before
+        raise EcertError("unreadable", "批次签名无法读取", error.en) from error
     signer = trust_list.signer(message.kid or b"")
     if signer is None or signer.verification_key is None:
-        raise BatchError("unknown_signer", "批次签名者不在信任列表中", "unknown signer")
+        raise EcertError("unknown_signer", "批次签名者不在信任列表中", "unknown signer")
     if not cose.verify_sign1(message, signer.verification_key):
-        raise BatchError("bad_signature", "批次签名无效", "bad batch signature")
+        raise EcertError("bad_signature", "批次签名无效", "bad batch signature")
     if not isinstance(item, Mapping) or set(item) != {0, 1, 2, 3, 4, 5} or item[0] != 1:
-        raise BatchError("malformed", "批次内容格式错误", "malformed batch statement")
+        raise EcertError("malformed", "批次内容格式错误", "malformed batch statement")
     statement = BatchStatement(item[1], item[2], item[3], item[4], item[5])
     if (
         type(statement.batch_id) is not str
@@ -89,11 +85,11 @@ def load_batch(signed: bytes, trust_list: TrustList) -> BatchStatement:
         or type(statement.root) is not bytes
         or len(statement.root) != 32
     ):
-        raise BatchError("malformed", "批次内容格式错误", "malformed batch statement")
+        raise EcertError("malformed", "批次内容格式错误", "malformed batch statement")
     if statement.issuer != signer.authority:
-        raise BatchError("issuer_mismatch", "批次签名者与签发机构不符", "signer is not the issuer")
+        raise EcertError("issuer_mismatch", "批次签名者与签发机构不符", "signer is not the issuer")
     if signer.signing_problem(statement.signed_at, Purpose.BATCH_ROOTS, None):
-        raise BatchError(
+        raise EcertError(
             "signer_not_authorised",
             "该密钥当时无权签发批次",
             "this key could not sign batches then",

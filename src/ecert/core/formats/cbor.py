@@ -13,15 +13,13 @@ from typing import Any
 
 import cbor2
 
+from ecert.core.errors import EcertError
+
 MAX_DEPTH = 8
 
 
-class CborError(ValueError):
-    """Bytes that are not one well-formed, strictly encoded CBOR item."""
-
-
 def strict_loads(data: bytes, *, max_depth: int = MAX_DEPTH) -> Any:
-    """Decode exactly one CBOR item; raise CborError for anything malformed or lax."""
+    """Decode exactly one CBOR item; raise EcertError for anything malformed or lax."""
     stream = BytesIO(data)
     try:
         item = cbor2.CBORDecoder(
@@ -31,9 +29,14 @@ def strict_loads(data: bytes, *, max_depth: int = MAX_DEPTH) -> Any:
             allow_duplicate_keys=False,
         ).decode()
     except (cbor2.CBORDecodeError, ValueError, TypeError, OverflowError, MemoryError) as error:
-        raise CborError(str(error)) from error
+        raise EcertError("malformed_cbor", "CBOR 数据格式错误", str(error)) from error
     if stream.tell() != len(data):
-        raise CborError(f"{len(data) - stream.tell()} bytes after the CBOR item")
+        extra = len(data) - stream.tell()
+        raise EcertError(
+            "bytes_after_cbor",
+            f"CBOR 数据项之后还有 {extra} 个字节",
+            f"{extra} bytes after the CBOR item",
+        )
     return item
 
 

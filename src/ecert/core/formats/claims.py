@@ -5,7 +5,7 @@ has an integer key, so the claims fit a QR code with the signature. Text travels
 byte strings (two bytes for a common Han character where UTF-8 takes three; GB 18030 covers all
 of Unicode), NFC-normalised when the claims are built and required to be NFC when read, so one
 credential has exactly one encoding. Reading is strict: unknown keys, wrong types, out-of-range values and non-NFC text are
-refused with a ``ClaimsError``. docs/formats/credential-v1.md documents every field.
+refused with an ``EcertError`` whose ``field`` names the claim. docs/formats/credential-v1.md documents every field.
 """
 
 from __future__ import annotations
@@ -17,24 +17,14 @@ from datetime import date
 from enum import IntEnum
 from typing import Any
 
-from ecert.core.formats.cbor import CborError, deterministic_dumps, strict_loads
+from ecert.core.errors import EcertError
+from ecert.core.formats.cbor import deterministic_dumps, strict_loads
 from ecert.core.identity.idnumbers import IdType, gb11643_check_character
 from ecert.core.identity.public_ids import ALPHABET as PUBLIC_ID_ALPHABET
 from ecert.core.identity.public_ids import LENGTH as PUBLIC_ID_LENGTH
 from ecert.core.rules.kinds import CredentialKind
 
 VERSION = 1
-
-
-class ClaimsError(ValueError):
-    """Claims that are not valid v1 claims; ``code`` is stable, ``field`` names the claim."""
-
-    def __init__(self, code: str, field: str, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{field}: {message_zh} / {message_en}")
-        self.code = code
-        self.field = field
-        self.message_zh = message_zh
-        self.message_en = message_en
 
 
 class KindCode(IntEnum):
@@ -192,8 +182,26 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
 assert {f.name for f in fields(Claims)} == {name for _, name, *_ in _SCHEMA}
 
 
-def _bad(code: str, field: str, zh: str, en: str) -> ClaimsError:
-    return ClaimsError(code, field, zh, en)
+# The codes with which building claims (``Claims(...)``, ``claim_text_check``) refuses a value;
+# reading them adds its own. A caller that signs claims tells these apart by code from what else
+# signing may raise (a key store that fails, an identifier that cannot be built).
+BUILD_CODES = frozenset(
+    {
+        "not_nfc",
+        "empty",
+        "too_long",
+        "bad_character",
+        "out_of_range",
+        "bad_public_id",
+        "qualification_or_title",
+        "derivable",
+        "bad_id_number",
+    }
+)
+
+
+def _bad(code: str, field: str, zh: str, en: str) -> EcertError:
+    return EcertError(code, zh, en, field=field)
 
 
 def _check_text(field: str, value: str, limit: int, *, normalise: bool) -> str:
@@ -224,7 +232,7 @@ _TEXT_LIMITS = {name: limit for _, name, kind, _required, limit in _SCHEMA if ki
 
 def claim_text_check(field: str, value: str) -> str:
     """A text claim's value as it will be signed (stripped, NFC), so that a record can be refused
-    when it is made rather than when it is signed; ClaimsError says what is wrong."""
+    when it is made rather than when it is signed; EcertError says what is wrong."""
     return _check_text(field, value, _TEXT_LIMITS[field], normalise=True)
 
 
@@ -320,10 +328,10 @@ def _to_map(claims: Claims) -> dict[int, Any]:
 
 
 def claims_from_cbor(data: bytes) -> Claims:
-    """Read v1 claims strictly; raise ClaimsError for anything a v1 writer would not produce."""
+    """Read v1 claims strictly; raise EcertError for anything a v1 writer would not produce."""
     try:
         item = strict_loads(data, max_depth=2)
-    except CborError as error:
+    except EcertError as error:
         raise _bad(
             "not_cbor", "claims", "内容不是有效的 CBOR", "content is not valid CBOR"
         ) from error
@@ -347,7 +355,7 @@ def claims_from_cbor(data: bytes) -> Claims:
     try:
         claims = Claims(**values)
     except ValueError as error:
-        if isinstance(error, ClaimsError):
+        if isinstance(error, EcertError):
             raise
         raise _bad("out_of_range", "claims", "代码值无效", "invalid code value") from error
     if claims.to_cbor() != data:

@@ -16,23 +16,14 @@ from typing import Any
 
 import cbor2
 
+from ecert.core.errors import EcertError
 from ecert.core.formats.algorithms import Algorithm, Signer, VerificationKey
-from ecert.core.formats.cbor import CborError, strict_loads
+from ecert.core.formats.cbor import strict_loads
 
 SIGN1_TAG = 18
 HEADER_ALG = 1
 HEADER_KID = 4
 _SIGNATURE1 = "Signature1"
-
-
-class CoseError(ValueError):
-    """A message that is not a COSE_Sign1 ecert can accept; ``code`` is a stable reason."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
 
 
 @dataclass(frozen=True)
@@ -100,33 +91,33 @@ def sign1(
 
 
 def decode_sign1(data: bytes) -> Sign1:
-    """Parse a COSE_Sign1 without verifying it; raise CoseError for anything else."""
+    """Parse a COSE_Sign1 without verifying it; raise EcertError for anything else."""
     try:
         item = strict_loads(data)
-    except CborError as error:
-        raise CoseError(
+    except EcertError as error:
+        raise EcertError(
             "not_cbor", "签名数据不是有效的 CBOR", "signed data is not valid CBOR"
         ) from error
     if isinstance(item, cbor2.CBORTag):
         if item.tag != SIGN1_TAG:
-            raise CoseError("wrong_tag", "不是 COSE_Sign1 签名消息", "not a COSE_Sign1 message")
+            raise EcertError("wrong_tag", "不是 COSE_Sign1 签名消息", "not a COSE_Sign1 message")
         item = item.value
     if not (isinstance(item, list | tuple) and len(item) == 4):
-        raise CoseError("not_sign1", "不是 COSE_Sign1 签名消息", "not a COSE_Sign1 message")
+        raise EcertError("not_sign1", "不是 COSE_Sign1 签名消息", "not a COSE_Sign1 message")
     protected, unprotected, payload, signature = item
     if not isinstance(protected, bytes) or not isinstance(unprotected, Mapping):
-        raise CoseError("bad_headers", "签名头格式错误", "malformed COSE headers")
+        raise EcertError("bad_headers", "签名头格式错误", "malformed COSE headers")
     if not isinstance(payload, bytes):
-        raise CoseError("no_payload", "签名消息不含内容", "the message carries no payload")
+        raise EcertError("no_payload", "签名消息不含内容", "the message carries no payload")
     if not isinstance(signature, bytes):
-        raise CoseError("bad_signature", "签名值格式错误", "malformed signature value")
+        raise EcertError("bad_signature", "签名值格式错误", "malformed signature value")
     if protected:
         try:
             headers = strict_loads(protected)
-        except CborError as error:
-            raise CoseError("bad_headers", "签名头格式错误", "malformed COSE headers") from error
+        except EcertError as error:
+            raise EcertError("bad_headers", "签名头格式错误", "malformed COSE headers") from error
         if not isinstance(headers, Mapping):
-            raise CoseError("bad_headers", "签名头格式错误", "malformed COSE headers")
+            raise EcertError("bad_headers", "签名头格式错误", "malformed COSE headers")
     else:
         headers = {}
     return Sign1(protected, headers, unprotected, payload, signature)

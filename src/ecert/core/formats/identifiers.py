@@ -3,7 +3,7 @@
 An identifier reads ``1.2.156.3005.2.<type>.<issuer>.<serial>.<version>.<check>``: the licence
 type code (证照类型代码), the issuing body's code (颁发机构代码), a serial number, a version
 number and one check character from ISO/IEC 7064 MOD 37,36 (GB/T 17710). Every credential we
-issue carries one, so parsing is strict and fails only with :class:`IdentifierError`.
+issue carries one, so parsing is strict and fails only with :class:`EcertError`.
 
 The full text of GB/T 36904 is not public. That the check character is computed over the whole
 identifier with the dots removed (``1215630052`` + type + issuer + serial + version) is our
@@ -18,12 +18,12 @@ import string
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ecert.core.errors import EcertError
 from ecert.core.rules.authorities import credit_code_is_valid
 
 __all__ = [
     "ISO7064_ALPHABET",
     "PREFIX",
-    "IdentifierError",
     "IdentifierSeries",
     "LicenceIdentifier",
     "format_serial",
@@ -42,16 +42,6 @@ _PARTS_AFTER_PREFIX = 5  # type, issuer, serial, version, check
 ISO7064_ALPHABET = string.digits + string.ascii_uppercase
 _VALUE = {character: value for value, character in enumerate(ISO7064_ALPHABET)}
 _M = len(ISO7064_ALPHABET)
-
-
-class IdentifierError(ValueError):
-    """An identifier (or a part of one) that cannot be accepted; ``code`` is a stable reason."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
 
 
 def iso7064_mod37_36_check(text: str) -> str:
@@ -142,7 +132,7 @@ _CHECK = _Part(
 
 def _require(part: _Part, value: str) -> None:
     if not part.pattern.fullmatch(value):
-        raise IdentifierError(
+        raise EcertError(
             part.code,
             f"电子证照标识的{part.name_zh}应为{part.rule_zh}",
             f"The {part.name_en} of a licence identifier must be {part.rule_en}",
@@ -175,7 +165,7 @@ class IdentifierSeries:
 
 
 def format_serial(number: int, width: int) -> str:
-    """``number`` zero-padded to ``width`` digits; IdentifierError if it does not fit."""
+    """``number`` zero-padded to ``width`` digits; EcertError if it does not fit."""
     return _zero_pad(number, width, _SERIAL, 20)
 
 
@@ -184,7 +174,7 @@ def _zero_pad(number: int, width: int, part: _Part, limit: int) -> str:
         raise ValueError(f"width must be 1 to {limit}, not {width}")
     text = str(number)
     if number < 0 or len(text) > width:
-        raise IdentifierError(
+        raise EcertError(
             part.code,
             f"{part.name_zh} {number} 不是 {width} 位以内的非负整数",
             f"{part.name_en} {number} is not a non-negative number of at most {width} digits",
@@ -248,17 +238,17 @@ class LicenceIdentifier:
 
 
 def parse_identifier(text: str) -> LicenceIdentifier:
-    """Read ``text`` exactly as written (no trimming or case folding); IdentifierError if bad."""
+    """Read ``text`` exactly as written (no trimming or case folding); EcertError if bad."""
     parts = text.split(".")
     if tuple(parts[: len(_PREFIX_ARCS)]) != _PREFIX_ARCS:
-        raise IdentifierError(
+        raise EcertError(
             "bad_prefix",
             f"电子证照标识应以 {PREFIX}. 开头",
             f"A licence identifier must start with {PREFIX}.",
         )
     expected_parts = len(_PREFIX_ARCS) + _PARTS_AFTER_PREFIX
     if len(parts) != expected_parts:
-        raise IdentifierError(
+        raise EcertError(
             "bad_shape",
             f"电子证照标识应由点分隔为 {expected_parts} 段，实为 {len(parts)} 段",
             f"A licence identifier has {expected_parts} dot-separated parts, not {len(parts)}",
@@ -268,7 +258,7 @@ def parse_identifier(text: str) -> LicenceIdentifier:
     _require(_CHECK, check)
     expected = identifier.check
     if check != expected:
-        raise IdentifierError(
+        raise EcertError(
             "bad_check",
             f"电子证照标识的校验位应为 {expected}，实为 {check}",
             f"The check character of the licence identifier should be {expected}, not {check}",

@@ -34,21 +34,17 @@ from pkcs11.exceptions import (
     UserAlreadyLoggedIn,
 )
 
+from ecert.core.errors import EcertError
 from ecert.core.formats.algorithms import (
     ALGORITHM_NAMES,
     SIGNATURE_LENGTH,
     Algorithm,
-    KeyUseError,
     Signer,
     generate_key,
     load_encrypted_pem,
 )
 
 _LABEL = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
-
-
-class KeyStoreError(KeyUseError):
-    """A key store that cannot do what was asked; ``code`` is a stable snake_case reason."""
 
 
 class KeyStore(Protocol):
@@ -74,7 +70,7 @@ class KeyStore(Protocol):
 def check_label(label: str) -> None:
     """Refuse a label that is not ``[a-z0-9][a-z0-9._-]{0,63}`` (it becomes a file name)."""
     if not _LABEL.fullmatch(label):
-        raise KeyStoreError(
+        raise EcertError(
             "bad_label",
             f"密钥标签 {label!r} 无效：须以小写字母或数字开头，只含小写字母、数字和 . _ -，最长 64 个字符",
             f"invalid key label {label!r}: start with a lower-case letter or digit, use only "
@@ -82,16 +78,16 @@ def check_label(label: str) -> None:
         )
 
 
-def _unknown_key(label: str, where: tuple[str, str]) -> KeyStoreError:
-    return KeyStoreError(
+def _unknown_key(label: str, where: tuple[str, str]) -> EcertError:
+    return EcertError(
         "unknown_key",
         f"{where[0]}中没有标签为 {label} 的密钥",
         f"no key labelled {label} in {where[1]}",
     )
 
 
-def _duplicate_label(label: str, where: tuple[str, str]) -> KeyStoreError:
-    return KeyStoreError(
+def _duplicate_label(label: str, where: tuple[str, str]) -> EcertError:
+    return EcertError(
         "duplicate_label",
         f"{where[0]}中已有标签为 {label} 的密钥，请换一个标签",
         f"{where[1]} already holds a key labelled {label}; choose another label",
@@ -103,7 +99,7 @@ class FileKeyStore:
 
     def __init__(self, directory: Path, password: bytes) -> None:
         if not password:
-            raise KeyStoreError(
+            raise EcertError(
                 "empty_password", "密钥口令不能为空", "the key store password must not be empty"
             )
         self._directory = directory
@@ -133,16 +129,14 @@ class FileKeyStore:
             raise _unknown_key(label, self._where) from None
         try:
             return load_encrypted_pem(pem, self._password)
-        except KeyUseError as error:
+        except EcertError as error:
             if error.code == "unreadable":
-                raise KeyStoreError(
+                raise EcertError(
                     "wrong_password",
                     f"无法解密密钥文件 {path}：口令错误或文件已损坏",
                     f"cannot decrypt the key file {path}: wrong password or a damaged file",
                 ) from error
-            raise KeyStoreError(
-                error.code, f"{path}：{error.message_zh}", f"{path}: {error.message_en}"
-            ) from error
+            raise EcertError(error.code, f"{path}：{error.zh}", f"{path}: {error.en}") from error
 
     def labels(self) -> list[str]:
         return sorted(p.stem for p in self._directory.glob("*.pem") if _LABEL.fullmatch(p.stem))
@@ -240,19 +234,19 @@ def _login_acquire(module_path: str, token: pkcs11.Token, pin: str) -> tuple[str
     except (PinIncorrect, PinInvalid, PinLenRange) as error:
         raise _wrong_pin(token.label) from error
     except (PinLocked, PinExpired) as error:
-        raise KeyStoreError(
+        raise EcertError(
             "pin_locked",
             f"令牌 {token.label} 的用户 PIN 已锁定或过期，请由安全管理员重置",
             f"the user PIN of token {token.label} is locked or expired; a security officer must reset it",
         ) from error
     except UserAlreadyLoggedIn as error:
-        raise KeyStoreError(
+        raise EcertError(
             "already_logged_in",
             f"本进程已在别处登录令牌 {token.label}，请先关闭那个会话",
             f"this process is already logged in to token {token.label} elsewhere; close that session",
         ) from error
     except PKCS11Error as error:
-        raise KeyStoreError(
+        raise EcertError(
             "token_error",
             f"登录令牌 {token.label} 失败：{type(error).__name__}",
             f"cannot log in to token {token.label}: {type(error).__name__}",
@@ -270,8 +264,8 @@ def _login_release(key: tuple[str, bytes]) -> None:
             login.session.close()  # logs out, then closes
 
 
-def _wrong_pin(token_label: str) -> KeyStoreError:
-    return KeyStoreError(
+def _wrong_pin(token_label: str) -> EcertError:
+    return EcertError(
         "wrong_pin",
         f"令牌 {token_label} 的用户 PIN 错误",
         f"wrong user PIN for token {token_label}",
@@ -345,7 +339,7 @@ class Pkcs11KeyStore:
         self._private_key(label)
         public = self._objects(label, ObjectClass.PUBLIC_KEY)
         if not public:
-            raise KeyStoreError(
+            raise EcertError(
                 "public_key_missing",
                 f"{self._where[0]}中标签为 {label} 的公钥对象缺失",
                 f"the public key object labelled {label} is missing from {self._where[1]}",
@@ -379,7 +373,7 @@ class Pkcs11KeyStore:
             raise self._token_error("sign", error) from error
         # PKCS#11 returns r || s for ECDSA, each padded to the curve size: already the COSE form.
         if len(signature) != SIGNATURE_LENGTH:
-            raise KeyStoreError(
+            raise EcertError(
                 "bad_token_signature",
                 f"{self._where[0]}返回的签名长度为 {len(signature)} 字节，应为 64",
                 f"{self._where[1]} returned a {len(signature)}-byte signature instead of 64",
@@ -392,9 +386,9 @@ class Pkcs11KeyStore:
             raise self._unsupported(algorithm)
         return spec
 
-    def _unsupported(self, algorithm: Algorithm) -> KeyStoreError:
+    def _unsupported(self, algorithm: Algorithm) -> EcertError:
         if algorithm is Algorithm.SM2_SM3:
-            return KeyStoreError(
+            return EcertError(
                 "unsupported_in_store",
                 f"{self._where[0]}不能保存 SM2 密钥：SM2 密钥请使用文件密钥库，"
                 "或使用 PKCS#11 模块支持 SM2（GM/T 0016 / SDF）的密码机",
@@ -402,15 +396,15 @@ class Pkcs11KeyStore:
                 "PKCS#11 module offers SM2 (GM/T 0016 / SDF)",
             )
         name = ALGORITHM_NAMES[algorithm]
-        return KeyStoreError(
+        return EcertError(
             "unsupported_in_store",
             f"{self._where[0]}的 PKCS#11 模块不提供 {name} 密钥所需的机制",
             f"the PKCS#11 module of {self._where[1]} offers no mechanism for {name} keys",
         )
 
-    def _token_error(self, action: str, error: PKCS11Error) -> KeyStoreError:
+    def _token_error(self, action: str, error: PKCS11Error) -> EcertError:
         name = type(error).__name__
-        return KeyStoreError(
+        return EcertError(
             "token_error",
             f"{self._where[0]}拒绝了操作（{action}）：{name}",
             f"{self._where[1]} refused to {action}: {name}",
@@ -422,7 +416,7 @@ class Pkcs11KeyStore:
         try:
             library = pkcs11.lib(self._module_path)
         except PKCS11Error as error:
-            raise KeyStoreError(
+            raise EcertError(
                 "module_unavailable",
                 f"无法加载 PKCS#11 模块 {self._module_path}，请检查路径",
                 f"cannot load the PKCS#11 module {self._module_path}: {error}",
@@ -430,13 +424,13 @@ class Pkcs11KeyStore:
         try:
             token = library.get_token(token_label=self._token_label)
         except NoSuchToken as error:
-            raise KeyStoreError(
+            raise EcertError(
                 "unknown_token",
                 f"PKCS#11 模块 {self._module_path} 中没有标签为 {self._token_label} 的令牌",
                 f"no token labelled {self._token_label} in the PKCS#11 module {self._module_path}",
             ) from error
         except MultipleTokensReturned as error:
-            raise KeyStoreError(
+            raise EcertError(
                 "ambiguous_token",
                 f"有多个标签为 {self._token_label} 的令牌，请给每个令牌不同的标签",
                 f"more than one token is labelled {self._token_label}; give each a unique label",
@@ -469,7 +463,7 @@ class Pkcs11KeyStore:
             if not found:
                 raise _unknown_key(label, self._where)
             if not isinstance(found[0], SignMixin):  # python-pkcs11 adds it when CKA_SIGN is set
-                raise KeyStoreError(
+                raise EcertError(
                     "unsupported_key",
                     f"{self._where[0]}中标签为 {label} 的私钥不能用于签名",
                     f"the private key labelled {label} in {self._where[1]} may not sign",
@@ -518,15 +512,15 @@ def _public_key_info(public: pkcs11.Object, label: str) -> tuple[Algorithm, byte
             algorithm = Algorithm.EDDSA
         else:
             key_type_name = getattr(key_type, "name", key_type)
-            raise KeyStoreError(
+            raise EcertError(
                 "unsupported_key",
                 f"令牌上的密钥 {label} 不是 P-256 或 Ed25519 密钥（{key_type_name}）",
                 f"the key {label} on the token is neither P-256 nor Ed25519 ({key_type_name})",
             )
-    except KeyStoreError:
+    except EcertError:
         raise
     except ValueError as error:
-        raise KeyStoreError(
+        raise EcertError(
             "bad_public_key",
             f"令牌上密钥 {label} 的公钥无法解析",
             f"cannot parse the public key of {label} on the token",

@@ -13,10 +13,11 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 
+from ecert.core.errors import EcertError
+
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
-    "MerkleError",
     "all_inclusion_proofs",
     "inclusion_proof",
     "leaf_hash",
@@ -29,16 +30,6 @@ HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 _LEAF_PREFIX = b"\x00"
 _NODE_PREFIX = b"\x01"
-
-
-class MerkleError(ValueError):
-    """Arguments a proof cannot be built from; ``code`` is a stable snake_case reason."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -183,11 +174,11 @@ def _largest_power_of_two_below(n: int) -> int:
 
 def _check_index(index: int, size: int) -> None:
     if size == 0:
-        raise MerkleError(
+        raise EcertError(
             "empty_batch", "本批没有叶子，无法生成证明", "The batch has no leaves to prove"
         )
     if not 0 <= index < size:
-        raise MerkleError(
+        raise EcertError(
             "bad_index",
             f"叶子序号 {index} 超出范围：本批共 {size} 个叶子，序号应为 0 至 {size - 1}",
             f"Leaf index {index} is out of range: the batch's {size} leaves are 0 to {size - 1}",

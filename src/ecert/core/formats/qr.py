@@ -16,6 +16,8 @@ import re
 import segno
 import zxingcpp
 
+from ecert.core.errors import EcertError
+
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ$*+-.:"
 # bytes.translate table: an alphabet character to its value, anything else to 0xFF.
 _DECODE_TABLE = bytes(ALPHABET.find(chr(code)) & 0xFF for code in range(256))
@@ -30,16 +32,6 @@ MAX_PAYLOAD_CHARS = 600  # far above what fits in a version-12 code; longer text
 _HOST = re.compile(
     r"[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?(?:\.[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?)*(?::[0-9]{1,5})?"
 )
-
-
-class QrError(ValueError):
-    """Text or bytes that are not an ecert QR payload; ``code`` is a stable reason."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
 
 
 def base42_encode(data: bytes) -> str:
@@ -58,13 +50,13 @@ def base42_encode(data: bytes) -> str:
 def base42_decode(text: str) -> bytes:
     """Decode base42 strictly: only the alphabet, no impossible lengths or values."""
     if len(text) % 3 == 1:
-        raise QrError("bad_length", "二维码内容长度不正确", "payload has an impossible length")
+        raise EcertError("bad_length", "二维码内容长度不正确", "payload has an impossible length")
     try:
         values = text.encode("ascii").translate(_DECODE_TABLE)
     except UnicodeEncodeError:
         values = b"\xff"
     if b"\xff" in values:
-        raise QrError(
+        raise EcertError(
             "bad_character", "二维码内容含有非法字符", "payload contains a character outside base42"
         )
     full = len(values) - len(values) % 3
@@ -80,7 +72,7 @@ def base42_decode(text: str) -> bytes:
         if full < len(values):
             out += (values[full] + values[full + 1] * BASE).to_bytes(1, "big")
     except OverflowError as error:
-        raise QrError("bad_value", "二维码内容无法解码", "payload does not decode") from error
+        raise EcertError("bad_value", "二维码内容无法解码", "payload does not decode") from error
     return bytes(out)
 
 
@@ -88,7 +80,7 @@ def qr_text(host: str, signed: bytes) -> str:
     """The QR text for a signed credential (an untagged COSE_Sign1)."""
     host = host.upper()
     if not _HOST.fullmatch(host):
-        raise QrError("bad_host", "验证网址的主机名无效", f"invalid verification host {host!r}")
+        raise EcertError("bad_host", "验证网址的主机名无效", f"invalid verification host {host!r}")
     return f"HTTPS://{host}{PATH}{base42_encode(bytes([PAYLOAD_VERSION]) + signed)}"
 
 
@@ -104,7 +96,7 @@ def qr_fits(host: str, signed: bytes) -> bool:
 
 
 def parse_qr_text(text: str) -> tuple[str, bytes]:
-    """Split QR text into (host, signed bytes); raise QrError for anything else.
+    """Split QR text into (host, signed bytes); raise EcertError for anything else.
 
     Scheme and host are compared without regard to case, as browsers do; the path and payload
     must be exactly as written.
@@ -112,19 +104,19 @@ def parse_qr_text(text: str) -> tuple[str, bytes]:
     text = text.strip()
     scheme, sep, rest = text.partition("://")
     if not sep or scheme.upper() != "HTTPS":
-        raise QrError("not_ecert", "不是本系统的证书二维码", "not an ecert certificate QR code")
+        raise EcertError("not_ecert", "不是本系统的证书二维码", "not an ecert certificate QR code")
     host, sep, payload = rest.partition(PATH)
     if not sep or not _HOST.fullmatch(host.upper()):
-        raise QrError("not_ecert", "不是本系统的证书二维码", "not an ecert certificate QR code")
+        raise EcertError("not_ecert", "不是本系统的证书二维码", "not an ecert certificate QR code")
     if not payload:
-        raise QrError("empty", "二维码内容为空", "the payload is empty")
+        raise EcertError("empty", "二维码内容为空", "the payload is empty")
     if len(payload) > MAX_PAYLOAD_CHARS:
-        raise QrError("too_long", "二维码内容过长", "the payload is too long")
+        raise EcertError("too_long", "二维码内容过长", "the payload is too long")
     data = base42_decode(payload)
     if not data:
-        raise QrError("empty", "二维码内容为空", "the payload is empty")
+        raise EcertError("empty", "二维码内容为空", "the payload is empty")
     if data[0] != PAYLOAD_VERSION:
-        raise QrError(
+        raise EcertError(
             "unsupported_version",
             f"不支持的二维码版本 {data[0]}",
             f"unsupported payload version {data[0]}",
@@ -143,8 +135,8 @@ def make_qr(text: str) -> segno.QRCode:
     return code
 
 
-def _too_big() -> QrError:
-    return QrError(
+def _too_big() -> EcertError:
+    return EcertError(
         "too_big",
         f"证书内容过多，二维码超过版本 {MAX_QR_VERSION}（纠错等级 M）",
         f"the credential does not fit a version-{MAX_QR_VERSION} QR code at level M",

@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 
-from ecert.core.formats.cbor import CborError, deterministic_dumps, strict_loads
+from ecert.core.errors import EcertError
+from ecert.core.formats.cbor import deterministic_dumps, strict_loads
 from ecert.core.formats.claims import STATUS_LIST_SIZE
 from ecert.core.rules.kinds import CredentialStatus
 
@@ -44,22 +45,12 @@ class StatusValue(IntEnum):
         return cls[CredentialStatus(status).name]
 
 
-class StatusListError(ValueError):
-    """A status list document that cannot be used; ``code`` is a stable reason."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
-
-
 class StatusBits:
     """One list's entries in memory (32 KiB)."""
 
     def __init__(self, raw: bytes | None = None) -> None:
         if raw is not None and len(raw) != LIST_BYTES:
-            raise StatusListError(
+            raise EcertError(
                 "bad_size", "状态列表长度不正确", f"a status list has {LIST_BYTES} bytes"
             )
         self._bits = bytearray(raw if raw is not None else LIST_BYTES)
@@ -75,7 +66,7 @@ class StatusBits:
     @staticmethod
     def _locate(offset: int) -> tuple[int, int]:
         if not 0 <= offset < ENTRIES:
-            raise StatusListError("bad_offset", "状态序号超出范围", "status offset out of range")
+            raise EcertError("bad_offset", "状态序号超出范围", "status offset out of range")
         bit = offset * STATUS_SIZE
         return bit // 8, 8 - STATUS_SIZE - bit % 8
 
@@ -97,11 +88,9 @@ class StatusBits:
         try:
             raw = inflater.decompress(data, LIST_BYTES + 1)
         except zlib.error as error:
-            raise StatusListError(
-                "bad_gzip", "状态列表无法解压", "cannot inflate the list"
-            ) from error
+            raise EcertError("bad_gzip", "状态列表无法解压", "cannot inflate the list") from error
         if len(raw) != LIST_BYTES or not inflater.eof or inflater.unused_data:
-            raise StatusListError(
+            raise EcertError(
                 "bad_size", "状态列表长度不正确", f"a status list has {LIST_BYTES} bytes"
             )
         return cls(raw)
@@ -132,7 +121,7 @@ class StatusListDocument:
 
     def status_of(self, status_index: int) -> StatusValue:
         if status_index // ENTRIES != self.list_number:
-            raise StatusListError(
+            raise EcertError(
                 "wrong_list", "该证书不在此状态列表中", "the credential's entry is in another list"
             )
         return self.bits.get(status_index % ENTRIES)
@@ -141,22 +130,22 @@ class StatusListDocument:
 def status_list_from_cbor(data: bytes) -> StatusListDocument:
     try:
         item = strict_loads(data, max_depth=3)
-    except CborError as error:
-        raise StatusListError("not_cbor", "状态列表不是有效的 CBOR", "not valid CBOR") from error
+    except EcertError as error:
+        raise EcertError("not_cbor", "状态列表不是有效的 CBOR", "not valid CBOR") from error
     expected = {0, 1, 2, 3, 4, 5, 6, 7}
     if not isinstance(item, Mapping) or set(item) != expected:
-        raise StatusListError("bad_fields", "状态列表字段不正确", "unexpected status list fields")
+        raise EcertError("bad_fields", "状态列表字段不正确", "unexpected status list fields")
     if any(type(item[k]) is not int for k in (0, 2, 3)) or (item[0], item[2], item[3]) != (
         FORMAT_VERSION,
         STATUS_SIZE,
         ENTRIES,
     ):
-        raise StatusListError(
+        raise EcertError(
             "unsupported", "不支持的状态列表格式", "unsupported status list version or size"
         )
     if item[7] != [value.name.lower() for value in StatusValue]:
-        raise StatusListError("bad_fields", "状态列表字段不正确", "unexpected status messages")
+        raise EcertError("bad_fields", "状态列表字段不正确", "unexpected status messages")
     numbers = (item[1], item[4], item[5])
     if any(type(n) is not int or n < 0 for n in numbers) or type(item[6]) is not bytes:
-        raise StatusListError("bad_fields", "状态列表字段不正确", "unexpected status list fields")
+        raise EcertError("bad_fields", "状态列表字段不正确", "unexpected status list fields")
     return StatusListDocument(item[1], item[4], item[5], StatusBits.from_compressed(item[6]))

@@ -16,17 +16,16 @@ from enum import IntEnum
 from functools import cached_property
 from typing import Any
 
+from ecert.core.errors import EcertError
 from ecert.core.formats import cose
 from ecert.core.formats.algorithms import (
-    KeyUseError,
     Signer,
     VerificationKey,
     load_verification_key,
 )
-from ecert.core.formats.cbor import CborError, deterministic_dumps, strict_loads
+from ecert.core.formats.cbor import deterministic_dumps, strict_loads
 from ecert.core.formats.claims import KindCode
 from ecert.core.formats.x509 import (
-    CertificateError,
     CertificateInfo,
     parse_certificate,
     verify_issued_by,
@@ -41,16 +40,6 @@ class Purpose(IntEnum):
     CREDENTIALS = 1
     STATUS_LISTS = 2
     BATCH_ROOTS = 3
-
-
-class TrustListError(ValueError):
-    """A trust list that cannot be trusted or read; ``code`` is a stable reason."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
 
 
 @dataclass(frozen=True)
@@ -158,17 +147,15 @@ def load_trust_list(signed: bytes, *, root_certificate: bytes) -> TrustList:
         message = cose.decode_sign1(signed)
         root = parse_certificate(root_certificate)
         root_key = load_verification_key(root.subject_public_key_der)
-    except (cose.CoseError, CertificateError, KeyUseError) as error:
-        raise TrustListError("unreadable", "信任列表或根证书无法读取", str(error)) from error
+    except EcertError as error:
+        raise EcertError("unreadable", "信任列表或根证书无法读取", str(error)) from error
     if not cose.verify_sign1(message, root_key):
-        raise TrustListError(
+        raise EcertError(
             "bad_signature", "信任列表签名无效", "the trust list is not signed by this root"
         )
     trust_list = _read(message.payload)
     if trust_list.root_certificate != root_certificate:
-        raise TrustListError(
-            "other_root", "信任列表属于另一个根证书", "the list names another root"
-        )
+        raise EcertError("other_root", "信任列表属于另一个根证书", "the list names another root")
     return _with_keys(trust_list, root)
 
 
@@ -177,8 +164,8 @@ def trust_list_with_keys(trust_list: TrustList) -> TrustList:
     from its certificate, which must come from the list's own root."""
     try:
         root = parse_certificate(trust_list.root_certificate)
-    except CertificateError as error:
-        raise TrustListError("unreadable", "根证书无法读取", str(error)) from error
+    except EcertError as error:
+        raise EcertError("unreadable", "根证书无法读取", str(error)) from error
     return _with_keys(trust_list, root)
 
 
@@ -188,10 +175,10 @@ def _with_keys(trust_list: TrustList, root: CertificateInfo) -> TrustList:
         try:
             certificate = parse_certificate(signer.certificate)
             key = load_verification_key(certificate.subject_public_key_der)
-        except (CertificateError, KeyUseError) as error:
-            raise TrustListError("bad_signer", "签名证书无法读取", str(error)) from error
+        except EcertError as error:
+            raise EcertError("bad_signer", "签名证书无法读取", str(error)) from error
         if not verify_issued_by(certificate, root):
-            raise TrustListError(
+            raise EcertError(
                 "bad_signer",
                 "签名证书不是由根证书签发",
                 "a signer certificate is not from the root",
@@ -215,9 +202,11 @@ def _read(payload: bytes) -> TrustList:
             qualifications={_int(k): _str(v) for k, v in _map(item[7]).items()},
             licence_types={KindCode(_int(k)): _str(v) for k, v in _map(item[8]).items()},
         )
-    except (CborError, KeyError, TypeError, ValueError) as error:
-        raise TrustListError(
-            "malformed", "信任列表格式错误", f"malformed trust list: {error}"
+    except (KeyError, TypeError, ValueError) as error:
+        # A CBOR error says what is wrong in its English text (cbor2's own words).
+        detail = error.en if isinstance(error, EcertError) else error
+        raise EcertError(
+            "malformed", "信任列表格式错误", f"malformed trust list: {detail}"
         ) from error
 
 

@@ -19,8 +19,9 @@ from typing import BinaryIO
 
 import xlsxwriter
 
+from ecert.core.errors import EcertError
 from ecert.core.spreadsheets.error_workbook import cell_text, neutralise_formula
-from ecert.core.spreadsheets.reader import SpreadsheetError, read_rows
+from ecert.core.spreadsheets.reader import read_rows
 
 MAX_ROWS = 2_000
 
@@ -48,14 +49,6 @@ _HEADERS: dict[str, Column] = {
 }
 
 
-class ListError(ValueError):
-    """A list refused as a whole: message in Chinese then English, naming the file."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(f"{zh} / {en}")
-        self.zh, self.en = zh, en
-
-
 @dataclass(frozen=True)
 class ListRow:
     row: int  # as the spreadsheet numbers it
@@ -78,33 +71,33 @@ def _header_key(text: str) -> str:
 
 
 def read_verification_list(path: Path, *, display_name: str) -> list[ListRow]:
-    """Every non-blank row under the header; raise ListError for a file that cannot be used."""
-    try:
-        rows = iter(read_rows(path, display_name=display_name, max_rows=MAX_ROWS + 1))
-        first = next(rows, None)
-        if first is None:
-            raise ListError(f"文件 {display_name} 是空的", f"file {display_name} is empty")
-        header_row, header = first
-        columns: dict[Column, int] = {}
-        for index, cell in enumerate(header):
-            column = _HEADERS.get(_header_key(cell_text(cell)))
-            if column is not None and column not in columns:
-                columns[column] = index
-        has_triple = {Column.NAME, Column.ID_NUMBER, Column.NUMBER} <= columns.keys()
-        if not has_triple and Column.CODE not in columns:
-            raise ListError(
-                f"文件 {display_name} 第 {header_row} 行（表头）须有“姓名”“证件号码”“证书编号”三列"
-                "（或“验证码”列）",
-                f"file {display_name}, row {header_row} (the header) needs the columns 姓名 (KSXM), "
-                "证件号码 (ZJHM) and 证书编号 (ZSGLH), or 验证码 (YZM)",
-            )
-        found = [_list_row(number, cells, columns) for number, cells in rows]
-    except SpreadsheetError as error:
-        raise ListError(
-            f"文件 {display_name}：{error.zh}", f"file {display_name}: {error.en}"
-        ) from error
+    """Every non-blank row under the header; raise EcertError for a file that cannot be used. The
+    texts name the file; a file the reader cannot read names it as ``file`` (``error.texts()``)."""
+    rows = iter(read_rows(path, display_name=display_name, max_rows=MAX_ROWS + 1))
+    first = next(rows, None)
+    if first is None:
+        raise EcertError(
+            "empty_file", f"文件 {display_name} 是空的", f"file {display_name} is empty"
+        )
+    header_row, header = first
+    columns: dict[Column, int] = {}
+    for index, cell in enumerate(header):
+        column = _HEADERS.get(_header_key(cell_text(cell)))
+        if column is not None and column not in columns:
+            columns[column] = index
+    has_triple = {Column.NAME, Column.ID_NUMBER, Column.NUMBER} <= columns.keys()
+    if not has_triple and Column.CODE not in columns:
+        raise EcertError(
+            "missing_columns",
+            f"文件 {display_name} 第 {header_row} 行（表头）须有“姓名”“证件号码”“证书编号”三列"
+            "（或“验证码”列）",
+            f"file {display_name}, row {header_row} (the header) needs the columns 姓名 (KSXM), "
+            "证件号码 (ZJHM) and 证书编号 (ZSGLH), or 验证码 (YZM)",
+        )
+    found = [_list_row(number, cells, columns) for number, cells in rows]
     if len(found) > MAX_ROWS:
-        raise ListError(
+        raise EcertError(
+            "too_many_rows",
             f"文件 {display_name} 超过 {MAX_ROWS} 行，请拆分后分批核验",
             f"file {display_name} has more than {MAX_ROWS} rows; split it",
         )

@@ -14,18 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 
+from ecert.core.errors import EcertError
 from ecert.core.formats import cose
-from ecert.core.formats.claims import Claims, ClaimsError, claims_from_cbor
-from ecert.core.formats.qr import QrError, parse_qr_text
+from ecert.core.formats.claims import Claims, claims_from_cbor
+from ecert.core.formats.qr import parse_qr_text
 from ecert.core.formats.status_list import (
     StatusListDocument,
-    StatusListError,
     StatusValue,
     status_list_from_cbor,
 )
 from ecert.core.formats.trust_list import Purpose, TrustedAuthority, TrustedSigner, TrustList
-from ecert.core.identity.idnumbers import IdNumberError, detect_id_type, parse_id_number
-from ecert.core.identity.names import PersonNameError, normalise_name
+from ecert.core.identity.idnumbers import detect_id_type, parse_id_number
+from ecert.core.identity.names import normalise_name
 
 # Dates on certificates are dates in China (UTC+8, no daylight saving).
 _CHINA = timezone(timedelta(hours=8))
@@ -102,7 +102,7 @@ def verify_qr_text(text: str, **kwargs: object) -> VerificationResult:
     """Verify the text of a scanned ecert QR code; see ``verify_credential`` for the options."""
     try:
         _host, signed = parse_qr_text(text)
-    except QrError as error:
+    except EcertError as error:
         return _result(Check("integrity", Outcome.FAIL, f"malformed_{error.code}"))
     return verify_credential(signed, **kwargs)  # type: ignore[arg-type]
 
@@ -126,7 +126,7 @@ def verify_credential(
     try:
         message = cose.decode_sign1(signed)
         claims = claims_from_cbor(message.payload)
-    except (cose.CoseError, ClaimsError) as error:
+    except EcertError as error:
         return _result(Check("integrity", Outcome.FAIL, f"malformed_{error.code}"))
     signer = trust_list.signer(message.kid or b"")
     if signer is None or signer.verification_key is None:
@@ -204,7 +204,7 @@ def _holder_check(claims: Claims, name: str | None, id_number: str | None) -> Ch
     if name is not None:
         try:
             matches = normalise_name(name) == normalise_name(claims.holder_name)
-        except PersonNameError:
+        except EcertError:
             matches = False
         if not matches:
             return Check("holder", Outcome.FAIL, "name_mismatch")
@@ -219,7 +219,7 @@ def _id_key(raw: str) -> str:
     if id_type is not None:
         try:
             return parse_id_number(raw, id_type).value
-        except IdNumberError:
+        except EcertError:
             pass
     return raw.strip().upper()
 
@@ -228,16 +228,16 @@ def load_status_list(signed: bytes, trust_list: TrustList) -> StatusListDocument
     """Verify a published status list against the trust list and read it."""
     try:
         message = cose.decode_sign1(signed)
-    except cose.CoseError as error:
-        raise StatusListError("unreadable", "状态列表无法读取", str(error)) from error
+    except EcertError as error:
+        raise EcertError("unreadable", "状态列表无法读取", str(error)) from error
     signer = trust_list.signer(message.kid or b"")
     if signer is None or signer.verification_key is None:
-        raise StatusListError("unknown_signer", "状态列表签名者不在信任列表中", "unknown signer")
+        raise EcertError("unknown_signer", "状态列表签名者不在信任列表中", "unknown signer")
     if not cose.verify_sign1(message, signer.verification_key):
-        raise StatusListError("bad_signature", "状态列表签名无效", "bad status list signature")
+        raise EcertError("bad_signature", "状态列表签名无效", "bad status list signature")
     document = status_list_from_cbor(message.payload)
     if signer.signing_problem(document.issued_at, Purpose.STATUS_LISTS, None):
-        raise StatusListError(
+        raise EcertError(
             "signer_not_authorised", "该密钥无权签发状态列表", "this key may not sign status lists"
         )
     return document

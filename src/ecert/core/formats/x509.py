@@ -17,18 +17,8 @@ from typing import Any
 
 from asn1crypto import algos, core, keys, x509
 
-from ecert.core.formats.algorithms import Algorithm, KeyUseError, Signer, load_verification_key
-
-
-class CertificateError(ValueError):
-    """A certificate that cannot be built or read; ``code`` is a stable snake_case reason."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
-
+from ecert.core.errors import EcertError
+from ecert.core.formats.algorithms import Algorithm, Signer, load_verification_key
 
 _SIGNATURE_OIDS = {
     Algorithm.ES256: "1.2.840.10045.4.3.2",  # ecdsa-with-SHA256, RFC 5758 §3.2
@@ -138,7 +128,7 @@ def build_certificate(
     issuer_spki = issuer_signer.public_key_der()
     if isinstance(issuer_name, CertificateInfo):
         if issuer_name.subject_public_key_der != issuer_spki:
-            raise CertificateError(
+            raise EcertError(
                 "issuer_key_mismatch",
                 "签发者证书中的公钥与签名密钥不一致",
                 "the issuer certificate's public key is not the signing key's",
@@ -151,14 +141,14 @@ def build_certificate(
     _check_serial(serial_number)
     _check_public_key(subject_public_key_der)
     if path_length is not None and (not is_ca or path_length < 0):
-        raise CertificateError(
+        raise EcertError(
             "bad_path_length",
             "只有 CA 证书可以设置路径长度，且不能为负数",
             "only a CA certificate takes a path length, and it cannot be negative",
         )
     start, end = _utc_seconds(not_before), _utc_seconds(not_after)
     if start >= end:
-        raise CertificateError(
+        raise EcertError(
             "bad_validity",
             "证书有效期的结束时间必须晚于开始时间",
             "not_after must be after not_before",
@@ -167,10 +157,10 @@ def build_certificate(
     algorithm = issuer_signer.algorithm
     try:
         issuer_key = load_verification_key(issuer_spki)
-    except KeyUseError as error:
+    except EcertError as error:
         raise _bad_public_key() from error
     if issuer_key.algorithm is not algorithm:
-        raise CertificateError(
+        raise EcertError(
             "signer_algorithm_mismatch",
             "签名密钥声明的算法与其公钥不符",
             "the signing key claims an algorithm its public key does not have",
@@ -204,7 +194,7 @@ def build_certificate(
     signature_raw = issuer_signer.sign(tbs_der)
     # A faulty HSM or a signer that lies about its key must not yield a certificate.
     if not issuer_key.verify(tbs_der, signature_raw):
-        raise CertificateError(
+        raise EcertError(
             "signature_failed",
             "签名密钥生成的签名无法验证，证书未生成",
             "the signing key produced a signature that does not verify; no certificate was made",
@@ -244,15 +234,15 @@ def self_signed_root(
 
 
 def parse_certificate(der: bytes) -> CertificateInfo:
-    """Read a DER certificate; raise CertificateError for anything ecert cannot fully check."""
+    """Read a DER certificate; raise EcertError for anything ecert cannot fully check."""
     try:
         certificate = x509.Certificate.load(der, strict=True)
         certificate.native  # noqa: B018 - forces asn1crypto to parse every field now
         return _read(certificate, der)
-    except CertificateError:
+    except EcertError:
         raise
     except _ASN1_ERRORS as error:
-        raise CertificateError(
+        raise EcertError(
             "unreadable",
             "证书无法解析（不是有效的 DER X.509 证书）",
             "not a readable DER X.509 certificate",
@@ -278,7 +268,7 @@ def verify_issued_by(cert: CertificateInfo, issuer: CertificateInfo) -> bool:
         return False
     try:
         key = load_verification_key(issuer.subject_public_key_der)
-    except KeyUseError:
+    except EcertError:
         return False
     if key.algorithm is not cert.signature_algorithm:
         return False
@@ -288,7 +278,7 @@ def verify_issued_by(cert: CertificateInfo, issuer: CertificateInfo) -> bool:
 def valid_at(cert: CertificateInfo, when: datetime) -> bool:
     """True if ``when`` lies within the validity period, both ends included (RFC 5280 §4.1.2.5)."""
     if when.tzinfo is None:
-        raise CertificateError("naive_time", "时间必须带时区", "the time must carry a time zone")
+        raise EcertError("naive_time", "时间必须带时区", "the time must carry a time zone")
     return cert.not_before <= when <= cert.not_after
 
 
@@ -296,7 +286,7 @@ def _read(certificate: x509.Certificate, der: bytes) -> CertificateInfo:
     tbs = certificate["tbs_certificate"]
     outer_algorithm = certificate["signature_algorithm"]
     if outer_algorithm.dump() != tbs["signature"].dump():
-        raise CertificateError(
+        raise EcertError(
             "inconsistent_algorithm",
             "证书内外两处的签名算法不一致",
             "the certificate names two different signature algorithms",
@@ -340,7 +330,7 @@ def _algorithm_of(signature_algorithm: algos.SignedDigestAlgorithm) -> Algorithm
     algorithm = _ALGORITHMS_BY_OID.get(signature_algorithm["algorithm"].dotted)
     # All three identifiers are defined with absent parameters; NULL or anything else is refused.
     if algorithm is None or signature_algorithm["parameters"].native is not None:
-        raise CertificateError(
+        raise EcertError(
             "unsupported_algorithm",
             "证书签名算法不受支持（只支持 ES256、Ed25519 和 SM2）",
             "unsupported certificate signature algorithm (only ES256, Ed25519 and SM2)",
@@ -355,7 +345,7 @@ def _extensions(tbs: x509.TbsCertificate) -> dict[str, Any]:
     for extension in tbs["extensions"]:
         oid = extension["extn_id"].dotted
         if oid in seen:
-            raise CertificateError(
+            raise EcertError(
                 "duplicate_extension",
                 "证书包含重复的扩展项",
                 "the certificate repeats an extension",
@@ -364,7 +354,7 @@ def _extensions(tbs: x509.TbsCertificate) -> dict[str, Any]:
         name = _KNOWN_EXTENSIONS.get(oid)
         if name is None:
             if extension["critical"].native:
-                raise CertificateError(
+                raise EcertError(
                     "unsupported_critical_extension",
                     f"证书包含无法识别的关键扩展项 {oid}",
                     f"the certificate has an unrecognised critical extension {oid}",
@@ -394,7 +384,7 @@ def _distinguished_name(name: x509.Name) -> DistinguishedName:
 
 def _aware(value: object) -> datetime:
     if not isinstance(value, datetime) or value.tzinfo is None:
-        raise CertificateError(
+        raise EcertError(
             "unreadable", "证书有效期时间格式错误", "malformed validity time in the certificate"
         )
     return value.astimezone(UTC)
@@ -435,13 +425,13 @@ def _signature_value(algorithm: Algorithm, raw: bytes) -> bytes:
 def _name(name: DistinguishedName) -> x509.Name:
     """One attribute per RDN, in the order C, O, OU, CN, serialNumber."""
     if not name.common_name:
-        raise CertificateError(
+        raise EcertError(
             "bad_name", "证书名称缺少通用名（CN）", "the name needs a common name (CN)"
         )
     if name.country is not None and not (
         len(name.country) == 2 and name.country.isascii() and name.country.isupper()
     ):
-        raise CertificateError(
+        raise EcertError(
             "bad_name",
             "国家代码必须是两位大写字母，如 CN",
             "the country must be two capital letters, e.g. CN",
@@ -452,14 +442,14 @@ def _name(name: DistinguishedName) -> x509.Name:
         if value is None:
             continue
         if not value or len(value) > _UB_NAME:
-            raise CertificateError(
+            raise EcertError(
                 "bad_name",
                 f"证书名称的 {field} 必须为 1 至 {_UB_NAME} 个字符",
                 f"the name's {field} must be 1 to {_UB_NAME} characters",
             )
         if asn1_name in _PRINTABLE_ATTRIBUTES:
             if not set(value) <= _PRINTABLE:
-                raise CertificateError(
+                raise EcertError(
                     "bad_name",
                     f"证书名称的 {field} 只能包含字母、数字和常用标点",
                     f"the name's {field} may hold only letters, digits and plain punctuation",
@@ -486,13 +476,13 @@ def _time(moment: datetime) -> x509.Time:
 
 def _utc_seconds(moment: datetime) -> datetime:
     if moment.tzinfo is None:
-        raise CertificateError("naive_time", "时间必须带时区", "the time must carry a time zone")
+        raise EcertError("naive_time", "时间必须带时区", "the time must carry a time zone")
     return moment.astimezone(UTC).replace(microsecond=0)
 
 
 def _check_serial(serial_number: int) -> None:
     if not 0 < serial_number < _MAX_SERIAL:
-        raise CertificateError(
+        raise EcertError(
             "bad_serial",
             "证书序列号必须是正整数且不超过 20 个字节",
             "the serial number must be positive and at most 20 octets",
@@ -503,19 +493,19 @@ def _check_public_key(spki_der: bytes) -> None:
     try:
         load_verification_key(spki_der)
         keys.PublicKeyInfo.load(spki_der, strict=True).native  # noqa: B018 - parse it all now
-    except (KeyUseError, *_ASN1_ERRORS) as error:
+    except (EcertError, *_ASN1_ERRORS) as error:
         raise _bad_public_key() from error
 
 
-def _bad_public_key() -> CertificateError:
-    return CertificateError(
+def _bad_public_key() -> EcertError:
+    return EcertError(
         "bad_public_key",
         "公钥无法解析或不受支持（只支持 P-256、Ed25519 和 SM2）",
         "the public key cannot be read or is unsupported (only P-256, Ed25519 and SM2)",
     )
 
 
-def _bad_signature_value() -> CertificateError:
-    return CertificateError(
+def _bad_signature_value() -> EcertError:
+    return EcertError(
         "bad_signature_value", "证书签名值格式错误", "malformed signature value in the certificate"
     )

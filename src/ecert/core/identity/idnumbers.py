@@ -16,6 +16,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import NamedTuple
 
+from ecert.core.errors import EcertError
+
 
 class IdType(StrEnum):
     """Kind of identity document a number belongs to."""
@@ -58,16 +60,6 @@ ID_TYPE_LABELS: Mapping[IdType, Label] = MappingProxyType(
 SEX_LABELS: Mapping[Sex, Label] = MappingProxyType(
     {Sex.MALE: Label("男", "male"), Sex.FEMALE: Label("女", "female")}
 )
-
-
-class IdNumberError(ValueError):
-    """A number that cannot be accepted; ``code`` is a stable snake_case reason."""
-
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
 
 
 @dataclass(frozen=True, repr=False)
@@ -159,11 +151,11 @@ def detect_id_type(raw: str) -> IdType | None:
 def parse_id_number(
     raw: str, id_type: IdType = IdType.RESIDENT_ID, *, today: date | None = None
 ) -> IdNumber:
-    """Normalise and validate ``raw`` as a number of ``id_type``; raise IdNumberError if bad."""
+    """Normalise and validate ``raw`` as a number of ``id_type``; raise EcertError if bad."""
     id_type = IdType(id_type)  # also accepts the stored string form
     value = _normalise(raw)
     if not value:
-        raise IdNumberError("empty", "证件号码为空", "ID number is empty")
+        raise EcertError("empty", "证件号码为空", "ID number is empty")
     return _PARSERS[id_type](id_type, value, today or date.today())
 
 
@@ -183,7 +175,7 @@ def _parse_resident(id_type: IdType, value: str, today: date) -> IdNumber:
             "this is a residence permit or foreign permanent resident ID card number",
         )
     if value[:2] not in _PROVINCES:
-        raise IdNumberError(
+        raise EcertError(
             "bad_region",
             "证件号码前两位不是有效的省级行政区划代码",
             "The first two digits of the ID number are not a valid province code",
@@ -244,7 +236,7 @@ def _parse_gb11643_body(id_type: IdType, value: str, today: date) -> IdNumber:
     birth_date = _birth_date(value[6:14], today)
     expected = gb11643_check_character(value[:17])
     if value[17] != expected:
-        raise IdNumberError(
+        raise EcertError(
             "bad_checksum",
             f"证件号码校验位错误，应为 {expected}",
             f"ID number check character is wrong; expected {expected}",
@@ -271,7 +263,7 @@ def _two_digit_year_birth_date(yymmdd: str, today: date) -> date:
     for century in ("20", "19"):
         try:
             return _birth_date(century + yymmdd, today)
-        except IdNumberError:
+        except EcertError:
             continue
     raise _fail("bad_birth_date", "不是 1900 年至今的日期", "is not a date from 1900 to today")
 
@@ -295,7 +287,7 @@ _TEMPLATES: Mapping[str, tuple[str, str]] = MappingProxyType(
 )
 
 
-def _fail(code: str, zh: str, en: str, n: int = 0) -> IdNumberError:
+def _fail(code: str, zh: str, en: str, n: int = 0) -> EcertError:
     """Build an error from the template for ``code``; ``n`` is a length, never the number."""
     template_zh, template_en = _TEMPLATES[code]
-    return IdNumberError(code, template_zh.format(zh=zh, n=n), template_en.format(en=en, n=n))
+    return EcertError(code, template_zh.format(zh=zh, n=n), template_en.format(en=en, n=n))

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import unicodedata
 
+from ecert.core.errors import EcertError
+
 MAX_NAME_LENGTH = 50
-
-
-class PersonNameError(ValueError):
-    """The name cannot be printed on a certificate as given."""
 
 
 def normalise_name(raw: str) -> str:
@@ -19,14 +17,18 @@ def normalise_name(raw: str) -> str:
     )
     name = " ".join(unicodedata.normalize("NFC", folded).split())
     if not name:
-        raise PersonNameError("姓名为空 / the name is empty")
+        raise EcertError("empty_name", "姓名为空", "the name is empty")
     if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} for ch in name):
-        raise PersonNameError(
-            "姓名含控制字符或未分配字符 / the name contains control or unassigned characters"
+        raise EcertError(
+            "name_bad_character",
+            "姓名含控制字符或未分配字符",
+            "the name contains control or unassigned characters",
         )
     if len(name) > MAX_NAME_LENGTH:
-        raise PersonNameError(
-            f"姓名超过 {MAX_NAME_LENGTH} 个字符 / the name is longer than {MAX_NAME_LENGTH} characters"
+        raise EcertError(
+            "name_too_long",
+            f"姓名超过 {MAX_NAME_LENGTH} 个字符",
+            f"the name is longer than {MAX_NAME_LENGTH} characters",
         )
     return name
 

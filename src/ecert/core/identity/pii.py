@@ -17,12 +17,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from ecert.core.errors import EcertError
+
 _NONCE_BYTES = 12
 _FORMAT_VERSION = b"\x01"
-
-
-class PiiKeyError(ValueError):
-    """The configured personal-data key is malformed."""
 
 
 def derive_key(master_key_b64: str, purpose: bytes) -> bytes:
@@ -30,9 +28,15 @@ def derive_key(master_key_b64: str, purpose: bytes) -> bytes:
     try:
         master = base64.b64decode(master_key_b64, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise PiiKeyError("ECERT_PII_KEY 不是 base64 / ECERT_PII_KEY is not base64") from exc
+        raise EcertError(
+            "pii_key_not_base64", "ECERT_PII_KEY 不是 base64", "ECERT_PII_KEY is not base64"
+        ) from exc
     if len(master) != 32:
-        raise PiiKeyError("ECERT_PII_KEY 须为 32 字节 / ECERT_PII_KEY must decode to 32 bytes")
+        raise EcertError(
+            "pii_key_wrong_length",
+            "ECERT_PII_KEY 须为 32 字节",
+            "ECERT_PII_KEY must decode to 32 bytes",
+        )
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master)
 
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from ecert.core import PACKAGE_DATA
+from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
 
 __all__ = [
-    "AuthorityFileError",
     "AuthorityRecord",
     "credit_code_is_valid",
     "default_authorities_path",
@@ -68,14 +68,11 @@ class AuthorityRecord:
 _FIELDS = frozenset(field.name for field in fields(AuthorityRecord))
 
 
-class AuthorityFileError(Exception):
-    """The authority file is unreadable or breaks a rule; says where and what, Chinese first."""
-
-    def __init__(self, file: Path, location: str, message: str) -> None:
-        self.file = file
-        self.location = location
-        self.message = message
-        super().__init__(f"{file}: {location}: {message}")
+def _refused(
+    path: Path, location: str, zh: str, en: str, code: str = "authority_file_invalid"
+) -> EcertError:
+    """The authority file is unreadable or breaks a rule: the file, where in it, and what."""
+    return EcertError(code, zh, en, file=str(path), field=location, label=(location, location))
 
 
 def default_authorities_path() -> Path:
@@ -96,34 +93,46 @@ def credit_code_is_valid(code: str) -> bool:
 def load_authorities(path: Path) -> tuple[AuthorityRecord, ...]:
     """Read ``path`` and return its authorities, every parent before its children.
 
-    Raises AuthorityFileError at the first problem found.
+    Raises EcertError at the first problem found.
     """
     try:
         with path.open("rb") as handle:
             document = tomllib.load(handle)
     except OSError as exc:
-        raise AuthorityFileError(
-            path, "file", f"无法读取文件 / cannot read the file: {exc}"
+        raise _refused(
+            path,
+            "",
+            f"无法读取文件：{exc}",
+            f"cannot read the file: {exc}",
+            "authority_file_unreadable",
         ) from exc
     except tomllib.TOMLDecodeError as exc:
         # 3.11's TOMLDecodeError has no line attributes; the message ends "(at line L, column C)".
         found = re.search(r"at (line \d+, column \d+)", str(exc))
-        location = found.group(1) if found else "file"
-        raise AuthorityFileError(
-            path, location, f"TOML 语法错误 / TOML syntax error: {exc}"
+        location = found.group(1) if found else ""
+        raise _refused(
+            path,
+            location,
+            f"TOML 语法错误：{exc}",
+            f"TOML syntax error: {exc}",
+            "authority_file_syntax",
         ) from exc
 
     extra = sorted(set(document) - {"authority"})
     if extra:
-        raise AuthorityFileError(
+        raise _refused(
             path,
             "top level",
-            f"只允许 [[authority]] 表，发现 {extra} / only [[authority]] tables allowed: {extra}",
+            f"只允许 [[authority]] 表，发现 {extra}",
+            f"only [[authority]] tables allowed: {extra}",
         )
     tables = document.get("authority", [])
     if not isinstance(tables, list):
-        raise AuthorityFileError(
-            path, "top level", "authority 必须写成 [[authority]] / write authority as [[authority]]"
+        raise _refused(
+            path,
+            "top level",
+            "authority 必须写成 [[authority]]",
+            "write authority as [[authority]]",
         )
     records = [_parse_table(path, index, table) for index, table in enumerate(tables, start=1)]
     _check_unique(path, records)
@@ -142,40 +151,40 @@ def _where(index: int, key: object) -> str:
 
 def _parse_table(path: Path, index: int, table: object) -> AuthorityRecord:
     if not isinstance(table, Mapping):
-        raise AuthorityFileError(path, _where(index, None), "必须是表 / must be a table")
+        raise _refused(path, _where(index, None), "必须是表", "must be a table")
     where = _where(index, table.get("key"))
 
-    def fail(message: str) -> AuthorityFileError:
-        return AuthorityFileError(path, where, message)
+    def fail(zh: str, en: str) -> EcertError:
+        return _refused(path, where, zh, en)
 
     unknown = sorted(set(table) - _FIELDS)
     if unknown:
-        raise fail(f"未知字段 {unknown} / unknown fields {unknown}")
+        raise fail(f"未知字段 {unknown}", f"unknown fields {unknown}")
     for field in _REQUIRED:
         if field not in table:
-            raise fail(f"缺少必填字段 {field} / missing required field {field}")
+            raise fail(f"缺少必填字段 {field}", f"missing required field {field}")
     for field, value in table.items():
         if not isinstance(value, str) or not value.strip():
-            raise fail(f"{field} 必须是非空字符串 / {field} must be a non-empty string")
+            raise fail(f"{field} 必须是非空字符串", f"{field} must be a non-empty string")
         if value != value.strip():
-            raise fail(f"{field} 首尾有空白 / {field} has leading or trailing spaces")
+            raise fail(f"{field} 首尾有空白", f"{field} has leading or trailing spaces")
     values: dict[str, str] = dict(table)
     for field, (pattern, rule_zh, rule_en) in _FORMATS.items():
         value = values.get(field)
         if value is not None and not pattern.fullmatch(value):
-            raise fail(f"{field} {value!r} 格式错误，应为{rule_zh} / {field} must be {rule_en}")
+            raise fail(f"{field} {value!r} 格式错误，应为{rule_zh}", f"{field} must be {rule_en}")
     credit_code = values.get("credit_code")
     if credit_code is not None and not credit_code_is_valid(credit_code):
         raise fail(
-            f"统一社会信用代码 {credit_code!r} 无效（18 位，校验位按 GB 32100）"
-            " / credit_code is not a valid GB 32100 code (18 characters, check character)"
+            f"统一社会信用代码 {credit_code!r} 无效（18 位，校验位按 GB 32100）",
+            "credit_code is not a valid GB 32100 code (18 characters, check character)",
         )
     for field, vocabulary in (("kind", AuthorityKind), ("level", AuthorityLevel)):
         if values[field] not in set(vocabulary):
             allowed = ", ".join(vocabulary)
             raise fail(
-                f"{field} {values[field]!r} 无效，可用：{allowed}"
-                f" / {field} must be one of: {allowed}"
+                f"{field} {values[field]!r} 无效，可用：{allowed}",
+                f"{field} must be one of: {allowed}",
             )
     return AuthorityRecord(
         key=values["key"],
@@ -201,11 +210,11 @@ def _check_unique(path: Path, records: list[AuthorityRecord]) -> None:
             if value is None:
                 continue
             if value in first_seen:
-                raise AuthorityFileError(
+                raise _refused(
                     path,
                     _where(index, record.key),
-                    f"{field} {value!r} 与第 {first_seen[value]} 个 [[authority]] 重复"
-                    f" / duplicate {field}, already used by [[authority]] #{first_seen[value]}",
+                    f"{field} {value!r} 与第 {first_seen[value]} 个 [[authority]] 重复",
+                    f"duplicate {field}, already used by [[authority]] #{first_seen[value]}",
                 )
             first_seen[value] = index
 
@@ -218,10 +227,11 @@ def _parents_first(
     """Order records parents first, otherwise in file order; reject missing parents and cycles."""
     for index, record in enumerate(records, start=1):
         if record.parent is not None and record.parent not in by_key:
-            raise AuthorityFileError(
+            raise _refused(
                 path,
                 _where(index, record.key),
-                f"parent {record.parent!r} 不存在 / parent {record.parent!r} is not defined",
+                f"parent {record.parent!r} 不存在",
+                f"parent {record.parent!r} is not defined",
             )
     ordered: list[AuthorityRecord] = []
     placed: set[str] = set()
@@ -232,8 +242,11 @@ def _parents_first(
             if any(link.key == current.key for link in chain):
                 cycle = " → ".join([*(link.key for link in chain), current.key])
                 index = by_key[current.key][0]
-                raise AuthorityFileError(
-                    path, _where(index, current.key), f"parent 形成环 / parent cycle: {cycle}"
+                raise _refused(
+                    path,
+                    _where(index, current.key),
+                    f"parent 形成环：{cycle}",
+                    f"parent cycle: {cycle}",
                 )
             chain.append(current)
             current = by_key[current.parent][1] if current.parent is not None else None
@@ -252,11 +265,11 @@ def _check_against_ancestors(
     where = _where(by_key[record.key][0], record.key)
     parent = by_key[record.parent][1]
     if _LEVEL_RANK[record.level] < _LEVEL_RANK[parent.level]:
-        raise AuthorityFileError(
+        raise _refused(
             path,
             where,
-            f"level {record.level.value} 不能高于上级 {parent.key} 的 level {parent.level.value}"
-            f" / level {record.level.value} is above the level of its parent {parent.key}",
+            f"level {record.level.value} 不能高于上级 {parent.key} 的 level {parent.level.value}",
+            f"level {record.level.value} is above the level of its parent {parent.key}",
         )
     if record.division_code is None:
         return
@@ -267,11 +280,12 @@ def _check_against_ancestors(
         return
     prefix = _division_prefix(ancestor.division_code)
     if not record.division_code.startswith(prefix):
-        raise AuthorityFileError(
+        raise _refused(
             path,
             where,
             f"division_code {record.division_code} 不在 {ancestor.key} 的辖区"
-            f" {ancestor.division_code} 内 / division_code lies outside {ancestor.key}'s region",
+            f" {ancestor.division_code} 内",
+            f"division_code lies outside {ancestor.key}'s region",
         )
 
 

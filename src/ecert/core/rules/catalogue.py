@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from ecert.core import PACKAGE_DATA
+from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import AuthorityLevel, CredentialKind
 
 
@@ -133,14 +134,6 @@ class Catalogue:
         return None
 
 
-class CatalogueError(Exception):
-    """A catalogue file is wrong: which file, where in it, and what to do (中文 / English)."""
-
-    def __init__(self, file: Path, location: str, message: str) -> None:
-        super().__init__(f"{file}: {location}: {message}")
-        self.file, self.location, self.message = file, location, message
-
-
 def default_catalogue_dir() -> Path:
     """The catalogue shipped with the package: src/ecert/data/catalogue."""
     return PACKAGE_DATA / "catalogue"
@@ -216,9 +209,18 @@ _TYPES = {  # what a field must be, for the "type" message
 }
 
 
-def _error(file: Path, location: str, code: str, **params: object) -> CatalogueError:
+def _error(file: Path, location: str, code: str, **params: object) -> EcertError:
+    """A catalogue file is wrong: which file, where in it (``field``, printed as its label), and
+    what to do."""
     zh, en = _MESSAGES[code]
-    return CatalogueError(file, location, f"{zh.format(**params)} / {en.format(**params)}")
+    return EcertError(
+        code,
+        zh.format(**params),
+        en.format(**params),
+        file=str(file),
+        field=location,
+        label=(location, location),
+    )
 
 
 class _Table:
@@ -231,10 +233,10 @@ class _Table:
     def at(self, key: str) -> str:
         return f"{self.where} > {key}" if self.where else key
 
-    def fail(self, key: str | None, code: str, **params: object) -> CatalogueError:
+    def fail(self, key: str | None, code: str, **params: object) -> EcertError:
         return _error(self.file, self.at(key) if key else self.where, code, key=key, **params)
 
-    def wrong_type(self, key: str, expected: str, **params: str) -> CatalogueError:
+    def wrong_type(self, key: str, expected: str, **params: str) -> EcertError:
         zh, en = _TYPES[expected]
         return self.fail(key, "type", zh=zh.format(**params), en=en.format(**params))
 
@@ -478,7 +480,7 @@ def _responsibility(t: _Table, known: Mapping[str, Qualification]) -> list[Respo
 
 
 def load_catalogue(directory: Path) -> Catalogue:
-    """Read and check every *.toml file in `directory`; the first mistake raises CatalogueError."""
+    """Read and check every *.toml file in `directory`; the first mistake raises EcertError."""
     documents = [_parse(file) for file in sorted(directory.glob("*.toml"))]
     if not documents:
         raise _error(directory, "", "empty")

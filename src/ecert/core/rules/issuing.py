@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import CredentialKind
 
 ORDER = (
@@ -58,14 +59,6 @@ class IssuingRule:
     template: str  # the catalogue list key; it names the document's face
 
 
-class IssuingError(ValueError):
-    """No document can be issued for this exam level here; message in Chinese then English."""
-
-    def __init__(self, code: str, zh: str, en: str) -> None:
-        super().__init__(f"{zh} / {en}")
-        self.code, self.zh, self.en = code, zh, en
-
-
 def applicable(placements: Iterable[Placement], *, province: str, level: str) -> list[Placement]:
     """The placements an import in ``province`` may use for ``level``, in the issuing order."""
     found = [
@@ -93,13 +86,13 @@ def issuing_rule(
         candidates = [p for p in candidates if p.kind is requested]
         if not candidates:
             zh, en = KIND_LABELS[requested]
-            raise IssuingError(
+            raise EcertError(
                 "kind_not_applicable",
                 f"目录中{what}不开具{zh}",
                 f"the catalogue issues no {en} for {what}",
             )
     if not candidates:
-        raise IssuingError(
+        raise EcertError(
             "no_document",
             f"目录中没有为本省{what}开具的电子证书或证明",
             f"the catalogue lists no electronic document for {what} in this province",

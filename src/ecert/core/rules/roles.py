@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
 
 
@@ -134,30 +135,33 @@ ROLE_LABELS: dict[Role, tuple[str, str]] = {
 }
 
 
-class RoleAssignmentError(ValueError):
-    """A role may not be given here or to this person."""
-
-
 def check_assignment(
     role: Role,
     authority: tuple[AuthorityKind, AuthorityLevel] | None,
     held: frozenset[Role],
 ) -> None:
-    """Raise RoleAssignmentError unless `role` may be assigned at `authority` to someone holding `held`."""
+    """Raise EcertError unless `role` may be assigned at `authority` to someone holding `held`."""
     placement = ROLE_PLACEMENT[role]
     zh, en = ROLE_LABELS[role]
     if placement is None and authority is not None:
-        raise RoleAssignmentError(f"{zh}不挂靠机构 / the {en} role is not tied to an authority")
+        raise EcertError(
+            "role_without_authority",
+            f"{zh}不挂靠机构",
+            f"the {en} role is not tied to an authority",
+        )
     if placement is not None and (authority is None or authority not in placement):
-        raise RoleAssignmentError(
-            f"{zh}不能设在该类机构 / the {en} role cannot be assigned at this kind of authority"
+        raise EcertError(
+            "role_not_here",
+            f"{zh}不能设在该类机构",
+            f"the {en} role cannot be assigned at this kind of authority",
         )
     for other in held:
         if frozenset({role, other}) in INCOMPATIBLE:
             ozh, oen = ROLE_LABELS[other]
-            raise RoleAssignmentError(
-                f"三员分立：{zh}与{ozh}不能由同一人担任 / "
-                f"separation of duties: one person cannot be both {en} and {oen}"
+            raise EcertError(
+                "separation_of_duties",
+                f"三员分立：{zh}与{ozh}不能由同一人担任",
+                f"separation of duties: one person cannot be both {en} and {oen}",
             )
 
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import CredentialStatus as S
 
 ALLOWED: dict[S, frozenset[S]] = {
@@ -18,16 +19,13 @@ ALLOWED: dict[S, frozenset[S]] = {
 _NAMES = {S.VALID: "有效", S.SUSPENDED: "暂停", S.REVOKED: "已撤销", S.SUPERSEDED: "已换发"}
 
 
-class StatusChangeError(ValueError):
-    """The status change is not one a clerk may make."""
-
-
 def check_status_change(current: S, new: S, reason: str) -> None:
-    """Raise StatusChangeError unless `current` may become `new` for the given reason."""
+    """Raise EcertError unless `current` may become `new` for the given reason."""
     if not reason.strip():
-        raise StatusChangeError("须填写原因 / a reason is required")
+        raise EcertError("no_reason", "须填写原因", "a reason is required")
     if new not in ALLOWED[current]:
-        raise StatusChangeError(
-            f"证书状态不能由“{_NAMES[current]}”改为“{_NAMES[new]}” / "
-            f"a credential cannot go from {current.value} to {new.value}"
+        raise EcertError(
+            "status_not_allowed",
+            f"证书状态不能由“{_NAMES[current]}”改为“{_NAMES[new]}”",
+            f"a credential cannot go from {current.value} to {new.value}",
         )

@@ -20,6 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from ecert.core import PACKAGE_DATA
+from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
 
 
@@ -50,14 +51,6 @@ _SERIES = re.compile(r"[0-9]{3}")
 _NUMBER = re.compile(r"(?P<mark>[^\W\d_])(?P<digits>[0-9]{15})(?P<grassroots>\(基层\))?")
 
 
-class TitleError(ValueError):
-    """A title number, code or record that breaks the rules; says what, in Chinese and English."""
-
-    def __init__(self, message_zh: str, message_en: str, *, field: str = "") -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.message_zh, self.message_en, self.field = message_zh, message_en, field
-
-
 def _is_mark(mark: str) -> bool:
     """A province mark is one Han character (鲁, 豫 …)."""
     return len(mark) == 1 and unicodedata.category(mark) == "Lo"
@@ -76,31 +69,36 @@ class TitleNumber:
 
     def __post_init__(self) -> None:
         if not _is_mark(self.mark):
-            raise TitleError(
+            raise EcertError(
+                "bad_title_number",
                 f"省份标识“{self.mark}”应为一个汉字",
                 f"the province mark {self.mark!r} must be one Han character",
                 field="mark",
             )
         if not FIRST_YEAR <= self.year < FIRST_YEAR + 100:
-            raise TitleError(
+            raise EcertError(
+                "bad_title_number",
                 f"评审年度 {self.year} 不在 {FIRST_YEAR}–{FIRST_YEAR + 99} 之间",
                 f"review year {self.year} is outside {FIRST_YEAR}-{FIRST_YEAR + 99}",
                 field="year",
             )
         if not _REGION.fullmatch(self.region_code):
-            raise TitleError(
+            raise EcertError(
+                "bad_title_number",
                 f"地区部门识别代码“{self.region_code}”应为 5 位数字",
                 f"region-department code {self.region_code!r} must be 5 digits",
                 field="region_code",
             )
         if not _SERIES.fullmatch(self.series_code):
-            raise TitleError(
+            raise EcertError(
+                "bad_title_number",
                 f"系列级别识别代码“{self.series_code}”应为 3 位数字",
                 f"series-level code {self.series_code!r} must be 3 digits",
                 field="series_code",
             )
         if not 1 <= self.sequence <= SEQUENCE_MAX:
-            raise TitleError(
+            raise EcertError(
+                "bad_title_number",
                 f"顺序编号 {self.sequence} 不在 1–{SEQUENCE_MAX} 之间",
                 f"sequence {self.sequence} is outside 1-{SEQUENCE_MAX}",
                 field="sequence",
@@ -130,11 +128,12 @@ class TitleNumber:
 
 def parse_title_number(text: str) -> TitleNumber:
     """Read a title number as a person may type it: spaces, full-width digits and parentheses,
-    with or without "（基层）". Raises TitleError saying what is wrong."""
+    with or without "（基层）". Raises EcertError saying what is wrong."""
     typed = "".join(unicodedata.normalize("NFKC", text).split())
     found = _NUMBER.fullmatch(typed)
     if found is None:
-        raise TitleError(
+        raise EcertError(
+            "bad_title_number",
             f"“{text.strip()[:40]}”不是职称证书编号：应为省份标识加 15 位数字，如 鲁181402001200001",
             f"{text.strip()[:40]!r} is not a title certificate number: a province mark and 15 "
             "digits, as in 鲁181402001200001",
@@ -178,13 +177,15 @@ def region_code_check(code: str, *, city_code: str | None) -> None:
     province gave the city (第五条(一): the province decides the first 2, the city the last 3).
     ``city_code`` is the city bureau's own code, None outside any city."""
     if not _REGION.fullmatch(code):
-        raise TitleError(
+        raise EcertError(
+            "bad_region_code",
             f"地区部门识别代码“{code}”应为 5 位数字",
             f"region-department code {code!r} must be 5 digits",
             field="region_code",
         )
     if city_code is not None and code[:2] != city_code[:2]:
-        raise TitleError(
+        raise EcertError(
+            "bad_region_code",
             f"本市的地区部门识别代码须以省里确定的“{city_code[:2]}”开头，后 3 位由市里确定",
             f"codes inside this city must start with {city_code[:2]!r}, the digits the province "
             "gave the city; the city chooses the last 3",
@@ -195,7 +196,8 @@ def region_code_check(code: str, *, city_code: str | None) -> None:
 def review_year_check(year: int, approval_date: date) -> None:
     """The review year is the year of the review the title passed: not after its approval."""
     if not FIRST_YEAR <= year <= approval_date.year:
-        raise TitleError(
+        raise EcertError(
+            "bad_review_year",
             f"评审年度 {year} 不能晚于核准日期所在年度 {approval_date.year}，也不能早于 {FIRST_YEAR}",
             f"review year {year} must be from {FIRST_YEAR} to the approval's year {approval_date.year}",
             field="review_year",
@@ -255,7 +257,9 @@ def default_titles_path() -> Path:
 def _text(table: Mapping[str, object], key: str, where: str) -> str:
     value = table.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise TitleError(f"{where}：缺少“{key}”", f"{where}: {key!r} is missing", field=key)
+        raise EcertError(
+            "bad_code_tables", f"{where}：缺少“{key}”", f"{where}: {key!r} is missing", field=key
+        )
     return value.strip()
 
 
@@ -265,15 +269,16 @@ def load_code_tables(path: Path | None = None) -> CodeTables:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise TitleError(
-            f"无法读取 {path.name}：{error}", f"cannot read {path.name}: {error}"
+        raise EcertError(
+            "bad_code_tables", f"无法读取 {path.name}：{error}", f"cannot read {path.name}: {error}"
         ) from error
     schemes: list[SchemeRecord] = []
     for i, table in enumerate(data.get("scheme", []), 1):
         where = f"{path.name} [[scheme]] #{i}"
         mark = _text(table, "mark", where)
         if not _is_mark(mark):
-            raise TitleError(
+            raise EcertError(
+                "bad_code_tables",
                 f"{where}：省份标识应为一个汉字",
                 f"{where}: mark must be one Han character",
                 field="mark",
@@ -287,19 +292,24 @@ def load_code_tables(path: Path | None = None) -> CodeTables:
         where = f"{path.name} [[series_level]] #{i}"
         province, code = _text(table, "province", where), _text(table, "code", where)
         if province not in provinces:
-            raise TitleError(
+            raise EcertError(
+                "bad_code_tables",
                 f"{where}：省份“{province}”没有 [[scheme]]",
                 f"{where}: province {province!r} has no [[scheme]]",
                 field="province",
             )
         if not _SERIES.fullmatch(code):
-            raise TitleError(
-                f"{where}：代码应为 3 位数字", f"{where}: code must be 3 digits", field="code"
+            raise EcertError(
+                "bad_code_tables",
+                f"{where}：代码应为 3 位数字",
+                f"{where}: code must be 3 digits",
+                field="code",
             )
         level = _text(table, "level", where)
         if level not in TitleLevel.__members__.values():
             choices = ", ".join(TitleLevel)
-            raise TitleError(
+            raise EcertError(
+                "bad_code_tables",
                 f"{where}：级别“{level}”应为 {choices} 之一",
                 f"{where}: level must be one of {choices}",
                 field="level",
@@ -322,7 +332,8 @@ def _unique(values: Iterable[str], file: str, table: str, field: str) -> None:
     seen: set[str] = set()
     for value in values:
         if value in seen:
-            raise TitleError(
+            raise EcertError(
+                "bad_code_tables",
                 f"{file} [[{table}]]：“{value}”重复",
                 f"{file} [[{table}]]: {value!r} appears twice",
                 field=field,

@@ -19,11 +19,11 @@ from operator import itemgetter
 from types import MappingProxyType
 from typing import TypeGuard, TypeVar
 
+from ecert.core.errors import EcertError
 from ecert.core.formats.claims import TEXT_LIMITS
 from ecert.core.identity.idnumbers import (
     ID_TYPE_LABELS,
     IdNumber,
-    IdNumberError,
     IdType,
     Label,
     Sex,
@@ -31,7 +31,7 @@ from ecert.core.identity.idnumbers import (
     mask_id_number,
     parse_id_number,
 )
-from ecert.core.identity.names import PersonNameError, normalise_name
+from ecert.core.identity.names import normalise_name
 from ecert.core.spreadsheets import passlist_messages as messages
 from ecert.core.spreadsheets.cells import Cell
 from ecert.core.spreadsheets.passlist_messages import Issue
@@ -160,17 +160,13 @@ _SEX_NAMES: Mapping[str, Sex] = MappingProxyType(
 )
 
 
-class PassListError(ValueError):
-    """A problem of the whole file (header, columns, no data); ``code`` is stable snake_case."""
+# The codes with which a pass list is refused as a whole (read_layout, RowValidator, no_data_rows).
+FILE_REFUSALS = frozenset({"no_header", "duplicate_column", "missing_columns", "no_data_rows"})
 
-    def __init__(self, code: str, zh: str, en: str) -> None:
-        super().__init__(f"{zh} / {en}")
-        self.code, self.zh, self.en = code, zh, en
 
-    @classmethod
-    def no_data_rows(cls) -> PassListError:
-        """For the importer: the header was read but no row follows it."""
-        return cls(*messages.no_data_rows())
+def no_data_rows() -> EcertError:
+    """For the importer: the header was read but no row follows it."""
+    return EcertError(*messages.no_data_rows())
 
 
 @dataclass(frozen=True)
@@ -259,7 +255,7 @@ def column_letter(index: int) -> str:
 
 
 def read_layout(cells: Sequence[Cell], *, levels_required: bool) -> Layout:
-    """Map the first non-blank row of a pass list to fields; raise PassListError if it is unusable."""
+    """Map the first non-blank row of a pass list to fields; raise EcertError if it is unusable."""
     headers = tuple(_display(cell).strip() for cell in cells)
     positions: dict[Field, list[int]] = {}
     ignored: list[str] = []
@@ -271,12 +267,12 @@ def read_layout(cells: Sequence[Cell], *, levels_required: bool) -> Layout:
             else:
                 positions.setdefault(field, []).append(index)
     if not positions:
-        raise PassListError(*messages.no_header())
+        raise EcertError(*messages.no_header())
     for field, indexes in positions.items():
         if len(indexes) > 1:
             letters = (column_letter(i) for i in indexes)
             issue = messages.duplicate_column(FIELD_LABELS[field], field.value, letters)
-            raise PassListError(*issue)
+            raise EcertError(*issue)
     required = REQUIRED | {Field.LEVEL} if levels_required else REQUIRED
     missing = [field for field in Field if field in required and field not in positions]
     if missing:
@@ -300,7 +296,7 @@ class RowValidator:
     """Checks the rows of one pass list against one exam's rules; built once, used per row.
 
     Building it turns the rules into lookup tables, so a row costs a few dictionary look-ups and
-    regular-expression matches. It raises PassListError when the rules need a column the layout
+    regular-expression matches. It raises EcertError when the rules need a column the layout
     lacks (levels or specialties), since every row would fail the same way.
     """
 
@@ -440,8 +436,8 @@ def _name(cell: Cell) -> str | Issue:
         return text
     try:
         name = normalise_name(text)
-    except PersonNameError as error:
-        return messages.name_invalid(str(error))
+    except EcertError as error:
+        return messages.name_invalid(error.zh, error.en)
     return messages.name_too_long(NAME_LIMIT) if len(name) > NAME_LIMIT else name
 
 
@@ -466,7 +462,7 @@ def _id_number(cell: Cell, types: tuple[IdType, ...] | None, today: date) -> IdN
         types = (detected,) if detected in types else types
     try:
         return parse_id_number(text, types[0] if types else IdType.RESIDENT_ID, today=today)
-    except IdNumberError as error:
+    except EcertError as error:
         failure = error
     # ZJLB blank: most numbers are resident IDs, which detect_id_type would have said, so it is
     # only asked when that failed.
@@ -474,7 +470,7 @@ def _id_number(cell: Cell, types: tuple[IdType, ...] | None, today: date) -> IdN
     if detected is not None and detected is not IdType.RESIDENT_ID:
         try:
             return parse_id_number(text, detected, today=today)
-        except IdNumberError as error:
+        except EcertError as error:
             failure = error
     masked = mask_id_number("".join(text.translate(_FOLD).split()))
     return messages.bad_id_number(failure, masked, type_unknown=types is None and detected is None)
@@ -692,5 +688,5 @@ def _city_key(text: str) -> str:
     return key[:-1] if len(key) > 1 and key.endswith("市") else key
 
 
-def _missing_columns(fields: Sequence[Field]) -> PassListError:
-    return PassListError(*messages.missing_columns([(FIELD_LABELS[f], f.value) for f in fields]))
+def _missing_columns(fields: Sequence[Field]) -> EcertError:
+    return EcertError(*messages.missing_columns([(FIELD_LABELS[f], f.value) for f in fields]))

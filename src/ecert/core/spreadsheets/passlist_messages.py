@@ -1,7 +1,7 @@
 """What the pass-list checks say: each problem a clerk can cause, in Chinese first, English second.
 
-Every builder returns an Issue; ``passlist`` adds the row and column to it, or raises it as a
-PassListError when it concerns the whole file. Pure: no I/O, no Django.
+Every builder returns an Issue; ``passlist`` adds the row and column to it, or raises it as an
+EcertError when it concerns the whole file. Pure: no I/O, no Django.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import NamedTuple
 
+from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import (
     ID_TYPE_LABELS,
     SEX_LABELS,
     IdNumber,
-    IdNumberError,
     Label,
     Sex,
 )
@@ -123,9 +123,8 @@ def management_number_format(text: str) -> Issue:
     )
 
 
-def name_invalid(reason: str) -> Issue:
-    """``reason``: a PersonNameError's 'zh / en' message."""
-    zh, _, en = reason.partition(" / ")
+def name_invalid(zh: str, en: str) -> Issue:
+    """``zh``, ``en``: why normalise_name refused the name."""
     return Issue("name_invalid", f"{zh}；请更正", f"{en}; correct it")
 
 
@@ -170,9 +169,9 @@ def id_number_is_number(masked: str) -> Issue:
     )
 
 
-def bad_id_number(failure: IdNumberError, masked: str, *, type_unknown: bool) -> Issue:
+def bad_id_number(failure: EcertError, masked: str, *, type_unknown: bool) -> Issue:
     """``type_unknown``: ZJLB is blank and the number's form names no type either."""
-    zh, en = f"{failure.message_zh}（{masked}）", f"{failure.message_en} ({masked})"
+    zh, en = f"{failure.zh}（{masked}）", f"{failure.en} ({masked})"
     if type_unknown:
         zh += "；如为护照等其他证件，请在证件类别（ZJLB）列注明"
         en += "; for a passport or another document, give the type in the ID type (ZJLB) column"

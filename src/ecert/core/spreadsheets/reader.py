@@ -29,8 +29,9 @@ from python_calamine import (
     WorksheetNotFound,
 )
 
+from ecert.core.errors import EcertError
 from ecert.core.spreadsheets.cells import Cell, Row
-from ecert.core.spreadsheets.spreadsheet_errors import SpreadsheetError
+from ecert.core.spreadsheets.spreadsheet_errors import spreadsheet_error
 from ecert.core.spreadsheets.xlsx_stream import (
     CHUNK,
     DAMAGE,
@@ -39,7 +40,7 @@ from ecert.core.spreadsheets.xlsx_stream import (
     read_book,
 )
 
-__all__ = ["Cell", "Row", "SpreadsheetError", "read_rows"]
+__all__ = ["Cell", "Row", "read_rows"]
 
 # bench/issue.py wraps ``spreadsheets._SheetReader.rows`` to tell which reader ran.
 _SheetReader = SheetReader
@@ -68,7 +69,7 @@ def read_rows(
     """(row number, cells) for every non-blank row of the first worksheet, or of the CSV file.
 
     Problems with the file as a whole (format, password, encoding, damage found on opening)
-    raise SpreadsheetError here; damage further in, and a row past ``max_rows``, raise it while
+    raise an EcertError here; damage further in, and a row past ``max_rows``, raise it while
     iterating. Messages name the file as ``display_name`` (default: the file's name).
     """
     name = display_name or path.name
@@ -79,9 +80,9 @@ def read_rows(
     elif head.startswith(_OLE2):
         rows = _calamine_rows(path, name, ".xls", max_rows)
     elif head.startswith(_UTF16):
-        raise SpreadsheetError("encoding", name)
+        raise spreadsheet_error("encoding", name)
     elif head.startswith(_OTHER_BINARY) or b"\x00" in head:
-        raise SpreadsheetError("unsupported_format", name)
+        raise spreadsheet_error("unsupported_format", name)
     else:
         rows = _csv_rows(path, name, _text_encoding(path, name))
     return _non_blank(rows, name, max_rows)
@@ -101,8 +102,8 @@ def _is_blank(cell: Cell) -> bool:
     return cell is None or (isinstance(cell, str) and (cell == "" or cell.isspace()))
 
 
-def _too_many_rows(name: str, max_rows: int) -> SpreadsheetError:
-    return SpreadsheetError(
+def _too_many_rows(name: str, max_rows: int) -> EcertError:
+    return spreadsheet_error(
         "too_many_rows",
         name,
         f"超过 {max_rows} 行，请拆分后分批上传",
@@ -125,7 +126,7 @@ def _text_encoding(path: Path, name: str) -> str:
         except UnicodeDecodeError:
             continue
         return encoding
-    raise SpreadsheetError("encoding", name)
+    raise spreadsheet_error("encoding", name)
 
 
 def _csv_rows(path: Path, name: str, encoding: str) -> Iterator[Row]:
@@ -138,7 +139,7 @@ def _csv_rows(path: Path, name: str, encoding: str) -> Iterator[Row]:
                     record[0] = record[0][1:]  # GB18030 has a byte-order mark too
                 yield number, [field or None for field in record]
         except csv.Error as error:
-            raise SpreadsheetError(
+            raise spreadsheet_error(
                 "bad_csv",
                 name,
                 f"第 {number + 1} 行不是有效的 CSV（{error}）",
@@ -153,13 +154,13 @@ def _calamine_rows(path: Path, name: str, suffix: str, max_rows: int) -> Iterato
     try:
         sheet = _calamine_sheet(path, suffix)
     except PasswordError:
-        raise SpreadsheetError("password_protected", name) from None
+        raise spreadsheet_error("password_protected", name) from None
     except WorksheetNotFound:
-        raise SpreadsheetError("no_sheet", name) from None
+        raise spreadsheet_error("no_sheet", name) from None
     except CalamineError:
         if suffix == ".xls" and _is_encrypted_xlsx(path):
-            raise SpreadsheetError("password_protected", name) from None
-        raise SpreadsheetError("corrupt", name) from None
+            raise spreadsheet_error("password_protected", name) from None
+        raise spreadsheet_error("corrupt", name) from None
     if sheet.start is None or sheet.end is None:
         return iter(())
     if sheet.end[0] >= max_rows:
@@ -209,7 +210,7 @@ def _xlsx_rows(path: Path, name: str, stream_above: int, max_rows: int) -> Itera
             else:
                 reader = SheetReader.for_book(archive, book, name)
     except DAMAGE as error:
-        raise SpreadsheetError("corrupt", name) from error
+        raise spreadsheet_error("corrupt", name) from error
     if reader is None:
         return _calamine_rows(path, name, ".xlsx", max_rows)
     return reader.rows(path, book.sheet)

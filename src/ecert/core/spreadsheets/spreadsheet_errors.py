@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ecert.core.errors import EcertError
+
 _MESSAGES: dict[str, tuple[str, str]] = {
     "unsupported_format": (
         "不是可读取的表格文件，请上传 Excel 工作簿（.xlsx、.xls）或 CSV 文件",
@@ -27,13 +29,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-class SpreadsheetError(ValueError):
-    """A file that cannot be read as a spreadsheet; ``code`` is a stable snake_case reason."""
+# Every code a reader refuses a file with: the table's, and too_many_rows (its texts name the limit).
+SPREADSHEET_CODES = frozenset(_MESSAGES) | {"too_many_rows"}
 
-    def __init__(self, code: str, file: str, zh: str = "", en: str = "") -> None:
-        default_zh, default_en = _MESSAGES.get(code, ("", ""))
-        self.code = code
-        self.file = file
-        self.zh = zh or default_zh
-        self.en = en or default_en
-        super().__init__(f"文件 {file}：{self.zh} / file {file}: {self.en}")
+
+def spreadsheet_error(code: str, file: str, zh: str = "", en: str = "") -> EcertError:
+    """A file that cannot be read as a spreadsheet: ``code``'s texts from the table unless given,
+    and ``file`` (as the user named it), so the message says which file."""
+    default_zh, default_en = _MESSAGES.get(code, ("", ""))
+    return EcertError(code, zh or default_zh, en or default_en, file=file)

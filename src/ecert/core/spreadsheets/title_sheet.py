@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import (
     IdNumber,
-    IdNumberError,
     IdType,
     detect_id_type,
     parse_id_number,
@@ -25,7 +25,8 @@ from ecert.core.identity.idnumbers import (
 from ecert.core.rules.kinds import CredentialForm
 from ecert.core.spreadsheets.error_workbook import cell_text
 from ecert.core.spreadsheets.passlist import column_letter
-from ecert.core.spreadsheets.reader import Cell, SpreadsheetError, read_rows
+from ecert.core.spreadsheets.reader import Cell, read_rows
+from ecert.core.spreadsheets.spreadsheet_errors import SPREADSHEET_CODES
 
 MAX_ROWS = 5_000
 MAX_PROBLEMS = 50  # listed; the count says how many more
@@ -60,31 +61,52 @@ _FORMS |= {"纸质": CredentialForm.PAPER, "纸质证书": CredentialForm.PAPER}
 _DATE = re.compile(r"(\d{4})(?:[-/.年])(\d{1,2})(?:[-/.月])(\d{1,2})日?|(\d{4})(\d{2})(\d{2})")
 
 
+# What a sheet is refused with, by code: its own refusals and the reader's. The file is the
+# error's ``file``; "sheet_mistakes" lists every mistake, one a line in each text.
+SHEET_REFUSALS = SPREADSHEET_CODES | {
+    "empty_file",
+    "missing_columns",
+    "too_many_rows",
+    "sheet_mistakes",
+    "no_data_rows",
+}
+
+
 @dataclass(frozen=True)
 class Problem:
     row: int
-    column: str  # spreadsheet letter, "" for the file as a whole
+    column: str  # spreadsheet letter
     field: str
     zh: str
     en: str
 
-    def __str__(self) -> str:
-        where = f"第 {self.row} 行 {self.column} 列（{LABELS.get(self.field, self.field)}）"
+    def texts(self) -> tuple[str, str]:
+        """('第 3 行 C 列（系列级别代码）：…', 'row 3, column C (series_code): …')."""
         return (
-            f"{where}：{self.zh} / row {self.row}, column {self.column} ({self.field}): {self.en}"
+            f"第 {self.row} 行 {self.column} 列（{LABELS.get(self.field, self.field)}）：{self.zh}",
+            f"row {self.row}, column {self.column} ({self.field}): {self.en}",
         )
 
 
-class TitleSheetError(ValueError):
-    """The sheet is refused; ``problems`` says where and what, Chinese first."""
+def _mistakes(display_name: str, problems: Sequence[Problem], total: int) -> EcertError:
+    """The sheet refused for its mistakes: one a line in each text, then how many more."""
+    lines = [problem.texts() for problem in problems]
+    more = total - len(problems)
+    if more > 0:
+        lines.append((f"另有 {more} 处错误", f"{more} more problems"))
+    return EcertError(
+        "sheet_mistakes",
+        "\n".join(zh for zh, _ in lines),
+        "\n".join(en for _, en in lines),
+        file=display_name,
+    )
 
-    def __init__(self, display_name: str, problems: Sequence[Problem], total: int) -> None:
-        self.display_name, self.problems, self.total = display_name, tuple(problems), total
-        more = total - len(problems)
-        lines = [f"文件 {display_name} / file {display_name}:", *map(str, problems)]
-        if more > 0:
-            lines.append(f"另有 {more} 处错误 / {more} more problems")
-        super().__init__("\n".join(lines))
+
+def refusal_lines(error: EcertError) -> list[str]:
+    """A refused sheet as a page lists it: where, then each line, Chinese / English."""
+    where_zh, where_en = error.where.texts()
+    pairs = zip(error.zh.split("\n"), error.en.split("\n"), strict=True)
+    return [f"{where_zh} / {where_en}:", *(f"{zh} / {en}" for zh, en in pairs)]
 
 
 @dataclass(frozen=True)
@@ -123,66 +145,52 @@ def _date(cell: Cell) -> date | None:
 
 
 def read_title_sheet(path: Path, *, display_name: str) -> list[SheetRow]:
-    """Every row of the sheet, checked; raises TitleSheetError listing what is wrong."""
-    try:
-        rows = iter(read_rows(path, display_name=display_name, max_rows=MAX_ROWS + 1))
-        first = next(rows, None)
-        if first is None:
-            raise TitleSheetError(
-                display_name, [Problem(1, "", "", "文件是空的", "the file is empty")], 1
+    """Every row of the sheet, checked; raises EcertError (SHEET_REFUSALS) saying what is wrong
+    and where: every mistake of the rows at once, or what is wrong with the file."""
+    rows = iter(read_rows(path, display_name=display_name, max_rows=MAX_ROWS + 1))
+    first = next(rows, None)
+    if first is None:
+        raise EcertError("empty_file", "文件是空的", "the file is empty", file=display_name)
+    header_row, header = first
+    by_name = {_key(n): field for field, (names, _) in COLUMNS.items() for n in names}
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        field = by_name.get(_key(cell_text(cell)))
+        if field is not None and field not in columns:
+            columns[field] = index
+    missing = [LABELS[f] for f, (_, required) in COLUMNS.items() if required and f not in columns]
+    if missing:
+        names = "、".join(missing)
+        raise EcertError(
+            "missing_columns",
+            f"表头缺少列：{names}",
+            f"the header lacks the columns {names}",
+            file=display_name,
+            row=header_row,
+        )
+    problems: list[Problem] = []
+    found: list[SheetRow] = []
+    for read, (number, cells) in enumerate(rows, 1):
+        if read > MAX_ROWS:
+            raise EcertError(
+                "too_many_rows",
+                f"超过 {MAX_ROWS} 行，请拆分",
+                f"more than {MAX_ROWS} rows; split it",
+                file=display_name,
+                row=number,
             )
-        header_row, header = first
-        by_name = {_key(n): field for field, (names, _) in COLUMNS.items() for n in names}
-        columns: dict[str, int] = {}
-        for index, cell in enumerate(header):
-            field = by_name.get(_key(cell_text(cell)))
-            if field is not None and field not in columns:
-                columns[field] = index
-        missing = [
-            LABELS[f] for f, (_, required) in COLUMNS.items() if required and f not in columns
-        ]
-        if missing:
-            names = "、".join(missing)
-            raise TitleSheetError(
-                display_name,
-                [
-                    Problem(
-                        header_row,
-                        "",
-                        "",
-                        f"表头缺少列：{names}",
-                        f"the header lacks the columns {names}",
-                    )
-                ],
-                1,
-            )
-        problems: list[Problem] = []
-        found: list[SheetRow] = []
-        for read, (number, cells) in enumerate(rows, 1):
-            if read > MAX_ROWS:
-                raise TitleSheetError(
-                    display_name,
-                    [
-                        Problem(
-                            number,
-                            "",
-                            "",
-                            f"超过 {MAX_ROWS} 行，请拆分",
-                            f"more than {MAX_ROWS} rows; split it",
-                        )
-                    ],
-                    1,
-                )
-            row = _row(number, cells, columns, problems)
-            if row is not None:
-                found.append(row)
-    except SpreadsheetError as error:
-        raise TitleSheetError(display_name, [Problem(0, "", "", error.zh, error.en)], 1) from error
+        row = _row(number, cells, columns, problems)
+        if row is not None:
+            found.append(row)
     if problems:
-        raise TitleSheetError(display_name, problems[:MAX_PROBLEMS], len(problems))
+        raise _mistakes(display_name, problems[:MAX_PROBLEMS], len(problems))
     if not found:
-        raise TitleSheetError(
-            display_name, [Problem(header_row, "", "", "没有数据行", "no rows under the header")], 1
+        raise EcertError(
+            "no_data_rows",
+            "没有数据行",
+            "no rows under the header",
+            file=display_name,
+            row=header_row,
         )
     return found
 
@@ -210,8 +218,8 @@ def _row(
         raw = text("id_number")
         try:
             id_number = parse_id_number(raw, detect_id_type(raw) or IdType.RESIDENT_ID)
-        except IdNumberError as error:
-            problem("id_number", error.message_zh, error.message_en)
+        except EcertError as error:
+            problem("id_number", error.zh, error.en)
     series_code = _key(text("series_code"))
     if series_code and not re.fullmatch(r"[0-9]{3}", series_code):
         problem("series_code", "应为 3 位数字，如 012", "must be 3 digits, as in 012")

@@ -21,7 +21,7 @@ from typing import IO
 from xml.parsers import expat
 
 from ecert.core.spreadsheets.cells import Cell, Row
-from ecert.core.spreadsheets.spreadsheet_errors import SpreadsheetError
+from ecert.core.spreadsheets.spreadsheet_errors import spreadsheet_error
 
 CHUNK = 2**20
 MAX_UNPACKED = 4 * 2**30  # no part of a spreadsheet we accept unpacks to more
@@ -54,9 +54,9 @@ class Book:
 def read_book(archive: zipfile.ZipFile, name: str) -> Book:
     members = set(archive.namelist())
     if "xl/workbook.xml" not in members:
-        raise SpreadsheetError("unsupported_format", name)  # .docx, .ods, .xlsb, any other zip
+        raise spreadsheet_error("unsupported_format", name)  # .docx, .ods, .xlsb, any other zip
     if any(info.file_size > MAX_UNPACKED for info in archive.infolist()):
-        raise SpreadsheetError("too_large", name)
+        raise spreadsheet_error("too_large", name)
     sheet_ids: list[str] = []
     is_1904 = False
     by_id: dict[str, str] = {}
@@ -87,10 +87,10 @@ def read_book(archive: zipfile.ZipFile, name: str) -> Book:
     if "xl/_rels/workbook.xml.rels" in members:
         _parse(archive, "xl/_rels/workbook.xml.rels", relationship)
     if not sheet_ids:
-        raise SpreadsheetError("no_sheet", name)
+        raise spreadsheet_error("no_sheet", name)
     sheet = by_id.get(sheet_ids[0], "")
     if sheet not in members:
-        raise SpreadsheetError("corrupt", name)
+        raise spreadsheet_error("corrupt", name)
     return Book(sheet, part("sharedStrings"), part("styles"), is_1904)
 
 
@@ -365,7 +365,7 @@ class SheetReader:
                     yield from self.done
                     self.done.clear()
         except DAMAGE as error:
-            raise SpreadsheetError("corrupt", self.name) from error
+            raise spreadsheet_error("corrupt", self.name) from error
 
     # The three handlers below run once per element; they are kept to the bare minimum.
 
@@ -414,7 +414,7 @@ class SheetReader:
         except ValueError:
             number = 0
         if number <= self.row_number:
-            raise SpreadsheetError("corrupt", self.name)
+            raise spreadsheet_error("corrupt", self.name)
         self.row_number = number
         self.row_text = str(number)
         self.cells = []
@@ -449,7 +449,7 @@ class SheetReader:
         """The column a cell reference names: one up to XFD, in the row the cell is in."""
         letters = (ref or "").rstrip("0123456789")
         if ref is None or ref[len(letters) :] != self.row_text:
-            raise SpreadsheetError("corrupt", self.name)
+            raise spreadsheet_error("corrupt", self.name)
         return _column_index(letters, self.name)
 
     def value(self, text: str) -> Cell:
@@ -459,7 +459,7 @@ class SheetReader:
             if not text:
                 return None
             if not (text.isascii() and text.isdigit() and int(text) < len(self.strings)):
-                raise SpreadsheetError("corrupt", self.name)
+                raise spreadsheet_error("corrupt", self.name)
             return self.strings[int(text)]
         if kind is None or kind == "n":
             return self.number(text, kind)
@@ -471,7 +471,7 @@ class SheetReader:
             return None  # error values (#N/A …) read as empty, as in calamine
         if kind == "d":
             return _iso_value(text)
-        raise SpreadsheetError("corrupt", self.name)
+        raise spreadsheet_error("corrupt", self.name)
 
     def number(self, text: str, kind: str | None) -> Cell:
         if not text:
@@ -484,7 +484,7 @@ class SheetReader:
         if number is None or not text.isascii() or "_" in text or text[0] <= " " or text[-1] <= " ":
             if kind is None:
                 return text  # calamine keeps an untyped value that is not a number as text
-            raise SpreadsheetError("corrupt", self.name)
+            raise spreadsheet_error("corrupt", self.name)
         style = self.cell.get("s")
         if style is None:
             return number
@@ -508,7 +508,7 @@ def _column_index(letters: str, name: str) -> int:
     """0-based column of ``letters``; damaged if they are not letters or go beyond XFD."""
     number = _column_number(letters)
     if not (letters.isascii() and letters.isalpha() and number <= MAX_COLUMNS):
-        raise SpreadsheetError("corrupt", name)
+        raise spreadsheet_error("corrupt", name)
     return number - 1
 
 
@@ -531,7 +531,7 @@ def _boolean(text: str, name: str) -> bool:
         return True
     if value in ("0", "false"):
         return False
-    raise SpreadsheetError("corrupt", name)
+    raise spreadsheet_error("corrupt", name)
 
 
 def _iso_value(text: str) -> Cell:
