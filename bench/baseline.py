@@ -22,7 +22,7 @@ import psycopg
 from ecert.core.identity.idnumbers import mask_id_number
 
 if TYPE_CHECKING:
-    from ecert.credentials.bulk import CredentialRow
+    from ecert.core.rules.drafts import CredentialDraft
 
 # AES-GCM as in ecert.core.identity.pii: version byte, 12-byte nonce, plaintext, 16-byte tag.
 CIPHERTEXT_OVERHEAD = 1 + 12 + 16
@@ -68,18 +68,18 @@ PREFIX = "bench_"
 Tables = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
 
 
-def equivalent_rows(rows: Sequence[CredentialRow], *, as_text: bool) -> Tables:
+def equivalent_rows(rows: Sequence[CredentialDraft], *, as_text: bool) -> Tables:
     """Holder and credential tuples for `rows`; dates as ISO text for SQLite (`as_text`)."""
     now = datetime.now(UTC)
     stamp: Any = now.isoformat(sep=" ") if as_text else now
     holders, credentials = [], []
     for pk, row in enumerate(rows, start=1):
-        number = row.id_number
+        number = row.person.id_number
         birth = number.birth_date
         holders.append(
             (
                 pk,
-                row.name,
+                row.person.name,
                 number.type.value,
                 os.urandom(CIPHERTEXT_OVERHEAD + len(number.value.encode())),
                 os.urandom(32).hex(),
@@ -100,15 +100,15 @@ def equivalent_rows(rows: Sequence[CredentialRow], *, as_text: bool) -> Tables:
                 row.level,
                 row.specialty,
                 approval.isoformat() if as_text else approval,
-                row.management_number,
+                row.number,
                 issue.isoformat() if as_text else issue,
                 row.form.value,
                 "valid",
                 stamp,
                 stamp,
-                row.issuing_authority_id,
-                row.qualification_id,
-                row.registration_authority_id,
+                row.issuer,
+                row.qualification,
+                row.registration,
                 None,
                 pk,
             )

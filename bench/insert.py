@@ -1,9 +1,10 @@
-"""Insert N holders with credentials through `credentials_bulk_record` (issue 2).
+"""Issue N credentials from drafts through the pipeline, `credentials_issue` (issues 2 and 14):
+check, sign and store, without a spreadsheet to read.
 
 The parent (`run`) starts one child per database: `python -m bench.insert --database sqlite
---rows N --out FILE`. The child sets up a fresh database, generates the rows, times only the
-service call, then times the bare driver storing equivalent rows, and writes its raw
-measurements as JSON. The parent turns them into figures.
+--rows N --out FILE`. The child sets up a fresh database and the keys, generates the drafts,
+times only the service call, then times the bare driver storing equivalent rows, and writes its
+raw measurements as JSON. The parent turns them into figures.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from bench.harness import Baseline, Budget, Figure, Report, peak_rss_mb, run_chi
 
 NAME = "insert"
 # DESIGN.md §7: "issue 100,000 passers: read Excel, validate, sign, store ≤ 10 s on SQLite".
-# Storing gets 3 s of those 10 s: our own allocation, not a figure from the design.
-BUDGET_SECONDS_PER_100K = 3.0
+# The pipeline (check, sign, store) gets 8 s of those 10 s, reading and parsing the file the
+# rest: our own allocation, not a figure from the design.
+BUDGET_SECONDS_PER_100K = 8.0
 BUDGET_ROWS_PER_SECOND = 100_000 / BUDGET_SECONDS_PER_100K
 BASELINE_LABELS = {"sqlite": "sqlite3 executemany", "postgresql": "psycopg COPY"}
 
@@ -36,23 +38,27 @@ def measure(database: str, rows: int, work_dir: Path) -> dict[str, Any]:
 
 
 def _measure(database: str, rows: int, work_dir: Path) -> dict[str, Any]:
-    from bench import baseline
-    from bench.rows import credential_rows
-    from ecert.credentials.models import Credential, Holder
-    from ecert.credentials.services import credentials_bulk_record
+    from datetime import UTC, datetime
 
+    from bench import baseline
+    from bench.issue import keys_init
+    from bench.rows import credential_drafts
+    from ecert.credentials.models import Credential, Holder
+    from ecert.credentials.services import credentials_issue
+
+    keys_init()
     rss_setup = peak_rss_mb()
-    generated = credential_rows(rows)
+    generated = credential_drafts(rows)
     rss_before = peak_rss_mb()
     start = time.perf_counter()
-    result = credentials_bulk_record(actor=None, rows=generated)
+    result = credentials_issue(actor=None, drafts=generated, now=datetime.now(UTC), parallel=True)
     service_seconds = time.perf_counter() - start
     rss_after = peak_rss_mb()
-    expected = (rows, rows)
-    created = (result.holders_created, result.credentials_created)
-    stored = (Holder.objects.count(), Credential.objects.count())
-    if created != expected or stored != expected:
-        raise RuntimeError(f"expected {rows} holders and credentials, got {result} / {stored}")
+    stored = (Holder.objects.count(), Credential.objects.filter(signed__isnull=False).count())
+    if result.issued != rows or stored != (rows, rows):
+        raise RuntimeError(
+            f"expected {rows} holders and signed credentials, got {result} / {stored}"
+        )
 
     tables = baseline.equivalent_rows(generated, as_text=database == "sqlite")
     if database == "sqlite":
@@ -80,7 +86,7 @@ def figures_from(data: dict[str, Any]) -> list[Figure]:
     database = databases.LABELS[data["database"]]
     rows = data["rows"]
     count = f"{rows // 1000:,}k" if rows % 1000 == 0 else f"{rows:,}"
-    title = f"insert {count} holders+credentials"
+    title = f"pipeline {count} drafts (check, sign, store)"
     budget_seconds = rows / BUDGET_ROWS_PER_SECOND
     rate = Figure(
         benchmark=NAME,
@@ -124,9 +130,10 @@ def run(rows: int, selected: list[str]) -> Report:
                 if data["server_version"]:
                     report.notes.append(f"PostgreSQL server {data['server_version']}")
     report.notes.append(
-        f"{NAME} budget: {BUDGET_SECONDS_PER_100K:g} s per 100,000 rows is our own allocation "
-        "to storing out of DESIGN.md §7's 10 s for issuing 100,000 passers "
-        "(read Excel, validate, sign, store); only the service call is timed."
+        f"{NAME} budget: {BUDGET_SECONDS_PER_100K:g} s per 100,000 drafts is our own allocation "
+        "to the pipeline (check, sign, store) out of DESIGN.md §7's 10 s for issuing 100,000 "
+        "passers (read Excel, validate, sign, store); only the service call is timed, with "
+        "signing in a forked worker beside it. The baseline stores equivalent rows unsigned."
     )
     report.notes.append(
         "peak RSS includes the rows generated in advance; DESIGN.md §7's 500 MB limit is for a "

@@ -207,8 +207,8 @@ def _check(job: Any, rows: int) -> dict[str, Any]:
     """The import completed, and ``rows`` credentials are stored, signed and in signed batches."""
     from ecert.core.formats import cose
     from ecert.core.formats.algorithms import load_verification_key
-    from ecert.credentials.models import Credential
-    from ecert.issuance.models import ImportState, IssuanceBatch
+    from ecert.credentials.models import Credential, IssuanceBatch
+    from ecert.issuance.models import ImportState
     from ecert.signing.models import SignerKey
     from ecert.signing.services import keystore_open
 
@@ -256,8 +256,7 @@ def _sign_baseline() -> dict[str, Any]:
     """
     from ecert.core.formats import cose
     from ecert.core.formats.claims import claims_from_cbor
-    from ecert.credentials.models import Credential
-    from ecert.issuance.models import IssuanceBatch
+    from ecert.credentials.models import Credential, IssuanceBatch
     from ecert.signing.models import SignerKey
     from ecert.signing.services import keystore_open
 

@@ -1,7 +1,8 @@
-"""Generated passers for the insert benchmark: Shandong cities, the Shandong exam-proof list.
+"""Generated passers for the insert benchmark, as pipeline drafts: Shandong cities, the Shandong
+exam-proof list, signed by the province as the catalogue says.
 
 Every ID number is a valid GB 11643 number that belongs to nobody, and each is used once, so
-N rows make N holders and N credentials. Needs Django set up (reads the loaded catalogue).
+N drafts make N holders and N credentials. Needs Django set up (reads the loaded catalogue).
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from datetime import date, timedelta
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import CatalogueEntry
 from ecert.core.identity.idnumbers import IdType, gb11643_check_character, parse_id_number
+from ecert.core.rules.drafts import CredentialDraft, PersonDraft
 from ecert.core.rules.kinds import AuthorityLevel, CredentialForm, CredentialKind
-from ecert.credentials.bulk import CredentialRow
 
 SEED = 20261124
 CATALOGUE_LIST = "shandong-exam-proof"
-ISSUER = "sd-pta"  # 山东省人事考试中心
+ISSUER = "sd-hrss"  # 山东省人力资源和社会保障厅 seals the Shandong exam proof
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "伟芳娜敏静强磊洋艳勇军杰娟涛明超秀霞平刚桂英华玉兰红梅建国志浩然欣怡雨桐梓萱子涵"
 # Characters that break naive systems: outside the BMP (𠮷, 𡈽), CJK extension A (䶮), or rare in
@@ -43,7 +44,7 @@ def _resident_id(rng: random.Random, division: str, taken: set[str]) -> str:
             return first17 + gb11643_check_character(first17)
 
 
-def credential_rows(count: int) -> list[CredentialRow]:
+def credential_drafts(count: int) -> list[CredentialDraft]:
     """`count` distinct passers of the Shandong exam-proof list, registered in Shandong cities."""
     rng = random.Random(SEED)
     issuer = Authority.objects.get(key=ISSUER)
@@ -68,21 +69,24 @@ def credential_rows(count: int) -> list[CredentialRow]:
         qualification_id, levels = entries[rng.randrange(len(entries))]
         approval = date(2021 + rng.randrange(5), rng.choice((3, 6, 9, 12)), 1)
         rows.append(
-            CredentialRow(
-                name=_name(rng),
-                id_number=parse_id_number(
-                    _resident_id(rng, city.division_code, taken), IdType.RESIDENT_ID
+            CredentialDraft(
+                person=PersonDraft(
+                    name=_name(rng),
+                    id_number=parse_id_number(
+                        _resident_id(rng, city.division_code, taken), IdType.RESIDENT_ID
+                    ),
                 ),
                 kind=CredentialKind.EXAM_PROOF,
-                qualification_id=qualification_id,
-                level=rng.choice(levels),
-                specialty="",
-                approval_date=approval,
-                management_number=f"BENCH{approval:%Y}{city.division_code[:4]}{n:07d}",
-                issuing_authority_id=issuer.pk,
-                registration_authority_id=city.pk,
-                issue_date=approval + timedelta(days=30),
                 form=CredentialForm.ELECTRONIC,
+                issuer=issuer.pk,
+                approval_date=approval,
+                issue_date=approval + timedelta(days=30),
+                number=f"BENCH{approval:%Y}{city.division_code[:4]}{n:07d}",
+                qualification=qualification_id,
+                level=rng.choice(levels),
+                registration=city.pk,
+                template=CATALOGUE_LIST,
+                row=n + 1,
             )
         )
     return rows

@@ -3,7 +3,6 @@ known places (Jinan, Qingdao, a Jinan county, Henan) so that every test can ask 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -21,24 +20,24 @@ from ecert.authorities.services import authorities_load, authority_create
 from ecert.catalogue.models import Qualification
 from ecert.catalogue.services import catalogue_load
 from ecert.config import KeyStoreConfig
-from ecert.core.documents.seals import DEFAULT_SEAL_FONT, round_seal_png
-from ecert.core.formats.algorithms import Algorithm
-from ecert.core.formats.trust_list import Purpose
-from ecert.core.identity.idnumbers import IdType, Sex, parse_id_number
+from ecert.core.identity.idnumbers import Sex, parse_id_number
 from ecert.core.rules.authorities import default_authorities_path, load_authorities
 from ecert.core.rules.catalogue import default_catalogue_dir, load_catalogue
+from ecert.core.rules.drafts import CredentialDraft, PersonDraft
 from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel, CredentialForm, CredentialKind
 from ecert.core.rules.roles import Role
 from ecert.core.rules.titles import load_code_tables
 from ecert.credentials.models import Credential, Holder
-from ecert.credentials.services import credential_record, holder_register
+from ecert.credentials.services import credentials_issue
 from ecert.demo import demo_authorities
-from ecert.documents.seals import seal_image_set
+from ecert.signing.models import SignerKey
 from ecert.signing.selectors import signing_plan
-from ecert.signing.services import root_create, signer_key_create
 from ecert.titles.services import code_tables_load
 from ecert.verification.models import Organisation, OrganisationState
 from tests.core.idgen import make_resident_id
+from tests.keys import MADE as KEYS_MADE
+from tests.keys import PASSWORD as KEYS_PASSWORD
+from tests.keys import keys_install, signer_keys_install
 
 PASSWORD = "cast-password-2026"
 EMPLOYER_CREDIT_CODE = "91370100MA3C5GXX4P"
@@ -118,15 +117,29 @@ def catalogue(tree: dict[str, Authority]) -> dict[str, Qualification]:
     return {q.key: q for q in Qualification.objects.all()}
 
 
-def _holder(name: str, birth: date, sex: Sex, region: str, seq: int) -> Holder:
-    number = parse_id_number(
-        make_resident_id(birth, sex, region=region, seq=seq), IdType.RESIDENT_ID
-    )
-    return holder_register(actor=None, name=name, id_number=number)
+# The cast's credentials: (holder's name, issuer, registration city, ID region, sequence).
+PLACES = {
+    "jinan": ("张堃", "sd-pta", "sd-jinan", "370102", 1),
+    "qingdao": ("李喆", "sd-pta", "sd-qingdao", "370202", 2),
+    "county": ("王赟", "sd-pta", "sd-jinan-lixia", "370102", 3),
+    "henan": ("赵昇", "ha-hrss", "ha-zhengzhou", "410102", 4),
+    "institution": ("孙𠮷", "sd-sdu", None, "370102", 5),
+}
+WORLD_SIGNED_AT = datetime(2026, 1, 2, 8, 0, tzinfo=UTC)
+
+
+def cast_id_number(seq: int) -> str:
+    """The ID number of the cast's ``seq``-th holder (born 1988-05-17)."""
+    region = next(r for _n, _i, _c, r, s in PLACES.values() if s == seq)
+    return make_resident_id(date(1988, 5, 17), Sex.MALE if seq % 2 else Sex.FEMALE, region, seq)
 
 
 @pytest.fixture
-def world(catalogue: dict[str, Qualification], tree: dict[str, Authority]) -> World:
+def world(
+    catalogue: dict[str, Qualification],
+    tree: dict[str, Authority],
+    issuing_keys: dict[str, Authority],
+) -> World:
     users = {}
     for username, (role, authority_key) in CAST.items():
         user = user_create(actor=None, username=username, password=PASSWORD, display_name=username)
@@ -138,30 +151,28 @@ def world(catalogue: dict[str, Qualification], tree: dict[str, Authority]) -> Wo
         )
         users[username] = user
     constructor = catalogue["constructor"]
-    places = {
-        "jinan": ("张堃", "sd-pta", "sd-jinan", "370102", 1),
-        "qingdao": ("李喆", "sd-pta", "sd-qingdao", "370202", 2),
-        "county": ("王赟", "sd-pta", "sd-jinan-lixia", "370102", 3),
-        "henan": ("赵昇", "ha-hrss", "ha-zhengzhou", "410102", 4),
-        "institution": ("孙𠮷", "sd-sdu", None, "370102", 5),
-    }
-    credentials = {}
-    for place, (name, issuer, registration, region, seq) in places.items():
-        holder = _holder(name, date(1988, 5, 17), Sex.MALE if seq % 2 else Sex.FEMALE, region, seq)
-        credentials[place] = credential_record(
-            actor=None,
-            holder=holder,
+    drafts = [
+        CredentialDraft(
+            person=PersonDraft(name=name, id_number=parse_id_number(cast_id_number(seq))),
             kind=CredentialKind.EXAM_PROOF,
-            qualification=constructor,
+            form=CredentialForm.ELECTRONIC,
+            issuer=tree[issuer].pk,
+            approval_date=date(2025, 9, 1),
+            issue_date=date(2025, 10, 8),
+            number=f"TEST{seq:08d}",
+            qualification=constructor.pk,
             level="一级",
             specialty="建筑工程",
-            approval_date=date(2025, 9, 1),
-            management_number=f"TEST{seq:08d}",
-            issuing_authority=tree[issuer],
-            registration_authority=tree[registration] if registration else None,
-            issue_date=date(2025, 10, 8),
-            form=CredentialForm.ELECTRONIC,
+            registration=tree[registration].pk if registration else None,
+            template="shandong-exam-proof",
         )
+        for name, issuer, registration, _region, seq in PLACES.values()
+    ]
+    credentials_issue(actor=None, drafts=drafts, now=WORLD_SIGNED_AT)
+    credentials = {
+        place: Credential.objects.get(management_number=f"TEST{seq:08d}")
+        for place, (*_rest, seq) in PLACES.items()
+    }
     Holder.objects.filter(pk=credentials["jinan"].holder_id).update(user=users["holder"])
     return World(users=users, credentials=credentials, authorities=tree)
 
@@ -189,14 +200,11 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-ISSUING_KEY_PASSWORD = "issuance-tests-key-password"
-ISSUING_KEYS_MADE = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-@functools.cache
-def demo_seal_png(name: str) -> bytes:
-    """The demo round seal of an authority, drawn once per test process (about 0.1 s each)."""
-    return round_seal_png(name, DEFAULT_SEAL_FONT, caption="证书专用章")
+ISSUING_KEY_PASSWORD = KEYS_PASSWORD
+ISSUING_KEYS_MADE = KEYS_MADE
+# The cast's credentials are exam proofs of these issuers (whatever the catalogue says), so that
+# scoping can be tested from every side.
+CAST_ISSUERS = ("sd-pta", "ha-hrss", "sd-sdu")
 
 
 @pytest.fixture
@@ -204,30 +212,16 @@ def issuing_keys(
     settings: Any, tmp_path: Path, catalogue: dict[str, Qualification]
 ) -> dict[str, Authority]:
     """A root and one ES256 key per issuing authority (as `ecert keys init` makes them), and its
-    demo seal picture (as `ecert demo` draws them)."""
+    demo seal picture (as `ecert demo` draws them); made once per test process (tests/keys.py)."""
+    key_dir = tmp_path / "keys"
     settings.ECERT_KEYSTORE = KeyStoreConfig(
-        kind="file", directory=tmp_path / "keys", password=ISSUING_KEY_PASSWORD
+        kind="file", directory=key_dir, password=ISSUING_KEY_PASSWORD
     )
-    root_create(actor=None, algorithm=Algorithm.ES256, now=ISSUING_KEYS_MADE)
-    issuers = {}
-    for authority, kinds in signing_plan().items():
-        signer_key_create(
-            actor=None,
-            authority=authority,
-            algorithm=Algorithm.ES256,
-            kinds=kinds,
-            purposes=[Purpose.CREDENTIALS, Purpose.BATCH_ROOTS, Purpose.STATUS_LISTS],
-            now=ISSUING_KEYS_MADE,
-        )
-        seal_image_set(
-            actor=None,
-            authority=authority,
-            data=demo_seal_png(authority.name),
-            now=ISSUING_KEYS_MADE,
-            generated=True,
-        )
-        issuers[authority.key] = authority
-    return issuers
+    plan = signing_plan()
+    for authority in Authority.objects.filter(key__in=CAST_ISSUERS):
+        plan.setdefault(authority, set()).add(CredentialKind.EXAM_PROOF)
+    keys_install(key_dir, plan)
+    return {authority.key: authority for authority in plan}
 
 
 @pytest.fixture
@@ -265,6 +259,9 @@ def titles(world: World) -> World:
 
 
 @pytest.fixture
-def title_keys(titles: World, issuing_keys: Any) -> World:
-    """Keys (and seals) made after the codes, so every title-approving body can sign."""
+def title_keys(titles: World, settings: Any) -> World:
+    """Keys (and seals) for the title-approving bodies the titles fixture added."""
+    keyed = set(SignerKey.objects.values_list("authority_id", flat=True))
+    plan = {a: kinds for a, kinds in signing_plan().items() if a.pk not in keyed}
+    signer_keys_install(Path(settings.ECERT_KEYSTORE.directory), plan)
     return titles

@@ -8,7 +8,7 @@ from functools import cache
 
 from PIL import Image, ImageDraw
 
-from ecert.core.documents.photos import HEIGHT, KB, WIDTH
+from ecert.core.rules.photos import HEIGHT, KB, WIDTH
 
 
 @cache

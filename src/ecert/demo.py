@@ -18,18 +18,17 @@ from ecert.authorities.models import Authority
 from ecert.authorities.services import authority_create
 from ecert.catalogue.models import CatalogueEntry
 from ecert.core.identity.idnumbers import IdType, gb11643_check_character, parse_id_number
+from ecert.core.rules.drafts import CredentialDraft, PersonDraft
 from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel, CredentialForm, CredentialKind
 from ecert.core.rules.roles import ROLE_LABELS, ROLE_PERMISSIONS, Perm, Role
-from ecert.credentials.bulk import CredentialRow
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.services import (
-    credentials_bulk_record,
+    credentials_issue,
     holder_id_number,
     holder_link_user,
 )
 from ecert.documents.models import SealImage
 from ecert.documents.seals import seal_demo_create
-from ecert.signing.services import credential_sign
 from ecert.verification.organisations import (
     Registration,
     organisation_decide,
@@ -182,7 +181,7 @@ def _entries_with_levels(list_key: str) -> list[tuple[CatalogueEntry, list[str]]
     ]
 
 
-def _rows(count: int) -> list[CredentialRow]:
+def _drafts(count: int, today: date) -> list[CredentialDraft]:
     rng = random.Random(20261124)  # noqa: S311 - reproducible demo data, not security
     # The signing authorities named by the catalogue lists (the seal on the face).
     issuer = {a.key: a for a in Authority.objects.filter(key__in=["sd-hrss", "mohrss", "ha-hrss"])}
@@ -199,48 +198,63 @@ def _rows(count: int) -> list[CredentialRow]:
         ),
     ]
     choices = {list_key: _entries_with_levels(list_key) for list_key, *_ in plans}
-    rows = []
+    drafts = []
     for n in range(count):
         list_key, kind, authority, cities = plans[n % len(plans)]
         entry, levels = choices[list_key][rng.randrange(len(choices[list_key]))]
         city = cities[rng.randrange(len(cities))]
         approval = date(2021 + rng.randrange(5), rng.choice([3, 6, 9, 12]), 1)
-        rows.append(
-            CredentialRow(
-                name=rng.choice(SURNAMES) + rng.choice(GIVEN),
-                id_number=parse_id_number(_resident_id(n, city.division_code), IdType.RESIDENT_ID),
+        drafts.append(
+            CredentialDraft(
+                person=PersonDraft(
+                    name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+                    id_number=parse_id_number(
+                        _resident_id(n, city.division_code), IdType.RESIDENT_ID
+                    ),
+                ),
                 kind=kind,
-                qualification_id=entry.qualification_id,
-                level=rng.choice(levels),
-                specialty="",
-                approval_date=approval,
-                management_number=f"DEMO{approval:%Y}{city.division_code[:4]}{n:06d}",
-                issuing_authority_id=authority.pk,
-                registration_authority_id=city.pk,
-                issue_date=approval + timedelta(days=30),
                 form=CredentialForm.ELECTRONIC,
+                issuer=authority.pk,
+                approval_date=approval,
+                issue_date=min(approval + timedelta(days=30), today),
+                number=f"DEMO{approval:%Y}{city.division_code[:4]}{n:06d}",
+                qualification=entry.qualification_id,
+                level=rng.choice(levels),
+                registration=city.pk,
                 template=list_key,
+                row=n + 1,
             )
         )
-    return rows
+    return drafts
 
 
-def demo_build(*, holders: int) -> list[tuple[str, str]]:
-    """Create the demo cast and data (idempotent); return (login, description) pairs."""
+def demo_users() -> list[tuple[str, str]]:
+    """Create the demo authorities and cast (idempotent); return (login, description) pairs."""
     demo_authorities()
-    logins = _demo_users()
-    credentials_bulk_record(actor=None, rows=_rows(holders))
+    return _demo_users()
+
+
+def demo_credentials(*, holders: int, now: datetime) -> int:
+    """Issue the demo credentials through the pipeline (idempotent: what exists is counted, not
+    repeated) and link the first holder to the demo holder's portal login; return how many were
+    issued now. Needs the signing keys (``ecert keys init``)."""
+    summary = credentials_issue(
+        actor=None, drafts=_drafts(holders, timezone.localdate(now)), now=now
+    )
     holder_user = User.objects.get(username="holder")
     if not Holder.objects.filter(user=holder_user).exists():
         first = Credential.objects.order_by("id").select_related("holder").first()
         if first is not None:
             holder_link_user(actor=None, holder=first.holder, user=holder_user)
-    linked = Holder.objects.filter(user=holder_user).first()
-    if linked is not None:
-        logins.append(
-            (holder_id_number(linked), f"{linked.name} · 持证人 /my/ 证件号码 / ID number")
-        )
-    return logins
+    return summary.issued
+
+
+def demo_holder_login() -> tuple[str, str] | None:
+    """The demo holder's portal login (their ID number), once they are linked to a holder."""
+    linked = Holder.objects.filter(user__username="holder").first()
+    if linked is None:
+        return None
+    return (holder_id_number(linked), f"{linked.name} · 持证人 /my/ 证件号码 / ID number")
 
 
 def demo_seals(*, now: datetime) -> list[str]:
@@ -258,17 +272,6 @@ def demo_seals(*, now: datetime) -> list[str]:
         seal_demo_create(actor=None, authority=authority, now=now)
         made.append(authority.key)
     return made
-
-
-def demo_sign(*, now: datetime) -> int:
-    """Sign the demo credentials not signed yet, so that their holders can download them; return
-    how many were signed. Needs the signing keys (``ecert keys init``)."""
-    unsigned = Credential.objects.filter(signed=None, management_number__startswith="DEMO")
-    count = 0
-    for credential in unsigned.select_related("issuing_authority").iterator():
-        credential_sign(actor=None, credential=credential, now=now)
-        count += 1
-    return count
 
 
 def demo_titles(*, now: datetime) -> list[str]:

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from django.db import IntegrityError
 
 from ecert.accounts.services import user_create
 from ecert.audit import services as audit_services
 from ecert.audit.models import AuditChainHead, AuditEvent
 from ecert.catalogue.models import Qualification
+from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdNumber, IdType, Sex, parse_id_number
+from ecert.core.rules.drafts import CredentialDraft, PersonDraft
 from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.credentials import services as credential_services
-from ecert.credentials.bulk import CredentialRow
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.services import (
-    credential_record,
+    credential_issue,
     credential_set_status,
-    credentials_bulk_record,
+    credentials_issue,
     holder_register,
 )
 from tests.conftest import World
@@ -40,21 +40,24 @@ def latest() -> AuditEvent:
     return AuditEvent.objects.order_by("-sequence").first() or pytest.fail("no audit event")
 
 
-def record_kwargs(world: World, holder: Holder, management_number: str) -> dict[str, Any]:
-    return {
-        "actor": world.users["exam_centre_clerk"],
-        "holder": holder,
-        "kind": CredentialKind.EXAM_PROOF,
-        "qualification": Qualification.objects.get(key="constructor"),
-        "level": "二级",
-        "specialty": "市政公用工程",
-        "approval_date": date(2025, 9, 1),
-        "management_number": management_number,
-        "issuing_authority": world.authorities["sd-pta"],
-        "registration_authority": world.authorities["sd-jinan"],
-        "issue_date": date(2025, 10, 8),
-        "form": CredentialForm.ELECTRONIC,
-    }
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def draft(world: World, seq: int, management_number: str) -> CredentialDraft:
+    return CredentialDraft(
+        person=PersonDraft(name="周芷", id_number=new_number(seq)),
+        kind=CredentialKind.EXAM_PROOF,
+        form=CredentialForm.ELECTRONIC,
+        issuer=world.authorities["sd-pta"].pk,
+        approval_date=date(2025, 9, 1),
+        issue_date=date(2025, 10, 8),
+        number=management_number,
+        qualification=Qualification.objects.get(key="constructor").pk,
+        level="二级",
+        specialty="市政公用工程",
+        registration=world.authorities["sd-jinan"].pk,
+        template="shandong-exam-proof",
+    )
 
 
 def test_registering_a_holder_records_holder_registered(world: World) -> None:
@@ -77,14 +80,18 @@ def test_registering_a_known_holder_again_records_nothing(world: World) -> None:
     assert AuditEvent.objects.count() == before
 
 
-def test_recording_a_credential_records_credential_recorded(world: World) -> None:
-    holder = holder_register(actor=None, name="周芷", id_number=new_number(7))
-    credential = credential_record(**record_kwargs(world, holder, "AUDIT0001"))
+def test_issuing_a_credential_records_credential_issued(world: World) -> None:
+    credential = credential_issue(
+        actor=world.users["exam_centre_clerk"], draft=draft(world, 7, "AUDIT0001"), now=NOW
+    )
     event = latest()
-    assert event.action == "credential.recorded"
+    assert event.action == "credential.issued"
     assert event.object_id == credential.public_id
     assert event.authority == world.authorities["sd-pta"]
-    assert event.data == {"kind": "exam_proof", "management_number": "AUDIT0001"}
+    assert event.data["issued"] == 1
+    (batch,) = event.data["batches"]
+    assert credential.batch is not None
+    assert (batch["batch"], batch["size"]) == (credential.batch.reference, 1)
     assert event.actor_label == "exam_centre_clerk"
 
 
@@ -109,35 +116,18 @@ def test_revoking_a_credential_records_the_change_and_the_reason(world: World) -
     assert event.data == {"from": "valid", "to": "revoked", "reason": "伪造材料 / forged documents"}
 
 
-def test_a_bulk_load_records_one_event_with_its_counts(world: World) -> None:
-    rows = [
-        CredentialRow(
-            name="周芷",
-            id_number=new_number(seq),
-            kind=CredentialKind.EXAM_PROOF,
-            qualification_id=Qualification.objects.get(key="constructor").pk,
-            level="二级",
-            specialty="",
-            approval_date=date(2025, 9, 1),
-            management_number=f"AUDIT{seq:04d}",
-            issuing_authority_id=world.authorities["sd-pta"].pk,
-            registration_authority_id=None,
-            issue_date=date(2025, 10, 8),
-            form=CredentialForm.PAPER,
-        )
-        for seq in (7, 8)
-    ]
+def test_issuing_many_records_one_event_with_its_counts(world: World) -> None:
     before = AuditEvent.objects.count()
-    credentials_bulk_record(actor=None, rows=rows, authority=world.authorities["sd-pta"])
+    credentials_issue(
+        actor=None,
+        drafts=[draft(world, 7, "AUDIT0007"), draft(world, 8, "AUDIT0008")],
+        now=NOW,
+        audit_authority=world.authorities["sd-pta"],
+    )
     assert AuditEvent.objects.count() == before + 1
     event = latest()
-    assert event.action == "credential.bulk_recorded"
-    assert event.data == {
-        "rows": 2,
-        "holders_created": 2,
-        "credentials_created": 2,
-        "credentials_existing": 0,
-    }
+    assert event.action == "credentials.issued"
+    assert (event.data["issued"], event.data["already_issued"], event.data["refused"]) == (2, 0, 0)
 
 
 def test_creating_a_user_records_user_created(world: World) -> None:
@@ -150,13 +140,12 @@ def test_creating_a_user_records_user_created(world: World) -> None:
 def test_a_refused_duplicate_management_number_leaves_no_credential_and_no_event(
     world: World,
 ) -> None:
-    holder = holder_register(actor=None, name="周芷", id_number=new_number(7))
     taken = world.credentials["jinan"].management_number
-    kwargs = record_kwargs(world, holder, taken)
     credentials, events = Credential.objects.count(), AuditEvent.objects.count()
     head = AuditChainHead.objects.get()
-    with pytest.raises(IntegrityError):
-        credential_record(**kwargs)
+    with pytest.raises(EcertError) as refused:
+        credential_issue(actor=None, draft=draft(world, 7, taken), now=NOW)
+    assert refused.value.code == "number_taken"
     assert Credential.objects.count() == credentials
     assert AuditEvent.objects.count() == events
     assert AuditChainHead.objects.get().digest == head.digest
@@ -215,7 +204,6 @@ def test_no_event_of_the_cast_holds_a_full_id_number(world: World) -> None:
             ("370102", 5, Sex.MALE),
         ]
     ]
-    assert Holder.objects.count() == AuditEvent.objects.filter(action="holder.registered").count()
     log = json.dumps([e.chained_content() for e in AuditEvent.objects.all()], ensure_ascii=False)
     assert Holder.objects.count() == len(numbers)
     for number in numbers:

@@ -64,6 +64,7 @@ SEE_JINAN = frozenset({"province_admin", "jinan_clerk"}) | AUDITORS | SECURITY
 ISSUERS = frozenset({"province_admin", "exam_centre_clerk"})
 SD_IMPORT = {"reference": "<import>"}  # a rejected import at the Shandong exam centre
 MANAGE_JINAN = frozenset({"province_admin", "exam_centre_clerk", "jinan_clerk"})
+CORRECT_JINAN = frozenset({"province_admin", "exam_centre_clerk"})  # the issuer's side
 HOLDER = frozenset({"holder"})  # the holder of the Jinan credential
 SEE_JINAN_CLERKS = frozenset({"province_admin", "jinan_clerk"})
 PRINTED = {"reference": "<print>"}  # a finished print file made at the Jinan bureau
@@ -88,9 +89,6 @@ def portal(
     return Route(ok, not_found, kwargs, ok_status=ok_status, login="portal:login")
 
 
-# The Jinan credential is recorded but not signed: its document pages send the holder back to it.
-NO_DOCUMENT_YET = 302
-
 ROUTES: dict[str, Route] = {
     "backoffice:dashboard": Route(CLERKS | AUDITORS | SECURITY),
     "backoffice:authority_list": Route(CLERKS | AUDITORS | SECURITY),
@@ -107,6 +105,13 @@ ROUTES: dict[str, Route] = {
         {"public_id": "<jinan>"},
     ),
     "backoffice:credential_proof": Route(ISSUERS, kwargs={"public_id": "<jinan>"}),
+    "backoffice:credential_status": Route(
+        MANAGE_JINAN, (CLERKS - MANAGE_JINAN), {"public_id": "<jinan>"}
+    ),
+    # Only the authority that manages the data corrects it: not the registration city.
+    "backoffice:credential_correct": Route(
+        CORRECT_JINAN, (CLERKS - CORRECT_JINAN), {"public_id": "<jinan>"}
+    ),
     "backoffice:credential_activation_code": Route(
         MANAGE_JINAN, (CLERKS - MANAGE_JINAN), {"public_id": "<jinan>"}
     ),
@@ -155,9 +160,9 @@ ROUTES: dict[str, Route] = {
     ),
     "portal:credential_list": portal(),
     "portal:credential_detail": portal(public_id="<jinan>"),
-    "portal:credential_download": portal(ok_status=NO_DOCUMENT_YET, public_id="<jinan>"),
-    "portal:credential_print": portal(ok_status=NO_DOCUMENT_YET, public_id="<jinan>"),
-    "portal:scoped_copy_new": portal(ok_status=NO_DOCUMENT_YET, public_id="<jinan>"),
+    "portal:credential_download": portal(public_id="<jinan>"),
+    "portal:credential_print": portal(public_id="<jinan>"),
+    "portal:scoped_copy_new": portal(public_id="<jinan>"),
     "portal:scoped_copy_download": portal(
         frozenset(), not_found=HOLDER, public_id="<jinan>", reference="NOSUCHCOPY"
     ),
@@ -175,6 +180,8 @@ class ApiRoute:
     ok: frozenset[str]
     status: int = 200
     kwargs: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] | None = None  # for post_json; the pass-list body when None
+    others: int = 403  # what a signed-in member outside `ok` gets
 
 
 API_ROUTES: dict[str, ApiRoute] = {
@@ -182,6 +189,14 @@ API_ROUTES: dict[str, ApiRoute] = {
     "api:passlist_upload": ApiRoute("post_file", ISSUERS, 202),
     "api:passlist_detail": ApiRoute("get", ISSUERS, kwargs=SD_IMPORT),
     "api:passlist_errors": ApiRoute("get", ISSUERS, kwargs=SD_IMPORT),
+    # Not theirs and not there answer alike.
+    "api:credential_status": ApiRoute(
+        "post_json",
+        MANAGE_JINAN,
+        kwargs={"public_id": "<jinan>"},
+        body={"status": "suspended", "reason": "核查中"},
+        others=404,
+    ),
 }
 # Routes whose answer does not depend on who asks (checked in their own tests below).
 SPECIAL = {
@@ -345,14 +360,14 @@ def test_api_route_answers_each_member_of_the_cast(
         client.force_login(world.users[who])
     fields = {"exam": "constructor", "authority": "sd-pta"}
     if route.method == "post_json":
-        body = {**fields, "rows": [{"ZSGLH": "A1234567", "KSXM": "张三"}]}
+        body = route.body or {**fields, "rows": [{"ZSGLH": "A1234567", "KSXM": "张三"}]}
         response = client.post(url, body, content_type="application/json")
     elif route.method == "post_file":
         upload = SimpleUploadedFile("名单.csv", BAD_LIST, content_type="text/csv")
         response = client.post(url, {**fields, "file": upload})
     else:
         response = client.get(url)
-    expected = 401 if who == "anonymous" else route.status if who in route.ok else 403
+    expected = 401 if who == "anonymous" else route.status if who in route.ok else route.others
     assert response.status_code == expected, (name, who, response.content[:300])
     if expected >= 400:
         assert set(response.json()) >= {"code", "message_zh", "message_en"}

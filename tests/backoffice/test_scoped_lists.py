@@ -12,6 +12,7 @@ from ecert.audit.selectors import audit_list_for
 from ecert.core.rules.kinds import CredentialStatus
 from ecert.core.rules.roles import Role
 from ecert.credentials.models import Credential
+from ecert.credentials.services import credential_set_status
 from tests.conftest import World
 
 
@@ -38,13 +39,19 @@ def test_a_province_security_administrator_does_not_see_roles_in_another_provinc
 
 
 def test_a_province_auditor_sees_its_events_but_not_system_wide_ones(world: World) -> None:
+    credential_set_status(
+        actor=None,
+        credential=world.credentials["henan"],
+        status=CredentialStatus.SUSPENDED,
+        reason="核查中",
+    )
     sd_events = audit_list_for(user=world.user("sd_auditor"))
     assert sd_events.filter(authority__key="sd-pta").exists()
     assert not sd_events.filter(authority__isnull=True).exists()
     assert not sd_events.filter(authority__key__startswith="ha-").exists()
     national = audit_list_for(user=world.user("auditor"))
-    assert national.filter(action="holder.registered").exists()
-    assert national.filter(authority__key="ha-hrss").exists()
+    assert national.filter(action="credentials.issued", authority__isnull=True).exists()
+    assert national.filter(action="credential.suspended", authority__key="ha-hrss").exists()
 
 
 def test_the_audit_page_of_a_province_auditor_lists_no_henan_event(
@@ -53,7 +60,7 @@ def test_the_audit_page_of_a_province_auditor_lists_no_henan_event(
     client.force_login(world.users["sd_auditor"])
     page = client.get(reverse("backoffice:audit_log")).content.decode()
     assert "河南省人力资源和社会保障厅" not in page
-    assert "holder.registered" not in page
+    assert "credentials.issued" not in page
 
 
 def test_a_replacement_is_linked_only_when_the_reader_may_see_it(

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from ecert.core.documents.photos import photo_check, photo_required
 from ecert.core.errors import EcertError
 from ecert.core.rules.catalogue import PhotoRule
+from ecert.core.rules.photos import photo_check, photo_required
 from tests.photos import id_photo, png_photo
 
 

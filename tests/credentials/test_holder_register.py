@@ -34,10 +34,16 @@ def test_the_same_number_typed_differently_gives_the_same_holder(db: None) -> No
     assert holder_register(actor=None, name="周芷", id_number=resident(typed)).pk == first.pk
 
 
-def test_a_new_holder_gets_sex_and_birth_month_from_the_number(db: None) -> None:
+def test_a_new_holder_is_shown_by_a_masked_number(db: None) -> None:
     holder = holder_register(actor=None, name="周芷", id_number=resident(NUMBER))
-    assert (holder.sex, holder.birth_month) == ("female", "1992-03")
     assert holder.id_number_masked == NUMBER[:4] + "*" * 10 + NUMBER[-4:]
+    assert AuditEvent.objects.filter(action="holder.registered").count() == 1
+
+
+def test_registering_a_known_holder_again_records_nothing_new(db: None) -> None:
+    holder_register(actor=None, name="周芷", id_number=resident(NUMBER))
+    holder_register(actor=None, name="周芷", id_number=resident(NUMBER))
+    assert AuditEvent.objects.filter(action="holder.registered").count() == 1
 
 
 def test_a_new_holders_name_is_normalised(db: None) -> None:

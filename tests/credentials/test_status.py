@@ -82,30 +82,3 @@ def test_a_status_change_needs_a_reason(world: World) -> None:
             status=CredentialStatus.SUSPENDED,
             reason="  ",
         )
-
-
-def test_recording_one_credential_checks_the_catalogue_rules(world: World) -> None:
-    from datetime import date
-
-    from ecert.catalogue.models import Qualification
-    from ecert.core.rules.kinds import CredentialForm, CredentialKind
-    from ecert.credentials.services import credential_record
-
-    jinan = world.credentials["jinan"]
-    before = Credential.objects.count()
-    with pytest.raises(EcertError, match="has no level"):
-        credential_record(
-            actor=None,
-            holder=jinan.holder,
-            kind=CredentialKind.EXAM_PROOF,
-            qualification=Qualification.objects.get(key="constructor"),
-            level="三级",
-            specialty="",
-            approval_date=date(2024, 9, 1),
-            management_number="RULES0001",
-            issuing_authority=world.authorities["sd-pta"],
-            registration_authority=None,
-            issue_date=date(2024, 10, 1),
-            form=CredentialForm.ELECTRONIC,
-        )
-    assert Credential.objects.count() == before

@@ -9,7 +9,7 @@ import pytest
 
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
-from ecert.issuance.models import IssuanceBatch
+from ecert.credentials.models import IssuanceBatch
 from ecert.issuance.services import passlist_import_create, passlist_import_run
 from tests.conftest import World
 from tests.passlist_files import make_passers, write_csv

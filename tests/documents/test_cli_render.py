@@ -19,7 +19,7 @@ import json
 from ecert.credentials.models import Credential
 chosen = {}
 for c in Credential.objects.select_related("holder").order_by("id"):
-    chosen.setdefault(c.template, [c.public_id, c.holder.name])
+    chosen.setdefault(c.template, [c.public_id, c.holder_name])
 print(json.dumps(chosen, ensure_ascii=False))
 """
 TITLES = {
@@ -35,7 +35,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, list
     data = tmp_path_factory.mktemp("demo")
     made = run_ecert(data, "demo", "--no-serve", "--holders", "6")
     assert made.returncode == 0, made.stderr + made.stdout
-    assert "demo credentials signed: 6" in made.stdout
+    assert "demo credentials issued: 6" in made.stdout
     assert f"demo title certificates: 鲁{date.today().year - 1 - 2000}14020012" in made.stdout
     listed = run_ecert(data, "manage", "shell", "-c", LISTED)
     assert listed.returncode == 0, listed.stderr

@@ -19,7 +19,7 @@ from ecert.core.documents.qr_images import qr_texts_in_image
 from ecert.core.errors import EcertError
 from ecert.core.formats.qr import qr_text
 from ecert.core.rules.kinds import CredentialStatus
-from ecert.credentials.models import Credential
+from ecert.credentials.models import Credential, IssuanceBatch
 from ecert.documents import printing
 from ecert.documents.models import PrintFile, PrintFileState
 from ecert.documents.printing import (
@@ -27,7 +27,6 @@ from ecert.documents.printing import (
     print_file_path,
     print_file_run,
 )
-from ecert.issuance.models import IssuanceBatch
 from tests.conftest import World
 from tests.portal.signed import signed_proof
 

@@ -29,6 +29,8 @@ from ecert.core.formats.trust_list import TrustList, load_trust_list
 from ecert.core.formats.verify import Verdict, load_status_list, verify_qr_text
 from ecert.core.rules.kinds import CredentialStatus
 from ecert.credentials.models import Credential
+from ecert.credentials.services import Correction, credential_correct
+from ecert.credentials.status_lists import status_lists_publish
 from ecert.documents.models import ScopedCopy, SealedDocument, SealImage
 from ecert.documents.services import (
     document_original,
@@ -37,7 +39,7 @@ from ecert.documents.services import (
     scoped_copy_create,
 )
 from ecert.signing.models import RootCertificate
-from ecert.signing.services import credential_sign, status_lists_publish, trust_list_publish
+from ecert.signing.services import trust_list_publish
 from tests.conftest import World
 from tests.portal.signed import signed_proof
 from tests.tsa import running_tsa
@@ -173,22 +175,27 @@ def test_asking_again_returns_the_same_bytes(sealed: Sealed) -> None:
     assert AuditEvent.objects.filter(action="document.sealed").count() == 1
 
 
-def test_a_new_signature_is_a_new_version(sealed: Sealed) -> None:
-    credential_sign(actor=None, credential=sealed.credential, now=NOW + timedelta(days=1))
-    credential = Credential.objects.get(pk=sealed.credential.pk)
+def test_a_corrected_credential_has_its_own_document_and_the_old_one_gets_none(
+    world: World, sealed: Sealed
+) -> None:
+    corrected = credential_correct(
+        actor=world.user("province_admin"),
+        credential=sealed.credential,
+        correction=Correction(name="张堃坤"),
+        reason="姓名录入错误",
+        now=NOW + timedelta(days=1),
+    )
 
-    newer = document_original(actor=None, credential=credential, now=NOW + timedelta(days=1))
+    newer = document_original(actor=None, credential=corrected, now=NOW + timedelta(days=1))
 
     assert document_path(newer).read_bytes() != sealed.pdf
-    assert SealedDocument.objects.filter(credential=credential).count() == 2
-
-
-def test_an_unsigned_credential_gets_no_document(world: World) -> None:
     with pytest.raises(EcertError) as raised:
-        document_original(actor=None, credential=world.credentials["qingdao"], now=NOW)
-
-    assert raised.value.code == "unsigned"
-    assert not SealedDocument.objects.exists()
+        document_original(
+            actor=None,
+            credential=Credential.objects.get(pk=sealed.credential.pk),
+            now=NOW + timedelta(days=1),
+        )
+    assert raised.value.code == "not_valid"
 
 
 def test_a_revoked_credential_gets_no_document(world: World) -> None:

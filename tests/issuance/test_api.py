@@ -15,8 +15,8 @@ from python_calamine import CalamineWorkbook
 
 from ecert.accounts.models import ApiToken
 from ecert.accounts.services import api_token_create, api_token_revoke
-from ecert.credentials.models import Credential
-from ecert.issuance.models import IssuanceBatch, PassListImport
+from ecert.credentials.models import Credential, IssuanceBatch
+from ecert.issuance.models import PassListImport
 from tests.conftest import World
 from tests.passlist_files import PINYIN_HEADER, Passer, make_passers, passer_cells, write_xlsx
 from tests.task_worker import run_queued_tasks
@@ -123,7 +123,7 @@ def test_a_pushed_list_with_bad_rows_is_rejected_with_an_error_workbook(
     body = _push(client, auth, _list(passers), "?wait=true").json()
 
     assert (body["state"], body["rows_invalid"], body["issued"]) == ("rejected", 1, 0)
-    assert Credential.objects.filter(batch__isnull=False).count() == 0
+    assert Credential.objects.filter(batch__source__isnull=False).count() == 0
     download = client.get(body["errors_url"], **auth)
     assert download.status_code == 200
     assert "filename*=utf-8''" in download["Content-Disposition"]

@@ -33,7 +33,11 @@ def _counts(data_dir: Path) -> tuple[int, int, int]:
     try:
         holders, credentials, batches = (
             db.execute(f"select count(*) from {table}").fetchone()[0]  # noqa: S608 - fixed names
-            for table in ("credentials_holder", "credentials_credential", "issuance_issuancebatch")
+            for table in (
+                "credentials_holder",
+                "credentials_credential",
+                "credentials_issuancebatch",
+            )
         )
         return holders, credentials, batches
     finally:

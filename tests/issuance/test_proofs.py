@@ -3,16 +3,18 @@ the 职/执业资格证明 only for the 15 abolished qualifications."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 
+from ecert.catalogue.models import Qualification
 from ecert.core.errors import EcertError
 from ecert.core.formats import cose
 from ecert.core.formats.claims import KindCode, claims_from_cbor
 from ecert.core.rules.kinds import CredentialForm, CredentialKind
 from ecert.credentials.models import Credential
-from ecert.credentials.services import credential_record
+from ecert.credentials.services import credential_draft_of, credential_issue
 from ecert.issuance.services import proof_issue
 from tests.conftest import World
 
@@ -21,24 +23,23 @@ pytestmark = pytest.mark.usefixtures("issuing_keys")
 
 
 def _old_paper_certificate(world: World, qualification: str, level: str = "") -> Credential:
-    """A paper certificate from before the abolition, as the certificate database holds it."""
+    """A paper certificate from before the abolition, as the certificate database holds it: a
+    record the provincial exam centre keeps."""
     jinan = world.credentials["jinan"]
-    from ecert.catalogue.models import Qualification
-
-    return credential_record(
-        actor=None,
-        holder=jinan.holder,
+    draft = replace(
+        credential_draft_of(jinan, issue_date=date(2012, 5, 20)),
         kind=CredentialKind.NATIONAL_CERTIFICATE,
-        qualification=Qualification.objects.get(key=qualification),
+        form=CredentialForm.PAPER,
+        issuer=world.authorities["sd-pta"].pk,
+        qualification=Qualification.objects.get(key=qualification).pk,
         level=level,
         specialty="",
         approval_date=date(2012, 5, 20),
-        management_number="1200000000123456",
-        issuing_authority=world.authorities["mohrss"],
-        registration_authority=world.authorities["sd-jinan"],
-        issue_date=date(2012, 9, 1),
-        form=CredentialForm.PAPER,
+        number="1200000000123456",
+        template="",
+        supersedes=None,
     )
+    return credential_issue(actor=None, draft=draft, now=NOW)
 
 
 def test_a_score_proof_attests_the_certificate_and_prints_its_number(world: World) -> None:

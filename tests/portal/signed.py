@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from django.utils import timezone
@@ -9,8 +10,7 @@ from django.utils import timezone
 from ecert.catalogue.models import Qualification
 from ecert.core.rules.kinds import CredentialForm, CredentialKind
 from ecert.credentials.models import Credential
-from ecert.credentials.services import credential_record
-from ecert.signing.services import credential_sign
+from ecert.credentials.services import credential_draft_of, credential_issue
 from tests.conftest import World
 
 
@@ -21,20 +21,18 @@ def signed_proof(
     credential is, signed at ``now`` (default: now) by 山东省人力资源和社会保障厅 (needs the
     ``issuing_keys`` fixture)."""
     source = world.credentials[place]
-    credential = credential_record(
-        actor=None,
-        holder=source.holder,
+    draft = replace(
+        credential_draft_of(source, issue_date=date(2025, 10, 8)),
         kind=CredentialKind.EXAM_PROOF,
-        qualification=Qualification.objects.get(key="supervising-engineer"),
+        form=CredentialForm.ELECTRONIC,
+        issuer=world.authorities["sd-hrss"].pk,
+        approval_date=date(2025, 9, 1),
+        number=management_number,
+        qualification=Qualification.objects.get(key="supervising-engineer").pk,
         level="",
         specialty="",
-        approval_date=date(2025, 9, 1),
-        management_number=management_number,
-        issuing_authority=world.authorities["sd-hrss"],
-        registration_authority=source.registration_authority,
-        issue_date=date(2025, 10, 8),
-        form=CredentialForm.ELECTRONIC,
         template="shandong-exam-proof",
+        supersedes=None,
+        attests=None,
     )
-    credential_sign(actor=None, credential=credential, now=now or timezone.now())
-    return Credential.objects.get(pk=credential.pk)
+    return credential_issue(actor=None, draft=draft, now=now or timezone.now())

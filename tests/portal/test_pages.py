@@ -174,7 +174,8 @@ def test_a_replaced_or_revoked_credential_says_so_and_offers_no_download(
 def test_an_unsigned_credential_is_listed_but_not_yet_downloadable(
     holder: Client, world: World
 ) -> None:
-    unsigned = world.credentials["jinan"]
+    unsigned = world.credentials["jinan"]  # as a row from before every credential was signed
+    Credential.objects.filter(pk=unsigned.pk).update(signed=None)
 
     page = holder.get(_url("credential_detail", unsigned.public_id)).content.decode()
 

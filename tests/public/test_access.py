@@ -32,7 +32,7 @@ PUBLIC_API: dict[str, tuple[str, dict[str, Any], int]] = {
     "api:query": ("post", {}, 200),
     "api:status": ("get", {"status_index": 123456}, 404),
     "api:trust_list": ("get", {}, 404),  # none published in this world
-    "api:status_list": ("get", {"list_number": 0}, 404),
+    "api:status_list": ("get", {"list_number": 0}, 200),
     "api:root_certificate": ("get", {}, 200),
 }
 # Organisation pages: the employer (an approved organisation's account) gets them; any other

@@ -128,7 +128,9 @@ def test_every_query_is_logged_masked(world: World, proof: Credential) -> None:
 
 
 def test_an_unsigned_registry_record_is_answered_from_the_registry(world: World) -> None:
+    """A row from before every credential was signed (an older deployment's record)."""
     credential = world.credentials["qingdao"]
+    Credential.objects.filter(pk=credential.pk).update(signed=None)
 
     answer = _query("李喆", _id_number(credential), "TEST00000002")
 
@@ -172,7 +174,7 @@ def _id_number(credential: Credential) -> str:
 
 def test_not_yet_valid_registry_record(world: World) -> None:
     credential = world.credentials["henan"]
-    Credential.objects.filter(pk=credential.pk).update(issue_date=date(2027, 1, 1))
+    Credential.objects.filter(pk=credential.pk).update(issue_date=date(2027, 1, 1), signed=None)
 
     answer = _query("赵昇", _id_number(credential), "TEST00000004")
 

@@ -16,8 +16,9 @@ from ecert.core.formats.trust_list import load_trust_list
 from ecert.core.formats.verify import Verdict, load_status_list, verify_qr_text
 from ecert.credentials.models import Credential
 from ecert.credentials.services import holder_id_number
+from ecert.credentials.status_lists import status_lists_publish
 from ecert.signing.models import RootCertificate, StatusListPublication
-from ecert.signing.services import status_lists_publish, trust_list_publish
+from ecert.signing.services import trust_list_publish
 from ecert.verification.models import Organisation, VerificationEvent
 from tests.conftest import World
 from tests.portal.signed import signed_proof

@@ -54,6 +54,16 @@ class Deployment:
             db.close()
         return [public_id for (public_id,) in rows]
 
+    def signed_at(self, public_id: str) -> datetime:
+        db = sqlite3.connect(self.data_dir / "ecert.sqlite3")
+        try:
+            (signed_at,) = db.execute(
+                "select signed_at from credentials_credential where public_id = ?", [public_id]
+            ).fetchone()
+        finally:
+            db.close()
+        return datetime.fromisoformat(str(signed_at)).replace(tzinfo=UTC)
+
     def signer_kid(self, authority: str) -> str:
         db = sqlite3.connect(self.data_dir / "ecert.sqlite3")
         try:
@@ -83,11 +93,15 @@ class Deployment:
 
 
 def _deploy(demo_data: Path, directory: Path) -> Deployment:
-    """A deployment of its own (root, keys, key files) on a copy of the demo database."""
+    """A copy of the demo deployment (database, key files), for a test that changes it."""
     deployment = Deployment(directory / "data", directory)
     shutil.copytree(demo_data, deployment.data_dir)
-    _ok(run_ecert(deployment.data_dir, "keys", "init"))
     return deployment
+
+
+def _demo(data_dir: Path, holders: int) -> None:
+    """`ecert demo`: its own root, keys and seals, and demo credentials issued with them."""
+    _ok(run_ecert(data_dir, "demo", "--no-serve", "--holders", str(holders)))
 
 
 def _verify(source: Path | str, published: Published) -> subprocess.CompletedProcess[str]:
@@ -107,10 +121,10 @@ def _verify(source: Path | str, published: Published) -> subprocess.CompletedPro
 
 @pytest.fixture(scope="module")
 def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data directory after `ecert demo` (no keys yet): sd-hrss issued four exam proofs,
-    ha-hrss four provincial certificates."""
+    """A data directory after `ecert demo`: sd-hrss issued four exam proofs, ha-hrss four
+    provincial certificates, the Liaocheng bureau two title certificates."""
     data_dir = tmp_path_factory.mktemp("demo-data")
-    _ok(run_ecert(data_dir, "demo", "--no-serve", "--no-keys", "--holders", "12"))
+    _demo(data_dir, 12)
     return data_dir
 
 
@@ -130,10 +144,6 @@ def signed(deployment: Deployment) -> tuple[Path, Published]:
 def title_signed(deployment: Deployment) -> tuple[Path, Published]:
     """The QR picture of a title certificate the Liaocheng bureau issued (鲁 number, series 012,
     grassroots) and the trust files exported after it."""
-    deployment.shell(
-        "from datetime import UTC, datetime; from ecert.demo import demo_seals, demo_titles; "
-        "now = datetime.now(UTC); demo_seals(now=now); demo_titles(now=now)"
-    )
     grassroots = deployment.credentials_of("sd-liaocheng")[1]
     picture = deployment.qr(grassroots, "title.png")
     return picture, deployment.export("title-pub")
@@ -144,7 +154,9 @@ def other_deployment(
     demo_data: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, Published]:
     """A second deployment with its own root and keys: one QR picture and its trust files."""
-    other = _deploy(demo_data, tmp_path_factory.mktemp("other-deployment"))
+    directory = tmp_path_factory.mktemp("other-deployment")
+    other = Deployment(directory / "data", directory)
+    _demo(other.data_dir, 3)
     picture = other.qr(other.credentials_of("sd-hrss")[0], "other.png")
     return picture, other.export("pub")
 
@@ -205,14 +217,12 @@ def test_a_tampered_payload_is_not_genuine(signed: tuple[Path, Published]) -> No
 def test_a_revoked_credential_is_genuine_but_revoked(deployment: Deployment) -> None:
     public_id = deployment.credentials_of("sd-hrss")[1]
     picture = deployment.qr(public_id, "revoked.png")
-    deployment.shell(
-        "from ecert.accounts.models import User\n"
-        "from ecert.core.rules.kinds import CredentialStatus\n"
-        "from ecert.credentials.models import Credential\n"
-        "from ecert.credentials.services import credential_set_status\n"
-        "credential_set_status(actor=User.objects.get(username='sd-admin'),"
-        f" credential=Credential.objects.get(public_id='{public_id}'),"
-        " status=CredentialStatus.REVOKED, reason='test')\n"
+    _ok(
+        run_ecert(
+            deployment.data_dir,
+            *("credential", "status", public_id, "revoke", "--reason", "伪造 / forged"),
+            *("--as", "sd-admin"),
+        )
     )
     result = _verify(picture, deployment.export("pub-revoked"))
     assert result.returncode == 1
@@ -224,11 +234,14 @@ def test_a_revoked_credential_is_genuine_but_revoked(deployment: Deployment) -> 
 def test_a_superseded_credential_is_genuine_but_superseded(deployment: Deployment) -> None:
     public_id = deployment.credentials_of("sd-hrss")[2]
     picture = deployment.qr(public_id, "superseded.png")
-    # No service or command supersedes a credential yet (a replacement will); set what it leaves.
-    deployment.shell(
-        "from ecert.credentials.models import Credential\n"
-        f"Credential.objects.filter(public_id='{public_id}').update(status='superseded')\n"
+    corrected = _ok(
+        run_ecert(
+            deployment.data_dir,
+            *("credential", "correct", public_id, "--name", "张更正"),
+            *("--reason", "姓名录入错误", "--as", "sd-admin"),
+        )
     )
+    assert corrected.startswith(f"{public_id} → ")
     result = _verify(picture, deployment.export("pub-superseded"))
     assert result.returncode == 1
     assert "verdict: superseded" in result.stdout
@@ -238,8 +251,11 @@ def test_a_superseded_credential_is_genuine_but_superseded(deployment: Deploymen
 def test_a_key_revoked_from_before_the_signing_makes_the_credential_untrusted(
     deployment: Deployment,
 ) -> None:
-    before_signing = (datetime.now(UTC) - timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%S")
-    picture = deployment.qr(deployment.credentials_of("ha-hrss")[0], "key-revoked.png")
+    public_id = deployment.credentials_of("ha-hrss")[0]
+    before_signing = (deployment.signed_at(public_id) - timedelta(seconds=1)).strftime(
+        "%Y-%m-%dT%H:%M:%S"
+    )
+    picture = deployment.qr(public_id, "key-revoked.png")
     kid = deployment.signer_kid("ha-hrss")
     _ok(
         run_ecert(

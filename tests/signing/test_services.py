@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from ecert.core.errors import EcertError
 from ecert.core.formats import cose
 from ecert.core.formats.algorithms import Algorithm, generate_key
 from ecert.core.formats.claims import claims_from_cbor
+from ecert.core.formats.records import record_claims
 from ecert.core.formats.status_list import ENTRIES, StatusListDocument, StatusValue
 from ecert.core.formats.trust_list import Purpose, TrustList, load_trust_list
 from ecert.core.formats.verify import (
@@ -33,11 +35,18 @@ from ecert.core.formats.x509 import (
 )
 from ecert.core.rules.kinds import CredentialKind, CredentialStatus
 from ecert.credentials.models import Credential, StatusIndexCounter
-from ecert.credentials.services import credential_set_status
+from ecert.credentials.pipeline import status_indexes_allocate
+from ecert.credentials.records import record_of
+from ecert.credentials.services import (
+    Correction,
+    credential_correct,
+    credential_draft_of,
+    credential_issue,
+    credential_set_status,
+)
+from ecert.credentials.status_lists import status_lists_publish
 from ecert.signing.models import RootCertificate, SignerKey
 from ecert.signing.services import (
-    credential_claims,
-    credential_sign,
     current_key,
     keystore_open,
     root_active,
@@ -45,8 +54,6 @@ from ecert.signing.services import (
     signer_key_create,
     signer_key_revoke,
     signer_key_rotate,
-    status_indexes_allocate,
-    status_lists_publish,
     trust_list_publish,
 )
 from tests.conftest import World
@@ -70,7 +77,7 @@ def signers(world: World, root: RootCertificate) -> dict[str, SignerKey]:
             authority=world.authorities[key],
             algorithm=Algorithm.ES256,
             kinds=[CredentialKind.EXAM_PROOF],
-            purposes=[Purpose.CREDENTIALS],
+            purposes=[Purpose.CREDENTIALS, Purpose.BATCH_ROOTS],
             now=NOW,
         )
         for key in CREDENTIAL_ISSUERS
@@ -112,6 +119,21 @@ def _verify(world: World, signed: bytes, now: datetime) -> VerificationResult:
 
 def _fresh(credential: Credential) -> Credential:
     return Credential.objects.get(pk=credential.pk)
+
+
+def _issue(world: World, place: str, now: datetime, number: str = "SIGN0001") -> bytes:
+    """A new exam proof for the holder of ``world.credentials[place]``, from the same issuer,
+    signed through the pipeline at ``now``; its signed claims."""
+    source = world.credentials[place]
+    draft = replace(
+        credential_draft_of(source, issue_date=source.issue_date),
+        number=number,
+        level="二级",
+        specialty="市政公用工程",
+        supersedes=None,
+    )
+    issued = credential_issue(actor=None, draft=draft, now=now)
+    return bytes(issued.signed or b"")
 
 
 def _events(action: str) -> list[AuditEvent]:
@@ -238,7 +260,7 @@ def test_rotation_ends_the_old_key_now_and_activates_a_new_one(
 def test_credential_signed_before_a_rotation_still_verifies_valid(
     signers: dict[str, SignerKey], world: World
 ) -> None:
-    signed = credential_sign(actor=None, credential=world.credentials["jinan"], now=NOW)
+    signed = _issue(world, "jinan", NOW)
     signer_key_rotate(actor=None, authority=world.authorities["sd-pta"], now=NOW + HOUR)
     result = _verify(world, signed, NOW + 2 * HOUR)
     assert result.verdict is Verdict.VALID
@@ -250,7 +272,7 @@ def test_after_a_rotation_credentials_are_signed_with_the_new_key(
     signers: dict[str, SignerKey], world: World
 ) -> None:
     new = signer_key_rotate(actor=None, authority=world.authorities["sd-pta"], now=NOW + HOUR)
-    signed = credential_sign(actor=None, credential=world.credentials["jinan"], now=NOW + 2 * HOUR)
+    signed = _issue(world, "jinan", NOW + 2 * HOUR)
     assert cose.decode_sign1(signed).kid == bytes(new.kid)
     assert _verify(world, signed, NOW + 2 * HOUR).verdict is Verdict.VALID
 
@@ -260,9 +282,11 @@ def test_the_old_key_signing_after_the_rotation_is_untrusted(
 ) -> None:
     """A retired key that leaks cannot produce credentials dated after its retirement."""
     old = signers["sd-pta"]
-    credential_sign(actor=None, credential=world.credentials["jinan"], now=NOW)  # allocates index
+    signed = _issue(world, "jinan", NOW)
     signer_key_rotate(actor=None, authority=world.authorities["sd-pta"], now=NOW + HOUR)
-    late = credential_claims(_fresh(world.credentials["jinan"]), signed_at=NOW + 2 * HOUR)
+    public_id = claims_from_cbor(cose.decode_sign1(signed).payload).public_id
+    record = record_of(Credential.objects.get(public_id=public_id))
+    late = record_claims(replace(record, signed_at=int((NOW + 2 * HOUR).timestamp())))
     forged = cose.sign1(
         late.to_cbor(), keystore_open().signer(old.key_label), kid=bytes(old.kid), tagged=False
     )
@@ -296,9 +320,7 @@ def _revoke_sd_pta(signers: dict[str, SignerKey]) -> SignerKey:
 def test_credential_signed_before_the_revocation_time_stays_valid(
     signers: dict[str, SignerKey], world: World
 ) -> None:
-    signed = credential_sign(
-        actor=None, credential=world.credentials["jinan"], now=REVOKED_FROM - timedelta(seconds=1)
-    )
+    signed = _issue(world, "jinan", REVOKED_FROM - timedelta(seconds=1))
     _revoke_sd_pta(signers)
     assert _verify(world, signed, NOW + 3 * HOUR).verdict is Verdict.VALID
 
@@ -307,9 +329,7 @@ def test_credential_signed_before_the_revocation_time_stays_valid(
 def test_credential_signed_at_or_after_the_revocation_time_is_untrusted(
     signers: dict[str, SignerKey], world: World, after: timedelta
 ) -> None:
-    signed = credential_sign(
-        actor=None, credential=world.credentials["qingdao"], now=REVOKED_FROM + after
-    )
+    signed = _issue(world, "qingdao", REVOKED_FROM + after)
     _revoke_sd_pta(signers)
     result = _verify(world, signed, NOW + 3 * HOUR)
     assert result.verdict is Verdict.UNTRUSTED
@@ -329,7 +349,7 @@ def test_revocation_is_stored_and_audited(signers: dict[str, SignerKey]) -> None
 def test_a_revoked_key_signs_nothing_more(signers: dict[str, SignerKey], world: World) -> None:
     _revoke_sd_pta(signers)
     with pytest.raises(EcertError) as refused:
-        credential_sign(actor=None, credential=world.credentials["jinan"], now=NOW + 4 * HOUR)
+        _issue(world, "jinan", NOW + 4 * HOUR)
     assert refused.value.code == "no_key"
 
 
@@ -433,22 +453,18 @@ def test_status_indexes_are_consecutive_and_never_handed_out_twice(db: Any) -> N
     assert StatusIndexCounter.objects.get(pk=1).next_index == third.stop
 
 
-def test_signing_allocates_a_status_index_the_first_time_only(
+def test_each_issued_credential_gets_the_next_status_index(
     signers: dict[str, SignerKey], world: World
 ) -> None:
-    jinan = world.credentials["jinan"]
     before = StatusIndexCounter.objects.get(pk=1).next_index
-    first = credential_sign(actor=None, credential=jinan, now=NOW)
-    index = _fresh(jinan).status_index
-    second = credential_sign(actor=None, credential=jinan, now=NOW + HOUR)
-    assert index == before
-    assert _fresh(jinan).status_index == index
-    assert StatusIndexCounter.objects.get(pk=1).next_index == before + 1
-    for signed in (first, second):
-        assert claims_from_cbor(cose.decode_sign1(signed).payload).status_index == index
+    first = _issue(world, "jinan", NOW, number="SIGN0001")
+    second = _issue(world, "qingdao", NOW, number="SIGN0002")
+    indexes = [claims_from_cbor(cose.decode_sign1(s).payload).status_index for s in (first, second)]
+    assert indexes == [before, before + 1]
+    assert StatusIndexCounter.objects.get(pk=1).next_index == before + 2
 
 
-def test_signing_for_an_authority_without_a_key_for_the_kind_is_refused(
+def test_issuing_for_an_authority_without_a_key_for_the_kind_is_refused(
     world: World, root: RootCertificate
 ) -> None:
     signer_key_create(
@@ -456,36 +472,33 @@ def test_signing_for_an_authority_without_a_key_for_the_kind_is_refused(
         authority=world.authorities["ha-hrss"],
         algorithm=Algorithm.ES256,
         kinds=[CredentialKind.TITLE_CERTIFICATE],
-        purposes=[Purpose.CREDENTIALS],
+        purposes=[Purpose.CREDENTIALS, Purpose.BATCH_ROOTS],
         now=NOW,
     )
-    henan = world.credentials["henan"]  # an exam proof of ha-hrss
+    before = StatusIndexCounter.objects.get(pk=1).next_index
     with pytest.raises(EcertError) as refused:
-        credential_sign(actor=None, credential=henan, now=NOW)
+        _issue(world, "henan", NOW)  # an exam proof of ha-hrss
     assert refused.value.code == "no_key"
-    assert _fresh(henan).status_index is None  # nothing allocated for a refused signature
-    assert not _events("credential.signed")
+    assert StatusIndexCounter.objects.get(pk=1).next_index == before  # nothing allocated
+    assert not _events("credential.issued")
 
 
-def test_signing_for_an_authority_with_no_key_at_all_is_refused(
+def test_issuing_for_an_authority_with_no_key_at_all_is_refused(
     world: World, root: RootCertificate
 ) -> None:
     with pytest.raises(EcertError) as refused:
-        credential_sign(actor=None, credential=world.credentials["institution"], now=NOW)
+        _issue(world, "institution", NOW)
     assert refused.value.code == "no_key"
 
 
-def test_signing_records_the_key_and_index_in_the_audit_log(
+def test_issuing_records_the_signing_key_in_the_audit_log(
     signers: dict[str, SignerKey], world: World
 ) -> None:
-    jinan = world.credentials["jinan"]
-    credential_sign(actor=world.user("province_admin"), credential=jinan, now=NOW)
-    (event,) = _events("credential.signed")
-    assert event.object_id == jinan.public_id
-    assert event.data == {
-        "kid": signers["sd-pta"].kid_hex,
-        "status_index": _fresh(jinan).status_index,
-    }
+    signed = _issue(world, "jinan", NOW)
+    (event,) = _events("credential.issued")
+    assert event.object_id == claims_from_cbor(cose.decode_sign1(signed).payload).public_id
+    (batch,) = event.data["batches"]
+    assert batch["kid"] == signers["sd-pta"].kid_hex
 
 
 # Status lists
@@ -501,23 +514,35 @@ STATUS_CHANGED = {
 
 @pytest.fixture
 def signed_with_statuses(signers: dict[str, SignerKey], world: World) -> Mapping[str, bytes]:
-    """Every cast credential signed, then jinan revoked, qingdao suspended, county superseded."""
+    """A new credential for every holder of the cast, then jinan's revoked, qingdao's suspended,
+    county's superseded (by a correction)."""
     signed = {
-        place: credential_sign(actor=None, credential=credential, now=NOW)
-        for place, credential in world.credentials.items()
+        place: _issue(world, place, NOW, number=f"SIGN{n:04d}")
+        for n, place in enumerate(world.credentials, start=1)
     }
     admin = world.user("province_admin")
+    issued = {
+        place: Credential.objects.get(
+            public_id=claims_from_cbor(cose.decode_sign1(s).payload).public_id
+        )
+        for place, s in signed.items()
+    }
     for place in ("jinan", "qingdao"):
         credential_set_status(
             actor=admin,
-            credential=world.credentials[place],
+            credential=issued[place],
             status=STATUS_CHANGED[place][0],
             reason="测试 / test",
+            now=NOW,
         )
-    # No service supersedes yet (a replacement would); set it as the replacement would leave it.
-    Credential.objects.filter(pk=world.credentials["county"].pk).update(
-        status=CredentialStatus.SUPERSEDED
+    credential_correct(
+        actor=admin,
+        credential=issued["county"],
+        correction=Correction(specialty="建筑工程"),
+        reason="专业录入错误",
+        now=NOW,
     )
+    world.credentials = issued
     return signed
 
 
@@ -554,6 +579,7 @@ def test_a_reinstated_credential_is_valid_in_the_next_list(
         credential=qingdao,
         status=CredentialStatus.VALID,
         reason="核查无误",
+        now=NOW + HOUR,
     )
     result = _verify(world, signed_with_statuses["qingdao"], NOW + 2 * HOUR)
     assert result.verdict is Verdict.VALID

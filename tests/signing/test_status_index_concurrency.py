@@ -20,7 +20,7 @@ import pytest
 from django.db import connection
 
 from ecert.credentials.models import StatusIndexCounter
-from ecert.signing.services import status_indexes_allocate
+from ecert.credentials.pipeline import status_indexes_allocate
 from tests.ecert_command import run_ecert
 
 THREADS = 4
@@ -31,7 +31,7 @@ ALLOCATE = f"""
 import json, threading
 from concurrent.futures import ThreadPoolExecutor
 from django.db import connection
-from ecert.signing.services import status_indexes_allocate
+from ecert.credentials.pipeline import status_indexes_allocate
 
 barrier = threading.Barrier({THREADS})
 

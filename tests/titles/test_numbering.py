@@ -17,6 +17,7 @@ from ecert.core.rules.kinds import CredentialForm, CredentialKind
 from ecert.core.rules.roles import Perm
 from ecert.core.rules.titles import parse_title_number
 from ecert.credentials.models import Credential
+from ecert.signing.models import SignerKey
 from ecert.titles.certificates import title_certificate_issue
 from ecert.titles.models import (
     SeriesLevel,
@@ -116,8 +117,10 @@ def test_approver_without_a_region_code_cannot_number_and_takes_no_number(
 
 
 def test_failed_signature_gives_the_number_back(titles: World) -> None:
-    # No keys at all: the certificate cannot be signed, so nothing of it stays, not even its number.
-    with pytest.raises(Exception, match="no valid key"):
+    # No key for the approving body: the certificate cannot be signed, so nothing of it stays, not
+    # even its number.
+    SignerKey.objects.filter(authority__key="sd-liaocheng").delete()
+    with pytest.raises(EcertError, match="ecert keys init"):
         issue(record(titles, seq=1))
 
     assert not Credential.objects.filter(kind=CredentialKind.TITLE_CERTIFICATE).exists()

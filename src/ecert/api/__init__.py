@@ -17,6 +17,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from ecert.accounts.services import api_token_authenticate
+from ecert.api.credentials import router as credentials_router
 from ecert.api.errors import REFUSALS, error_body, status_of
 from ecert.api.passlists import router as passlists_router
 from ecert.api.verification import router as verify_router
@@ -79,6 +80,7 @@ api = NinjaAPI(
     auth=[ApiTokenAuth(), BrowserSession()],
 )
 api.add_router("/v1/passlists", passlists_router, tags=["passlists"])
+api.add_router("/v1/credentials", credentials_router, tags=["credentials"])
 
 
 def _anyone(request: HttpRequest) -> Any:

@@ -39,6 +39,9 @@ REFUSALS = IMPORT_REFUSALS | {
     "quota_exceeded",
     "rate_limited",
     "incomplete_query",
+    "no_reason",
+    "status_not_allowed",
+    "not_allowed_status",
 }
 
 

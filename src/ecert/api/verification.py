@@ -25,9 +25,9 @@ from ecert.api.verification_schemas import (
 )
 from ecert.core.errors import EcertError
 from ecert.credentials.models import Credential
+from ecert.credentials.status_lists import status_list_fresh
 from ecert.public.views import request_address
 from ecert.signing.models import RootCertificate, TrustListPublication
-from ecert.signing.services import status_list_fresh
 from ecert.verification.limits import API_PER_ADDRESS, limit_take
 from ecert.verification.lists import organisation_quota_take
 from ecert.verification.models import Channel

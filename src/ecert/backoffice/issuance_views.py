@@ -21,6 +21,7 @@ from ecert.backoffice.forms import PassListUploadForm, ProofIssueForm
 from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import CredentialKind
 from ecert.core.rules.roles import Perm
+from ecert.credentials.pipeline import ISSUE_REFUSALS
 from ecert.credentials.selectors import credential_get_for
 from ecert.i18n import in_language
 from ecert.issuance.models import ImportState, PassListImport
@@ -40,7 +41,6 @@ from ecert.issuance.services import (
     proof_issue,
 )
 from ecert.issuance.tasks import passlist_import_task
-from ecert.signing.services import CREDENTIAL_SIGN_REFUSALS
 
 PAGE_SIZE = 50
 
@@ -164,12 +164,9 @@ def credential_proof(request: HttpRequest, public_id: str) -> HttpResponse:
     except EcertError as error:
         if error.code == "not_found":  # not the user's to issue for: the same as not there
             raise Http404 from error
-        if error.code in PROOF_REFUSALS:
-            messages.error(request, in_language(error.zh, error.en))
-        elif error.code in CREDENTIAL_SIGN_REFUSALS:  # no key for the exam centre: "中文 / English"
-            messages.error(request, str(error))
-        else:
-            raise  # a credential rule broken, a key store that fails: not a refusal, as before
+        if error.code not in PROOF_REFUSALS | ISSUE_REFUSALS:
+            raise  # a key store that fails: not a refusal
+        messages.error(request, in_language(*error.texts()))
         return redirect("backoffice:credential_detail", public_id=credential.public_id)
     messages.success(request, _("Issued: %(kind)s") % {"kind": proof.get_kind_display()})
     return redirect("backoffice:credential_detail", public_id=proof.public_id)

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from ecert.backoffice import (
+    credential_views,
     document_views,
     issuance_views,
     organisation_views,
@@ -59,6 +60,16 @@ urlpatterns = [
         "credentials/<str:public_id>/activation-code/",
         views.credential_activation_code,
         name="credential_activation_code",
+    ),
+    path(
+        "credentials/<str:public_id>/status/",
+        credential_views.credential_status,
+        name="credential_status",
+    ),
+    path(
+        "credentials/<str:public_id>/correct/",
+        credential_views.credential_correction,
+        name="credential_correct",
     ),
     path(
         "credentials/<str:public_id>/proof/",

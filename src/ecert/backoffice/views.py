@@ -22,6 +22,7 @@ from ecert.catalogue.models import CatalogueList, Qualification
 from ecert.catalogue.selectors import catalogue_list_get, qualification_get, responsibility_rows
 from ecert.core.rules.kinds import CredentialKind, CredentialStatus
 from ecert.core.rules.roles import Perm
+from ecert.core.rules.status import ALLOWED
 from ecert.credentials.models import Credential
 from ecert.credentials.selectors import (
     CredentialFilters,
@@ -149,8 +150,16 @@ def credential_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     ):
         centres = proof_issuers_for(user)
         proof_form = ProofIssueForm(centres=centres, initial={"authority": centres.first()})
-    may_issue_code = user_has_perm(user, Perm.MANAGE_CREDENTIAL) and bool(
+    manages = user_has_perm(user, Perm.MANAGE_CREDENTIAL) and bool(
         credential_get_for(user=user, public_id=public_id, perm=Perm.MANAGE_CREDENTIAL)
+    )
+    may_issue_code = manages
+    status = CredentialStatus(credential.status)
+    may_change_status = manages and bool(ALLOWED[status])
+    may_correct = (
+        status in (CredentialStatus.VALID, CredentialStatus.SUSPENDED)
+        and user_has_perm(user, Perm.CORRECT_CREDENTIAL)
+        and bool(credential_get_for(user=user, public_id=public_id, perm=Perm.CORRECT_CREDENTIAL))
     )
     return render(
         request,
@@ -161,6 +170,8 @@ def credential_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "successor": successor,
             "proof_form": proof_form,
             "may_issue_code": may_issue_code,
+            "may_change_status": may_change_status,
+            "may_correct": may_correct,
         },
     )
 

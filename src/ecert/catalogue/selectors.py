@@ -9,8 +9,10 @@ from ecert.catalogue.models import (
     Qualification,
     QualificationLevel,
     ResponsibilityRule,
+    Specialty,
 )
-from ecert.core.rules.credential_rules import QualificationFacts
+from ecert.core.rules.catalogue import PhotoRule
+from ecert.core.rules.drafts import QualificationFacts
 
 
 def qualification_get(*, key: str) -> Qualification | None:
@@ -39,15 +41,28 @@ def responsibility_rows() -> QuerySet[ResponsibilityRule]:
 
 
 def qualification_facts(qualification_ids: set[int]) -> dict[int, QualificationFacts]:
-    """Rule facts (name, abolished, level names) for the given qualifications, in two queries."""
+    """What the credential rules need of the given qualifications (name, abolished, code, photo
+    rule, level and specialty names), in three queries."""
     levels: dict[int, list[str]] = {}
     for qualification_id, name in QualificationLevel.objects.filter(
         qualification_id__in=qualification_ids
     ).values_list("qualification_id", "name"):
         levels.setdefault(qualification_id, []).append(name)
+    specialties: dict[int, list[str]] = {}
+    for qualification_id, name in Specialty.objects.filter(
+        qualification_id__in=qualification_ids
+    ).values_list("qualification_id", "name"):
+        specialties.setdefault(qualification_id, []).append(name)
     return {
-        pk: QualificationFacts(name=name, abolished=abolished, levels=tuple(levels.get(pk, ())))
-        for pk, name, abolished in Qualification.objects.filter(
+        pk: QualificationFacts(
+            name=name,
+            abolished=abolished,
+            levels=tuple(levels.get(pk, ())),
+            specialties=tuple(specialties.get(pk, ())),
+            code=code,
+            photo_rule=PhotoRule(photo_rule),
+        )
+        for pk, name, abolished, code, photo_rule in Qualification.objects.filter(
             pk__in=qualification_ids
-        ).values_list("pk", "name", "abolished")
+        ).values_list("pk", "name", "abolished", "code", "photo_rule")
     }

@@ -1,6 +1,8 @@
-"""``ecert import-passlist``: issue credentials from an exam pass list, with a progress bar.
+"""``ecert import-passlist`` and ``ecert import-records``: a pass list becomes signed electronic
+credentials; a records file becomes records of paper certificates in the certificate database.
+Both show a progress bar.
 
-Runs the same services as the back office, in this process. Exit codes: 0 every row issued or
+They run the same services as the back office, in this process. Exit codes: 0 every row issued or
 already issued; 1 rejected (nothing stored) or bad rows set aside; 2 the file or the options could
 not be used (nothing stored).
 """
@@ -53,19 +55,77 @@ def import_passlist(
     ] = None,
 ) -> None:
     """导入考试合格名单并签发证书 / Import an exam pass list and issue the credentials."""
+    _import(
+        file=file,
+        exam=exam,
+        authority=authority,
+        kind=kind,
+        accept_valid=accept_valid,
+        errors=errors,
+        records=False,
+        photos=None,
+    )
+
+
+def import_records(
+    file: Annotated[Path, typer.Argument(help="xlsx, xls or csv with the 11 columns of seed 001")],
+    exam: Annotated[str, typer.Option(help="qualification key in the catalogue, e.g. constructor")],
+    authority: Annotated[
+        str, typer.Option(help="the authority that keeps the records, e.g. sd-pta")
+    ],
+    photos: Annotated[
+        Path | None, typer.Option(help="zip of the photos the ZP column names (ZJHM.jpg)")
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help="national_certificate (default) or provincial_certificate"),
+    ] = None,
+    accept_valid: Annotated[
+        bool,
+        typer.Option("--accept-valid", help="record the valid rows and set the bad ones aside"),
+    ] = False,
+    errors: Annotated[
+        Path | None, typer.Option(help="where to copy the error workbook when there are bad rows")
+    ] = None,
+) -> None:
+    """导入纸质证书数据库记录 / Load records of paper certificates into the certificate database."""
+    _import(
+        file=file,
+        exam=exam,
+        authority=authority,
+        kind=kind,
+        accept_valid=accept_valid,
+        errors=errors,
+        records=True,
+        photos=photos,
+    )
+
+
+def _import(
+    *,
+    file: Path,
+    exam: str,
+    authority: str,
+    kind: str | None,
+    accept_valid: bool,
+    errors: Path | None,
+    records: bool,
+    photos: Path | None,
+) -> None:
     from ecert.cli.base import django_setup
 
     django_setup()
     from ecert.authorities.models import Authority
     from ecert.catalogue.models import Qualification
-    from ecert.core.rules.kinds import CredentialKind
+    from ecert.core.rules.kinds import CredentialForm, CredentialKind
     from ecert.issuance.importer import stored_path
     from ecert.issuance.models import ImportState
     from ecert.issuance.services import passlist_import_create, passlist_import_run
 
-    if not file.is_file():
-        console.print(f"[red]找不到文件 / no such file: {file}[/red]")
-        raise typer.Exit(2)
+    for given in (file, photos):
+        if given is not None and not given.is_file():
+            console.print(f"[red]找不到文件 / no such file: {given}[/red]")
+            raise typer.Exit(2)
     qualification = Qualification.objects.filter(key=exam).first()
     importer = Authority.objects.filter(key=authority).first()
     requested = None
@@ -87,9 +147,11 @@ def import_passlist(
             chunks=_file_chunks(file),
             requested_kind=requested,
             accept_valid=accept_valid,
+            form=CredentialForm.PAPER if records else CredentialForm.ELECTRONIC,
+            photos=(photos.name, _file_chunks(photos)) if photos is not None else None,
         )
     except EcertError as refused:
-        console.print(f"[red]{refused}[/red]")
+        console.print(str(refused), style="red", markup=False)
         raise typer.Exit(2) from refused
     with Progress(
         TextColumn("导入 / importing"),

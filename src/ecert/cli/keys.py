@@ -161,11 +161,11 @@ def keys_export(
     """导出根证书、信任列表和状态列表，供离线核验 / Write root, trust list and status lists."""
     _setup()
     from ecert.core.formats.trust_list import Purpose
+    from ecert.credentials.status_lists import status_lists_publish
     from ecert.signing.models import TrustListPublication
     from ecert.signing.services import (
         current_key,
         root_active,
-        status_lists_publish,
     )
 
     try:
@@ -208,25 +208,17 @@ def credential_qr(
     public_id: Annotated[str, typer.Argument(help="the credential's public id")],
     out: Annotated[Path, typer.Option(help="PNG file to write")],
 ) -> None:
-    """签名一份证书并写出其二维码图片 / Sign a stored credential and write its QR code as PNG."""
+    """写出一份证书的二维码图片 / Write a stored credential's QR code as PNG."""
     _setup()
     from django.conf import settings
 
     from ecert.core.formats.qr import make_qr, qr_text
     from ecert.credentials.models import Credential
-    from ecert.signing.services import CREDENTIAL_SIGN_REFUSALS, credential_sign
 
     credential = Credential.objects.filter(public_id=public_id).first()
-    if credential is None:
+    if credential is None or credential.signed is None:
         console.print(f"[red]没有证书 / no credential {public_id}[/red]")
         raise typer.Exit(1)
-    try:
-        signed = credential_sign(actor=None, credential=credential, now=datetime.now(UTC))
-    except EcertError as error:
-        if error.code not in CREDENTIAL_SIGN_REFUSALS:
-            raise  # a key store that fails, claims that cannot be built: a traceback, as before
-        console.print(f"[red]{error}[/red]")
-        raise typer.Exit(1) from error
-    text = qr_text(settings.ECERT_VERIFY_HOST, signed)
+    text = qr_text(settings.ECERT_VERIFY_HOST, bytes(credential.signed))
     make_qr(text).save(str(out), scale=4, border=4)
     console.print(f"{out}: {len(text)} 字符 / characters")

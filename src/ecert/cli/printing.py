@@ -43,13 +43,13 @@ def print_file(
 
     django_setup()
     from ecert.authorities.models import Authority
+    from ecert.credentials.models import IssuanceBatch
     from ecert.documents.models import PrintFileState
     from ecert.documents.printing import (
         print_file_create,
         print_file_path,
         print_file_run,
     )
-    from ecert.issuance.models import IssuanceBatch
 
     if (batch is None) == (ids is None):
         console.print("请给出 --batch 或 --ids 之一 / give either --batch or --ids")

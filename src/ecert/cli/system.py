@@ -129,35 +129,44 @@ def demo(
         bool, typer.Option("--keys/--no-keys", help="create signing keys (ecert keys init)")
     ] = True,
 ) -> None:
-    """init, plus demo users, holders and credentials; prints the URL and logins, then serves."""
+    """init, plus demo users, keys, seals, holders and credentials; prints the URL and logins,
+    then serves. Without keys no credential can be issued: only the users are made."""
     django_setup()
     _migrate_and_load(quiet=True)
     _ensure_superuser("admin")
-    from ecert.demo import DEMO_PASSWORD, demo_build
+    from datetime import UTC, datetime
 
-    try:
-        logins = demo_build(holders=holders)
-    except EcertError as error:
-        if error.row is None:
-            raise  # not a row of the demo batch that contradicts another: a traceback, as before
-        console.print(str(error), style="red", markup=False)
-        raise typer.Exit(1) from error
+    from ecert.core.errors import EcertError
+    from ecert.demo import (
+        DEMO_PASSWORD,
+        demo_credentials,
+        demo_holder_login,
+        demo_seals,
+        demo_titles,
+        demo_users,
+    )
+
+    logins = demo_users()
     if keys:
         from ecert.cli.keys import keys_init
 
-        keys_init(algorithm="es256", operator="sd-hrss")  # imports sign; what exists is kept
-        from datetime import UTC, datetime
-
-        from ecert.demo import demo_seals, demo_sign
-
+        keys_init(algorithm="es256", operator="sd-hrss")  # what exists is kept
         now = datetime.now(UTC)
         sealed = demo_seals(now=now)
         console.print(f"演示印章 / demo seals drawn: {len(sealed)}")
-        console.print(f"演示证书已签名 / demo credentials signed: {demo_sign(now=now)}")
-        from ecert.demo import demo_titles
-
+        try:
+            issued = demo_credentials(holders=holders, now=now)
+        except EcertError as error:
+            console.print(str(error), style="red", markup=False)
+            raise typer.Exit(1) from error
+        console.print(f"演示证书已签发 / demo credentials issued: {issued}")
         titles = demo_titles(now=now)
         console.print(f"演示职称证书 / demo title certificates: {', '.join(titles) or 'kept'}")
+    else:
+        console.print("未创建密钥，故未签发演示证书 / no keys, so no demo credentials were issued")
+    holder_login = demo_holder_login()
+    if holder_login is not None:
+        logins.append(holder_login)
     console.print(
         f"\n[bold]ecert demo[/bold]  http://{bind}/backoffice/   (password for every demo login: {DEMO_PASSWORD})"
     )

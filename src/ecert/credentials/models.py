@@ -10,25 +10,35 @@ from django.utils.translation import gettext_lazy as _
 
 from ecert.core.identity.idnumbers import IdType, Sex
 from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
+from ecert.core.rules.roles import Perm
 from ecert.core.rules.titles import GRASSROOTS
 from ecert.vocabulary import choices
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User
-    from ecert.core.rules.roles import Perm
+
+
+class HolderManager(models.Manager["Holder"]):
+    """Leaves the photo in the database until it is asked for."""
+
+    def get_queryset(self) -> models.QuerySet[Holder]:
+        return super().get_queryset().defer("photo_jpeg")
 
 
 class Holder(models.Model):
-    """A certificate holder. The ID number is stored encrypted, found by keyed hash, shown masked."""
+    """A certificate holder: one person, known by one ID number, which is stored encrypted, found
+    by keyed hash and shown masked. The name is the one last recorded; each credential keeps the
+    name, sex and birth month it was issued with (``Credential.holder_name`` …)."""
 
     name = models.CharField(_("name"), max_length=50)
     id_type = models.CharField(_("ID type"), max_length=32, choices=choices(IdType))
     id_number_ciphertext = models.BinaryField(editable=False)
     id_number_hash = models.CharField(max_length=64, editable=False)
     id_number_masked = models.CharField(_("ID number"), max_length=32, editable=False)
-    sex = models.CharField(_("sex"), max_length=8, choices=choices(Sex), blank=True)
-    birth_month = models.CharField(_("birth month"), max_length=7, blank=True)  # "YYYY-MM"
-    photo = models.ImageField(_("photo"), upload_to="photos/", blank=True)
+    # The ID photo as received (JPEG, checked against seed 001 附件 二.3); kept in the row, so a
+    # rolled-back import or upload leaves no file behind. Faces that carry a photo print it.
+    photo_jpeg = models.BinaryField(_("photo"), null=True, editable=False)
+    photo_sha256 = models.CharField(max_length=64, blank=True, db_default="")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -37,6 +47,8 @@ class Holder(models.Model):
         related_name="holders",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = HolderManager()
 
     class Meta:
         verbose_name = _("holder")
@@ -57,10 +69,13 @@ class CredentialQuerySet(models.QuerySet["Credential"]):
     def visible_to(self, user: User, perm: Perm) -> CredentialQuerySet:
         """Credentials issued by, registered at, or imported by an authority in the user's scope
         (an exam centre manages what it imported, though a department signs it); or the holder's
-        own."""
+        own. A correction is made only by the authority that manages the data (谁核准公布、
+        谁负责管理), never by the registration city."""
         from ecert.authorities.selectors import scope_for
 
         scope = scope_for(user, perm)
+        if perm is Perm.CORRECT_CREDENTIAL:
+            return self.filter(scope.q("issuing_authority__path", "batch__source__authority__path"))
         return self.filter(
             scope.q(
                 "issuing_authority__path",
@@ -69,6 +84,41 @@ class CredentialQuerySet(models.QuerySet["Credential"]):
                 holder_field="holder__user",
             )
         )
+
+
+class IssuanceBatch(models.Model):
+    """Credentials issued together by one authority, proved intact by one signed Merkle root."""
+
+    reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
+    issuing_authority = models.ForeignKey(
+        "authorities.Authority",
+        verbose_name=_("issuing authority"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=choices(CredentialKind))
+    # The import whose rows it issued; none for credentials issued one by one.
+    source = models.ForeignKey(
+        "issuance.PassListImport",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="batches",
+    )
+    size = models.PositiveIntegerField(_("size"), default=0)
+    merkle_root = models.BinaryField(max_length=32, null=True, editable=False)
+    statement = models.BinaryField(null=True, editable=False)  # COSE_Sign1 of the batch statement
+    kid_hex = models.CharField(max_length=16, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("issuance batch")
+        verbose_name_plural = _("issuance batches")
+
+    def __str__(self) -> str:
+        return self.reference
 
 
 class Credential(models.Model):
@@ -90,6 +140,15 @@ class Credential(models.Model):
     )
     holder = models.ForeignKey(
         Holder, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="credentials"
+    )
+    # The holder as this credential certifies them, exactly as signed (a later correction of the
+    # name makes a new credential; this one keeps what it said).
+    holder_name = models.CharField(_("name"), max_length=50, db_default="")
+    holder_sex = models.CharField(
+        _("sex"), max_length=8, choices=choices(Sex), blank=True, db_default=""
+    )
+    holder_birth_month = models.CharField(  # "YYYY-MM"
+        _("birth month"), max_length=7, blank=True, db_default=""
     )
     # 谁核准公布、谁负责管理: the authority that approved the credential and manages its data.
     issuing_authority = models.ForeignKey(
@@ -152,7 +211,7 @@ class Credential(models.Model):
     # Which face the document has: the catalogue list it was issued under (docs/issuance.md).
     template = models.CharField(_("template"), max_length=64, blank=True)
     batch = models.ForeignKey(
-        "issuance.IssuanceBatch",
+        IssuanceBatch,
         verbose_name=_("issuance batch"),
         null=True,
         blank=True,
@@ -169,16 +228,19 @@ class Credential(models.Model):
         ordering = ["-issue_date", "-id"]
         verbose_name = _("credential")
         verbose_name_plural = _("credentials")
+        # A superseded credential gives its place to the one that replaced it (a correction
+        # or a replacement keeps the holder, the qualification and usually the number).
         constraints = [
             # The national certificate and a province's exam proof of one passing share the 管理号.
             models.UniqueConstraint(
                 fields=["qualification", "kind", "management_number"],
-                condition=~models.Q(management_number=""),
-                name="credential_management_number_unique_per_kind",
+                condition=~models.Q(management_number="") & ~models.Q(status="superseded"),
+                name="credential_number_unique_per_kind",
             ),
             models.UniqueConstraint(
                 fields=["holder", "kind", "qualification", "level", "approval_date"],
-                name="credential_one_per_holder_qualification_level_date",
+                condition=~models.Q(status="superseded"),
+                name="credential_one_current_per_holder_level_date",
             ),
         ]
         indexes = [
@@ -198,12 +260,9 @@ class Credential(models.Model):
         return str(self.get_kind_display())
 
     def printed_number(self) -> str:
-        """The number the page carries: the 管理号, or for a proof without one the 管理号 of the
-        certificate it attests; else the public id. A grassroots title's number is followed by
-        （基层） (seed 003 第五条(三))."""
-        attested = self.attests
-        if not self.management_number and attested is not None:
-            return attested.management_number or attested.public_id
+        """The number the page carries: the 管理号 (a proof carries the number of the certificate
+        it attests), else the public id. A grassroots title's number is followed by （基层）
+        (seed 003 第五条(三))."""
         if self.grassroots:
             return self.management_number + GRASSROOTS
         return self.management_number or self.public_id
@@ -216,3 +275,47 @@ class StatusIndexCounter(models.Model):
 
     def __str__(self) -> str:
         return str(self.next_index)
+
+
+class CredentialCorrectionManager(models.Manager["CredentialCorrection"]):
+    """Leaves the evidence scan (up to 10 MB) in the database until it is asked for."""
+
+    def get_queryset(self) -> models.QuerySet[CredentialCorrection]:
+        return super().get_queryset().defer("evidence")
+
+
+class CredentialCorrection(models.Model):
+    """A correction (信息修改) of a credential: the corrected credential that supersedes it, why,
+    and the evidence the managing authority relied on."""
+
+    corrected = models.OneToOneField(
+        Credential,
+        verbose_name=_("corrected credential"),
+        on_delete=models.PROTECT,
+        related_name="correction",
+    )
+    replacement = models.OneToOneField(
+        Credential,
+        verbose_name=_("replacement"),
+        on_delete=models.PROTECT,
+        related_name="correction_of",
+    )
+    changed = models.JSONField(_("changed fields"), default=list)  # names of the draft fields
+    reason = models.TextField(_("reason"))
+    evidence = models.BinaryField(_("evidence"), null=True, editable=False)
+    evidence_type = models.CharField(max_length=32, blank=True)
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    made_at = models.DateTimeField(_("made at"))
+
+    objects = CredentialCorrectionManager()
+
+    class Meta:
+        ordering = ["-made_at", "-id"]
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+
+    def __str__(self) -> str:
+        return f"{self.corrected_id} → {self.replacement_id}"

@@ -23,13 +23,10 @@ def id_number_lookup_hash(id_type: IdType, canonical: str) -> str:
 
 def holder_identity_fields(id_number: IdNumber, lookup_hash: str | None = None) -> dict[str, Any]:
     """Holder columns derived from the ID number, in this order: type, ciphertext, lookup hash,
-    masked form, sex, birth month. Pass `lookup_hash` when it is already computed."""
-    birth = id_number.birth_date
+    masked form. Pass `lookup_hash` when it is already computed."""
     return {
         "id_type": id_number.type.value,
         "id_number_ciphertext": pii_cipher().encrypt(id_number.value, context=id_number.type.value),
         "id_number_hash": lookup_hash or id_number_lookup_hash(id_number.type, id_number.value),
         "id_number_masked": mask_id_number(id_number.value),
-        "sex": id_number.sex.value if id_number.sex else "",
-        "birth_month": f"{birth:%Y-%m}" if birth else "",
     }

@@ -32,7 +32,7 @@ class CredentialFilters:
 def _text_condition(text: str) -> Q:
     """Search by public id, ID number (exact, via keyed hash), management number or name."""
     text = text.strip()
-    condition = Q(holder__name__startswith=text) | Q(management_number=text)
+    condition = Q(holder_name__startswith=text) | Q(management_number=text)
     upper = text.upper()
     if is_public_id(upper):
         condition |= Q(public_id=upper)

@@ -1,36 +1,50 @@
-"""Writes to holders and credentials. Each one validates, saves and records its audit event atomically."""
+"""Writes to holders and credentials. Each one validates, saves and records its audit event
+atomically; every new credential is made by the pipeline (``pipeline.py``)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from ecert.audit.services import audit_record
-from ecert.catalogue.selectors import qualification_facts
+from ecert.core.documents.scans import scan_type
 from ecert.core.errors import EcertError
-from ecert.core.identity.idnumbers import IdNumber, mask_id_number
+from ecert.core.formats.records import sign_copy
+from ecert.core.identity.idnumbers import IdNumber, Sex
 from ecert.core.identity.names import normalise_name
-from ecert.core.identity.public_ids import new_public_id
-from ecert.core.rules.credential_rules import check_credential
+from ecert.core.rules.drafts import CredentialDraft, PersonDraft, TitleDraft
 from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.core.rules.roles import Perm
 from ecert.core.rules.status import check_status_change
-from ecert.credentials.bulk import BulkResult, CredentialRow, bulk_store
-from ecert.credentials.models import Credential, Holder
-from ecert.credentials.personal_data import (
-    holder_identity_fields,
-    id_number_lookup_hash,
-    pii_cipher,
+from ecert.credentials.models import Credential, CredentialCorrection, Holder
+from ecert.credentials.personal_data import pii_cipher
+from ecert.credentials.pipeline import (
+    HolderWriter,
+    Outcomes,
+    RunSummary,
+    drafts_issue,
+    signing_setup,
 )
-from ecert.credentials.printable import unprintable
+from ecert.credentials.records import (
+    epoch_seconds,
+    holder_identity,
+    month_of,
+    record_of,
+    signing_time,
+)
+from ecert.credentials.status_lists import status_list_republish
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User
     from ecert.authorities.models import Authority
-    from ecert.catalogue.models import Qualification
+
+BULK_LOCK = 0x65636572  # advisory-lock key of bulk issuance on PostgreSQL ("ecer")
 
 
 def holder_id_number(holder: Holder) -> str:
@@ -38,35 +52,35 @@ def holder_id_number(holder: Holder) -> str:
     return pii_cipher().decrypt(bytes(holder.id_number_ciphertext), context=holder.id_type)
 
 
-BULK_LOCK = 0x65636572  # advisory-lock key of bulk recording ("ecer")
+def not_found(public_id: str = "") -> EcertError:
+    """What a user hears about a credential that does not exist or is not theirs (the same)."""
+    return EcertError(
+        "not_found",
+        f"没有该证书 {public_id}".strip(),
+        f"no such credential {public_id}".strip(),
+    )
 
 
 @transaction.atomic
-def holder_register(*, actor: User | None, name: str, id_number: IdNumber) -> Holder:
-    """Find the holder with this ID number or create one; a different name is refused."""
-    name = normalise_name(name)
-    existing = Holder.objects.filter(
-        id_type=id_number.type.value,
-        id_number_hash=id_number_lookup_hash(id_number.type, id_number.value),
-    ).first()
-    if existing is not None:
-        if existing.name != name:
-            masked = mask_id_number(id_number.value)
-            raise EcertError(
-                "holder_name_mismatch",
-                f"证件号码 {masked} 已登记为另一姓名",
-                f"ID number {masked} is registered under another name",
-            )
-        return existing
-    holder = Holder(name=name, **holder_identity_fields(id_number))
-    holder.save()
-    audit_record(
-        actor=actor,
-        action="holder.registered",
-        object_type="holder",
-        object_id=holder.pk,
-        data={"id_number": holder.id_number_masked},
-    )
+def holder_register(
+    *, actor: User | None, name: str, id_number: IdNumber, now: datetime | None = None
+) -> Holder:
+    """Find the holder with this ID number or create one (through the pipeline's holder writer);
+    a different name is refused."""
+    person = PersonDraft(name=normalise_name(name), id_number=id_number)
+    writer = HolderWriter(now or timezone.now())
+    (resolved,) = writer.resolve([person])
+    if isinstance(resolved, EcertError):
+        raise resolved
+    holder = Holder.objects.get(pk=resolved)
+    if resolved in writer.created:
+        audit_record(
+            actor=actor,
+            action="holder.registered",
+            object_type="holder",
+            object_id=holder.pk,
+            data={"id_number": holder.id_number_masked},
+        )
     return holder
 
 
@@ -85,130 +99,285 @@ def holder_link_user(*, actor: User | None, holder: Holder, user: User) -> Holde
     return holder
 
 
+def _first_refusal(outcomes: Outcomes) -> EcertError | None:
+    if not outcomes.refused:
+        return None
+    _draft, errors = outcomes.refused[0]
+    if len(errors) == 1:
+        return errors[0]
+    first = errors[0]
+    return EcertError(
+        first.code,
+        "；".join(e.message().partition(" / ")[0] for e in errors),
+        "; ".join(e.message().partition(" / ")[2] for e in errors),
+        row=first.row,
+        field=first.field,
+    )
+
+
 @transaction.atomic
-def credential_record(
+def credential_issue(
+    *, actor: User | None, draft: CredentialDraft, now: datetime, source_id: int | None = None
+) -> Credential:
+    """Issue one credential through the pipeline and return it; one already issued exactly so is
+    returned as it is. EcertError says every rule the draft breaks."""
+    outcomes = Outcomes()
+    drafts_issue(actor=actor, drafts=[draft], now=now, outcomes=outcomes, source_id=source_id)
+    refusal = _first_refusal(outcomes)
+    if refusal is not None:
+        raise refusal
+    (_, public_id), *_ = outcomes.issued or outcomes.existing
+    return Credential.objects.select_related("holder", "qualification", "issuing_authority").get(
+        public_id=public_id
+    )
+
+
+@transaction.atomic
+def credentials_issue(
     *,
     actor: User | None,
-    holder: Holder,
-    kind: CredentialKind,
-    qualification: Qualification | None,
-    level: str,
-    specialty: str,
-    approval_date: date,
-    management_number: str,
-    issuing_authority: Authority,
-    registration_authority: Authority | None,
-    issue_date: date,
-    form: CredentialForm,
-    attests: Credential | None = None,
-    template: str = "",
-) -> Credential:
-    """Record one credential after checking the rules of the notices and the catalogue."""
-    facts = qualification_facts({qualification.pk}) if qualification is not None else {}
-    for label, text in (("姓名 / name", holder.name), ("专业 / specialty", specialty)):
-        missing = unprintable(text)
-        if missing:
-            raise EcertError(
-                "unprintable_character",
-                f"{label.split(' / ')[0]}中的字“{missing[0]}”（U+{ord(missing[0]):04X}）没有可用字体，"
-                "无法打印；请核对或联系管理员添加字体",
-                f"{label.split(' / ')[1]} has a character no certificate font draws "
-                f"(U+{ord(missing[0]):04X}); check it or add a font",
-            )
-    check_credential(
-        kind=kind,
-        qualification=facts[qualification.pk] if qualification is not None else None,
-        level=level,
-        approval_date=approval_date,
-        issue_date=issue_date,
-        form=form,
-    )
-    credential = Credential.objects.create(
-        public_id=new_public_id(),
-        kind=kind,
-        qualification=qualification,
-        level=level,
-        specialty=specialty,
-        approval_date=approval_date,
-        management_number=management_number,
-        holder=holder,
-        issuing_authority=issuing_authority,
-        registration_authority=registration_authority,
-        issue_date=issue_date,
-        form=form,
-        attests=attests,
-        template=template,
-    )
-    audit_record(
+    drafts: Iterable[CredentialDraft],
+    now: datetime,
+    audit_authority: Authority | None = None,
+    parallel: bool = False,
+) -> RunSummary:
+    """Issue many credentials at once, all or none: the first refused draft raises EcertError
+    naming its row and nothing is kept. Drafts already issued exactly so are counted, not
+    repeated, so the same drafts twice change nothing (the demo, the benchmarks)."""
+    if connection.vendor == "postgresql":
+        # One bulk writer at a time: the duplicate checks read before they COPY, so two runs
+        # sharing a holder or a number would otherwise meet only at the unique constraints.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [BULK_LOCK])
+    outcomes = Outcomes()
+    summary = drafts_issue(
         actor=actor,
-        action="credential.recorded",
-        authority=issuing_authority,
-        object_type="credential",
-        object_id=credential.public_id,
-        data={"kind": kind.value, "management_number": management_number},
+        drafts=drafts,
+        now=now,
+        outcomes=outcomes,
+        parallel=parallel,
+        audit_authority=audit_authority,
     )
-    return credential
+    refusal = _first_refusal(outcomes)
+    if refusal is not None:
+        raise refusal
+    return summary
 
 
-def not_found() -> EcertError:
-    """No such credential in the actor's scope: the two are not told apart."""
-    return EcertError("not_found", "没有找到该证书", "no such credential")
+def credential_copy_sign(
+    *, credential: Credential, purpose: str, valid_until: date, now: datetime
+) -> bytes:
+    """The signed claims of a 加注 copy of ``credential``: its record's claims with ``purpose`` and
+    the last valid day, signed now by its issuing authority's current key (nothing is stored)."""
+    if credential.signed is None:
+        raise EcertError("unsigned", "证书尚未签发", "the credential has not been signed")
+    _key, setup = signing_setup(credential.issuing_authority, CredentialKind(credential.kind), now)
+    return sign_copy(
+        setup,
+        record_of(credential),
+        purpose=purpose,
+        valid_until=valid_until,
+        signed_at=epoch_seconds(signing_time(now)),
+    )
 
 
-@transaction.atomic
-def credential_set_status(
-    *, actor: User, credential: Credential, status: CredentialStatus, reason: str
-) -> Credential:
-    """Suspend, reinstate or revoke a credential the actor manages, with a reason."""
+def _managed(actor: User | None, credential: Credential, perm: Perm) -> Credential:
+    """The credential, locked, if ``actor`` holds ``perm`` over it (no actor: the operator of the
+    server, at the command line); else not found."""
+    rows = Credential.objects.all() if actor is None else Credential.objects.visible_to(actor, perm)
     locked = (
-        Credential.objects.visible_to(actor, Perm.MANAGE_CREDENTIAL)
-        .select_for_update(of=("self",))  # scoping left-joins the nullable registration city
+        rows.select_for_update(of=("self",))  # scoping left-joins the nullable registration city
         .filter(pk=credential.pk)
         .first()
     )
     if locked is None:
-        raise not_found()
+        raise not_found(credential.public_id)
+    return locked
+
+
+@transaction.atomic
+def credential_set_status(
+    *,
+    actor: User | None,
+    credential: Credential,
+    status: CredentialStatus,
+    reason: str,
+    now: datetime | None = None,
+) -> Credential:
+    """Suspend, reinstate or revoke a credential the actor manages, with a reason; the status list
+    that holds it is signed again, so that offline verifiers learn it too."""
+    now = now or timezone.now()
+    locked = _managed(actor, credential, Perm.MANAGE_CREDENTIAL)
     previous = CredentialStatus(locked.status)
     check_status_change(previous, status, reason)
     locked.status = status
     locked.save(update_fields=["status", "updated_at"])
+    status_list_republish(status_index=locked.status_index, now=now)
     audit_record(
         actor=actor,
         action=f"credential.{status.value}",
         authority=locked.issuing_authority,
         object_type="credential",
         object_id=locked.public_id,
-        data={"from": previous.value, "to": status.value, "reason": reason},
+        data={"from": previous.value, "to": status.value, "reason": reason.strip()},
+        at=now,
     )
     return locked
 
 
-@transaction.atomic
-def credentials_bulk_record(
-    *, actor: User | None, rows: Iterable[CredentialRow], authority: Authority | None = None
-) -> BulkResult:
-    """Store many holders and credentials in one transaction.
+@dataclass(frozen=True)
+class Correction:
+    """What a correction changes; a field left None keeps the credential's value."""
 
-    A row identical to a stored one is skipped, so the same batch twice changes nothing; a row that
-    contradicts stored data (another person under the same ID number or management number) raises
-    EcertError naming the row, and the whole batch is rolled back.
-    """
-    if connection.vendor == "postgresql":
-        # One bulk writer at a time: the duplicate checks read before they COPY, so two batches
-        # sharing a holder or a number would otherwise meet only at the unique constraints.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [BULK_LOCK])
-    result = bulk_store(rows)
+    name: str | None = None
+    id_number: IdNumber | None = None
+    sex: Sex | None = None
+    birth_month: tuple[int, int] | None = None
+    level: str | None = None
+    specialty: str | None = None
+    approval_date: date | None = None
+    number: str | None = None
+
+
+CORRECTABLE = (
+    "name",
+    "id_number",
+    "sex",
+    "birth_month",
+    "level",
+    "specialty",
+    "approval_date",
+    "number",
+)
+
+
+def credential_draft_of(credential: Credential, *, issue_date: date) -> CredentialDraft:
+    """A draft that would issue ``credential`` again as it stands (for its correction or
+    replacement, which then changes what it must)."""
+    title = None
+    if credential.kind == CredentialKind.TITLE_CERTIFICATE:
+        title = TitleDraft(
+            title=credential.title,
+            series=credential.series,
+            grassroots=credential.grassroots,
+            verification_code=credential.verification_code,
+        )
+    return CredentialDraft(
+        person=PersonDraft(
+            name=credential.holder_name,
+            id_number=holder_identity(credential.holder),
+            sex=Sex(credential.holder_sex) if credential.holder_sex else None,
+            birth_month=month_of(credential.holder_birth_month),
+        ),
+        kind=CredentialKind(credential.kind),
+        form=CredentialForm(credential.form),
+        issuer=credential.issuing_authority_id,
+        approval_date=credential.approval_date,
+        issue_date=issue_date,
+        number=credential.management_number,
+        qualification=credential.qualification_id,
+        level=credential.level,
+        specialty=credential.specialty,
+        registration=credential.registration_authority_id,
+        template=credential.template,
+        title=title,
+        attests=credential.attests_id,
+        supersedes=credential.pk,
+    )
+
+
+@transaction.atomic
+def credential_correct(
+    *,
+    actor: User,
+    credential: Credential,
+    correction: Correction,
+    reason: str,
+    evidence: bytes | None = None,
+    evidence_name: str = "",
+    now: datetime | None = None,
+) -> Credential:
+    """Correct a credential (信息修改) the actor's authority manages: a new credential with the
+    corrected data, a new signature and status index, supersedes it; the old one then verifies as
+    superseded and names the new one. Reason and evidence are kept with the correction."""
+    now = now or timezone.now()
+    if not reason.strip():
+        raise EcertError(
+            "no_reason", "须填写更正原因", "give the reason for the correction", field="reason"
+        )
+    locked = _managed(actor, credential, Perm.CORRECT_CREDENTIAL)
+    if locked.status not in (CredentialStatus.VALID, CredentialStatus.SUSPENDED):
+        raise EcertError(
+            "not_correctable",
+            "只有有效或暂停的证书可以更正",
+            "only a valid or suspended credential can be corrected",
+        )
+    evidence_type = ""
+    if evidence is not None:
+        evidence_type = scan_type(
+            evidence, evidence_name, field="evidence", label=("证明材料", "evidence")
+        )
+    draft = credential_draft_of(locked, issue_date=timezone.localdate(now))
+    changed = {
+        name: value
+        for name in CORRECTABLE
+        if (value := getattr(correction, name)) is not None and value != _current(draft, name)
+    }
+    if not changed:
+        raise EcertError(
+            "nothing_changed",
+            "更正内容与原证书相同，无需更正",
+            "the correction changes nothing",
+        )
+    person = draft.person
+    person = replace(
+        person,
+        name=changed.get("name", person.name),
+        id_number=changed.get("id_number", person.id_number),
+        sex=changed.get("sex", None if "id_number" in changed else person.sex),
+        birth_month=changed.get(
+            "birth_month", None if "id_number" in changed else person.birth_month
+        ),
+    )
+    draft = replace(
+        draft,
+        person=person,
+        level=changed.get("level", draft.level),
+        specialty=changed.get("specialty", draft.specialty),
+        approval_date=changed.get("approval_date", draft.approval_date),
+        number=changed.get("number", draft.number),
+    )
+    replacement = credential_issue(actor=actor, draft=draft, now=now)
+    CredentialCorrection.objects.create(
+        corrected=locked,
+        replacement=replacement,
+        changed=sorted(changed),
+        reason=reason.strip(),
+        evidence=evidence,
+        evidence_type=evidence_type,
+        evidence_sha256=hashlib.sha256(evidence).hexdigest() if evidence is not None else "",
+        actor=actor,
+        made_at=now,
+    )
+    status_list_republish(status_index=locked.status_index, now=now)
     audit_record(
         actor=actor,
-        action="credential.bulk_recorded",
-        authority=authority,
-        object_type="batch",
+        action="credential.corrected",
+        authority=locked.issuing_authority,
+        object_type="credential",
+        object_id=locked.public_id,
         data={
-            "rows": result.rows,
-            "holders_created": result.holders_created,
-            "credentials_created": result.credentials_created,
-            "credentials_existing": result.credentials_existing,
+            "replacement": replacement.public_id,
+            "changed": sorted(changed),
+            "reason": reason.strip(),
+            "evidence_sha256": hashlib.sha256(evidence).hexdigest() if evidence else None,
         },
+        at=now,
     )
-    return result
+    return replacement
+
+
+def _current(draft: CredentialDraft, name: str) -> object:
+    if name in ("name", "id_number", "sex", "birth_month"):
+        return getattr(draft.person, name)
+    return getattr(draft, name)

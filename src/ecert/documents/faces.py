@@ -69,14 +69,15 @@ def credential_face(credential: Credential) -> Face:
 
 def _fields(credential: Credential) -> dict[str, str]:
     """Every field any face prints, as far as the credential has it; faces take their own."""
-    holder = credential.holder
     qualification = credential.qualification
     title = qualification_title(qualification.name, credential.level) if qualification else ""
     return {
-        "name": holder.name,
-        "id_number": holder_id_number(holder),
-        "sex": sex_label(holder.sex),
-        "birth_month": cn_month(holder.birth_month) if holder.birth_month else "",
+        "name": credential.holder_name,
+        "id_number": holder_id_number(credential.holder),
+        "sex": sex_label(credential.holder_sex),
+        "birth_month": cn_month(credential.holder_birth_month)
+        if credential.holder_birth_month
+        else "",
         "qualification": title,
         "qualification_full": qualification_full(title) if title else "",
         "qualification_en": qualification_en(qualification.name_en, credential.level)
@@ -117,11 +118,11 @@ def _title_fields(credential: Credential) -> dict[str, str]:
 
 def holder_photo(holder: Holder) -> Picture | None:
     """The holder's stored photo as a JPEG picture, or None when there is none."""
-    if not holder.photo:
+    data = Holder.objects.filter(pk=holder.pk).values_list("photo_jpeg", flat=True).first()
+    if not data:
         return None
+    data = bytes(data)
     try:
-        with holder.photo.open("rb") as file:
-            data = file.read()
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
             if image.format != "JPEG":

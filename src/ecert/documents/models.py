@@ -106,7 +106,7 @@ class PrintFile(models.Model):
         _("state"), max_length=16, choices=PrintFileState.choices, default=PrintFileState.QUEUED
     )
     batch = models.ForeignKey(
-        "issuance.IssuanceBatch",
+        "credentials.IssuanceBatch",
         verbose_name=_("issuance batch"),
         null=True,
         blank=True,

@@ -29,12 +29,11 @@ from ecert.core.errors import EcertError
 from ecert.core.formats.qr import qr_text
 from ecert.core.rules.kinds import CredentialStatus
 from ecert.core.rules.roles import Perm
-from ecert.credentials.models import Credential, CredentialQuerySet
+from ecert.credentials.models import Credential, CredentialQuerySet, IssuanceBatch
 from ecert.documents.faces import page_for
 from ecert.documents.models import PrintFile, PrintFileState
 from ecert.documents.seals import seal_picture
 from ecert.documents.services import renderer
-from ecert.issuance.models import IssuanceBatch
 
 PRINT_DIR = "print"
 MAX_PAGES = 10_000

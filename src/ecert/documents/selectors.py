@@ -10,9 +10,8 @@ from ecert.authorities.models import Authority
 from ecert.authorities.selectors import scope_for
 from ecert.core.rules.kinds import CredentialStatus
 from ecert.core.rules.roles import Perm
-from ecert.credentials.models import Credential
+from ecert.credentials.models import Credential, IssuanceBatch
 from ecert.documents.models import PrintFile, ScopedCopy, SealImage
-from ecert.issuance.models import IssuanceBatch
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User

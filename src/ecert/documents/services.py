@@ -29,10 +29,11 @@ from ecert.core.formats.qr import qr_text
 from ecert.core.rules.issuing import KIND_LABELS
 from ecert.core.rules.kinds import CredentialKind, CredentialStatus
 from ecert.credentials.models import Credential
+from ecert.credentials.services import credential_copy_sign
 from ecert.documents.faces import page_for
 from ecert.documents.models import ScopedCopy, SealedDocument
 from ecert.documents.seals import seal_picture
-from ecert.signing.services import scoped_claims_sign, sealing_key
+from ecert.signing.services import sealing_key
 
 DOCUMENT_DIR = "documents"
 PURPOSE_LIMIT = 20  # characters, as the claims allow
@@ -156,7 +157,7 @@ def scoped_copy_create(
             f"用途中的字“{missing[0]}”无法打印",
             f"the purpose has a character no font draws (U+{ord(missing[0]):04X})",
         )
-    signed = scoped_claims_sign(
+    signed = credential_copy_sign(
         credential=credential, purpose=purpose, valid_until=valid_until, now=now
     )
     with transaction.atomic():

@@ -1,79 +1,71 @@
-"""The pass-list importer: a file's rows become holders and signed credentials, or nothing does.
+"""The importer of 11-column files (seed 001 附件): a pass list's rows become electronic documents,
+a records file's rows become records of paper certificates in the certificate database; all of a
+file's rows, or none.
 
-One pass over the file, inside one transaction: each row is validated (``ecert.core.spreadsheets.passlist``),
-checked against the file's earlier rows and the database, stored and signed in chunks. Bad rows
-are collected with their reasons. At the end, with any bad row and without the operator's choice to
-set bad rows aside, the transaction is rolled back; otherwise every batch gets its signed Merkle
-root and the whole is committed. A crash (kill -9) anywhere leaves nothing behind, so the same
-command run again does the whole job. docs/issuance.md.
+One pass over the file, inside one transaction: each row is read and its cells parsed
+(``ecert.core.spreadsheets.passlist``); for a pass list the catalogue's issuing rules say which
+document its level gets and who signs it, for records the importing authority keeps them as paper
+certificates; the row becomes a ``CredentialDraft`` and goes to the pipeline
+(``ecert.credentials.pipeline``), which checks it against the rules, the file's earlier rows and
+the database, signs and stores it. Bad rows are collected with their reasons and cells. At the
+end, with any bad row and without the operator's choice to set bad rows aside, the caller rolls the
+transaction back; otherwise every batch gets its signed Merkle root and the whole is committed. A
+crash (kill -9) anywhere leaves nothing behind, so the same command run again does the whole job.
+docs/issuance.md.
 """
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import bureau_above
 from ecert.catalogue.models import CatalogueEntry, Qualification
 from ecert.core.errors import EcertError
-from ecert.core.formats.claims import IdTypeCode, KindCode, SexCode
-from ecert.core.identity.idnumbers import IdType, Sex, mask_id_number
-from ecert.core.identity.public_ids import new_public_ids
+from ecert.core.rules.drafts import CredentialDraft, PersonDraft
 from ecert.core.rules.issuing import IssuingRule, Placement, issuing_rule
 from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel, CredentialForm, CredentialKind
 from ecert.core.spreadsheets.error_workbook import ErrorRow
 from ecert.core.spreadsheets.passlist import (
     ExamRules,
+    Field,
     PassRow,
     RowProblem,
     RowValidator,
+    column_letter,
     no_data_rows,
     read_layout,
 )
+from ecert.core.spreadsheets.photo_archive import PhotoArchive
 from ecert.core.spreadsheets.reader import Cell, read_rows
-from ecert.credentials.bulk import HOLDER_COLUMNS, insert_rows
-from ecert.credentials.models import Credential, Holder
-from ecert.credentials.personal_data import holder_identity_fields, id_number_lookup_hash
-from ecert.credentials.printable import unprintable
+from ecert.credentials.pipeline import CHUNK, Outcomes, Pipeline
 from ecert.issuance.models import PassListImport
-from ecert.issuance.parallel import Signing
-from ecert.issuance.signing_batch import BatchSigner, ClaimsFields, batch_signer_open
-from ecert.issuance.storage import (
-    BY_HOLDER,
-    BY_HOLDER_FIELDS,
-    BY_NUMBER,
-    BY_NUMBER_FIELDS,
-    CREDENTIAL_COLUMNS,
-    HOLDERS_BY_HASH,
-    IDENTIFIER,
-    POSITION,
-    SIGNED,
-    Chunk,
-    Person,
-    as_date,
-    select_in,
-)
-from ecert.signing.services import status_indexes_allocate
 
-CHUNK = 2000
 MAX_ERROR_ROWS = 100_000  # bad rows kept for the error workbook; beyond that they are counted
 EARLIEST_APPROVAL = date(1990, 1, 1)
-_QR_TOO_BIG = (
-    "此证书的数据（姓名、专业等）过长，二维码放不下（须不超过 12 版 M 级）；请核对",
-    "the certificate's data (name, specialty …) is too long for its QR code (version 12, level M "
-    "at most); check the row",
-)
+# Professional qualification certificates exist since the 1980s' reform; a record may be old.
+EARLIEST_RECORD = date(1980, 1, 1)
 
 Progress = Callable[[int], None]
+
+# A draft's fields as the pass list's columns (the pipeline names the field a rule is about).
+COLUMN_OF_FIELD = {
+    "name": Field.NAME,
+    "id_number": Field.ID_NUMBER,
+    "sex": Field.SEX,
+    "birth_month": Field.BIRTH_MONTH,
+    "level": Field.LEVEL,
+    "specialty": Field.SPECIALTY,
+    "approval_date": Field.APPROVAL_DATE,
+    "number": Field.MANAGEMENT_NUMBER,
+    "photo": Field.PHOTO,
+}
 
 
 @dataclass
@@ -90,18 +82,6 @@ class ImportResult:
         self.invalid += 1
         if len(self.error_rows) < MAX_ERROR_ROWS:
             self.error_rows.append(ErrorRow(row=row, cells=tuple(cells), reasons=tuple(reasons)))
-
-
-def _person(row: PassRow) -> Person:
-    return (row.id_number.type.value, row.id_number.value, row.level, row.approval_date)
-
-
-def _signer_name(rule: IssuingRule) -> str:
-    return f"{rule.signer}:{rule.kind.value}"
-
-
-def _reasons(problems: Sequence[RowProblem]) -> list[tuple[str, str]]:
-    return [problem.texts for problem in problems]
 
 
 def province_of(authority: Authority) -> Authority:
@@ -147,15 +127,46 @@ def placements_for(qualification: Qualification) -> list[Placement]:
     return placements
 
 
+class _RowOutcomes(Outcomes):
+    """What the pipeline did with each row: counted, and bad rows kept with their cells."""
+
+    def __init__(self, result: ImportResult, letters: dict[Field, str]) -> None:
+        super().__init__()
+        self.result = result
+        self.letters = letters
+        self.cells: dict[int, list[Cell]] = {}  # rows handed to the pipeline, not yet answered
+
+    def on_issued(self, draft: CredentialDraft, public_id: str) -> None:
+        self.result.issued += 1
+        self.cells.pop(draft.row or 0, None)
+
+    def on_existing(self, draft: CredentialDraft, public_id: str) -> None:
+        self.result.already_issued += 1
+        self.cells.pop(draft.row or 0, None)
+
+    def on_refused(self, draft: CredentialDraft, errors: Sequence[EcertError]) -> None:
+        row = draft.row or 0
+        self.result.reject(row, self.cells.pop(row, []), [self.reason(row, e) for e in errors])
+
+    def reason(self, row: int, error: EcertError) -> tuple[str, str]:
+        """The error as the error workbook says it: 'C 列（证件号码 ZJHM）：…' when the field has
+        a column in this file."""
+        column = COLUMN_OF_FIELD.get(error.field)
+        if column is None:
+            return error.zh, error.en
+        problem = RowProblem(row, self.letters.get(column), column, error.code, error.zh, error.en)
+        return problem.texts
+
+
 class _Run:
     """One import in progress; lives for the duration of the transaction."""
 
     def __init__(self, job: PassListImport, *, now: datetime, progress: Progress | None) -> None:
         self.job, self.now, self.progress = job, now, progress
         self.today = timezone.localdate(now)
-        self.signed_at = int(now.timestamp())
         self.qualification = job.qualification
         self.levels = tuple(self.qualification.levels.values_list("name", flat=True))
+        self.records = job.form == CredentialForm.PAPER
         province = province_of(job.authority)
         self.rules = ExamRules(
             qualification_name=self.qualification.name,
@@ -163,13 +174,27 @@ class _Run:
             specialties=tuple(self.qualification.specialties.values_list("name", flat=True)),
             cities=city_table(province),
             today=self.today,
-            earliest_approval=EARLIEST_APPROVAL,
-            unprintable=unprintable,
+            earliest_approval=EARLIEST_RECORD if self.records else EARLIEST_APPROVAL,
+            # A record keeps the specialty it was printed with (尊重历史数据, seed 001 二(一)2).
+            any_specialty=self.records,
         )
         requested = CredentialKind(job.requested_kind) if job.requested_kind else None
-        placements = placements_for(self.qualification)
+        self.photos = (
+            PhotoArchive(stored_path(job.photos_file), display_name=Path(job.photos_file).name)
+            if job.photos_file
+            else None
+        )
         self.issuing: dict[str, IssuingRule | EcertError] = {}
-        for level in self.levels or ("",):
+        if self.records:
+            # Records are kept by the importing authority, which answers for its database.
+            record = IssuingRule(
+                kind=requested or CredentialKind.NATIONAL_CERTIFICATE,
+                signer=job.authority.key,
+                template="",
+            )
+            self.issuing = dict.fromkeys(self.levels or ("",), record)
+        placements = [] if self.records else placements_for(self.qualification)
+        for level in () if self.records else self.levels or ("",):
             try:
                 self.issuing[level] = issuing_rule(
                     placements,
@@ -183,27 +208,12 @@ class _Run:
         self.city_ids = dict(
             Authority.objects.filter(key__in=self.rules.cities.values()).values_list("key", "pk")
         )
-        self.signers: dict[str, BatchSigner] = {}
-        for rule in self.issuing.values():
-            if isinstance(rule, IssuingRule) and _signer_name(rule) not in self.signers:
-                self.signers[_signer_name(rule)] = batch_signer_open(
-                    authority=Authority.objects.get(key=rule.signer),
-                    kind=rule.kind,
-                    now=now,
-                    source=job,
-                )
-        self.signing = Signing(self.signers)
-        # Chunks stored but not yet signed and inserted, oldest first; and the people and
-        # management numbers of their rows, which the database cannot show yet.
-        self.in_flight: list[Chunk] = []
-        self.recent_people: dict[Person, int] = {}
-        self.recent_numbers: dict[str, int] = {}
-        self.row_of_position: dict[str, array[int]] = {
-            signer.batch.reference: array("L") for signer in self.signers.values()
-        }
+        self.signer_ids = dict(
+            Authority.objects.filter(
+                key__in=[r.signer for r in self.issuing.values() if isinstance(r, IssuingRule)]
+            ).values_list("key", "pk")
+        )
         self.result = ImportResult()
-
-    # -- reading -----------------------------------------------------------------------------
 
     def rows(self, path: Path) -> Iterator[tuple[int, list[Cell]]]:
         """The data rows; the first non-blank row is the header and sets ``self.layout``."""
@@ -216,340 +226,86 @@ class _Run:
         return rows
 
     def run(self, path: Path) -> ImportResult:
-        chunk: list[tuple[PassRow, list[Cell]]] = []
         rows = self.rows(path)
         validator = RowValidator(self.layout, self.rules)
-        for number, cells in rows:
-            self.result.rows_read += 1
-            checked = validator.validate(number, cells)
-            if isinstance(checked, PassRow):
+        letters = {f: column_letter(i) for f, i in self.layout.columns.items()}
+        outcomes = _RowOutcomes(self.result, letters)
+        with Pipeline(
+            actor=self.job.actor,
+            now=self.now,
+            outcomes=outcomes,
+            source_id=self.job.pk,
+            parallel=True,
+            audit_authority=self.job.authority,
+        ) as pipeline:
+            chunk: list[CredentialDraft] = []
+            for number, cells in rows:
+                self.result.rows_read += 1
+                checked = validator.validate(number, cells)
+                if not isinstance(checked, PassRow):
+                    self.result.reject(number, cells, [p.texts for p in checked])
+                    continue
                 rule = self.issuing[checked.level]
                 if isinstance(rule, EcertError):
                     self.result.reject(number, cells, [(rule.zh, rule.en)])
-                else:
-                    chunk.append((checked, cells))
-            else:
-                self.result.reject(number, cells, _reasons(checked))
-            if len(chunk) >= CHUNK:
-                self.store(chunk)
-                chunk = []
-        if chunk:
-            self.store(chunk)
-        self._drain(keep=0)
-        if self.result.rows_read == 0:
-            raise no_data_rows()
+                    continue
+                try:
+                    draft = self._draft(checked, rule)
+                except EcertError as error:
+                    self.result.reject(number, cells, [outcomes.reason(number, error)])
+                    continue
+                outcomes.cells[number] = cells
+                chunk.append(draft)
+                if len(chunk) >= CHUNK:
+                    pipeline.add(chunk)
+                    chunk = []
+                    self._report()
+            if chunk:
+                pipeline.add(chunk)
+            if self.result.rows_read == 0:
+                raise no_data_rows()
+            if self.result.invalid == 0 or self.job.accept_valid:
+                self.result.batches = pipeline.finish().batches
+        self._report()
         return self.result
 
-    def finish(self) -> list[str]:
-        """Sign every batch's root; returns the references of the batches that issued something."""
-        references = []
-        for signer in self.signers.values():
-            batch = signer.close(self.now)
-            if batch is not None:
-                references.append(batch.reference)
-        self.result.batches = references
-        return references
-
-    # -- storing ---------------------------------------------------------------------------
-
-    def store(self, chunk: list[tuple[PassRow, list[Cell]]]) -> None:
-        chunk = self._without_chunk_duplicates(chunk)
-        hashes = [
-            id_number_lookup_hash(row.id_number.type, row.id_number.value) for row, _ in chunk
-        ]
-        holder_ids = self._holders(chunk, hashes)
-        fresh: list[tuple[PassRow, list[Cell], int]] = []
-        stored = self._stored(chunk, holder_ids, hashes)
-        numbers = self._numbers_taken({row.management_number for row, _ in chunk})
-        for (row, cells), lookup_hash in zip(chunk, hashes, strict=True):
-            holder_id = holder_ids.get(lookup_hash)
-            if holder_id is None:
-                continue  # rejected in _holders
-            rule = self.issuing[row.level]
-            assert isinstance(rule, IssuingRule)
-            key = (holder_id, rule.kind.value, row.level, row.approval_date)
-            earlier = stored.get(key)
-            if earlier is not None:
-                self._already(row, cells, earlier)
-                continue
-            owner = next(
-                (
-                    c
-                    for c in numbers.get(row.management_number, ())
-                    if c["holder_id"] != holder_id or c["kind"] == rule.kind.value
-                ),
-                None,
+    def _draft(self, row: PassRow, rule: IssuingRule) -> CredentialDraft:
+        photo = None
+        if self.photos is not None:
+            photo = self.photos.photo(row.photo, id_number=row.id_number.value)
+        elif row.photo:
+            raise EcertError(
+                "no_photo_archive",
+                f"照片列写有“{row.photo}”，但未随文件上传照片压缩包",
+                f"the photo column names {row.photo!r}, but no photo archive came with the file",
+                field="photo",
             )
-            if owner is not None:
-                self._number_taken(row, cells, owner, holder_id)
-                continue
-            fresh.append((row, cells, holder_id))
-        if fresh:
-            self._issue(fresh)
-        self._drain(keep=1)  # the chunk just queued is signed while the next one is read
+        return CredentialDraft(
+            person=PersonDraft(
+                name=row.name,
+                id_number=row.id_number,
+                sex=row.sex,
+                birth_month=row.birth_month,
+                photo=photo,
+            ),
+            kind=rule.kind,
+            form=CredentialForm.PAPER if self.records else CredentialForm.ELECTRONIC,
+            issuer=self.signer_ids[rule.signer],
+            approval_date=row.approval_date,
+            # A paper certificate is dated by its approval; a pass list's documents by today.
+            issue_date=row.approval_date if self.records else self.today,
+            number=row.management_number,
+            qualification=self.qualification.pk,
+            level=row.level,
+            specialty=row.specialty,
+            registration=self.city_ids[row.city_key],
+            template=rule.template,
+            row=row.row,
+        )
+
+    def _report(self) -> None:
         if self.progress is not None:
             self.progress(self.result.rows_read)
-
-    def _without_chunk_duplicates(
-        self, chunk: list[tuple[PassRow, list[Cell]]]
-    ) -> list[tuple[PassRow, list[Cell]]]:
-        """Rows repeating an earlier row of this chunk or of a chunk not yet in the database
-        (rows further back are found in the database, where they already are)."""
-        kept = []
-        for row, cells in chunk:
-            person = _person(row)
-            first = self.recent_people.get(person) or self.recent_numbers.get(row.management_number)
-            if first is not None:
-                self._duplicate(row, cells, first)
-                continue
-            self.recent_people[person] = self.recent_numbers[row.management_number] = row.row
-            kept.append((row, cells))
-        return kept
-
-    def _duplicate(self, row: PassRow, cells: Sequence[Cell], first: int) -> None:
-        self.result.reject(
-            row.row,
-            cells,
-            [
-                (
-                    f"与第 {first} 行重复（同一人同一级别同一批准日期，或同一管理号）",
-                    f"repeats row {first} (same person, level and approval date, or same management number)",
-                )
-            ],
-        )
-
-    def _holders(
-        self, chunk: list[tuple[PassRow, list[Cell]]], hashes: list[str]
-    ) -> dict[str, int]:
-        """Holder id per lookup hash, creating new holders; a row whose ID number is registered
-        under another name is rejected and gets no holder."""
-        stored = {h: (pk, name) for h, pk, name in select_in(HOLDERS_BY_HASH, [], hashes)}
-        now = connection.ops.adapt_datetimefield_value(self.now)
-        new: dict[str, tuple[Any, ...]] = {}
-        names: dict[str, str] = {h: name for h, (_, name) in stored.items()}
-        refused: set[int] = set()
-        for (row, cells), lookup_hash in zip(chunk, hashes, strict=True):
-            known = names.get(lookup_hash)
-            if known is None:
-                fields = holder_identity_fields(row.id_number, lookup_hash)
-                new[lookup_hash] = (row.name, *fields.values(), "", now)
-                names[lookup_hash] = row.name
-            elif known != row.name:
-                masked = mask_id_number(row.id_number.value)
-                refused.add(row.row)
-                reason = (
-                    f"证件号码 {masked} 已登记为另一姓名，请核对姓名",
-                    f"ID number {masked} is registered under another name; check the name",
-                )
-                self.result.reject(row.row, cells, [reason])
-        insert_rows(Holder, HOLDER_COLUMNS, list(new.values()))
-        ids = {h: pk for h, (pk, _) in stored.items()}
-        ids.update((h, pk) for h, pk, _ in select_in(HOLDERS_BY_HASH, [], list(new)))
-        for (row, _), lookup_hash in zip(chunk, hashes, strict=True):
-            if row.row in refused:
-                ids.pop(lookup_hash, None)
-        return ids
-
-    def _stored(
-        self, chunk: list[tuple[PassRow, list[Cell]]], holder_ids: dict[str, int], hashes: list[str]
-    ) -> dict[tuple[int, str, str, date], Mapping[str, Any]]:
-        """Credentials of these holders for this qualification, by natural key."""
-        found = select_in(BY_HOLDER, [self.qualification.pk], list(set(holder_ids.values())))
-        stored: dict[tuple[int, str, str, date], Mapping[str, Any]] = {}
-        for values in found:
-            credential = dict(zip(BY_HOLDER_FIELDS, values, strict=True))
-            approval = as_date(credential["approval_date"])
-            stored[(credential["holder_id"], credential["kind"], credential["level"], approval)] = (
-                credential
-            )
-        return stored
-
-    def _numbers_taken(self, numbers: set[str]) -> dict[str, list[Mapping[str, Any]]]:
-        """Stored credentials of this exam by management number (a number may be on a national
-        certificate and on an exam proof of the same passing)."""
-        owners: dict[str, list[Mapping[str, Any]]] = {}
-        for values in select_in(BY_NUMBER, [self.qualification.pk], list(numbers)):
-            credential = dict(zip(BY_NUMBER_FIELDS, values, strict=True))
-            owners.setdefault(credential["management_number"], []).append(credential)
-        return owners
-
-    def _earlier_row(self, stored: Mapping[str, Any]) -> int | None:
-        """The row of this file that issued ``stored``, if it was issued by this import."""
-        if stored["batch__source_id"] != self.job.pk:
-            return None
-        rows = self.row_of_position.get(stored["batch__reference"])
-        return rows[stored["batch_position"]] if rows is not None else None
-
-    def _already(self, row: PassRow, cells: Sequence[Cell], stored: Mapping[str, Any]) -> None:
-        first = self._earlier_row(stored)
-        if first is not None:
-            self._duplicate(row, cells, first)
-            return
-        city_id = self.city_ids[row.city_key]
-        differences = [
-            (zh, en)
-            for name, value, zh, en in (
-                ("management_number", row.management_number, "管理号", "management number"),
-                ("specialty", row.specialty, "专业", "specialty"),
-                ("registration_authority_id", city_id, "报名市", "registration city"),
-            )
-            if stored[name] != value
-        ]
-        if differences:
-            zh = "、".join(d[0] for d in differences)
-            en = ", ".join(d[1] for d in differences)
-            self.result.reject(
-                row.row,
-                cells,
-                [
-                    (
-                        f"此人此级别此批准日期的证书已签发，但{zh}不同；如需更正请走信息更正流程",
-                        f"this credential was already issued with a different {en}; "
-                        "corrections go through the correction procedure",
-                    )
-                ],
-            )
-            return
-        self.result.already_issued += 1
-
-    def _number_taken(
-        self, row: PassRow, cells: Sequence[Cell], owner: Mapping[str, Any], holder_id: int
-    ) -> None:
-        first = self._earlier_row(owner)
-        if first is not None:
-            self._duplicate(row, cells, first)
-            return
-        number = row.management_number
-        if owner["holder_id"] == holder_id:
-            reason = (
-                f"管理号 {number} 已用于此人的另一证书（级别或批准日期不同），请核对",
-                f"management number {number} is already on another credential of this person "
-                "(other level or approval date); check the row",
-            )
-        else:
-            reason = (
-                f"管理号 {number} 已属于另一人的证书",
-                f"management number {number} already belongs to another person's credential",
-            )
-        self.result.reject(row.row, cells, [reason])
-
-    def _issue(self, fresh: list[tuple[PassRow, list[Cell], int]]) -> None:
-        """Allocate status indexes, hand the claims to be signed, and queue the chunk; it is
-        inserted when its signatures are back (``_drain``)."""
-        ops = connection.ops
-        now = ops.adapt_datetimefield_value(self.now)
-        today = ops.adapt_datefield_value(self.today)
-        indexes = status_indexes_allocate(len(fresh))
-        public_ids = new_public_ids(len(fresh))
-        chunk = Chunk(rows=[], groups={})
-        for (row, cells, holder_id), status_index, public_id in zip(
-            fresh, indexes, public_ids, strict=True
-        ):
-            rule = self.issuing[row.level]
-            assert isinstance(rule, IssuingRule)
-            name = _signer_name(rule)
-            signer = self.signers[name]
-            claims = self._claims(row, rule, signer, public_id, status_index)
-            chunk.groups.setdefault(name, ([], []))
-            chunk.groups[name][0].append(len(chunk.rows))
-            chunk.groups[name][1].append(claims)
-            chunk.rows.append(
-                [
-                    public_id,
-                    rule.kind.value,
-                    self.qualification.pk,
-                    row.level,
-                    row.specialty,
-                    ops.adapt_datefield_value(row.approval_date),
-                    row.management_number,
-                    holder_id,
-                    signer.authority.pk,
-                    self.city_ids[row.city_key],
-                    today,
-                    CredentialForm.ELECTRONIC.value,
-                    "valid",
-                    status_index,
-                    None,  # signed
-                    now,
-                    None,  # licence identifier
-                    rule.template,
-                    signer.batch.pk,
-                    None,  # position in the batch
-                    now,
-                    now,
-                ]
-            )
-            chunk.row_numbers.append(row.row)
-            chunk.cells.append(cells)
-            chunk.keys.append((_person(row), row.management_number))
-        full = len(fresh) >= CHUNK // 2
-        for name, (_, claims_list) in chunk.groups.items():
-            chunk.futures[name] = self.signing.submit(name, claims_list, worth_a_worker=full)
-        self.in_flight.append(chunk)
-
-    def _drain(self, *, keep: int) -> None:
-        """Insert the oldest queued chunks, once signed, until ``keep`` remain in flight."""
-        while len(self.in_flight) > keep:
-            chunk = self.in_flight.pop(0)
-            refused: set[int] = set()
-            for name, (indexes, _) in chunk.groups.items():
-                signer = self.signers[name]
-                signed = chunk.futures[name].result()
-                fitting = [(i, s) for i, s in zip(indexes, signed, strict=True) if s[0] is not None]
-                refused.update(i for i, s in zip(indexes, signed, strict=True) if s[0] is None)
-                places = signer.accept([digest for _, (_, _, digest) in fitting])
-                rows_of_batch = self.row_of_position[signer.batch.reference]
-                for (index, (cose_bytes, identifier, _)), place in zip(
-                    fitting, places, strict=True
-                ):
-                    columns = chunk.rows[index]
-                    columns[SIGNED], columns[IDENTIFIER], columns[POSITION] = (
-                        cose_bytes,
-                        identifier,
-                        place,
-                    )
-                    rows_of_batch.append(chunk.row_numbers[index])
-            for index in sorted(refused):
-                self.result.reject(chunk.row_numbers[index], chunk.cells[index], [_QR_TOO_BIG])
-            rows = [columns for i, columns in enumerate(chunk.rows) if i not in refused]
-            insert_rows(Credential, CREDENTIAL_COLUMNS, rows)
-            self.result.issued += len(rows)
-            for person, number in chunk.keys:  # in the database now, where duplicates are found
-                self.recent_people.pop(person, None)
-                self.recent_numbers.pop(number, None)
-
-    def _claims(
-        self,
-        row: PassRow,
-        rule: IssuingRule,
-        signer: BatchSigner,
-        public_id: str,
-        status_index: int,
-    ) -> ClaimsFields:
-        """The claims' fields; the ``Claims`` (and its checks) are made where they are signed."""
-        resident = row.id_number.type is IdType.RESIDENT_ID
-        sex = None
-        if row.sex is not None and not resident:
-            sex = SexCode.MALE if row.sex is Sex.MALE else SexCode.FEMALE
-        return dict(
-            kind=KindCode.of(rule.kind),
-            public_id=public_id,
-            issuer=signer.authority.pk,
-            signed_at=self.signed_at,
-            status_index=status_index,
-            holder_name=row.name,
-            id_type=IdTypeCode.of(row.id_number.type),
-            id_number=row.id_number.value,
-            qualification=self.qualification.code,
-            approval_date=row.approval_date,
-            number=row.management_number,
-            issue_date=self.today,
-            sex=sex,
-            birth_month=None if resident else row.birth_month,
-            level=row.level or None,
-            specialty=row.specialty or None,
-            exam_year=row.approval_date.year if rule.kind is CredentialKind.EXAM_PROOF else None,
-        )
 
 
 def stored_path(relative: str) -> Path:
@@ -557,12 +313,12 @@ def stored_path(relative: str) -> Path:
 
 
 def run_import(job: PassListImport, *, now: datetime, progress: Progress | None) -> ImportResult:
-    """Read, check, store and sign; the caller owns the transaction and decides to commit."""
+    """Read, check, store and sign; the caller owns the transaction and decides to commit. When
+    bad rows are found and the operator did not choose to set them aside, the batches are left
+    unsigned: the caller rolls everything back."""
     run = _Run(job, now=now, progress=progress)
     try:
-        result = run.run(stored_path(job.stored_file))
+        return run.run(stored_path(job.stored_file))
     finally:
-        run.signing.close()
-    if result.invalid == 0 or job.accept_valid:
-        run.finish()
-    return result
+        if run.photos is not None:
+            run.photos.close()

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ecert.core.rules.kinds import CredentialKind
+from ecert.core.rules.kinds import CredentialForm, CredentialKind
 from ecert.vocabulary import choices
 
 
@@ -23,7 +23,9 @@ class ImportState(models.TextChoices):
 
 
 class PassListImport(models.Model):
-    """One pass list to import: the file as received, the choices made, and the outcome."""
+    """One file of the 11 columns of seed 001 to import: a pass list, whose rows are issued
+    electronic documents, or records of paper certificates for the certificate database
+    (``form`` paper); the file as received, the choices made, and the outcome."""
 
     reference = models.CharField(_("reference"), max_length=16, unique=True, editable=False)
     state = models.CharField(
@@ -42,6 +44,16 @@ class PassListImport(models.Model):
         _("document"), max_length=32, choices=choices(CredentialKind), blank=True
     )
     accept_valid = models.BooleanField(_("import the valid rows and set the rest aside"))
+    # Electronic: a pass list, issued as the catalogue says. Paper: records of paper certificates.
+    form = models.CharField(
+        _("form"),
+        max_length=16,
+        choices=choices(CredentialForm),
+        default=CredentialForm.ELECTRONIC,
+        db_default=CredentialForm.ELECTRONIC.value,
+    )
+    # The zip of photos the ZP column names (ZJHM.jpg), relative to ECERT_DATA_DIR; may be blank.
+    photos_file = models.CharField(max_length=255, blank=True, db_default="")
     # Where the import was made; it decides the province (cities, catalogue lists) and the scope.
     authority = models.ForeignKey(
         "authorities.Authority",
@@ -69,33 +81,3 @@ class PassListImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.file_name}"
-
-
-class IssuanceBatch(models.Model):
-    """Credentials issued together by one authority, proved intact by one signed Merkle root."""
-
-    reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
-    issuing_authority = models.ForeignKey(
-        "authorities.Authority",
-        verbose_name=_("issuing authority"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    kind = models.CharField(_("kind"), max_length=32, choices=choices(CredentialKind))
-    source = models.ForeignKey(
-        PassListImport, null=True, blank=True, on_delete=models.PROTECT, related_name="batches"
-    )
-    size = models.PositiveIntegerField(_("size"), default=0)
-    merkle_root = models.BinaryField(max_length=32, null=True, editable=False)
-    statement = models.BinaryField(null=True, editable=False)  # COSE_Sign1 of the batch statement
-    kid_hex = models.CharField(max_length=16, blank=True)
-    signed_at = models.DateTimeField(_("signed at"), null=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("issuance batch")
-        verbose_name_plural = _("issuance batches")
-
-    def __str__(self) -> str:
-        return self.reference

@@ -11,8 +11,9 @@ from ecert.authorities.models import Authority
 from ecert.authorities.selectors import scope_for
 from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
 from ecert.core.rules.roles import Perm
+from ecert.credentials.models import IssuanceBatch
 from ecert.issuance.importer import stored_path
-from ecert.issuance.models import IssuanceBatch, PassListImport
+from ecert.issuance.models import PassListImport
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User

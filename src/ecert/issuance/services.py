@@ -11,6 +11,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,11 +36,15 @@ from ecert.core.rules.roles import Perm
 from ecert.core.spreadsheets.error_workbook import write_error_workbook
 from ecert.core.spreadsheets.passlist import FILE_REFUSALS
 from ecert.core.spreadsheets.spreadsheet_errors import SPREADSHEET_CODES
-from ecert.credentials.models import Credential
-from ecert.credentials.services import BULK_LOCK, credential_record, not_found
+from ecert.credentials.models import Credential, IssuanceBatch
+from ecert.credentials.services import (
+    BULK_LOCK,
+    credential_draft_of,
+    credential_issue,
+    not_found,
+)
 from ecert.issuance.importer import ImportResult, run_import, stored_path
-from ecert.issuance.models import ImportState, IssuanceBatch, PassListImport
-from ecert.signing.services import credential_sign
+from ecert.issuance.models import ImportState, PassListImport
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User
@@ -51,7 +56,9 @@ FINISHED = {ImportState.COMPLETED, ImportState.PARTIAL, ImportState.REJECTED, Im
 # What a failed import says as it is, by code: the reader's, the pass list's as a whole, and the
 # importer's own (an empty file, an authority in no province), and no key to sign with.
 IMPORT_FAILURES = (
-    SPREADSHEET_CODES | FILE_REFUSALS | {"empty", "no_province", "no_key", "no_batch_key"}
+    SPREADSHEET_CODES
+    | FILE_REFUSALS
+    | {"empty", "no_province", "no_key", "no_batch_key", "photos_not_zip", "no_photo_archive"}
 )
 
 
@@ -73,6 +80,11 @@ def _safe_name(file_name: str) -> str:
     return name[-120:]
 
 
+# A records file keeps certificates of these kinds (the ministry's national certificates, a
+# province's own certificates); a pass list issues the kinds of issuing.IMPORTABLE.
+RECORD_KINDS = (CredentialKind.NATIONAL_CERTIFICATE, CredentialKind.PROVINCIAL_CERTIFICATE)
+
+
 def passlist_import_create(
     *,
     actor: User | None,
@@ -82,8 +94,12 @@ def passlist_import_create(
     chunks: Iterable[bytes],
     requested_kind: CredentialKind | None = None,
     accept_valid: bool = False,
+    form: CredentialForm = CredentialForm.ELECTRONIC,
+    photos: tuple[str, Iterable[bytes]] | None = None,
 ) -> PassListImport:
-    """Keep the received file and queue its import (run it with ``passlist_import_run``)."""
+    """Keep the received file (and the zip of photos its ZP column names) and queue its import
+    (run it with ``passlist_import_run``). ``form`` paper: the rows are records of paper
+    certificates for the certificate database, kept by ``authority``."""
     if (
         actor is not None
         and not Authority.objects.visible_to(actor, Perm.ISSUE_CREDENTIAL)
@@ -93,15 +109,60 @@ def passlist_import_create(
         raise EcertError(
             "not_allowed", "您无权以该机构名义导入合格名单", "you may not import pass lists here"
         )
-    if requested_kind is not None and requested_kind not in IMPORTABLE:
+    records = form is CredentialForm.PAPER
+    if requested_kind is not None and requested_kind not in (
+        RECORD_KINDS if records else IMPORTABLE
+    ):
         zh, en = KIND_LABELS[requested_kind]
         raise EcertError(
             "kind_not_importable",
-            f"{zh}不由合格名单签发",
-            f"a {en} is not issued from a pass list",
+            f"{zh}不由{'证书数据库记录' if records else '合格名单'}导入",
+            f"a {en} is not {'recorded from a records file' if records else 'issued from a pass list'}",
         )
     reference = secrets.token_hex(6).upper()
     relative = Path(IMPORT_DIR) / reference / _safe_name(file_name)
+    size, digest = _receive(chunks, relative)
+    photos_relative = None
+    if photos is not None:
+        photos_name, photo_chunks = photos
+        photos_relative = Path(IMPORT_DIR) / reference / "photos" / _safe_name(photos_name)
+        try:
+            _receive(photo_chunks, photos_relative)
+        except EcertError:
+            stored_path(str(relative)).unlink(missing_ok=True)
+            raise
+    try:
+        job = _job_create(
+            actor=actor,
+            authority=authority,
+            qualification=qualification,
+            reference=reference,
+            file_name=file_name,
+            sha256=digest,
+            relative=relative,
+            size=size,
+            requested_kind=requested_kind,
+            accept_valid=accept_valid,
+            form=form,
+            photos=photos_relative,
+        )
+    except OperationalError as error:
+        for kept in (relative, photos_relative):
+            if kept is not None:
+                stored_path(str(kept)).unlink(missing_ok=True)
+        if "locked" not in str(error):
+            raise
+        raise EcertError(
+            "busy",
+            "另一个导入正在写入数据库，请稍后再试",
+            "another import is writing to the database; try again shortly",
+        ) from error
+    return job
+
+
+def _receive(chunks: Iterable[bytes], relative: Path) -> tuple[int, str]:
+    """Write an uploaded file under the data directory; its size and SHA-256. A file larger than
+    MAX_FILE_BYTES is refused and nothing of it is kept."""
     target = stored_path(str(relative))
     target.parent.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
@@ -118,29 +179,7 @@ def passlist_import_create(
                 )
             digest.update(chunk)
             out.write(chunk)
-    try:
-        job = _job_create(
-            actor=actor,
-            authority=authority,
-            qualification=qualification,
-            reference=reference,
-            file_name=file_name,
-            sha256=digest.hexdigest(),
-            relative=relative,
-            size=size,
-            requested_kind=requested_kind,
-            accept_valid=accept_valid,
-        )
-    except OperationalError as error:
-        target.unlink(missing_ok=True)
-        if "locked" not in str(error):
-            raise
-        raise EcertError(
-            "busy",
-            "另一个导入正在写入数据库，请稍后再试",
-            "another import is writing to the database; try again shortly",
-        ) from error
-    return job
+    return size, digest.hexdigest()
 
 
 @transaction.atomic
@@ -156,6 +195,8 @@ def _job_create(
     size: int,
     requested_kind: CredentialKind | None,
     accept_valid: bool,
+    form: CredentialForm,
+    photos: Path | None,
 ) -> PassListImport:
     job = PassListImport.objects.create(
         reference=reference,
@@ -165,6 +206,8 @@ def _job_create(
         qualification=qualification,
         requested_kind=requested_kind.value if requested_kind else "",
         accept_valid=accept_valid,
+        form=form.value,
+        photos_file=str(photos) if photos is not None else "",
         authority=authority,
         actor=actor if actor is not None and actor.pk else None,
     )
@@ -418,35 +461,30 @@ def proof_issue(
         visible = Credential.objects.visible_to(actor, Perm.ISSUE_CREDENTIAL)
         allowed = Authority.objects.visible_to(actor, Perm.ISSUE_CREDENTIAL)
         if not visible.filter(pk=source.pk).exists():
-            raise not_found()
+            raise not_found(source.public_id)
         if not allowed.filter(pk=authority.pk).exists():
             raise EcertError("not_allowed", "您无权以该机构名义开具证明", "you may not issue here")
     source = Credential.objects.select_related("qualification", "holder").get(pk=source.pk)
     _proof_check(source, kind)
-    existing = Credential.objects.filter(attests=source, kind=kind.value).first()
+    existing = (
+        Credential.objects.filter(attests=source, kind=kind.value)
+        .exclude(status=CredentialStatus.SUPERSEDED)
+        .first()
+    )
     if existing is not None:
         return existing
-    qualification = source.qualification
-    assert qualification is not None  # _proof_check
-    proof = credential_record(
-        actor=actor,
-        holder=source.holder,
+    draft = replace(
+        credential_draft_of(source, issue_date=timezone.localdate(now)),
         kind=kind,
-        qualification=qualification,
-        level=source.level,
-        specialty=source.specialty,
-        approval_date=source.approval_date,
-        management_number="",
-        issuing_authority=authority,
-        registration_authority=source.registration_authority,
-        issue_date=timezone.localdate(now),
         form=CredentialForm.ELECTRONIC,
-        attests=source,
+        issuer=authority.pk,
         template="abolished-qualification-proof"
         if kind is CredentialKind.QUALIFICATION_PROOF
         else "score-proof",
+        attests=source.pk,
+        supersedes=None,
     )
-    credential_sign(actor=actor, credential=proof, now=now)
+    proof = credential_issue(actor=actor, draft=draft, now=now)
     audit_record(
         actor=actor,
         action=f"credential.{kind.value}_issued",
@@ -456,7 +494,6 @@ def proof_issue(
         data={"attests": source.public_id, "application": application.strip()[:200]},
         at=now,
     )
-    proof.refresh_from_db()
     return proof
 
 

@@ -10,8 +10,15 @@ from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel, CredentialKind
 
 # What a provincial HR department issues besides its catalogue lists (seed 003).
 PROVINCE_KINDS = (CredentialKind.TITLE_CERTIFICATE,)
-# What a provincial exam centre issues on request (seed 001 §二(二): 省人事考试中心开具).
-EXAM_CENTRE_KINDS = (CredentialKind.SCORE_PROOF, CredentialKind.QUALIFICATION_PROOF)
+# What a provincial exam centre signs: the proofs it issues on request (seed 001 §二(二): 省人事考试
+# 中心开具), and the records of paper certificates it keeps in the certificate database (seed 001
+# 二(一)2), which are national or provincial certificates in paper form.
+EXAM_CENTRE_KINDS = (
+    CredentialKind.SCORE_PROOF,
+    CredentialKind.QUALIFICATION_PROOF,
+    CredentialKind.NATIONAL_CERTIFICATE,
+    CredentialKind.PROVINCIAL_CERTIFICATE,
+)
 
 
 def signing_plan() -> dict[Authority, set[CredentialKind]]:

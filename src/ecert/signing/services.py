@@ -6,8 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from django.conf import settings
@@ -20,17 +19,9 @@ from ecert.catalogue.models import Qualification
 from ecert.config import KeyStoreConfig
 from ecert.core.documents.pades import SealingKey
 from ecert.core.errors import EcertError
-from ecert.core.formats import cose
 from ecert.core.formats.algorithms import Algorithm
-from ecert.core.formats.claims import Claims, IdTypeCode, KindCode
-from ecert.core.formats.identifiers import LicenceIdentifier
+from ecert.core.formats.claims import KindCode
 from ecert.core.formats.keystore import FileKeyStore, KeyStore, Pkcs11KeyStore
-from ecert.core.formats.status_list import (
-    ENTRIES,
-    StatusBits,
-    StatusListDocument,
-    StatusValue,
-)
 from ecert.core.formats.trust_list import (
     Purpose,
     TrustedAuthority,
@@ -44,13 +35,10 @@ from ecert.core.formats.x509 import (
     parse_certificate,
     self_signed_root,
 )
-from ecert.core.rules.kinds import CredentialKind, CredentialStatus
-from ecert.credentials.models import Credential, StatusIndexCounter
-from ecert.credentials.services import holder_id_number
+from ecert.core.rules.kinds import CredentialKind
 from ecert.signing.models import (
     RootCertificate,
     SignerKey,
-    StatusListPublication,
     TrustListPublication,
 )
 
@@ -59,11 +47,6 @@ SIGNER_YEARS = 10
 LICENCE_SERIAL_WIDTH = 12  # the status index, zero-padded, is the identifier's serial
 KID_BYTES = 4  # short, because the key id travels in every QR code
 TRUST_LIST_DAYS = 7  # verifiers should fetch a new list within a week
-STATUS_LIST_HOURS = 24
-# What credential_sign refuses with, by code: no key may sign it, or it names no coded
-# qualification. Anything else it raises (a key store that fails, claims or an identifier that
-# cannot be built from what is stored) is not a refusal: its callers let it go up.
-CREDENTIAL_SIGN_REFUSALS = frozenset({"no_key", "no_qualification"})
 # What signer_key_rotate refuses with: no key to rotate, or no root yet.
 KEY_ROTATE_REFUSALS = frozenset({"no_key", "no_root"})
 
@@ -336,137 +319,6 @@ def trust_list_publish(*, actor: User | None, now: datetime) -> TrustListPublica
     return publication
 
 
-def status_indexes_allocate(count: int) -> range:
-    """Reserve ``count`` fresh status indexes; they are never handed out again."""
-    with transaction.atomic():
-        # The row comes from a migration; get_or_create only guards a database flushed since.
-        StatusIndexCounter.objects.get_or_create(pk=1)
-        counter = StatusIndexCounter.objects.select_for_update().get(pk=1)
-        first = counter.next_index
-        counter.next_index = first + count
-        counter.save(update_fields=["next_index"])
-    return range(first, first + count)
-
-
-def credential_claims(credential: Credential, *, signed_at: datetime) -> Claims:
-    """The v1 claims of a stored credential (its status index must be allocated)."""
-    assert credential.status_index is not None
-    qualification = credential.qualification
-    titled = credential.kind == CredentialKind.TITLE_CERTIFICATE
-    if not titled and (qualification is None or qualification.code is None):
-        raise EcertError(
-            "no_qualification",
-            "证书没有带代码的资格，无法签名",
-            "the credential names no coded qualification",
-        )
-    holder = credential.holder
-    id_type = IdTypeCode.of(holder.id_type)
-    derivable = id_type is IdTypeCode.RESIDENT
-    birth_month = None
-    if holder.birth_month and not derivable:
-        year, month = holder.birth_month.split("-")
-        birth_month = (int(year), int(month))
-    sex = None
-    if holder.sex and not derivable:
-        sex = 1 if holder.sex == "male" else 2
-    return Claims(
-        kind=KindCode.of(CredentialKind(credential.kind)),
-        public_id=credential.public_id,
-        issuer=credential.issuing_authority_id,
-        signed_at=_epoch(signed_at),
-        status_index=credential.status_index,
-        holder_name=holder.name,
-        id_type=id_type,
-        id_number=holder_id_number(holder),
-        qualification=qualification.code if qualification is not None else None,
-        title=credential.title if titled else None,
-        series=credential.series or None if titled else None,
-        grassroots=True if titled and credential.grassroots else None,
-        approval_date=credential.approval_date,
-        # A title number travels without （基层）: the grassroots flag says to print it.
-        number=credential.management_number if titled else credential.printed_number(),
-        issue_date=credential.issue_date,
-        sex=sex,  # type: ignore[arg-type]
-        birth_month=birth_month,
-        level=credential.level or None,
-        specialty=credential.specialty or None,
-        exam_year=credential.approval_date.year
-        if credential.kind == CredentialKind.EXAM_PROOF
-        else None,
-        verification_code=credential.verification_code or None,
-    )
-
-
-@transaction.atomic
-def credential_sign(*, actor: User | None, credential: Credential, now: datetime) -> bytes:
-    """Sign a stored credential with its issuing authority's current key (allocating its status
-    index the first time); returns the COSE_Sign1 that goes into the QR code and the PDF."""
-    locked = (
-        Credential.objects.select_for_update(of=("self",))  # qualification is a nullable join
-        .select_related("holder", "qualification", "issuing_authority", "attests")
-        .get(pk=credential.pk)
-    )
-    key = current_key(locked.issuing_authority, Purpose.CREDENTIALS, now)
-    if key is None or CredentialKind(locked.kind).value not in key.kinds:
-        raise EcertError(
-            "no_key",
-            f"{locked.issuing_authority.name}没有可签发此类证书的有效密钥",
-            f"{locked.issuing_authority.key} has no valid key for {locked.kind}",
-        )
-    if locked.status_index is None:
-        locked.status_index = status_indexes_allocate(1)[0]
-        locked.save(update_fields=["status_index", "updated_at"])
-    claims = credential_claims(locked, signed_at=now)
-    signed = cose.sign1(
-        claims.to_cbor(), keystore_open().signer(key.key_label), kid=bytes(key.kid), tagged=False
-    )
-    type_code, issuer_code = licence_codes(claims.kind, locked.issuing_authority)
-    locked.signed, locked.signed_at = signed, now
-    locked.licence_identifier = LicenceIdentifier.build(
-        type_code=type_code,
-        issuer_code=issuer_code,
-        serial=locked.status_index,
-        serial_width=LICENCE_SERIAL_WIDTH,
-        version=claims.licence_version or 1,
-    ).text
-    locked.save(update_fields=["signed", "signed_at", "licence_identifier", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="credential.signed",
-        authority=locked.issuing_authority,
-        object_type="credential",
-        object_id=locked.public_id,
-        data={"kid": key.kid_hex, "status_index": locked.status_index},
-        at=now,
-    )
-    return signed
-
-
-def scoped_claims_sign(
-    *, credential: Credential, purpose: str, valid_until: date, now: datetime
-) -> bytes:
-    """Sign the credential's claims with a 加注 purpose and last valid day added (nothing stored).
-
-    The copy keeps the credential's public id and status index, so revoking or replacing the
-    credential also invalidates every scoped copy of it.
-    """
-    key = current_key(credential.issuing_authority, Purpose.CREDENTIALS, now)
-    if key is None or CredentialKind(credential.kind).value not in key.kinds:
-        raise EcertError(
-            "no_key",
-            f"{credential.issuing_authority.name}没有可签发此类证书的有效密钥",
-            f"{credential.issuing_authority.key} has no valid key for {credential.kind}",
-        )
-    if credential.status_index is None:
-        raise EcertError("unsigned", "证书尚未签发", "the credential has not been signed")
-    claims = replace(
-        credential_claims(credential, signed_at=now), purpose=purpose, valid_until=valid_until
-    )
-    return cose.sign1(
-        claims.to_cbor(), keystore_open().signer(key.key_label), kid=bytes(key.kid), tagged=False
-    )
-
-
 def sealing_key(authority: Authority, kind: CredentialKind, now: datetime) -> SealingKey:
     """The key that seals ``authority``'s PDFs of ``kind``: its current credential key, with the
     certificate and the root above it for the signature's certificate chain."""
@@ -483,74 +335,3 @@ def sealing_key(authority: Authority, kind: CredentialKind, now: datetime) -> Se
         certificate=bytes(key.certificate),
         chain=(bytes(root.certificate),),
     )
-
-
-def status_list_build(list_number: int, now: datetime) -> StatusListDocument:
-    bits = StatusBits()
-    first = list_number * ENTRIES
-    rows = Credential.objects.filter(
-        status_index__gte=first, status_index__lt=first + ENTRIES
-    ).exclude(status=CredentialStatus.VALID)
-    for index, status in rows.values_list("status_index", "status").iterator():
-        if index is not None:
-            bits.set(index - first, StatusValue.of(CredentialStatus(status)))
-    return StatusListDocument(
-        list_number, _epoch(now), _epoch(now + timedelta(hours=STATUS_LIST_HOURS)), bits
-    )
-
-
-def _status_lists_in_use() -> int:
-    """How many status lists the allocated status indexes fill (the last one partly)."""
-    counter = StatusIndexCounter.objects.filter(pk=1).first()
-    allocated = counter.next_index if counter else 0
-    return (allocated + ENTRIES - 1) // ENTRIES
-
-
-@transaction.atomic
-def status_lists_publish(
-    *, actor: User | None, authority: Authority, now: datetime
-) -> list[StatusListPublication]:
-    """Sign every status list that has entries with ``authority``'s status-list key."""
-    key = current_key(authority, Purpose.STATUS_LISTS, now)
-    if key is None:
-        raise EcertError(
-            "no_key", "没有可签发状态列表的有效密钥", "no valid key may sign status lists"
-        )
-    signer = keystore_open().signer(key.key_label)
-    published = []
-    for number in range(_status_lists_in_use()):
-        document = status_list_build(number, now)
-        signed = cose.sign1(document.to_cbor(), signer, kid=bytes(key.kid))
-        row, _ = StatusListPublication.objects.update_or_create(
-            list_number=number, defaults={"issued_at": now, "document": signed}
-        )
-        published.append(row)
-    audit_record(
-        actor=actor,
-        action="signing.status_lists_published",
-        authority=authority,
-        object_type="status_list",
-        object_id=len(published),
-        data={"lists": len(published)},
-        at=now,
-    )
-    return published
-
-
-STATUS_LIST_REFRESH = timedelta(hours=1)
-
-
-def status_list_fresh(*, list_number: int, now: datetime) -> StatusListPublication | None:
-    """The published status list ``list_number``, signed again first when it is missing or more
-    than STATUS_LIST_REFRESH old, so that what verifiers download is never more than an hour
-    behind the registry. None when no such list exists or no key may sign status lists."""
-    row = StatusListPublication.objects.filter(list_number=list_number).first()
-    if row is not None and now - row.issued_at < STATUS_LIST_REFRESH:
-        return row
-    if row is None and list_number >= _status_lists_in_use():
-        return None  # asking for a list that cannot exist signs nothing
-    key = current_key(None, Purpose.STATUS_LISTS, now)
-    if key is None:
-        return row
-    published = status_lists_publish(actor=None, authority=key.authority, now=now)
-    return next((p for p in published if p.list_number == list_number), None)

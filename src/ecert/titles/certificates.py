@@ -15,14 +15,16 @@ from django.utils import timezone
 from ecert.accounts.models import User
 from ecert.audit.services import audit_record
 from ecert.core.errors import EcertError
-from ecert.core.formats import claims
+from ecert.core.rules.drafts import CredentialDraft, PersonDraft, TitleDraft
 from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.core.rules.roles import Perm
 from ecert.core.rules.titles import LEVEL_LABELS, SEQUENCE_MAX, TitleLevel, TitleNumber
 from ecert.credentials.models import Credential
+from ecert.credentials.pipeline import ISSUE_REFUSALS
+from ecert.credentials.records import holder_identity
+from ecert.credentials.services import credential_issue
 from ecert.documents.models import PrintFile
 from ecert.documents.printing import print_file_create
-from ecert.signing.services import CREDENTIAL_SIGN_REFUSALS, credential_sign
 from ecert.titles.models import (
     PLEDGE_FORMATS,
     ReissueState,
@@ -125,27 +127,43 @@ def title_certificate_issue(
         grassroots=approval.grassroots,
     )
     electronic = approval.form == CredentialForm.ELECTRONIC
-    if supersedes is not None:
-        _void(actor=actor, credential=supersedes, by=number.text, now=now)
-    credential = Credential.objects.create(
-        public_id=new_reference(),
+    holder = approval.holder
+    draft = CredentialDraft(
+        person=PersonDraft(name=holder.name, id_number=holder_identity(holder)),
         kind=CredentialKind.TITLE_CERTIFICATE,
-        qualification=None,
+        form=CredentialForm(approval.form),
+        issuer=approver.pk,
+        approval_date=approval.approval_date,
+        issue_date=timezone.localdate(now),
+        number=number.number,  # printed with （基层） when grassroots
         level=LEVEL_LABELS[TitleLevel(series_level.level)][0],
         specialty=approval.specialty,
-        approval_date=approval.approval_date,
-        management_number=number.number,  # printed with （基层） when grassroots
-        holder=approval.holder,
-        issuing_authority=approver,
-        registration_authority=None,
-        issue_date=timezone.localdate(now),
-        form=approval.form,
-        supersedes=supersedes,
-        title=series_level.title,
-        series=series_level.series,
-        grassroots=approval.grassroots,
-        verification_code=_verification_code() if electronic else "",
+        title=TitleDraft(
+            title=series_level.title,
+            series=series_level.series,
+            grassroots=approval.grassroots,
+            verification_code=_verification_code() if electronic else "",
+        ),
+        supersedes=supersedes.pk if supersedes is not None else None,
     )
+    try:
+        credential = credential_issue(actor=actor, draft=draft, now=now)
+    except EcertError as error:
+        if error.code not in ISSUE_REFUSALS:
+            raise  # a key store that fails: not a refusal
+        if error.code == "no_key":
+            # Raised inside the transaction: the number is given back with it.
+            raise refusal(
+                f"{error.zh}：请安全管理员运行 ecert keys init 为其创建密钥后再签发",
+                f"{error.en}: a security administrator runs ecert keys init to make its key, "
+                "then issue again",
+                "approver",
+            ) from error
+        raise refusal(
+            f"证书内容无法签发：{error.zh}",
+            f"the certificate cannot be issued: {error.en}",
+            "approval",
+        ) from error
     certificate = TitleCertificate.objects.create(
         approval=approval,
         credential=credential,
@@ -161,28 +179,14 @@ def title_certificate_issue(
         authority=approver,
         object_type="credential",
         object_id=credential.public_id,
-        data={"number": number.text, "approval": approval.reference, "form": approval.form},
+        data={
+            "number": number.text,
+            "approval": approval.reference,
+            "form": approval.form,
+            "replaces": supersedes.public_id if supersedes is not None else None,
+        },
         at=now,
     )
-    try:
-        credential_sign(actor=actor, credential=credential, now=now)
-    except EcertError as error:
-        if error.code in claims.BUILD_CODES:  # e.g. a code table's title longer than it holds
-            raise refusal(
-                f"证书内容无法签名（{error.field}）：{error.zh}",
-                f"the certificate cannot be signed ({error.field}): {error.en}",
-                "approval",
-            ) from error
-        if error.code not in CREDENTIAL_SIGN_REFUSALS:
-            raise  # a key store that fails, an identifier: not a refusal, as before
-        # Raised inside the transaction: the number and the certificate are given back with it.
-        raise refusal(
-            f"{error.zh}：请安全管理员运行 ecert keys init 为其创建密钥后再签发",
-            f"{error.en}: a security administrator runs ecert keys init to make its key, then "
-            "issue again",
-            "approver",
-        ) from error
-    credential.refresh_from_db()
     return certificate
 
 
@@ -238,26 +242,6 @@ def title_round_print(*, actor: User, approval_document: str, now: datetime) -> 
         print_file_create(actor=actor, authority=body, public_ids=ids, now=now)
         for body, ids in paper.items()
     ]
-
-
-def _void(*, actor: User | None, credential: Credential, by: str, now: datetime) -> None:
-    """The replaced certificate is void from now on: verification answers "replaced by № …"."""
-    updated = Credential.objects.filter(pk=credential.pk, status=CredentialStatus.VALID).update(
-        status=CredentialStatus.SUPERSEDED, updated_at=now
-    )
-    if not updated:
-        raise refusal(
-            "只有有效的证书可以补办", "only a valid certificate can be replaced", "certificate"
-        )
-    audit_record(
-        actor=actor,
-        action="credential.superseded",
-        authority=credential.issuing_authority,
-        object_type="credential",
-        object_id=credential.public_id,
-        data={"by": by, "reason": "title_reissue"},
-        at=now,
-    )
 
 
 # ── Reissue of a lost paper certificate (第十二条) ─────────────────────────────────────────────

@@ -118,7 +118,7 @@ def answer_from_registry(credential: Credential, today: date) -> Answer:
     facts = Facts(
         public_id=credential.public_id,
         kind=CredentialKind(credential.kind),
-        holder_name=mask_name(holder.name),
+        holder_name=mask_name(credential.holder_name),
         id_number=mask_id_number(holder_id_number(holder)),
         qualification=qualification.name if qualification is not None else "",
         level=credential.level,

@@ -15,7 +15,6 @@ from datetime import datetime
 from threading import Lock
 
 from django.db import connection, transaction
-from django.db.models import Q
 
 from ecert.accounts.models import User
 from ecert.core.documents.pades import pdf_check
@@ -183,24 +182,21 @@ def credential_find(*, name: str, id_number: str, number: str) -> Credential | N
     """The credential with this holder name, ID number and 管理号 / 证书编号, or None.
 
     All three must match: the ID number finds the holder through its keyed hash, the number the
-    credential (a proof without a number of its own answers to its certificate's number).
+    credential, and the name must be the one the credential was issued with (a credential
+    replaced after a change of name still answers to the old name, and says it was replaced).
     """
     number = _typed(number)
     if not number or not name.strip():
         return None
-    holders = [h for h in holders_with_id_number(_typed(id_number)) if _same_name(name, h.name)]
+    holders = holders_with_id_number(_typed(id_number))
     if not holders:
         return None
-    return (
-        Credential.objects.select_related("attests", "issuing_authority", "holder", "qualification")
-        .filter(holder__in=holders)
-        .filter(
-            Q(management_number__in=_printed_forms(number))
-            | Q(management_number="", attests__management_number=number)
-        )
+    candidates = (
+        Credential.objects.select_related("issuing_authority", "holder", "qualification")
+        .filter(holder__in=holders, management_number__in=_printed_forms(number))
         .order_by("-issue_date", "-pk")
-        .first()
     )
+    return next((c for c in candidates if _same_name(name, c.holder_name)), None)
 
 
 def _registry_answer(credential: Credential, *, now: datetime) -> Answer:

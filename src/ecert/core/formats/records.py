@@ -10,7 +10,7 @@ the same claims byte for byte (a property test proves it). Pure: no Django.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from ecert.core.formats import cose
@@ -127,10 +127,18 @@ def sign_records(setup: SigningSetup, records: Iterable[CredentialRecord]) -> li
 
 
 def sign_copy(
-    setup: SigningSetup, record: CredentialRecord, *, purpose: str, valid_until: date
+    setup: SigningSetup,
+    record: CredentialRecord,
+    *,
+    purpose: str,
+    valid_until: date,
+    signed_at: int,
 ) -> bytes:
     """The signed claims of a 加注 copy of ``record``: its claims with the purpose and the last
-    valid day added, signed with the same key; nothing is stored. The copy keeps the record's
-    public id and status index, so revoking or replacing the credential voids every copy."""
-    claims = record_claims(record, purpose=purpose, valid_until=valid_until)
+    valid day added, signed now (``signed_at``) with the authority's current key; nothing is
+    stored. The copy keeps the record's public id and status index, so revoking or replacing the
+    credential voids every copy."""
+    claims = record_claims(
+        replace(record, signed_at=signed_at), purpose=purpose, valid_until=valid_until
+    )
     return cose.sign1(claims.to_cbor(), setup.signer, kid=setup.kid, tagged=False)

@@ -7,6 +7,8 @@ import unicodedata
 from ecert.core.errors import EcertError
 
 MAX_NAME_LENGTH = 50
+# What normalise_name refuses with, by code.
+NAME_CODES = frozenset({"empty_name", "name_bad_character", "name_too_long"})
 
 
 def normalise_name(raw: str) -> str:

@@ -14,14 +14,18 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TypeVar
 
 from ecert.core.errors import EcertError
 from ecert.core.formats.claims import claim_text_check
 from ecert.core.identity.idnumbers import IdNumber, Sex
 from ecert.core.identity.names import normalise_name
+from ecert.core.rules.catalogue import PhotoRule
 from ecert.core.rules.kinds import CredentialForm, CredentialKind
+from ecert.core.rules.photos import photo_check
 
 Month = tuple[int, int]  # (year, month)
+T = TypeVar("T")
 
 # Draft fields as people read them, for the errors' labels (an importer maps them to columns).
 FIELD_LABELS: dict[str, tuple[str, str]] = {
@@ -38,6 +42,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "title": ("职称", "title"),
     "series": ("系列", "series"),
     "verification_code": ("验证码", "verification code"),
+    "photo": ("照片", "photo"),
 }
 
 # Draft field → the claim whose length and characters limit it.
@@ -50,6 +55,29 @@ _CLAIM_OF = {
     "series": "series",
     "verification_code": "verification_code",
 }
+
+# What draft_check refuses with by its own rules (it also passes on the name's and the claims'
+# codes, NAME_CODES and claims.BUILD_CODES, and the photo's, photos.PHOTO_CODES).
+DRAFT_CODES = frozenset(
+    {
+        "abolished",
+        "birth_month_mismatch",
+        "birth_month_out_of_range",
+        "formula",
+        "issued_before_approval",
+        "level_not_expected",
+        "level_unknown",
+        "no_qualification",
+        "no_qualification_code",
+        "no_title",
+        "not_a_title",
+        "not_abolished",
+        "sex_mismatch",
+        "specialty_unknown",
+        "title_with_qualification",
+        "unprintable",
+    }
+)
 
 # First characters that make a spreadsheet program run a cell as a formula: a name that starts
 # with one is a pasted formula, not a name (it would run when a clerk opens an export).
@@ -65,6 +93,7 @@ class PersonDraft:
     id_number: IdNumber
     sex: Sex | None = None
     birth_month: Month | None = None
+    photo: bytes | None = None  # a JPEG from the source (ZP column, upload); checked, then kept
 
 
 @dataclass(frozen=True)
@@ -86,6 +115,7 @@ class QualificationFacts:
     levels: tuple[str, ...]
     specialties: tuple[str, ...] = ()  # empty: any specialty
     code: int | None = None  # the qualification's code in the signed claims
+    photo_rule: PhotoRule = PhotoRule.STANDARD
 
 
 @dataclass(frozen=True)
@@ -121,35 +151,66 @@ def draft_check(
     *,
     qualification: QualificationFacts | None,
     unprintable: Callable[[str], list[str]],
-) -> CredentialDraft:
-    """The draft normalised as it will be stored and signed, or EcertError for the first rule it
-    breaks: the name rules, the person's sex and birth month, every printed text fitting its
-    claim and drawn by the certificate fonts, and the catalogue's rules for the kind."""
-    person = _person_check(draft)
-    texts = {
-        "name": person.name,
-        "level": draft.level,
-        "specialty": draft.specialty,
-        "number": draft.number,
-    }
+) -> CredentialDraft | list[EcertError]:
+    """The draft normalised as it will be stored and signed, or every rule it breaks: the name
+    rules, the person's sex and birth month, every printed text fitting its claim and drawn by the
+    certificate fonts, and the catalogue's rules for the kind. All of them at once, so that one
+    round of corrections is enough."""
+    problems: list[EcertError] = []
+
+    def checked(check: Callable[[], T]) -> T | None:
+        try:
+            return check()
+        except EcertError as error:
+            problems.append(error)
+            return None
+
+    person = checked(lambda: _person_check(draft, unprintable))
+    texts = {"level": draft.level, "specialty": draft.specialty, "number": draft.number}
     if draft.title is not None:
         texts.update(
             title=draft.title.title,
             series=draft.title.series,
             verification_code=draft.title.verification_code,
         )
-    checked: dict[str, str] = {}
-    for field, text in texts.items():
-        checked[field] = _text_check(draft, field, text, unprintable)
+    clean: dict[str, str] = {}
+    for name, text in texts.items():
+        try:
+            clean[name] = _text_check(draft, name, text, unprintable)
+        except EcertError as error:
+            problems.append(error)
+            clean[name] = text
+    checked(
+        lambda: _catalogue_check(
+            draft, qualification, level=clean["level"], specialty=clean["specialty"]
+        )
+    )
+    checked(lambda: _kind_check(draft))
+    if draft.person.photo is not None:
+        rule = qualification.photo_rule if qualification is not None else PhotoRule.STANDARD
+        checked(lambda: photo_check(draft.person.photo or b"", rule=rule))
+    if problems or person is None:
+        return problems
     title = draft.title
     if title is not None:
         title = replace(
             title,
-            title=checked["title"],
-            series=checked["series"],
-            verification_code=checked["verification_code"],
+            title=clean["title"],
+            series=clean["series"],
+            verification_code=clean["verification_code"],
         )
-    _catalogue_check(draft, qualification, level=checked["level"], specialty=checked["specialty"])
+    return replace(
+        draft,
+        person=person,
+        level=clean["level"],
+        specialty=clean["specialty"],
+        number=clean["number"],
+        title=title,
+    )
+
+
+def _kind_check(draft: CredentialDraft) -> None:
+    title = draft.title
     if draft.kind is CredentialKind.TITLE_CERTIFICATE and (title is None or not title.title):
         raise draft_error(draft, "title", "no_title", "缺少职称名称", "the title is missing")
     if draft.kind is not CredentialKind.TITLE_CERTIFICATE and title is not None:
@@ -168,22 +229,15 @@ def draft_check(
             "签发日期早于批准日期",
             "the issue date is earlier than the approval date",
         )
-    return replace(
-        draft,
-        person=replace(person, name=checked["name"]),
-        level=checked["level"],
-        specialty=checked["specialty"],
-        number=checked["number"],
-        title=title,
-    )
 
 
-def _person_check(draft: CredentialDraft) -> PersonDraft:
+def _person_check(draft: CredentialDraft, unprintable: Callable[[str], list[str]]) -> PersonDraft:
     person = draft.person
     try:
         name = normalise_name(person.name)
     except EcertError as error:
         raise draft_error(draft, "name", error.code, error.zh, error.en) from error
+    name = _text_check(draft, "name", name, unprintable)
     if name.startswith(FORMULA_STARTS):
         raise draft_error(
             draft,
@@ -224,7 +278,9 @@ def _person_check(draft: CredentialDraft) -> PersonDraft:
                 f"出生年月 {year}-{month:02d} 无效",
                 f"the birth month {year}-{month:02d} is not possible",
             )
-    return PersonDraft(name=name, id_number=person.id_number, sex=sex, birth_month=birth_month)
+    return PersonDraft(
+        name=name, id_number=person.id_number, sex=sex, birth_month=birth_month, photo=person.photo
+    )
 
 
 def _text_check(

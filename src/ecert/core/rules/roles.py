@@ -28,7 +28,8 @@ class Role(StrEnum):
 class Perm(StrEnum):
     USE_BACKOFFICE = "backoffice.use"
     VIEW_CREDENTIAL = "credential.view"
-    MANAGE_CREDENTIAL = "credential.manage"
+    MANAGE_CREDENTIAL = "credential.manage"  # suspend, reinstate, revoke
+    CORRECT_CREDENTIAL = "credential.correct"  # 信息修改: only the authority managing the data
     ISSUE_CREDENTIAL = (
         "credential.issue"  # import pass lists, issue proofs (provincial exam centre)
     )
@@ -52,6 +53,7 @@ _CLERK = frozenset(
         Perm.USE_BACKOFFICE,
         Perm.VIEW_CREDENTIAL,
         Perm.MANAGE_CREDENTIAL,
+        Perm.CORRECT_CREDENTIAL,
         Perm.VIEW_AUTHORITY,
         Perm.VIEW_CATALOGUE,
     }

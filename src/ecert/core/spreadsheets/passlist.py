@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -31,7 +31,6 @@ from ecert.core.identity.idnumbers import (
     mask_id_number,
     parse_id_number,
 )
-from ecert.core.identity.names import normalise_name
 from ecert.core.spreadsheets import passlist_messages as messages
 from ecert.core.spreadsheets.cells import Cell
 from ecert.core.spreadsheets.passlist_messages import Issue
@@ -188,8 +187,9 @@ class ExamRules:
     cities: Mapping[str, str]  # city name such as "济南市" -> authority key
     today: date
     earliest_approval: date
-    # Characters of a text that no certificate font draws; None skips the check (core tests).
-    unprintable: Callable[[str], list[str]] | None = None
+    # Records of paper certificates keep the specialty they were printed with (seed 001 二(一)2:
+    # 尊重历史数据), even one the catalogue no longer lists.
+    any_specialty: bool = False
 
 
 @dataclass(frozen=True)
@@ -206,6 +206,7 @@ class PassRow:
     specialty: str
     approval_date: date
     city_key: str
+    photo: str = ""  # the ZP cell: the photo's file name in the accompanying zip
 
 
 @dataclass(frozen=True)
@@ -289,7 +290,7 @@ def validate_row(
 
 
 T = TypeVar("T")
-_CHECKED = tuple(field for field in Field if field is not Field.PHOTO)  # in RowValidator's order
+_CHECKED = tuple(Field)  # in RowValidator's order
 
 
 class RowValidator:
@@ -318,12 +319,17 @@ class RowValidator:
         self._level = remember(partial(_choice, field=Field.LEVEL, accepted=levels, rules=rules))
         self._specialty = remember(
             partial(_choice, field=Field.SPECIALTY, accepted=specialties, rules=rules)
+            if not rules.any_specialty
+            else partial(_optional_text, field=Field.SPECIALTY)
         )
         self._approval_date = remember(_approval_date)
         self._city = remember(partial(_city, cities=cities, names=tuple(rules.cities)))
         needed = [
             field
-            for field, listed in ((Field.LEVEL, rules.levels), (Field.SPECIALTY, rules.specialties))
+            for field, listed in (
+                (Field.LEVEL, rules.levels),
+                (Field.SPECIALTY, () if rules.any_specialty else rules.specialties),
+            )
             if listed and field not in layout.columns
         ]
         if needed:
@@ -351,16 +357,13 @@ class RowValidator:
             specialty_cell,
             birth_month_cell,
             approval_date_cell,
+            photo_cell,
             city_cell,
         ) = self._pick((*cells, None))  # an absent column reads the None at the end
 
         management_number = take(Field.MANAGEMENT_NUMBER, _management_number(number_cell))
-        name = take(Field.NAME, _name(name_cell))
-        if name is not None and self.rules.unprintable is not None:
-            missing = self.rules.unprintable(name)
-            if missing:
-                problems.append(self._problem(row, Field.NAME, messages.name_unprintable(missing)))
-                name = None
+        # The name rules (length, characters, fonts) are the credential pipeline's, checked once.
+        name = take(Field.NAME, _raw_text(name_cell, Field.NAME))
         id_types, id_number = self._id_types(id_type_cell), None
         if isinstance(id_types, Issue):  # the number cannot be checked without its type
             problems.append(self._problem(row, Field.ID_TYPE, id_types))
@@ -409,7 +412,12 @@ class RowValidator:
             specialty or "",
             approval_date,
             city_key,
+            self._photo(photo_cell),
         )
+
+    def _photo(self, cell: Cell) -> str:
+        text = _optional_text(cell, Field.PHOTO)
+        return text if isinstance(text, str) else ""
 
     def _problem(self, row: int, field: Field, issue: Issue) -> RowProblem:
         return RowProblem(row, self._letters.get(field), field, issue.code, issue.zh, issue.en)
@@ -428,17 +436,6 @@ def _management_number(cell: Cell) -> str | Issue:
     if not _MANAGEMENT_NUMBER.fullmatch(value):
         return messages.management_number_format(text)
     return value
-
-
-def _name(cell: Cell) -> str | Issue:
-    text = _raw_text(cell, Field.NAME)  # normalise_name folds, strips and composes itself
-    if isinstance(text, Issue):
-        return text
-    try:
-        name = normalise_name(text)
-    except EcertError as error:
-        return messages.name_invalid(error.zh, error.en)
-    return messages.name_too_long(NAME_LIMIT) if len(name) > NAME_LIMIT else name
 
 
 def _id_types(cell: Cell) -> tuple[IdType, ...] | Issue | None:

@@ -33,6 +33,17 @@ WHITE_SHARE = 0.9  # of the sampled border
 BORDER = 0.08  # share of the width and height sampled along the top and the upper sides
 
 LABEL = ("照片", "photo")
+# What photo_check refuses with, by code.
+PHOTO_CODES = frozenset(
+    {
+        "photo_background",
+        "photo_file_size",
+        "photo_not_jpeg",
+        "photo_pixels",
+        "photo_too_small",
+        "photo_unreadable",
+    }
+)
 
 
 @dataclass(frozen=True)

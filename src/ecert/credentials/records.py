@@ -1,0 +1,179 @@
+"""A stored credential row and its ``CredentialRecord``, both ways, in one place.
+
+The pipeline stores a record's values in the columns of ``CREDENTIAL_COLUMNS`` (``record_values``);
+everything that needs a stored credential's claims again (documents, 加注 copies, verification,
+the property test) reads them back with ``record_of``. Keeping both directions here, beside the one
+column list, is what keeps the row and the signed claims from drifting apart.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection
+
+from ecert.core.formats.records import CredentialRecord, Month
+from ecert.core.identity.idnumbers import IdNumber, IdType, Sex, parse_id_number
+from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
+from ecert.credentials.models import Credential, Holder
+from ecert.credentials.personal_data import pii_cipher
+
+# Every column a credential row is inserted with, in this order (``insert_rows``).
+CREDENTIAL_COLUMNS = (
+    "public_id",
+    "kind",
+    "form",
+    "qualification",
+    "level",
+    "specialty",
+    "approval_date",
+    "management_number",
+    "holder",
+    "holder_name",
+    "holder_sex",
+    "holder_birth_month",
+    "issuing_authority",
+    "registration_authority",
+    "issue_date",
+    "status",
+    "status_index",
+    "signed",
+    "signed_at",
+    "licence_identifier",
+    "title",
+    "series",
+    "grassroots",
+    "verification_code",
+    "template",
+    "batch",
+    "batch_position",
+    "supersedes",
+    "attests",
+    "created_at",
+    "updated_at",
+)
+# Places filled in once the credential's chunk is signed.
+SIGNED, IDENTIFIER, BATCH, POSITION = (
+    CREDENTIAL_COLUMNS.index(name)
+    for name in ("signed", "licence_identifier", "batch", "batch_position")
+)
+
+# Every column a holder row is inserted with: the identity; the name as last recorded.
+HOLDER_COLUMNS = (
+    "name",
+    "id_type",
+    "id_number_ciphertext",
+    "id_number_hash",
+    "id_number_masked",
+    "created_at",
+)
+
+
+def month_text(month: Month | None) -> str:
+    """A birth month as stored: ``1990-03``; blank when unknown."""
+    return f"{month[0]:04d}-{month[1]:02d}" if month is not None else ""
+
+
+def month_of(text: str) -> Month | None:
+    if not text:
+        return None
+    year, month = text.split("-")
+    return int(year), int(month)
+
+
+def epoch_seconds(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def signing_time(now: datetime) -> datetime:
+    """``now`` in whole seconds, as the claims carry it, so the stored time gives the same claims."""
+    return now.replace(microsecond=0)
+
+
+def record_values(
+    record: CredentialRecord,
+    *,
+    qualification_id: int | None,
+    holder_id: int,
+    registration_id: int | None,
+    template: str,
+    supersedes_id: int | None,
+    attests_id: int | None,
+    now: datetime,
+) -> list[Any]:
+    """The row of ``record`` in CREDENTIAL_COLUMNS order, adapted for the database; the signature,
+    licence identifier, batch and position are filled in once signed."""
+    ops = connection.ops
+    moment = ops.adapt_datetimefield_value(now)
+    signed_at = ops.adapt_datetimefield_value(datetime.fromtimestamp(record.signed_at, UTC))
+    return [
+        record.public_id,
+        record.kind.value,
+        record.form.value,
+        qualification_id,
+        record.level,
+        record.specialty,
+        ops.adapt_datefield_value(record.approval_date),
+        record.number,
+        holder_id,
+        record.holder_name,
+        record.sex.value if record.sex is not None else "",
+        month_text(record.birth_month),
+        record.issuer,
+        registration_id,
+        ops.adapt_datefield_value(record.issue_date),
+        CredentialStatus.VALID.value,
+        record.status_index,
+        None,  # signed
+        signed_at,
+        None,  # licence identifier
+        record.title,
+        record.series,
+        record.grassroots,
+        record.verification_code,
+        template,
+        None,  # batch
+        None,  # position in the batch
+        supersedes_id,
+        attests_id,
+        moment,
+        moment,
+    ]
+
+
+def holder_identity(holder: Holder) -> IdNumber:
+    """The holder's ID number, decrypted; only for the holder's own documents and staff who need
+    it. Parsed again as stored (canonical), so its type and what it encodes are known."""
+    value = pii_cipher().decrypt(bytes(holder.id_number_ciphertext), context=holder.id_type)
+    return parse_id_number(value, IdType(holder.id_type))
+
+
+def record_of(credential: Credential) -> CredentialRecord:
+    """The record of a stored, signed credential (its holder and qualification are loaded if
+    they were not selected with it)."""
+    if credential.status_index is None or credential.signed_at is None:
+        raise ValueError(f"credential {credential.public_id} has not been signed")
+    qualification = credential.qualification
+    return CredentialRecord(
+        public_id=credential.public_id,
+        kind=CredentialKind(credential.kind),
+        form=CredentialForm(credential.form),
+        issuer=credential.issuing_authority_id,
+        status_index=credential.status_index,
+        signed_at=epoch_seconds(credential.signed_at),
+        holder_name=credential.holder_name,
+        id_number=holder_identity(credential.holder),
+        sex=Sex(credential.holder_sex) if credential.holder_sex else None,
+        birth_month=month_of(credential.holder_birth_month),
+        approval_date=credential.approval_date,
+        issue_date=credential.issue_date,
+        number=credential.management_number,
+        qualification_code=qualification.code if qualification is not None else None,
+        level=credential.level,
+        specialty=credential.specialty,
+        title=credential.title,
+        series=credential.series,
+        grassroots=credential.grassroots,
+        verification_code=credential.verification_code,
+    )
