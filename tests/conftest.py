@@ -19,6 +19,7 @@ from ecert.authorities.models import Authority
 from ecert.authorities.services import authorities_load, authority_create
 from ecert.catalogue.models import Qualification
 from ecert.catalogue.services import catalogue_load
+from ecert.cli.demo import demo_authorities
 from ecert.config import KeyStoreConfig
 from ecert.core.identity.idnumbers import Sex, parse_id_number
 from ecert.core.rules.authorities import default_authorities_path, load_authorities
@@ -29,7 +30,6 @@ from ecert.core.rules.roles import Role
 from ecert.core.rules.titles import load_code_tables
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.services import credentials_issue
-from ecert.demo import demo_authorities
 from ecert.signing.models import SignerKey
 from ecert.signing.selectors import signing_plan
 from ecert.titles.services import code_tables_load

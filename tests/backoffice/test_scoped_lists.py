@@ -6,9 +6,8 @@ from django.test import Client
 from django.urls import reverse
 
 from ecert.accounts.models import User
-from ecert.accounts.selectors import user_list_for
+from ecert.accounts.selectors import audit_list_for, user_list_for
 from ecert.accounts.services import role_assign, user_create
-from ecert.audit.selectors import audit_list_for
 from ecert.core.rules.kinds import CredentialStatus
 from ecert.core.rules.roles import Role
 from ecert.credentials.models import Credential

@@ -1,10 +1,12 @@
-"""Reading users, scoped for the security administrator."""
+"""The reads of the two guard roles (三员分立), scoped like every other: the users a security
+administrator manages, the audit events an auditor reads."""
 
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from ecert.accounts.models import RoleAssignment, User
+from ecert.audit.models import AuditEvent
 from ecert.authorities.selectors import scope_for
 from ecert.core.rules.roles import Perm, Role
 
@@ -42,3 +44,26 @@ def holder_account_for_id_number(raw: str) -> User | None:
         .order_by("pk")
         .first()
     )
+
+
+def audit_may_verify(*, user: User) -> bool:
+    """The whole chain is re-hashed only for auditors whose scope is national (they read it all)."""
+    scope = scope_for(user, Perm.VIEW_AUDIT)
+    return scope.everything or any(path.count("/") == 2 for path in scope.paths)
+
+
+def audit_list_for(*, user: User, action: str = "") -> QuerySet[AuditEvent]:
+    """Events an auditor may read: those of authorities in their scope. Events tied to no authority
+    (system-wide loads, user accounts, holders) are for auditors whose scope is national."""
+    scope = scope_for(user, Perm.VIEW_AUDIT)
+    if scope.is_empty:
+        return AuditEvent.objects.none()
+    events = AuditEvent.objects.select_related("authority")
+    if not scope.everything:
+        national = audit_may_verify(user=user)
+        events = events.filter(
+            scope.q("authority__path") | (Q(authority__isnull=True) if national else Q(pk__in=[]))
+        )
+    if action:
+        events = events.filter(action__startswith=action)
+    return events

@@ -26,9 +26,8 @@ from ecert.api.verification_schemas import (
 from ecert.core.errors import EcertError
 from ecert.credentials.models import Credential
 from ecert.credentials.status_lists import status_list_fresh
-from ecert.public.views import request_address
 from ecert.signing.models import RootCertificate, TrustListPublication
-from ecert.verification.limits import API_PER_ADDRESS, limit_take
+from ecert.verification.limits import API_PER_ADDRESS, limit_take, request_address
 from ecert.verification.lists import organisation_quota_take
 from ecert.verification.models import Channel
 from ecert.verification.organisations import organisation_of

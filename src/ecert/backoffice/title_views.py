@@ -26,7 +26,7 @@ from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import AuthorityKind
 from ecert.core.rules.roles import Perm
 from ecert.core.spreadsheets.title_sheet import SHEET_REFUSALS, refusal_lines
-from ecert.documents.printing import PRINT_REFUSALS, print_file_create
+from ecert.documents.printing import PRINT_REFUSALS, print_file_create, title_round_print
 from ecert.documents.tasks import print_file_task
 from ecert.i18n import in_language
 from ecert.titles.certificates import (
@@ -34,7 +34,6 @@ from ecert.titles.certificates import (
     title_certificates_issue_all,
     title_reissue_decide,
     title_reissue_submit,
-    title_round_print,
 )
 from ecert.titles.models import ReissueState, SeriesLevel, TitleCertificate, TitleReissue
 from ecert.titles.selectors import (

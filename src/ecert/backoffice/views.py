@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from ecert.accounts.selectors import user_list_for
+from ecert.accounts.selectors import audit_list_for, audit_may_verify, user_list_for
 from ecert.accounts.services import ACTIVATION_LIFETIME, activation_code_issue
-from ecert.audit.selectors import audit_chain_break, audit_list_for, audit_may_verify
+from ecert.audit.selectors import audit_chain_break
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import user_has_perm
 from ecert.backoffice.access import requires, staff_user

@@ -136,8 +136,7 @@ def demo(
     _ensure_superuser("admin")
     from datetime import UTC, datetime
 
-    from ecert.core.errors import EcertError
-    from ecert.demo import (
+    from ecert.cli.demo import (
         DEMO_PASSWORD,
         demo_credentials,
         demo_holder_login,
@@ -145,6 +144,7 @@ def demo(
         demo_titles,
         demo_users,
     )
+    from ecert.core.errors import EcertError
 
     logins = demo_users()
     if keys:

@@ -34,6 +34,8 @@ from ecert.documents.faces import page_for
 from ecert.documents.models import PrintFile, PrintFileState
 from ecert.documents.seals import seal_picture
 from ecert.documents.services import renderer
+from ecert.titles.selectors import title_document_round
+from ecert.titles.services import refusal
 
 PRINT_DIR = "print"
 MAX_PAGES = 10_000
@@ -370,3 +372,21 @@ def _fail(job: PrintFile, message: str, now: datetime) -> None:
         data={"reason": message[:500]},
         at=now,
     )
+
+
+@transaction.atomic
+def title_round_print(*, actor: User, approval_document: str, now: datetime) -> list[PrintFile]:
+    """Queue the valid paper certificates of a title review round (one approval document) that the
+    actor manages for printing: one print file per approving body, whose printer they go to, each
+    in the order issued. All are made or none; EcertError says why not."""
+    paper = title_document_round(user=actor, document=approval_document.strip()).paper
+    if not paper:
+        raise refusal(
+            "本批次没有可打印的有效纸质证书",
+            "this round has no valid paper certificate to print",
+            "approval_document",
+        )
+    return [
+        print_file_create(actor=actor, authority=body, public_ids=ids, now=now)
+        for body, ids in paper.items()
+    ]

@@ -33,9 +33,9 @@ from ecert.accounts.throttle import (
 from ecert.core.errors import EcertError
 from ecert.i18n import in_language
 from ecert.public.forms import ListForm, QrForm, QueryForm, RegisterForm, SignInForm, TokenForm
-from ecert.public.views import limits_allow, request_address, request_asker
+from ecert.public.views import limits_allow, request_asker
 from ecert.verification.answers import Answer
-from ecert.verification.limits import REGISTER_PER_ADDRESS
+from ecert.verification.limits import REGISTER_PER_ADDRESS, request_address
 from ecert.verification.lists import list_verify, organisation_quota_take
 from ecert.verification.models import Channel, Organisation, OrganisationState, VerificationEvent
 from ecert.verification.organisations import Registration, organisation_register

@@ -22,18 +22,13 @@ from ecert.verification.limits import (
     QUERY_PER_ADDRESS,
     Limit,
     limit_take,
+    request_address,
 )
 from ecert.verification.models import Channel
 from ecert.verification.organisations import organisation_of
 from ecert.verification.services import Asker, code_verify, pdf_verify, qr_verify, query_verify
 
 TOO_MANY = 429
-
-
-def request_address(request: HttpRequest) -> str | None:
-    """The client's address as the server saw it (behind a proxy, set REMOTE_ADDR from the
-    proxy's header: docs/operations.md)."""
-    return str(request.META.get("REMOTE_ADDR") or "") or None
 
 
 def request_asker(request: HttpRequest) -> Asker:

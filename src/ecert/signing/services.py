@@ -8,11 +8,11 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 
-from ecert.accounts.models import User
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
@@ -41,6 +41,9 @@ from ecert.signing.models import (
     SignerKey,
     TrustListPublication,
 )
+
+if TYPE_CHECKING:
+    from ecert.accounts.models import User
 
 ROOT_YEARS = 20
 SIGNER_YEARS = 10

@@ -23,8 +23,6 @@ from ecert.credentials.models import Credential
 from ecert.credentials.pipeline import ISSUE_REFUSALS
 from ecert.credentials.records import holder_identity
 from ecert.credentials.services import credential_issue
-from ecert.documents.models import PrintFile
-from ecert.documents.printing import print_file_create
 from ecert.titles.models import (
     PLEDGE_FORMATS,
     ReissueState,
@@ -33,7 +31,6 @@ from ecert.titles.models import (
     TitleNumberCounter,
     TitleReissue,
 )
-from ecert.titles.selectors import title_document_round
 from ecert.titles.services import REFUSALS, holds_over, new_reference, refusal
 
 # 验证码 (第十一条): read aloud and typed on phones, so no 0/O, 1/I/L.
@@ -224,24 +221,6 @@ def title_certificates_issue_all(*, actor: User, approval_document: str, now: da
                 error.field,
             ) from error
     return IssueRun(issued=issued, remaining=waiting.count())
-
-
-@transaction.atomic
-def title_round_print(*, actor: User, approval_document: str, now: datetime) -> list[PrintFile]:
-    """Queue the valid paper certificates of a review round (one approval document) that the actor
-    manages for printing: one print file per approving body, whose printer they go to, each in the
-    order issued. All are made or none; EcertError says why not."""
-    paper = title_document_round(user=actor, document=approval_document.strip()).paper
-    if not paper:
-        raise refusal(
-            "本批次没有可打印的有效纸质证书",
-            "this round has no valid paper certificate to print",
-            "approval_document",
-        )
-    return [
-        print_file_create(actor=actor, authority=body, public_ids=ids, now=now)
-        for body, ids in paper.items()
-    ]
 
 
 # ── Reissue of a lost paper certificate (第十二条) ─────────────────────────────────────────────

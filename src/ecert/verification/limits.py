@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from django.core.cache import cache
+from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
 _CHINA = timezone(timedelta(hours=8))
@@ -64,3 +65,9 @@ def limit_used(limit: Limit, who: str, now: datetime) -> int:
     """How many uses ``who`` has had in the current window."""
     used = cache.get(_key(limit, who, now), 0)
     return int(used)
+
+
+def request_address(request: HttpRequest) -> str | None:
+    """The client's address as the server saw it (behind a proxy, set REMOTE_ADDR from the
+    proxy's header: docs/operations.md); what limits and the verification log count by."""
+    return str(request.META.get("REMOTE_ADDR") or "") or None
