@@ -28,7 +28,13 @@ from ecert.titles.services import code_tables_load
 from tests.conftest import CAST, World
 from tests.documents.conftest import import_signed_batch
 from tests.portal.signed import signed_proof
-from tests.public.test_access import ORGANISATION_PAGES, PUBLIC_API, PUBLIC_PAGES, SIGN_OUT
+from tests.public.test_access import (
+    ORGANISATION_PAGES,
+    PUBLIC_API,
+    PUBLIC_PAGES,
+    PUBLIC_POSTS,
+    SIGN_OUT,
+)
 from tests.titles.conftest import NOW, record, submit
 
 
@@ -105,6 +111,8 @@ ROUTES: dict[str, Route] = {
         {"public_id": "<jinan>"},
     ),
     "backoffice:credential_proof": Route(ISSUERS, kwargs={"public_id": "<jinan>"}),
+    # POST only: a GET is refused as a method (scope: tests/backoffice/test_credential_pages.py).
+    "backoffice:credential_photo": Route(CLERKS, kwargs={"public_id": "<jinan>"}, ok_status=405),
     "backoffice:credential_status": Route(
         MANAGE_JINAN, (CLERKS - MANAGE_JINAN), {"public_id": "<jinan>"}
     ),
@@ -136,6 +144,7 @@ ROUTES: dict[str, Route] = {
     "backoffice:print_file_download": Route(SEE_JINAN_CLERKS, CLERKS - SEE_JINAN_CLERKS, PRINTED),
     "backoffice:import_list": Route(ISSUERS),
     "backoffice:import_new": Route(ISSUERS),
+    "backoffice:records_new": Route(ISSUERS),
     "backoffice:import_detail": Route(ISSUERS, kwargs=SD_IMPORT),
     "backoffice:import_progress": Route(ISSUERS, kwargs=SD_IMPORT),
     "backoffice:import_errors": Route(ISSUERS, kwargs=SD_IMPORT),
@@ -319,7 +328,9 @@ def _route_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> 
 
 
 def test_every_route_is_in_the_table() -> None:
-    verification = set(PUBLIC_PAGES) | set(PUBLIC_API) | set(ORGANISATION_PAGES) | SIGN_OUT
+    verification = (
+        set(PUBLIC_PAGES) | set(PUBLIC_API) | set(ORGANISATION_PAGES) | SIGN_OUT | PUBLIC_POSTS
+    )
     assert (
         _route_names(get_resolver().url_patterns)
         == set(ROUTES) | set(API_ROUTES) | SPECIAL | verification

@@ -91,6 +91,10 @@ LABELS: dict[Face, tuple[str, ...]] = {
         *("职/执业资格证明", "兹证明", "取得注册税务师职业资格（管理号：0837060012345）"),
         *("该项职业资格已由国家取消", "特此证明。", "山东省人事考试中心"),
     ),
+    Face.QUERY_RESULT: (
+        *("证书查询结果", "经查询证书数据库", "持有一级建造师职业资格纸质证书（专业：建筑工程）"),
+        *("不是证书", "山东省人事考试中心提供查询结果", "本查询结果有效期至"),
+    ),
 }
 
 
@@ -346,7 +350,7 @@ def test_empty_optional_values_are_dropped() -> None:
     assert "specialty" not in page.fields
 
 
-@pytest.mark.parametrize("face", list(Face))
+@pytest.mark.parametrize("face", [f for f in Face if f is not Face.QUERY_RESULT])
 def test_sample_holders_have_valid_id_numbers_matching_sex_and_birth(face: Face) -> None:
     fields = sample_page(face).fields
     number = parse_id_number(fields["id_number"], IdType.RESIDENT_ID, today=date(2026, 1, 1))
@@ -355,6 +359,12 @@ def test_sample_holders_have_valid_id_numbers_matching_sex_and_birth(face: Face)
     assert cn_month(number.birth_date) == fields["birth_month"]
     assert sex_label(number.sex or "") == fields["sex"]
     assert set(fields) - OPTIONAL >= set(FIELDS[face]) - OPTIONAL
+
+
+def test_the_query_result_shows_the_id_number_masked_and_no_sex_or_birth_month() -> None:
+    fields = sample_page(Face.QUERY_RESULT).fields
+    assert "*" * 10 in fields["id_number"]
+    assert not {"sex", "birth_month", "photo"} & set(fields)
 
 
 # ── Which face a credential prints on ───────────────────────────────────────

@@ -45,6 +45,8 @@ ORGANISATION_PAGES: dict[str, tuple[str, dict[str, str], int]] = {
     "verify:org_token_revoke": ("post", {"token_id": "<token>"}, 302),
 }
 SIGN_OUT = {"verify:org_logout"}  # POST, anyone: signs out and goes to the sign-in page
+# Forms anyone may send (POST only): an empty one is answered with what is missing.
+PUBLIC_POSTS = {"verify:query_result"}
 
 
 @pytest.fixture
@@ -63,6 +65,21 @@ def test_public_pages_answer_everyone_alike(
     response = client.get(reverse(name, kwargs=PUBLIC_PAGES[name]))
 
     assert response.status_code == 200, (name, who)
+
+
+@pytest.mark.parametrize("who", [*CAST, "anonymous"])
+@pytest.mark.parametrize("name", sorted(PUBLIC_POSTS))
+def test_public_forms_answer_everyone_alike(
+    public_world: World, client: Client, name: str, who: str
+) -> None:
+    if who != "anonymous":
+        client.force_login(public_world.users[who])
+
+    assert client.get(reverse(name)).status_code == 405
+    response = client.post(reverse(name), {})
+
+    assert response.status_code == 200, (name, who)
+    assert 'data-testid="query-form"' in response.content.decode()
 
 
 @pytest.mark.parametrize("who", ["employer", "jinan_clerk", "holder", "anonymous"])

@@ -6,7 +6,6 @@ from datetime import date
 
 from ninja import Field, Schema
 
-from ecert.core.rules.issuing import KIND_LABELS
 from ecert.verification.answers import VERDICT_LABELS, Answer
 
 
@@ -52,6 +51,10 @@ class FactsOut(Schema):
     issuer: str
     valid_until: date | None = None
     purpose: str | None = None
+    form: str = Field(
+        "electronic",
+        description="electronic, or paper: a paper certificate the certificate database keeps",
+    )
 
 
 class AnswerOut(Schema):
@@ -89,7 +92,7 @@ def answer_out(answer: Answer) -> AnswerOut:
         facts=FactsOut(
             public_id=facts.public_id,
             kind=facts.kind.value,
-            kind_zh=KIND_LABELS[facts.kind][0],
+            kind_zh=facts.kind_label()[0],
             holder_name=facts.holder_name,
             id_number=facts.id_number,
             qualification=facts.qualification,
@@ -101,6 +104,7 @@ def answer_out(answer: Answer) -> AnswerOut:
             issuer=facts.issuer,
             valid_until=facts.valid_until,
             purpose=facts.purpose,
+            form="paper" if facts.paper else "electronic",
         )
         if facts is not None
         else None,

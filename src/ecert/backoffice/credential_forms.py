@@ -106,3 +106,13 @@ class CorrectionForm(forms.Form):
             approval_date=data["approval_date"],
             number=data["number"].strip() or None,
         )
+
+
+class PhotoForm(forms.Form):
+    photo = forms.FileField(
+        label=_("Photo"),
+        help_text=_(
+            "JPEG, 295 × 413 pixels, white background, 10–30 KB (over 30 KB for 计算机技术与软件 and 通信)"
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,.jpg,.jpeg"}),
+    )

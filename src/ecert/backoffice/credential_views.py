@@ -9,15 +9,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ecert.backoffice.access import requires, staff_user
-from ecert.backoffice.credential_forms import CorrectionForm, StatusChangeForm
+from ecert.backoffice.credential_forms import CorrectionForm, PhotoForm, StatusChangeForm
 from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import CredentialStatus
 from ecert.core.rules.roles import Perm
 from ecert.credentials.selectors import credential_get_for
-from ecert.credentials.services import credential_correct, credential_set_status
+from ecert.credentials.services import (
+    credential_correct,
+    credential_set_status,
+    holder_photo_set,
+)
 from ecert.i18n import in_language
 from ecert.vocabulary import LABELS
 
@@ -115,3 +119,32 @@ def credential_correction(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(
         request, "backoffice/credential_correct.html", {"credential": credential, "form": form}
     )
+
+
+@requires(Perm.MANAGE_CREDENTIAL)
+@require_POST
+def credential_photo(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A new photo for the holder (seed 001 附件 二.3: JPEG, 295×413, white background, 10–30 KB);
+    a photo breaking a rule is refused with the rule, and nothing is kept."""
+    user = staff_user(request)
+    credential = credential_get_for(user=user, public_id=public_id, perm=Perm.MANAGE_CREDENTIAL)
+    if credential is None:
+        raise Http404
+    form = PhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a photo file (JPEG) to upload."))
+    else:
+        upload = form.cleaned_data["photo"]
+        try:
+            holder_photo_set(
+                actor=user,
+                credential=credential,
+                data=upload.read(),
+                file_name=upload.name or "",
+                now=timezone.now(),
+            )
+        except EcertError as error:
+            messages.error(request, in_language(*error.texts()))
+        else:
+            messages.success(request, _("The photo is kept; faces that carry a photo print it."))
+    return redirect("backoffice:credential_detail", public_id=credential.public_id)

@@ -12,7 +12,17 @@ from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
 from ecert.core.rules.issuing import ORDER
 from ecert.core.rules.kinds import CredentialKind
+from ecert.issuance.services import RECORD_KINDS
 from ecert.vocabulary import LABELS
+
+PAPER_LABELS = {
+    CredentialKind.NATIONAL_CERTIFICATE: _(
+        "National professional qualification certificate (paper)"
+    ),
+    CredentialKind.PROVINCIAL_CERTIFICATE: _(
+        "Provincial professional qualification certificate (paper)"
+    ),
+}
 
 
 class PassListUploadForm(forms.Form):
@@ -37,6 +47,13 @@ class PassListUploadForm(forms.Form):
         label=_("Importing authority"),
         empty_label=None,
     )
+    photos = forms.FileField(
+        label=_("Photos (zip)"),
+        required=False,
+        help_text=_(
+            "Optional: the zip of photos the ZP column names (ZJHM.jpg), as seed 001 packs them"
+        ),
+    )
     accept_valid = forms.BooleanField(
         label=_("Import the valid rows and set the bad ones aside"),
         required=False,
@@ -56,6 +73,22 @@ class PassListUploadForm(forms.Form):
     def requested_kind(self) -> CredentialKind | None:
         kind = self.cleaned_data.get("kind")
         return CredentialKind(kind) if kind else None
+
+
+class RecordsUploadForm(PassListUploadForm):
+    """Records of paper certificates for the certificate database: the same 11 columns."""
+
+    kind = forms.ChoiceField(
+        label=_("Certificate"),
+        choices=[(k.value, PAPER_LABELS[k]) for k in RECORD_KINDS],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, authorities: QuerySet[Authority], **kwargs: Any) -> None:
+        super().__init__(*args, authorities=authorities, **kwargs)
+        self.fields["file"].label = _("Records")
+        self.fields["authority"].label = _("Keeping authority")
+        self.fields["accept_valid"].label = _("Record the valid rows and set the bad ones aside")
 
 
 class ProofIssueForm(forms.Form):

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ecert.backoffice.access import requires, staff_user
-from ecert.backoffice.forms import PassListUploadForm, ProofIssueForm
+from ecert.backoffice.forms import PassListUploadForm, ProofIssueForm, RecordsUploadForm
 from ecert.core.errors import EcertError
-from ecert.core.rules.kinds import CredentialKind
+from ecert.core.rules.kinds import CredentialForm, CredentialKind
 from ecert.core.rules.roles import Perm
 from ecert.credentials.pipeline import ISSUE_REFUSALS
 from ecert.credentials.selectors import credential_get_for
@@ -62,16 +62,32 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @requires(Perm.ISSUE_CREDENTIAL)
 @require_http_methods(["GET", "POST"])
 def import_new(request: HttpRequest) -> HttpResponse:
+    """Upload a pass list: its rows become signed electronic credentials."""
+    return _upload(request, records=False)
+
+
+@requires(Perm.ISSUE_CREDENTIAL)
+@require_http_methods(["GET", "POST"])
+def records_new(request: HttpRequest) -> HttpResponse:
+    """Upload records of paper certificates for the certificate database (seed 001 二(一)2)."""
+    return _upload(request, records=True)
+
+
+def _upload(request: HttpRequest, *, records: bool) -> HttpResponse:
     user = staff_user(request)
     authorities = import_authorities_for(user)
+    form_class = RecordsUploadForm if records else PassListUploadForm
+    context: dict[str, object] = {"records": records}
     if request.method != "POST":
-        form = PassListUploadForm(
+        context["form"] = form_class(
             authorities=authorities, initial={"authority": authorities.first()}
         )
-        return render(request, "backoffice/import_new.html", {"form": form})
-    form = PassListUploadForm(request.POST, request.FILES, authorities=authorities)
+        return render(request, "backoffice/import_new.html", context)
+    form = form_class(request.POST, request.FILES, authorities=authorities)
+    context["form"] = form
     if form.is_valid():
         upload = form.cleaned_data["file"]
+        photos = form.cleaned_data.get("photos")
         try:
             job = passlist_import_create(
                 actor=user,
@@ -81,13 +97,15 @@ def import_new(request: HttpRequest) -> HttpResponse:
                 chunks=upload.chunks(),
                 requested_kind=form.requested_kind(),
                 accept_valid=form.cleaned_data["accept_valid"],
+                form=CredentialForm.PAPER if records else CredentialForm.ELECTRONIC,
+                photos=(photos.name or "photos.zip", photos.chunks()) if photos else None,
             )
         except EcertError as refused:
             form.add_error(None, in_language(refused.zh, refused.en))
         else:
             transaction.on_commit(partial(passlist_import_task.enqueue, import_id=job.pk))
             return redirect("backoffice:import_detail", reference=job.reference)
-    return render(request, "backoffice/import_new.html", {"form": form})
+    return render(request, "backoffice/import_new.html", context)
 
 
 @requires(Perm.ISSUE_CREDENTIAL)

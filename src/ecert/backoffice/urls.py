@@ -67,6 +67,11 @@ urlpatterns = [
         name="credential_status",
     ),
     path(
+        "credentials/<str:public_id>/photo/",
+        credential_views.credential_photo,
+        name="credential_photo",
+    ),
+    path(
         "credentials/<str:public_id>/correct/",
         credential_views.credential_correction,
         name="credential_correct",
@@ -78,6 +83,7 @@ urlpatterns = [
     ),
     path("imports/", issuance_views.import_list, name="import_list"),
     path("imports/new/", issuance_views.import_new, name="import_new"),
+    path("imports/records/new/", issuance_views.records_new, name="records_new"),
     path("imports/<str:reference>/", issuance_views.import_detail, name="import_detail"),
     path(
         "imports/<str:reference>/progress",

@@ -17,6 +17,7 @@ from ecert.audit.selectors import audit_chain_break
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import user_has_perm
 from ecert.backoffice.access import requires, staff_user
+from ecert.backoffice.credential_forms import PhotoForm
 from ecert.backoffice.forms import ProofIssueForm
 from ecert.catalogue.models import CatalogueList, Qualification
 from ecert.catalogue.selectors import catalogue_list_get, qualification_get, responsibility_rows
@@ -171,6 +172,7 @@ def credential_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "proof_form": proof_form,
             "may_issue_code": may_issue_code,
             "may_change_status": may_change_status,
+            "photo_form": PhotoForm() if manages else None,
             "may_correct": may_correct,
         },
     )

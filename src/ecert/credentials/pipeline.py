@@ -208,7 +208,7 @@ class HolderWriter:
         inserted = {h: pk for h, pk, _ in select_in(_HOLDERS_BY_HASH, [], list(new))}
         self.created = set(inserted.values())
         ids = [inserted[item] if isinstance(item, str) else item for item in out]
-        self._photos(
+        self.photos_set(
             {
                 pk: p.photo
                 for p, pk in zip(persons, ids, strict=True)
@@ -217,7 +217,7 @@ class HolderWriter:
         )
         return ids
 
-    def _photos(self, photos: dict[int, bytes]) -> None:
+    def photos_set(self, photos: dict[int, bytes]) -> None:
         """Keep each holder's newest photo (it was checked with the draft)."""
         if not photos:
             return

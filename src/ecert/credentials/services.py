@@ -18,8 +18,10 @@ from ecert.core.errors import EcertError
 from ecert.core.formats.records import sign_copy
 from ecert.core.identity.idnumbers import IdNumber, Sex
 from ecert.core.identity.names import normalise_name
+from ecert.core.rules.catalogue import PhotoRule
 from ecert.core.rules.drafts import CredentialDraft, PersonDraft, TitleDraft
 from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
+from ecert.core.rules.photos import photo_check
 from ecert.core.rules.roles import Perm
 from ecert.core.rules.status import check_status_change
 from ecert.credentials.models import Credential, CredentialCorrection, Holder
@@ -223,6 +225,41 @@ def credential_set_status(
         at=now,
     )
     return locked
+
+
+@transaction.atomic
+def holder_photo_set(
+    *,
+    actor: User | None,
+    credential: Credential,
+    data: bytes,
+    file_name: str,
+    now: datetime | None = None,
+) -> Holder:
+    """Keep a new photo for the holder of ``credential`` (a clerk who manages it uploads one),
+    after checking it against seed 001 附件 二.3 with the rule of the credential's qualification;
+    faces that carry a photo print it from then on."""
+    now = now or timezone.now()
+    locked = _managed(actor, credential, Perm.MANAGE_CREDENTIAL)
+    qualification = locked.qualification
+    rule = PhotoRule(qualification.photo_rule) if qualification is not None else PhotoRule.STANDARD
+    photo = photo_check(data, rule=rule, name=file_name)
+    HolderWriter(now).photos_set({locked.holder_id: photo.data})
+    holder = Holder.objects.get(pk=locked.holder_id)
+    audit_record(
+        actor=actor,
+        action="holder.photo_set",
+        authority=locked.issuing_authority,
+        object_type="holder",
+        object_id=holder.pk,
+        data={
+            "id_number": holder.id_number_masked,
+            "sha256": holder.photo_sha256,
+            "bytes": photo.size,
+        },
+        at=now,
+    )
+    return holder
 
 
 @dataclass(frozen=True)

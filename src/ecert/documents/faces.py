@@ -9,7 +9,7 @@ checks it against the ID card the holder shows).
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 from PIL import Image, UnidentifiedImageError
 
@@ -30,12 +30,14 @@ from ecert.core.documents.faces import (
 )
 from ecert.core.documents.render import Page, Picture
 from ecert.core.errors import EcertError
-from ecert.core.rules.kinds import CredentialKind
+from ecert.core.rules.kinds import CredentialForm, CredentialKind
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.services import holder_id_number
 from ecert.titles.models import TitleCertificate
 
 JPEG_QUALITY = 90
+# A query result of the certificate database is valid this long from the day it is made.
+QUERY_RESULT_VALIDITY = timedelta(days=90)
 
 
 def page_for(
@@ -45,10 +47,17 @@ def page_for(
     seal: Picture | None,
     scope: tuple[str, date] | None = None,
 ) -> Page:
-    """The page of ``credential``; ``scope`` (purpose, last valid day) makes it a 加注 copy."""
+    """The page of ``credential``; ``scope`` (purpose, last valid day) makes it a 加注 copy. A paper
+    certificate's record prints as its query result (seed 001 三(一)): the holder's ID number
+    masked, dated the day of the query, valid until the scope's last day."""
     face = credential_face(credential)
     fields = {key: value for key, value in _fields(credential).items() if key in FIELDS[face]}
-    if scope is not None:
+    if face is Face.QUERY_RESULT:
+        fields["id_number"] = credential.holder.id_number_masked
+        if scope is not None:
+            made, valid_until = scope[1] - QUERY_RESULT_VALIDITY, scope[1]
+            fields.update(issue_date=cn_date(made), valid_until=cn_date(valid_until))
+    elif scope is not None:
         purpose, valid_until = scope
         fields.update(zip(SCOPE_FIELDS, (purpose, cn_date(valid_until)), strict=True))
     photo = holder_photo(credential.holder) if has_photo(face) else None
@@ -64,7 +73,12 @@ def credential_face(credential: Credential) -> Face:
         if credential.template
         else None
     )
-    return face_for(CredentialKind(credential.kind), credential.template, style)
+    return face_for(
+        CredentialKind(credential.kind),
+        credential.template,
+        style,
+        paper_record=credential.form == CredentialForm.PAPER,
+    )
 
 
 def _fields(credential: Credential) -> dict[str, str]:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from ecert.accounts.models import User
 from ecert.audit.services import audit_record
@@ -27,10 +28,10 @@ from ecert.core.documents.render import FontSet, Page, Picture, Renderer
 from ecert.core.errors import EcertError
 from ecert.core.formats.qr import qr_text
 from ecert.core.rules.issuing import KIND_LABELS
-from ecert.core.rules.kinds import CredentialKind, CredentialStatus
+from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.credentials.models import Credential
 from ecert.credentials.services import credential_copy_sign
-from ecert.documents.faces import page_for
+from ecert.documents.faces import QUERY_RESULT_VALIDITY, page_for
 from ecert.documents.models import ScopedCopy, SealedDocument
 from ecert.documents.seals import seal_picture
 from ecert.signing.services import sealing_key
@@ -75,7 +76,15 @@ DOCUMENT_REFUSALS = (
     RENDER_REFUSALS
     | _QR_REFUSALS
     | _SEAL_REFUSALS
-    | {"unsigned", "not_valid", "no_seal", "no_key", "no_root"}
+    | {
+        "unsigned",
+        "not_valid",
+        "no_seal",
+        "no_key",
+        "no_root",
+        "paper_record",
+        "not_a_paper_record",
+    }
 )
 # What recording a 加注 copy refuses with (scoped_copy_create), by code. Claims that cannot be
 # signed (a purpose with a line separator, say) are not among them, nor is a key store that fails.
@@ -124,8 +133,16 @@ def _check_sealable(credential: Credential) -> bytes:
 def document_original(
     *, actor: User | None, credential: Credential, now: datetime
 ) -> SealedDocument:
-    """The sealed PDF of ``credential``'s current signed version, made the first time it is asked."""
+    """The sealed PDF of ``credential``'s current signed version, made the first time it is asked.
+    A paper certificate's record has none: it yields a query result (``query_result_document``)."""
     signed = _check_sealable(credential)
+    if credential.form == CredentialForm.PAPER:
+        raise EcertError(
+            "paper_record",
+            "这是纸质证书在证书数据库中的记录，没有电子原件；可下载证书查询结果文件",
+            "this is the record of a paper certificate and has no electronic original; "
+            "download its query result instead",
+        )
     version = _version(signed)
     existing = SealedDocument.objects.filter(
         credential=credential, version=version, scoped_copy__isnull=True
@@ -182,6 +199,39 @@ def scoped_copy_create(
     return copy
 
 
+QUERY_RESULT_PURPOSE = "证书查询结果"
+
+
+def query_result_document(*, credential: Credential, now: datetime) -> SealedDocument:
+    """The electronic query result of a paper certificate the certificate database keeps (seed
+    001 三(一)): a sealed PDF that states the record, masks the holder's ID number and says it is
+    a query result, not a certificate, valid for 90 days. Its QR code carries the record's claims
+    with this purpose and last day, so revoking the record voids it. One a day per record."""
+    if credential.form != CredentialForm.PAPER:
+        raise EcertError(
+            "not_a_paper_record",
+            "电子证书可直接下载原件，无需查询结果文件",
+            "an electronic certificate is downloaded itself; it has no query result",
+        )
+    today = timezone.localdate(now)
+    copy = (
+        ScopedCopy.objects.filter(
+            credential=credential, purpose=QUERY_RESULT_PURPOSE, created_at__date=today
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if copy is None:
+        copy = scoped_copy_create(
+            actor=None,
+            credential=credential,
+            purpose=QUERY_RESULT_PURPOSE,
+            valid_until=today + QUERY_RESULT_VALIDITY,
+            now=now,
+        )
+    return document_scoped(actor=None, scoped_copy=copy, now=now)
+
+
 def document_scoped(
     *, actor: User | None, scoped_copy: ScopedCopy, now: datetime
 ) -> SealedDocument:
@@ -193,7 +243,11 @@ def document_scoped(
     _check_sealable(credential)
     signed = bytes(scoped_copy.signed)
     scope = (scoped_copy.purpose, scoped_copy.valid_until)
-    reason = f"{_reason(credential)}（加注：{scoped_copy.purpose}，有效期至 {scoped_copy.valid_until:%Y-%m-%d}）"
+    until = f"有效期至 {scoped_copy.valid_until:%Y-%m-%d}"
+    if credential.form == CredentialForm.PAPER:
+        reason = f"{QUERY_RESULT_PURPOSE} {credential.public_id}（{until}）"
+    else:
+        reason = f"{_reason(credential)}（加注：{scoped_copy.purpose}，{until}）"
     pdf = _sealed_pdf(credential, signed, scope=scope, reason=reason, now=now)
     return _store(
         actor=actor,

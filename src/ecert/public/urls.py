@@ -8,6 +8,7 @@ urlpatterns = [
     # The QR code's URL: HTTPS://<verify host>/V/<payload> (docs/formats/qr.md).
     path("V/<str:payload>", views.landing, name="landing"),
     path("verify/", views.query, name="query"),
+    path("verify/query-result/", views.query_result, name="query_result"),
     path("verify/pdf/", views.pdf, name="pdf"),
     path("verify/offline/", views.offline, name="offline"),
     path("verify/seal/<str:key>.png", views.seal, name="seal"),

@@ -4,16 +4,19 @@ pictures and the files an offline verifier needs. Anyone may use them; every ans
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecert.accounts.models import User
 from ecert.core.formats.qr import PATH
+from ecert.core.formats.verify import Verdict
 from ecert.documents.models import SealImage
+from ecert.documents.services import document_path, query_result_document
 from ecert.public.forms import CodeForm, PdfForm, QueryForm
 from ecert.signing.models import StatusListPublication, TrustListPublication
 from ecert.verification.limits import (
@@ -86,6 +89,49 @@ def query(request: HttpRequest) -> HttpResponse:
                 )
             context.update(asked=True, answer=answer)
     return render(request, "public/query.html", context)
+
+
+@never_cache
+@require_POST
+def query_result(request: HttpRequest) -> HttpResponseBase:
+    """The electronic query result of a paper certificate on record (seed 001 三(一)), for whoever
+    just queried it with name, ID number and number: the same query is asked again, counted and
+    logged, and only a valid paper record yields the file."""
+    form = QueryForm(request.POST)
+    context: dict[str, object] = {"form": form, "code_form": CodeForm()}
+    if not form.is_valid():
+        return render(request, "public/query.html", context)
+    user = request.user if isinstance(request.user, User) else None
+    if not limits_allow(
+        request,
+        (QUERY_PER_ADDRESS, request_address(request)),
+        (QUERY_PER_ACCOUNT, str(user.pk) if user is not None else None),
+    ):
+        return _too_many(request, "public/query.html", context)
+    now = timezone.now()
+    answer = query_verify(
+        **form.cleaned_data, now=now, asker=request_asker(request), channel=Channel.QUERY
+    )
+    context.update(asked=True, answer=answer)
+    credential = answer.credential if answer is not None else None
+    if (
+        answer is None
+        or credential is None
+        or answer.facts is None
+        or not answer.facts.paper
+        or answer.verdict is not Verdict.VALID
+    ):
+        context["no_query_result"] = True
+        return render(request, "public/query.html", context)
+    document = query_result_document(credential=credential, now=now)
+    response = FileResponse(
+        document_path(document).open("rb"),
+        as_attachment=True,
+        filename=f"证书查询结果-{answer.facts.number}.pdf",
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @never_cache

@@ -5,7 +5,7 @@ superseded credential. One shape for the page, the API and the result sheet.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from ecert.core.formats.claims import Claims
@@ -13,7 +13,8 @@ from ecert.core.formats.trust_list import TrustList
 from ecert.core.formats.verify import Check, Outcome, Verdict, VerificationResult
 from ecert.core.identity.idnumbers import mask_id_number
 from ecert.core.identity.names import mask_name
-from ecert.core.rules.kinds import CredentialKind, CredentialStatus
+from ecert.core.rules.issuing import KIND_LABELS
+from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.core.rules.titles import GRASSROOTS
 from ecert.credentials.models import Credential
 from ecert.credentials.services import holder_id_number
@@ -58,6 +59,19 @@ class Facts:
     valid_until: date | None = None
     purpose: str | None = None  # a 加注 copy's purpose
     reading: NumberReading | None = None  # a title certificate's number, read into its parts
+    paper: bool = False  # a paper certificate the certificate database keeps (not electronic)
+
+    def kind_label(self) -> tuple[str, str]:
+        """What the credential is, in Chinese and English; a paper record says so."""
+        if self.paper:
+            return PAPER_RECORD_LABEL
+        return KIND_LABELS[self.kind]
+
+
+PAPER_RECORD_LABEL = (
+    "纸质证书（证书数据库记录）",
+    "paper certificate (on record in the certificate database)",
+)
 
 
 @dataclass(frozen=True)
@@ -86,10 +100,13 @@ def answer_from_result(
     claims = result.claims
     if claims is None or verdict in (Verdict.NOT_GENUINE, Verdict.UNTRUSTED):
         return Answer(verdict, result.checks)
+    facts = _facts_from_claims(claims, trust_list)
+    if credential is not None and credential.form == CredentialForm.PAPER:
+        facts = replace(facts, paper=True)
     return Answer(
         verdict,
         result.checks,
-        _facts_from_claims(claims, trust_list),
+        facts,
         replaced_by=_replacement_number(credential, verdict),
         credential=credential,
     )
@@ -129,6 +146,7 @@ def answer_from_registry(credential: Credential, today: date) -> Answer:
         issuer=credential.issuing_authority.name,
         issuer_key=credential.issuing_authority.key,
         reading=_reading(CredentialKind(credential.kind), credential.printed_number()),
+        paper=credential.form == CredentialForm.PAPER,
     )
     return Answer(verdict, checks, facts, _replacement_number(credential, verdict), credential)
 

@@ -67,6 +67,7 @@ class Face(StrEnum):
     SHANDONG_TITLE_CERTIFICATE = "shandong-title-certificate"  # seed 003 第三–五条, 第十一条
     SCORE_PROOF = "score-proof"  # seed 001 §二(二)1
     QUALIFICATION_PROOF = "qualification-proof"  # seed 001 §二(二)2
+    QUERY_RESULT = "query-result"  # seed 001 三(一): a paper certificate's record, as a file
 
 
 _PERSON = ("name", "id_number", "sex", "birth_month")
@@ -113,6 +114,11 @@ FIELDS: Mapping[Face, tuple[str, ...]] = MappingProxyType(
             *("qualification_full", "approval_date", "number", "issue_date", "issuer"),
             "valid_until",
         ),
+        # The ID number is masked on this one: whoever queried may pass it to a third party.
+        Face.QUERY_RESULT: (
+            *("name", "id_number", "qualification_full", "specialty"),
+            *("approval_date", "number", "issue_date", "issuer", "valid_until"),
+        ),
     }
 )
 # A scoped (加注) copy of any face adds these two.
@@ -153,13 +159,21 @@ _BY_STYLE: Mapping[int, Face] = MappingProxyType(
 )
 
 
-def face_for(kind: CredentialKind, template: str, style: int | None) -> Face:
+def face_for(
+    kind: CredentialKind, template: str, style: int | None, *, paper_record: bool = False
+) -> Face:
     """The face of a credential of ``kind`` issued under catalogue list ``template``.
 
     A national certificate under a list that is not one of the two of seed 002 still prints on
-    the style its list declares (``style``); any other unknown combination is refused.
+    the style its list declares (``style``); a paper certificate the certificate database keeps
+    has no electronic face but the query result's; any other unknown combination is refused.
     """
     kind = CredentialKind(kind)
+    if paper_record and kind in (
+        CredentialKind.NATIONAL_CERTIFICATE,
+        CredentialKind.PROVINCIAL_CERTIFICATE,
+    ):
+        return Face.QUERY_RESULT
     if kind in _BY_KIND:
         return _BY_KIND[kind]
     face = _BY_TEMPLATE.get((kind, template))
@@ -402,6 +416,17 @@ def _sample_fields(face: Face) -> dict[str, str]:
             "number": "0837060012345",
             "issue_date": cn_date(date(2025, 5, 20)),
             "issuer": "山东省人事考试中心",
+        },
+        Face.QUERY_RESULT: {
+            "name": "钱昇",
+            "id_number": "3701**********0031",
+            **_qualification("建造师", "一级"),
+            "specialty": "建筑工程",
+            "approval_date": cn_date(date(2009, 9, 26)),
+            "number": "0937010000123456",
+            "issue_date": cn_date(date(2026, 12, 6)),
+            "issuer": "山东省人事考试中心",
+            "valid_until": cn_date(date(2027, 3, 6)),
         },
     }
     fields = samples[face]

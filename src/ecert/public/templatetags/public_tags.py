@@ -6,7 +6,6 @@ from typing import Any
 
 from django import template
 
-from ecert.core.rules.issuing import KIND_LABELS
 from ecert.i18n import in_language
 from ecert.verification.answers import VERDICT_LABELS, Answer
 
@@ -22,7 +21,7 @@ def verdict_zh(answer: Answer) -> str:
 def answer_block(answer: Answer) -> dict[str, Any]:
     """The verdict in the page's language with the other language beneath, then the facts."""
     zh, en = VERDICT_LABELS[answer.verdict]
-    kind = in_language(*KIND_LABELS[answer.facts.kind]) if answer.facts is not None else ""
+    kind = in_language(*answer.facts.kind_label()) if answer.facts is not None else ""
     return {
         "answer": answer,
         "verdict_zh": in_language(zh, en),
