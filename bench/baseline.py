@@ -2,8 +2,9 @@
 
 Two tables with the columns, unique constraints and indexes of credentials_holder and
 credentials_credential (no foreign keys: there are no authority or catalogue tables here),
-filled in one transaction with ids assigned up front. Ciphertext, lookup hash and public id are
-random bytes of the sizes the service produces, made before the clock starts.
+filled in one transaction with ids assigned up front. Ciphertext, lookup hash, public id and the
+signed bytes are random bytes of the sizes the service produced, made before the clock starts;
+the baseline neither checks nor signs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,23 +30,24 @@ if TYPE_CHECKING:
 CIPHERTEXT_OVERHEAD = 1 + 12 + 16
 
 HOLDER_COLUMNS = (
-    "id, name, id_type, id_number_ciphertext, id_number_hash, id_number_masked, sex, "
-    "birth_month, photo, created_at, user_id"
+    "id, name, id_type, id_number_ciphertext, id_number_hash, id_number_masked, created_at, "
+    "photo_jpeg, photo_sha256, user_id"
 )
 CREDENTIAL_COLUMNS = (
     "id, public_id, kind, level, specialty, approval_date, management_number, issue_date, form, "
     "status, created_at, updated_at, issuing_authority_id, qualification_id, "
-    "registration_authority_id, supersedes_id, holder_id"
+    "registration_authority_id, holder_id, status_index, batch_id, batch_position, "
+    "licence_identifier, signed, signed_at, template, grassroots, series, title, holder_name, "
+    "holder_sex, holder_birth_month, verification_code, supersedes_id, attests_id"
 )
 SCHEMA = """
 CREATE TABLE {prefix}holder (
     id bigint PRIMARY KEY, name varchar(50) NOT NULL, id_type varchar(32) NOT NULL,
     id_number_ciphertext {blob} NOT NULL, id_number_hash varchar(64) NOT NULL,
-    id_number_masked varchar(32) NOT NULL, sex varchar(8) NOT NULL,
-    birth_month varchar(7) NOT NULL, photo varchar(100) NOT NULL,
-    created_at {timestamp} NOT NULL, user_id bigint NULL,
-    UNIQUE (id_type, id_number_hash));
-CREATE INDEX {prefix}holder_user ON {prefix}holder (user_id);
+    id_number_masked varchar(32) NOT NULL, created_at {timestamp} NOT NULL,
+    photo_jpeg {blob} NULL, photo_sha256 varchar(64) NOT NULL, user_id bigint NULL,
+    UNIQUE (id_number_hash, id_type));
+CREATE INDEX {prefix}holder_user ON {prefix}holder (user_id) WHERE user_id IS NOT NULL;
 CREATE TABLE {prefix}credential (
     id bigint PRIMARY KEY, public_id varchar(16) NOT NULL UNIQUE, kind varchar(32) NOT NULL,
     level varchar(32) NOT NULL, specialty varchar(100) NOT NULL, approval_date date NOT NULL,
@@ -52,23 +55,44 @@ CREATE TABLE {prefix}credential (
     status varchar(16) NOT NULL, created_at {timestamp} NOT NULL,
     updated_at {timestamp} NOT NULL, issuing_authority_id bigint NOT NULL,
     qualification_id bigint NULL, registration_authority_id bigint NULL,
-    supersedes_id bigint NULL UNIQUE, holder_id bigint NOT NULL,
-    UNIQUE (holder_id, kind, qualification_id, level, approval_date));
+    holder_id bigint NOT NULL, status_index bigint NULL UNIQUE, batch_id bigint NULL,
+    batch_position integer NULL, licence_identifier varchar(96) NULL UNIQUE, signed {blob} NULL,
+    signed_at {timestamp} NULL, template varchar(64) NOT NULL, grassroots boolean NOT NULL,
+    series varchar(32) NOT NULL, title varchar(16) NOT NULL, holder_name varchar(50) NOT NULL,
+    holder_sex varchar(8) NOT NULL, holder_birth_month varchar(7) NOT NULL,
+    verification_code varchar(16) NOT NULL, supersedes_id bigint NULL, attests_id bigint NULL);
+CREATE UNIQUE INDEX {prefix}credential_number_unique ON {prefix}credential
+    (qualification_id, kind, management_number)
+    WHERE NOT (management_number = '') AND NOT (status = 'superseded');
+CREATE UNIQUE INDEX {prefix}credential_one_current ON {prefix}credential
+    (holder_id, kind, qualification_id, level, approval_date) WHERE NOT (status = 'superseded');
 CREATE INDEX {prefix}credential_mn ON {prefix}credential (management_number);
-CREATE INDEX {prefix}credential_issuer ON {prefix}credential (issuing_authority_id);
 CREATE INDEX {prefix}credential_qualification ON {prefix}credential (qualification_id);
 CREATE INDEX {prefix}credential_registration ON {prefix}credential (registration_authority_id);
 CREATE INDEX {prefix}credential_holder ON {prefix}credential (holder_id);
+CREATE INDEX {prefix}credential_batch ON {prefix}credential (batch_id);
 CREATE INDEX {prefix}credential_status ON {prefix}credential (issuing_authority_id, status);
-CREATE UNIQUE INDEX {prefix}credential_mn_unique ON {prefix}credential
-    (qualification_id, management_number) WHERE NOT (management_number = '');
+CREATE INDEX {prefix}credential_attests ON {prefix}credential (attests_id)
+    WHERE attests_id IS NOT NULL;
+CREATE INDEX {prefix}credential_code ON {prefix}credential (verification_code)
+    WHERE NOT (verification_code = '');
+CREATE UNIQUE INDEX {prefix}credential_supersedes ON {prefix}credential (supersedes_id)
+    WHERE supersedes_id IS NOT NULL;
 """
 PREFIX = "bench_"
 
 Tables = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
 
 
-def equivalent_rows(rows: Sequence[CredentialDraft], *, as_text: bool) -> Tables:
+@dataclass(frozen=True)
+class Sizes:
+    """Mean sizes of what the service stored, so that the baseline writes as many bytes."""
+
+    signed: int
+    licence_identifier: int
+
+
+def equivalent_rows(rows: Sequence[CredentialDraft], sizes: Sizes, *, as_text: bool) -> Tables:
     """Holder and credential tuples for `rows`; dates as ISO text for SQLite (`as_text`)."""
     now = datetime.now(UTC)
     stamp: Any = now.isoformat(sep=" ") if as_text else now
@@ -84,10 +108,9 @@ def equivalent_rows(rows: Sequence[CredentialDraft], *, as_text: bool) -> Tables
                 os.urandom(CIPHERTEXT_OVERHEAD + len(number.value.encode())),
                 os.urandom(32).hex(),
                 mask_id_number(number.value),
-                number.sex.value if number.sex else "",
-                f"{birth:%Y-%m}" if birth else "",
-                "",
                 stamp,
+                None,
+                "",
                 None,
             )
         )
@@ -109,8 +132,23 @@ def equivalent_rows(rows: Sequence[CredentialDraft], *, as_text: bool) -> Tables
                 row.issuer,
                 row.qualification,
                 row.registration,
-                None,
                 pk,
+                pk,
+                1,
+                pk - 1,
+                f"{pk:0{sizes.licence_identifier}d}",
+                os.urandom(sizes.signed),
+                stamp,
+                "",
+                False,
+                "",
+                "",
+                row.person.name,
+                number.sex.value if number.sex else "",
+                f"{birth:%Y-%m}" if birth else "",
+                "",
+                None,
+                None,
             )
         )
     return holders, credentials

@@ -40,6 +40,9 @@ def measure(database: str, rows: int, work_dir: Path) -> dict[str, Any]:
 def _measure(database: str, rows: int, work_dir: Path) -> dict[str, Any]:
     from datetime import UTC, datetime
 
+    from django.db.models import Avg
+    from django.db.models.functions import Length
+
     from bench import baseline
     from bench.issue import keys_init
     from bench.rows import credential_drafts
@@ -60,7 +63,14 @@ def _measure(database: str, rows: int, work_dir: Path) -> dict[str, Any]:
             f"expected {rows} holders and signed credentials, got {result} / {stored}"
         )
 
-    tables = baseline.equivalent_rows(generated, as_text=database == "sqlite")
+    sizes = Credential.objects.aggregate(
+        signed=Avg(Length("signed")), licence_identifier=Avg(Length("licence_identifier"))
+    )
+    tables = baseline.equivalent_rows(
+        generated,
+        baseline.Sizes(**{name: round(size) for name, size in sizes.items()}),
+        as_text=database == "sqlite",
+    )
     if database == "sqlite":
         baseline_seconds = baseline.sqlite_insert(work_dir / "baseline.sqlite3", tables)
         server = ""

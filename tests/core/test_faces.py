@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from fontTools.ttLib import TTFont
 
 from ecert.core.documents.faces import (
     FIELDS,
@@ -266,6 +267,20 @@ def test_absent_optional_rows_are_left_out(read) -> None:
 
 def test_the_committed_fonts_lack_the_test_character() -> None:
     assert FontSet.from_dirs([FONTS_DIR]).missing(f"张{NO_GLYPH}\ue000") == [NO_GLYPH, "\ue000"]
+
+
+def test_every_character_a_layout_writes_is_in_the_bold_heading_face() -> None:
+    """A heading character missing from the bold subset falls back to the regular face and shows
+    thinner than its neighbours: rebuild with ``tools/build_fonts.py --bold`` after a layout edit."""
+    bold = TTFont(FONTS_DIR / "EcertSerifSC-Bold.otf").getBestCmap()
+    written = {
+        character
+        for layout in sorted(FACES_DIR.glob("*.typ"))
+        for character in layout.read_text(encoding="utf-8")
+        if ord(character) >= 0x20
+    }
+
+    assert sorted(c for c in written if ord(c) not in bold) == []
 
 
 @pytest.mark.parametrize("character", [NO_GLYPH, "\ue000"])

@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -142,10 +143,13 @@ def test_a_kill_9_in_the_middle_leaves_nothing_and_the_same_command_completes(
         seen += line
         if "read" in line:
             break
+    workers = _children(process.pid)
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=60)
 
     assert process.returncode == -signal.SIGKILL, seen
+    assert workers, "the import signs in a forked worker"
+    assert _gone(workers, within=10), "the signing worker outlived the killed import"
     assert _counts(data_dir) == (0, 0, 0)
     assert _states(data_dir) == ["running"]
 
@@ -155,3 +159,25 @@ def test_a_kill_9_in_the_middle_leaves_nothing_and_the_same_command_completes(
     assert "新签发 / issued: 10000" in again.stdout
     assert _counts(data_dir) == (10_000, 10_000, 1)
     assert _states(data_dir) == ["failed", "completed"]  # the killed run is marked interrupted
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (Linux: read from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _gone(pids: set[int], *, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not any(Path(f"/proc/{pid}").exists() for pid in pids):
+            return True
+        time.sleep(0.2)
+    return False

@@ -39,12 +39,13 @@ class Holder(models.Model):
     # rolled-back import or upload leaves no file behind. Faces that carry a photo print it.
     photo_jpeg = models.BinaryField(_("photo"), null=True, editable=False)
     photo_sha256 = models.CharField(max_length=64, blank=True, db_default="")
-    user = models.ForeignKey(
+    user = models.ForeignKey(  # indexed where set (holder_user): few holders sign in
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="holders",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -58,6 +59,11 @@ class Holder(models.Model):
                 # Hash first: lookups by hash alone (bulk recording) use this index too.
                 fields=["id_number_hash", "id_type"],
                 name="holder_id_number_unique",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["user"], condition=models.Q(user__isnull=False), name="holder_user"
             )
         ]
 
@@ -156,6 +162,7 @@ class Credential(models.Model):
         verbose_name=_("issuing authority"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # credential_authority_status begins with it
     )
     # The city bureau where the holder registered (BMS); it hands out paper and takes replacements.
     registration_authority = models.ForeignKey(
@@ -174,13 +181,16 @@ class Credential(models.Model):
         choices=choices(CredentialStatus),
         default=CredentialStatus.VALID,
     )
-    supersedes = models.OneToOneField(
+    # The credential this one replaced (a correction, a replacement); at most one replaces each
+    # (credential_supersedes_once). Indexed only where set: most credentials replace nothing.
+    supersedes = models.ForeignKey(
         "self",
         verbose_name=_("supersedes"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="superseded_by",
+        db_index=False,
     )
     # For a score or qualification proof: the certificate record it attests (seed 001 §二(二)).
     attests = models.ForeignKey(
@@ -190,6 +200,7 @@ class Credential(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="proofs",
+        db_index=False,  # credential_attests, where set
     )
     # Entry in the published status lists, allocated once when first signed and never reused.
     status_index = models.BigIntegerField(_("status index"), unique=True, null=True, editable=False)
@@ -205,8 +216,8 @@ class Credential(models.Model):
     series = models.CharField(_("series"), max_length=32, blank=True, db_default="")
     grassroots = models.BooleanField(_("grassroots title"), default=False, db_default=False)
     # 验证码 of an electronic title certificate (seed 003 第十一条): the public can query by it.
-    verification_code = models.CharField(
-        _("verification code"), max_length=16, blank=True, db_default="", db_index=True
+    verification_code = models.CharField(  # indexed where set (credential_verification_code)
+        _("verification code"), max_length=16, blank=True, db_default=""
     )
     # Which face the document has: the catalogue list it was issued under (docs/issuance.md).
     template = models.CharField(_("template"), max_length=64, blank=True)
@@ -242,9 +253,28 @@ class Credential(models.Model):
                 condition=~models.Q(status="superseded"),
                 name="credential_one_current_per_holder_level_date",
             ),
+            models.UniqueConstraint(
+                fields=["supersedes"],
+                condition=models.Q(supersedes__isnull=False),
+                name="credential_supersedes_once",
+            ),
         ]
+        # Sparse columns are indexed only where set: every index costs each of the millions of
+        # rows an import inserts (docs/benchmarks.md).
         indexes = [
-            models.Index(fields=["issuing_authority", "status"], name="credential_authority_status")
+            models.Index(
+                fields=["issuing_authority", "status"], name="credential_authority_status"
+            ),
+            models.Index(
+                fields=["attests"],
+                condition=models.Q(attests__isnull=False),
+                name="credential_attests",
+            ),
+            models.Index(
+                fields=["verification_code"],
+                condition=~models.Q(verification_code=""),
+                name="credential_verification_code",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -23,10 +23,13 @@ counters (status indexes), the audit chain head last.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
 import secrets
+import threading
+import time
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -78,9 +81,9 @@ from ecert.credentials.records import (
     IDENTIFIER,
     POSITION,
     SIGNED,
+    RowMaker,
     epoch_seconds,
     month_text,
-    record_values,
     signing_time,
 )
 from ecert.signing.models import SignerKey
@@ -251,6 +254,19 @@ def _sign_in_worker(name: str, records: Sequence[CredentialRecord]) -> list[Sign
     return sign_records(_SETUPS[name], records)
 
 
+def _worker_watch_parent() -> None:
+    """The forked worker holds both ends of its task pipe, so it would wait for ever if its parent
+    were killed outright (kill -9, out of memory): it leaves as soon as the parent is gone."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 class _Signing:
     """Where a chunk gets signed: a forked worker while this process checks the next chunk (file
     keys, more than one core), else here. A PKCS#11 session does not survive a fork."""
@@ -284,7 +300,9 @@ class _Signing:
             _SETUPS.clear()
             _SETUPS.update(self.setups)
             self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("fork")
+                max_workers=1,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_worker_watch_parent,
             )
         return self._pool
 
@@ -369,6 +387,7 @@ class Pipeline:
         self.source_id = source_id
         self.audit_authority = audit_authority
         self.holders = HolderWriter(now)
+        self.rows = RowMaker(self.now)
         self.signing = _Signing(parallel=parallel)
         self.groups: dict[str, _Group] = {}
         self.facts: dict[int, QualificationFacts] = {}
@@ -379,11 +398,19 @@ class Pipeline:
         self.issued = self.existing = self.refused = 0
         self.single: str | None = None  # the public id, when the run issued exactly one
         self.replaced: list[tuple[int, str]] = []  # superseded credential, its replacement
+        self._collecting = False  # whether the cyclic garbage collector ran before this run
 
     def __enter__(self) -> Pipeline:
+        # A run allocates millions of short-lived objects that make no reference cycles; the
+        # cyclic collector would walk them again and again (about a sixth of a 100,000-row
+        # import), so it waits until the run is over.
+        self._collecting = gc.isenabled()
+        gc.disable()
         return self
 
     def __exit__(self, *_exc: object) -> None:
+        if self._collecting:
+            gc.enable()
         self.signing.close()
 
     # -- the steps ---------------------------------------------------------------------------
@@ -391,10 +418,9 @@ class Pipeline:
     def add(self, drafts: Iterable[CredentialDraft]) -> None:
         """Check, store and queue for signing; chunks are signed while the next one is read."""
         for chunk in _chunks(drafts, CHUNK):
-            checked = self._checked(chunk)
-            checked = self._without_run_duplicates(checked)
-            holder_ids = self._holders(checked)
-            fresh = self._without_stored_duplicates(checked, holder_ids)
+            checked, keys = self._without_run_duplicates(self._checked(chunk))
+            holder_ids = self._holders(checked, keys)
+            fresh = self._without_stored_duplicates(checked, holder_ids, keys)
             if fresh:
                 self._queue(fresh)
             self._drain(keep=1)
@@ -444,8 +470,11 @@ class Pipeline:
         return checked
 
     # 2a. repeats within this run
-    def _without_run_duplicates(self, chunk: list[CredentialDraft]) -> list[CredentialDraft]:
-        kept = []
+    def _without_run_duplicates(
+        self, chunk: list[CredentialDraft]
+    ) -> tuple[list[CredentialDraft], list[tuple[Any, ...]]]:
+        """The drafts that repeat none of this run, and each one's key in the run."""
+        kept, keys = [], []
         for draft in chunk:
             person = _person(draft)
             key = _run_key(draft, person)
@@ -458,22 +487,25 @@ class Pipeline:
                 if earlier is not None and (earlier[0] != person or earlier[1] == draft.kind):
                     self.refuse(draft, _repeats(draft, earlier[2]))
                     continue
-                self.recent_numbers[number_key] = (person, draft.kind.value, draft.row)
+                self.recent_numbers[number_key] = (person, str(draft.kind), draft.row)
             self.recent_keys[key] = draft.row
             kept.append(draft)
-        return kept
+            keys.append(key)
+        return kept, keys
 
     # 3. holders
-    def _holders(self, chunk: list[CredentialDraft]) -> list[int | None]:
+    def _holders(
+        self, chunk: list[CredentialDraft], keys: list[tuple[Any, ...]]
+    ) -> list[int | None]:
         self._supersede(chunk)
         resolved = self.holders.resolve(
             [d.person for d in chunk], rename=[d.supersedes is not None for d in chunk]
         )
         ids: list[int | None] = []
-        for draft, holder in zip(chunk, resolved, strict=True):
+        for draft, key, holder in zip(chunk, keys, resolved, strict=True):
             if isinstance(holder, EcertError):
                 self.refuse(draft, holder)
-                self._forget(draft)
+                self._forget(draft, key)
                 ids.append(None)
             else:
                 ids.append(holder)
@@ -510,31 +542,36 @@ class Pipeline:
 
     # 2b. what is stored already
     def _without_stored_duplicates(
-        self, chunk: list[CredentialDraft], holder_ids: list[int | None]
-    ) -> list[tuple[CredentialDraft, int]]:
-        candidates = [(d, h) for d, h in zip(chunk, holder_ids, strict=True) if h is not None]
-        by_key = self._stored_by_key({h for _, h in candidates})
-        by_number = self._stored_by_number({d.number for d, _ in candidates if d.number})
+        self,
+        chunk: list[CredentialDraft],
+        holder_ids: list[int | None],
+        keys: list[tuple[Any, ...]],
+    ) -> list[tuple[CredentialDraft, int, tuple[Any, ...]]]:
+        candidates = [
+            (d, h, k) for d, h, k in zip(chunk, holder_ids, keys, strict=True) if h is not None
+        ]
+        by_key = self._stored_by_key({h for _, h, _ in candidates})
+        by_number = self._stored_by_number({d.number for d, _, _ in candidates if d.number})
         fresh = []
-        for draft, holder_id in candidates:
+        for draft, holder_id, key in candidates:
             stored = by_key.get(_natural_key(draft, holder_id))
             if stored is not None:
                 self._compare(draft, holder_id, stored)
-                self._forget(draft)
+                self._forget(draft, key)
                 continue
             owner = next(
                 (
                     s
                     for s in by_number.get((draft.qualification, draft.number), ())
-                    if s["holder_id"] != holder_id or s["kind"] == draft.kind.value
+                    if s["holder_id"] != holder_id or s["kind"] == draft.kind
                 ),
                 None,
             )
             if owner is not None:
                 self.refuse(draft, self._number_taken(draft, holder_id, owner))
-                self._forget(draft)
+                self._forget(draft, key)
                 continue
-            fresh.append((draft, holder_id))
+            fresh.append((draft, holder_id, key))
         return fresh
 
     def _stored_by_key(self, holder_ids: set[int]) -> dict[NaturalKey, dict[str, Any]]:
@@ -616,10 +653,8 @@ class Pipeline:
                 return row or None
         return None
 
-    def _forget(self, draft: CredentialDraft) -> None:
+    def _forget(self, draft: CredentialDraft, key: tuple[Any, ...]) -> None:
         """A draft that was refused or found stored no longer blocks later ones of this run."""
-        person = _person(draft)
-        key = _run_key(draft, person)
         if self.recent_keys.get(key, -1) == draft.row:
             del self.recent_keys[key]
         number_key = (draft.qualification, draft.number)
@@ -627,12 +662,12 @@ class Pipeline:
             del self.recent_numbers[number_key]
 
     # 4. records and signatures
-    def _queue(self, fresh: list[tuple[CredentialDraft, int]]) -> None:
+    def _queue(self, fresh: list[tuple[CredentialDraft, int, tuple[Any, ...]]]) -> None:
         indexes = status_indexes_allocate(len(fresh))
         public_ids = new_public_ids(len(fresh))
         pending = _Pending(drafts=[], rows=[], groups={})
         records: dict[str, list[CredentialRecord]] = {}
-        for (draft, holder_id), status_index, public_id in zip(
+        for (draft, holder_id, key), status_index, public_id in zip(
             fresh, indexes, public_ids, strict=True
         ):
             group = self._group(draft)
@@ -641,7 +676,7 @@ class Pipeline:
             records.setdefault(group.name, []).append(record)
             pending.drafts.append(draft)
             pending.rows.append(
-                record_values(
+                self.rows.values(
                     record,
                     qualification_id=draft.qualification,
                     holder_id=holder_id,
@@ -649,10 +684,9 @@ class Pipeline:
                     template=draft.template,
                     supersedes_id=draft.supersedes,
                     attests_id=draft.attests,
-                    now=self.now,
                 )
             )
-            pending.keys.append(_run_key(draft, _person(draft)))
+            pending.keys.append(key)
         full = len(fresh) >= CHUNK // 2
         for name, group_records in records.items():
             pending.futures[name] = self.signing.submit(name, group_records, worth_a_worker=full)
@@ -669,7 +703,7 @@ class Pipeline:
             form=draft.form,
             issuer=draft.issuer,
             status_index=status_index,
-            signed_at=epoch_seconds(self.now),
+            signed_at=self.rows.epoch,
             holder_name=draft.person.name,
             id_number=draft.person.id_number,
             sex=draft.person.sex,
@@ -687,7 +721,7 @@ class Pipeline:
         )
 
     def _group(self, draft: CredentialDraft) -> _Group:
-        name = f"{draft.issuer}:{draft.kind.value}"
+        name = f"{draft.issuer}:{draft.kind}"
         group = self.groups.get(name)
         if group is None:
             group = self._open(name, draft.issuer, draft.kind)
@@ -836,19 +870,20 @@ class Pipeline:
 
 
 def _person(draft: CredentialDraft) -> Person:
-    return (draft.person.id_number.type.value, draft.person.id_number.value)
+    number = draft.person.id_number
+    return (str(number.type), number.value)
 
 
 def _run_key(draft: CredentialDraft, person: Person) -> tuple[Any, ...]:
     if draft.kind is CredentialKind.TITLE_CERTIFICATE:
-        return (person, draft.kind.value, draft.number)
-    return (person, draft.kind.value, draft.qualification, draft.level, draft.approval_date)
+        return (person, str(draft.kind), draft.number)
+    return (person, str(draft.kind), draft.qualification, draft.level, draft.approval_date)
 
 
 def _natural_key(draft: CredentialDraft, holder_id: int) -> NaturalKey:
     if draft.kind is CredentialKind.TITLE_CERTIFICATE:
-        return (holder_id, draft.kind.value, None, "", draft.number)
-    return (holder_id, draft.kind.value, draft.qualification, draft.level, draft.approval_date)
+        return (holder_id, str(draft.kind), None, "", draft.number)
+    return (holder_id, str(draft.kind), draft.qualification, draft.level, draft.approval_date)
 
 
 def _stored_key(stored: Mapping[str, Any]) -> NaturalKey:
@@ -902,9 +937,9 @@ def _recorded(draft: CredentialDraft) -> dict[str, Any]:
         "specialty": draft.specialty,
         "registration_authority_id": draft.registration,
         "issuing_authority_id": draft.issuer,
-        "form": draft.form.value,
+        "form": str(draft.form),
         "holder_name": person.name,
-        "holder_sex": person.sex.value if person.sex is not None else "",
+        "holder_sex": str(person.sex) if person.sex is not None else "",
         "holder_birth_month": month_text(person.birth_month),
     }
 

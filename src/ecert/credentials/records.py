@@ -1,6 +1,6 @@
 """A stored credential row and its ``CredentialRecord``, both ways, in one place.
 
-The pipeline stores a record's values in the columns of ``CREDENTIAL_COLUMNS`` (``record_values``);
+The pipeline stores a record's values in the columns of ``CREDENTIAL_COLUMNS`` (``RowMaker``);
 everything that needs a stored credential's claims again (documents, 加注 copies, verification,
 the property test) reads them back with ``record_of``. Keeping both directions here, beside the one
 column list, is what keeps the row and the signed claims from drifting apart.
@@ -8,7 +8,7 @@ column list, is what keeps the row and the signed claims from drifting apart.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import connection
@@ -91,55 +91,77 @@ def signing_time(now: datetime) -> datetime:
     return now.replace(microsecond=0)
 
 
-def record_values(
-    record: CredentialRecord,
-    *,
-    qualification_id: int | None,
-    holder_id: int,
-    registration_id: int | None,
-    template: str,
-    supersedes_id: int | None,
-    attests_id: int | None,
-    now: datetime,
-) -> list[Any]:
-    """The row of ``record`` in CREDENTIAL_COLUMNS order, adapted for the database; the signature,
-    licence identifier, batch and position are filled in once signed."""
-    ops = connection.ops
-    moment = ops.adapt_datetimefield_value(now)
-    signed_at = ops.adapt_datetimefield_value(datetime.fromtimestamp(record.signed_at, UTC))
-    return [
-        record.public_id,
-        record.kind.value,
-        record.form.value,
-        qualification_id,
-        record.level,
-        record.specialty,
-        ops.adapt_datefield_value(record.approval_date),
-        record.number,
-        holder_id,
-        record.holder_name,
-        record.sex.value if record.sex is not None else "",
-        month_text(record.birth_month),
-        record.issuer,
-        registration_id,
-        ops.adapt_datefield_value(record.issue_date),
-        CredentialStatus.VALID.value,
-        record.status_index,
-        None,  # signed
-        signed_at,
-        None,  # licence identifier
-        record.title,
-        record.series,
-        record.grassroots,
-        record.verification_code,
-        template,
-        None,  # batch
-        None,  # position in the batch
-        supersedes_id,
-        attests_id,
-        moment,
-        moment,
-    ]
+class RowMaker:
+    """Rows of records in CREDENTIAL_COLUMNS order, adapted for the database; made once per run,
+    since every record of a run is signed and stored at the same moment."""
+
+    def __init__(self, now: datetime) -> None:
+        self.ops = connection.ops
+        self.now = self.ops.adapt_datetimefield_value(now)
+        self.signed_at = self.ops.adapt_datetimefield_value(
+            datetime.fromtimestamp(epoch_seconds(now), UTC)
+        )
+        self.epoch = epoch_seconds(now)
+        self._dates: dict[date, Any] = {}
+
+    def _date(self, value: date) -> Any:
+        adapted = self._dates.get(value)
+        if adapted is None:
+            adapted = self._dates[value] = self.ops.adapt_datefield_value(value)
+        return adapted
+
+    def values(
+        self,
+        record: CredentialRecord,
+        *,
+        qualification_id: int | None,
+        holder_id: int,
+        registration_id: int | None,
+        template: str,
+        supersedes_id: int | None,
+        attests_id: int | None,
+    ) -> list[Any]:
+        """The row of ``record`` (signed at this run's moment); the signature, licence
+        identifier, batch and position are filled in once signed."""
+        if record.signed_at != self.epoch:
+            raise ValueError("a record of another moment")
+        adapt_date = self._date
+        return [
+            record.public_id,
+            str(record.kind),
+            str(record.form),
+            qualification_id,
+            record.level,
+            record.specialty,
+            adapt_date(record.approval_date),
+            record.number,
+            holder_id,
+            record.holder_name,
+            str(record.sex) if record.sex is not None else "",
+            month_text(record.birth_month),
+            record.issuer,
+            registration_id,
+            adapt_date(record.issue_date),
+            _VALID,
+            record.status_index,
+            None,  # signed
+            self.signed_at,
+            None,  # licence identifier
+            record.title,
+            record.series,
+            record.grassroots,
+            record.verification_code,
+            template,
+            None,  # batch
+            None,  # position in the batch
+            supersedes_id,
+            attests_id,
+            self.now,
+            self.now,
+        ]
+
+
+_VALID = str(CredentialStatus.VALID)
 
 
 def holder_identity(holder: Holder) -> IdNumber:

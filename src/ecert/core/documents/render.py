@@ -68,6 +68,8 @@ class FontSet:
             raise EcertError("no_fonts", "没有可用的证书字体", "no certificate fonts found")
         self.files = tuple(files)
         self._codes: frozenset[int] = frozenset().union(*(_cmap(path) for path in self.files))
+        # Every printable ASCII character is drawn: the common case needs no lookup per character.
+        self._ascii_drawn = all(code in self._codes for code in range(0x21, 0x7F))
 
     @classmethod
     def from_dirs(cls, directories: Iterable[Path]) -> FontSet:
@@ -82,6 +84,8 @@ class FontSet:
 
     def missing(self, text: str) -> list[str]:
         """Characters of ``text`` that no font draws (spaces and controls are not drawn)."""
+        if text.isascii() and self._ascii_drawn and text.isprintable():
+            return []
         seen: list[str] = []
         for char in text:
             if ord(char) in self._codes or char in seen:

@@ -14,10 +14,11 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 from typing import TypeVar
 
 from ecert.core.errors import EcertError
-from ecert.core.formats.claims import claim_text_check
+from ecert.core.formats.claims import TEXT_LIMITS, claim_text_check
 from ecert.core.identity.idnumbers import IdNumber, Sex
 from ecert.core.identity.names import normalise_name
 from ecert.core.rules.catalogue import PhotoRule
@@ -192,13 +193,25 @@ def draft_check(
     if problems or person is None:
         return problems
     title = draft.title
-    if title is not None:
+    if title is not None and (title.title, title.series, title.verification_code) != (
+        clean["title"],
+        clean["series"],
+        clean["verification_code"],
+    ):
         title = replace(
             title,
             title=clean["title"],
             series=clean["series"],
             verification_code=clean["verification_code"],
         )
+    if (person, clean["level"], clean["specialty"], clean["number"], title) == (
+        draft.person,
+        draft.level,
+        draft.specialty,
+        draft.number,
+        draft.title,
+    ):
+        return draft  # already as it will be signed: most drafts from a checked file
     return replace(
         draft,
         person=person,
@@ -278,6 +291,8 @@ def _person_check(draft: CredentialDraft, unprintable: Callable[[str], list[str]
                 f"出生年月 {year}-{month:02d} 无效",
                 f"the birth month {year}-{month:02d} is not possible",
             )
+    if (name, sex, birth_month) == (person.name, person.sex, person.birth_month):
+        return person
     return PersonDraft(
         name=name, id_number=person.id_number, sex=sex, birth_month=birth_month, photo=person.photo
     )
@@ -287,20 +302,42 @@ def _text_check(
     draft: CredentialDraft, field: str, text: str, unprintable: Callable[[str], list[str]]
 ) -> str:
     """The text as it will be signed (NFC, stripped); blank stays blank."""
+    if not text:
+        return ""
+    if (
+        text.isascii()
+        and text.isprintable()
+        and len(text) <= TEXT_LIMITS[_CLAIM_OF[field]]
+        and text[0] != " "
+        and text[-1] != " "
+        and not unprintable(text)
+    ):
+        return text  # a management number, a Latin name: nothing to normalise
+    checked = _checked_text(field, text, unprintable)
+    if isinstance(checked, str):
+        return checked
+    code, zh, en = checked
+    raise draft_error(draft, field, code, zh, en)
+
+
+@lru_cache(maxsize=4096)
+def _checked_text(
+    field: str, text: str, unprintable: Callable[[str], list[str]]
+) -> str | tuple[str, str, str]:
+    """The checked text, or why not (code, zh, en); remembered, since a list repeats a handful of
+    levels, specialties and titles over thousands of rows."""
     text = unicodedata.normalize("NFC", text.strip())
     if not text:
         return ""
     try:
         text = claim_text_check(_CLAIM_OF[field], text)
     except EcertError as error:
-        raise draft_error(draft, field, error.code, error.zh, error.en) from error
+        return error.code, error.zh, error.en
     missing = unprintable(text)
     if missing:
         char = missing[0]
         label_zh, label_en = FIELD_LABELS[field]
-        raise draft_error(
-            draft,
-            field,
+        return (
             "unprintable",
             f"{label_zh}中的字“{char}”（U+{ord(char):04X}）没有可用字体，无法打印；请核对或联系管理员添加字体",
             f"the {label_en} has a character no certificate font draws (U+{ord(char):04X}); "
