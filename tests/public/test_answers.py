@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ecert.core.formats import trust_list as trust_list_module
+from ecert.core.formats import verify as verify_module
 from ecert.core.formats.qr import qr_text
-from ecert.core.formats.verify import Verdict
+from ecert.core.formats.status_list import StatusValue
+from ecert.core.formats.verify import Check, Outcome, Verdict
 from ecert.core.rules.kinds import CredentialKind, CredentialStatus
 from ecert.credentials.models import Credential
 from ecert.credentials.services import credential_set_status
-from ecert.verification.answers import Answer
+from ecert.verification import answers as answers_module
+from ecert.verification import services as services_module
+from ecert.verification.answers import CHECK_NOT_DONE, Answer, check_text
 from ecert.verification.models import Channel, VerificationEvent
 from ecert.verification.services import Asker, code_verify, qr_verify, query_verify
 from tests.conftest import World
@@ -180,3 +187,27 @@ def test_not_yet_valid_registry_record(world: World) -> None:
 
     assert answer is not None
     assert answer.verdict is Verdict.NOT_YET_VALID
+
+
+def test_every_reason_the_verifier_gives_has_words_for_the_page() -> None:
+    """Each (check, reason) the verifiers can produce, read from their source, is put in words."""
+    sources = [
+        Path(verify_module.__file__).read_text(encoding="utf-8"),
+        Path(answers_module.__file__).read_text(encoding="utf-8"),
+        Path(services_module.__file__).read_text(encoding="utf-8"),
+    ]
+    literal = re.compile(r'Check\(\s*"(\w+)",\s*Outcome\.\w+,\s*f?"(\w+)')
+    found = {match.groups() for source in sources for match in literal.finditer(source)}
+    trust = Path(trust_list_module.__file__).read_text(encoding="utf-8")
+    found |= {("signer", problem) for problem in re.findall(r'return "(\w+)"', trust)}
+    found |= {("status", v.name.lower()) for v in StatusValue if v is not StatusValue.VALID}
+
+    assert len(found) > 20
+    without = sorted(
+        (name, reason)
+        for name, reason in found
+        if check_text(Check(name, Outcome.FAIL, reason)) == CHECK_NOT_DONE
+        and reason != "not_checked"
+    )
+    assert without == []
+    assert check_text(Check("integrity", Outcome.FAIL, "malformed_cbor"))[0] == "码的内容格式不正确"

@@ -3,6 +3,7 @@ them (Django's test client; the Chromium tests are in tests/browser)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -48,6 +49,28 @@ def test_a_forged_landing_url_says_not_genuine(client: Client, proof: Credential
 
     assert response.status_code == 200
     assert 'data-verdict="not_genuine"' in response.content.decode()
+
+
+def _checks_shown(page: str) -> str:
+    return page[page.index('class="checks"') : page.index("</details>")]
+
+
+def test_the_checks_behind_a_verdict_read_as_chinese_sentences(
+    client: Client, proof: Credential
+) -> None:
+    payload = payload_of(proof)
+    forged = payload[:-6] + ("000000" if payload[-6:] != "000000" else "111111")
+
+    genuine = _checks_shown(client.get(reverse("verify:landing", args=[payload])).content.decode())
+    altered = _checks_shown(client.get(reverse("verify:landing", args=[forged])).content.decode())
+
+    assert "签名完好，内容未被改动" in genuine
+    assert "状态有效" in genuine
+    assert "未核对持证人" in genuine
+    assert "签名不符" in altered or "格式不正确" in altered
+    for shown in (genuine, altered):
+        text = re.sub(r"<[^>]+>", " ", shown)  # what the reader sees, not the data attributes
+        assert not re.search(r"integrity|signer|status|validity|pass|fail|\bok\b", text), text
 
 
 def test_the_query_page_answers_a_match_and_a_miss_alike_in_shape(

@@ -14,7 +14,7 @@ from ecert.core.formats.verify import Check, Outcome, Verdict, VerificationResul
 from ecert.core.identity.idnumbers import mask_id_number
 from ecert.core.identity.names import mask_name
 from ecert.core.rules.issuing import KIND_LABELS
-from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
+from ecert.core.rules.kinds import CredentialKind, CredentialStatus, is_paper_record
 from ecert.core.rules.titles import GRASSROOTS
 from ecert.credentials.models import Credential
 from ecert.credentials.services import holder_id_number
@@ -38,6 +38,85 @@ VERDICT_LABELS: dict[Verdict, tuple[str, str]] = {
     Verdict.UNTRUSTED: ("签发者不受信任", "Not signed by a trusted issuer"),
     Verdict.NOT_GENUINE: ("不是真实证书", "Not genuine"),
 }
+# A query that matched nothing (logged as the verdict ``not_found``).
+NOT_FOUND_LABEL = ("查无此证（信息不符）", "no such certificate (details do not match)")
+
+
+# What each check found, in words; keyed by (check, reason). The codes stay in the API's answer.
+CHECK_TEXTS: dict[tuple[str, str], tuple[str, str]] = {
+    ("integrity", "ok"): ("签名完好，内容未被改动", "The signature holds: nothing was altered"),
+    ("integrity", "bad_signature"): (
+        "签名不符：内容已被改动，或不是本系统签发",
+        "The signature does not hold: altered, or not issued here",
+    ),
+    ("integrity", "malformed"): ("码的内容格式不正确", "The code's content is malformed"),
+    ("integrity", "unknown_key"): (
+        "签名所用的密钥不在信任列表中，无法核对签名",
+        "The signing key is not on the trust list, so the signature could not be checked",
+    ),
+    ("integrity", "registry_record"): (
+        "这条记录没有电子签名，由证书数据库作答",
+        "This record carries no signature; the certificate database answers for it",
+    ),
+    ("signer", "ok"): (
+        "签发机构的密钥受信任，可以签发此类证书",
+        "The issuer's key is trusted to sign certificates of this kind",
+    ),
+    ("signer", "unknown_signer"): ("签发者未知", "Unknown signer"),
+    ("signer", "issuer_mismatch"): (
+        "签名密钥不属于证书上写明的签发机构",
+        "The signing key is not the named issuer's",
+    ),
+    ("signer", "signer_not_authorised"): (
+        "该密钥无权签发此类证书",
+        "The key may not sign certificates of this kind",
+    ),
+    ("signer", "signer_revoked"): ("签名密钥已被吊销", "The signing key has been revoked"),
+    ("signer", "outside_signing_window"): (
+        "签名时间不在该密钥的使用期限内",
+        "It was signed outside the key's period of use",
+    ),
+    ("signer", "no_trust_list"): (
+        "尚无信任列表，无法确认签发者",
+        "No trust list yet: the signer could not be confirmed",
+    ),
+    ("signer", "registry_record"): (
+        "签发机构以证书数据库的记录为准",
+        "The issuer is as the certificate database records it",
+    ),
+    ("status", "ok"): ("状态有效", "Status: valid"),
+    ("status", "suspended"): ("已被签发机构暂停使用", "Suspended by the issuing authority"),
+    ("status", "revoked"): ("已被签发机构撤销", "Revoked by the issuing authority"),
+    ("status", "superseded"): ("已被换发的证书取代", "Replaced by a newer certificate"),
+    ("status", "no_status_list"): (
+        "没有该证书的状态列表，状态未知",
+        "No status list for this certificate: status unknown",
+    ),
+    ("status", "status_list_expired"): (
+        "状态列表已过期，状态未知",
+        "The status list is out of date: status unknown",
+    ),
+    ("validity", "ok"): ("在有效期内", "Within its period of validity"),
+    ("validity", "not_yet_valid"): ("尚未到签发日期", "Its issue date has not come yet"),
+    ("validity", "expired"): ("已过最后有效日", "Past its last valid day"),
+    ("holder", "ok"): ("与所给持证人信息相符", "Matches the holder details given"),
+    ("holder", "not_asked"): (
+        "未核对持证人（没有给出姓名或证件号码）",
+        "Holder not checked (no name or ID number given)",
+    ),
+    ("holder", "name_mismatch"): ("与所给姓名不符", "Does not match the name given"),
+    ("holder", "id_number_mismatch"): (
+        "与所给证件号码不符",
+        "Does not match the ID number given",
+    ),
+}
+CHECK_NOT_DONE = ("未检查", "Not checked")
+
+
+def check_text(check: Check) -> tuple[str, str]:
+    """What ``check`` found, in Chinese and English; a check that was not reached says so."""
+    reason = "malformed" if check.reason.startswith("malformed_") else check.reason
+    return CHECK_TEXTS.get((check.name, reason), CHECK_NOT_DONE)
 
 
 @dataclass(frozen=True)
@@ -101,7 +180,7 @@ def answer_from_result(
     if claims is None or verdict in (Verdict.NOT_GENUINE, Verdict.UNTRUSTED):
         return Answer(verdict, result.checks)
     facts = _facts_from_claims(claims, trust_list)
-    if credential is not None and credential.form == CredentialForm.PAPER:
+    if credential is not None and is_paper_record(credential.kind, credential.form):
         facts = replace(facts, paper=True)
     return Answer(
         verdict,
@@ -146,7 +225,7 @@ def answer_from_registry(credential: Credential, today: date) -> Answer:
         issuer=credential.issuing_authority.name,
         issuer_key=credential.issuing_authority.key,
         reading=_reading(CredentialKind(credential.kind), credential.printed_number()),
-        paper=credential.form == CredentialForm.PAPER,
+        paper=is_paper_record(credential.kind, credential.form),
     )
     return Answer(verdict, checks, facts, _replacement_number(credential, verdict), credential)
 

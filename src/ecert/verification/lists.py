@@ -22,7 +22,7 @@ from ecert.core.formats.verification_list import (
     read_verification_list,
     write_result_sheet,
 )
-from ecert.verification.answers import VERDICT_LABELS, Answer
+from ecert.verification.answers import NOT_FOUND_LABEL, VERDICT_LABELS, Answer
 from ecert.verification.limits import Limit, limit_take
 from ecert.verification.models import Channel, Organisation
 from ecert.verification.services import Asker, code_verify, query_verify
@@ -89,7 +89,7 @@ def _line(row: ListRow, answer: Answer | str | None) -> ResultLine:
             row, "信息不全：须有姓名、证件号码和证书编号", "incomplete: name, ID number and number"
         )
     if not isinstance(answer, Answer):
-        return ResultLine(row, "查无此证（信息不符）", "no such certificate (details do not match)")
+        return ResultLine(row, *NOT_FOUND_LABEL)
     zh, en = VERDICT_LABELS[answer.verdict]
     facts = answer.facts
     if facts is None:

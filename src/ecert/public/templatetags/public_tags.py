@@ -6,8 +6,9 @@ from typing import Any
 
 from django import template
 
+from ecert.core.formats.verify import Check, Verdict
 from ecert.i18n import in_language
-from ecert.verification.answers import VERDICT_LABELS, Answer
+from ecert.verification.answers import NOT_FOUND_LABEL, VERDICT_LABELS, Answer, check_text
 
 register = template.Library()
 
@@ -15,6 +16,19 @@ register = template.Library()
 @register.simple_tag
 def verdict_zh(answer: Answer) -> str:
     return in_language(*VERDICT_LABELS[answer.verdict])
+
+
+@register.filter
+def verdict_label(verdict: str) -> str:
+    """A logged verdict (a ``Verdict`` or ``not_found``) in the page's language."""
+    if verdict not in set(Verdict):
+        return in_language(*NOT_FOUND_LABEL)
+    return in_language(*VERDICT_LABELS[Verdict(verdict)])
+
+
+@register.filter
+def check_label(check: Check) -> str:
+    return in_language(*check_text(check))
 
 
 @register.inclusion_tag("public/answer.html")
