@@ -54,6 +54,25 @@ LABELS: dict[StrEnum, Promise] = {
 }
 
 
+# A record of a paper certificate in the certificate database (seed 001 二(一)2), by its kind.
+PAPER_KIND_LABELS: dict[CredentialKind, Promise] = {
+    CredentialKind.NATIONAL_CERTIFICATE: _(
+        "National professional qualification certificate (paper)"
+    ),
+    CredentialKind.PROVINCIAL_CERTIFICATE: _(
+        "Provincial professional qualification certificate (paper)"
+    ),
+}
+
+
+def kind_label(kind: str, form: str = CredentialForm.ELECTRONIC) -> Promise:
+    """What a credential of ``kind`` and ``form`` is called: a paper record says so."""
+    member = CredentialKind(kind)
+    if form == CredentialForm.PAPER and member in PAPER_KIND_LABELS:
+        return PAPER_KIND_LABELS[member]
+    return LABELS[member]
+
+
 def choices(enum: type[StrEnum]) -> list[tuple[str, Promise]]:
     """Model-field choices for an enum, labelled for display."""
     return [(member.value, LABELS[member]) for member in enum]

@@ -28,8 +28,10 @@ from ecert.core.formats.records import record_claims
 from ecert.core.formats.verify import Verdict
 from ecert.core.identity.idnumbers import Sex
 from ecert.core.rules.kinds import CredentialForm, CredentialKind
-from ecert.credentials.models import Credential, Holder
+from ecert.credentials.models import Credential, Holder, IssuanceBatch
 from ecert.credentials.records import record_of
+from ecert.documents.printing import print_file_create
+from ecert.documents.selectors import printable_batch_get_for
 from ecert.documents.services import document_original, document_path, query_result_document
 from ecert.issuance.importer import stored_path
 from ecert.issuance.models import PassListImport
@@ -349,3 +351,29 @@ def _pdftotext(path: Path) -> str:
         [tool, "-layout", str(path), "-"], capture_output=True, text=True, check=True
     )
     return done.stdout
+
+
+def test_records_are_never_printed_as_certificates_of_ours(world: Any, tmp_path: Path) -> None:
+    job = _record(_csv(tmp_path / "records.csv", ROWS))
+    batch = IssuanceBatch.objects.get(source=job)
+    clerk = world.users["exam_centre_clerk"]
+
+    with pytest.raises(EcertError) as refused:
+        print_file_create(actor=clerk, authority=world.authorities["sd-pta"], batch=batch, now=NOW)
+
+    assert refused.value.code == "empty"
+    assert printable_batch_get_for(user=clerk, reference=batch.reference) is None
+
+
+def test_the_import_page_says_paper_certificates_and_offers_no_print_file(
+    world: Any, client: Client, tmp_path: Path
+) -> None:
+    job = _record(_csv(tmp_path / "records.csv", ROWS))
+    client.force_login(world.users["exam_centre_clerk"])
+
+    page = client.get(reverse("backoffice:import_detail", args=[job.reference])).content.decode()
+
+    assert "专业技术人员职业资格证书（纸质）" in page
+    assert "电子证书" not in page
+    assert 'data-testid="print-batch"' not in page
+    assert reverse("backoffice:records_new") in page

@@ -11,18 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
 from ecert.core.rules.issuing import ORDER
-from ecert.core.rules.kinds import CredentialKind
-from ecert.issuance.services import RECORD_KINDS
-from ecert.vocabulary import LABELS
-
-PAPER_LABELS = {
-    CredentialKind.NATIONAL_CERTIFICATE: _(
-        "National professional qualification certificate (paper)"
-    ),
-    CredentialKind.PROVINCIAL_CERTIFICATE: _(
-        "Provincial professional qualification certificate (paper)"
-    ),
-}
+from ecert.core.rules.kinds import RECORD_KINDS, CredentialKind
+from ecert.vocabulary import LABELS, PAPER_KIND_LABELS
 
 
 class PassListUploadForm(forms.Form):
@@ -80,7 +70,7 @@ class RecordsUploadForm(PassListUploadForm):
 
     kind = forms.ChoiceField(
         label=_("Certificate"),
-        choices=[(k.value, PAPER_LABELS[k]) for k in RECORD_KINDS],
+        choices=[(k.value, PAPER_KIND_LABELS[k]) for k in RECORD_KINDS],
         required=False,
     )
 

@@ -41,6 +41,7 @@ from ecert.issuance.services import (
     proof_issue,
 )
 from ecert.issuance.tasks import passlist_import_task
+from ecert.vocabulary import kind_label
 
 PAGE_SIZE = 50
 
@@ -111,12 +112,23 @@ def _upload(request: HttpRequest, *, records: bool) -> HttpResponse:
 @requires(Perm.ISSUE_CREDENTIAL)
 def import_detail(request: HttpRequest, reference: str) -> HttpResponse:
     job = _import_for(request, reference)
-    batches = [(batch, bytes(batch.merkle_root or b"").hex()) for batch in import_batches(job)]
+    records = job.form == CredentialForm.PAPER
+    batches = [
+        (batch, kind_label(batch.kind, job.form), bytes(batch.merkle_root or b"").hex())
+        for batch in import_batches(job)
+    ]
+    document = (
+        kind_label(job.requested_kind or CredentialKind.NATIONAL_CERTIFICATE, job.form)
+        if records or job.requested_kind
+        else None
+    )
     return render(
         request,
         "backoffice/import_detail.html",
         {
             "job": job,
+            "records": records,
+            "document": document,
             "rows_read": import_progress(job),
             "batches": batches,
             "following": job.state not in FINISHED,

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ecert.core.identity.idnumbers import IdType, Sex
-from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
+from ecert.core.rules.kinds import RECORD_KINDS, CredentialForm, CredentialKind, CredentialStatus
 from ecert.core.rules.roles import Perm
 from ecert.core.rules.titles import GRASSROOTS
 from ecert.vocabulary import choices
@@ -90,6 +90,11 @@ class CredentialQuerySet(models.QuerySet["Credential"]):
                 holder_field="holder__user",
             )
         )
+
+    def printable(self) -> CredentialQuerySet:
+        """Without the records of paper certificates printed elsewhere (the certificate
+        database): they have no face of ours to print."""
+        return self.exclude(form=CredentialForm.PAPER, kind__in=RECORD_KINDS)
 
 
 class IssuanceBatch(models.Model):

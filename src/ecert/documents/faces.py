@@ -30,7 +30,7 @@ from ecert.core.documents.faces import (
 )
 from ecert.core.documents.render import Page, Picture
 from ecert.core.errors import EcertError
-from ecert.core.rules.kinds import CredentialForm, CredentialKind
+from ecert.core.rules.kinds import CredentialKind, is_paper_record
 from ecert.credentials.models import Credential, Holder
 from ecert.credentials.services import holder_id_number
 from ecert.titles.models import TitleCertificate
@@ -77,7 +77,7 @@ def credential_face(credential: Credential) -> Face:
         CredentialKind(credential.kind),
         credential.template,
         style,
-        paper_record=credential.form == CredentialForm.PAPER,
+        paper_record=is_paper_record(credential.kind, credential.form),
     )
 
 

@@ -56,13 +56,15 @@ PRINT_REFUSALS = frozenset(
 
 
 def printable_credentials(*, actor: User | None, authority: Authority) -> CredentialQuerySet:
-    """Credentials placed in ``authority``'s subtree and, for a person, visible to them."""
+    """Credentials placed in ``authority``'s subtree and, for a person, visible to them; not the
+    records of paper certificates printed elsewhere (the certificate database), which have no
+    face of ours to print."""
     credentials = (
         Credential.objects.visible_to(actor, Perm.VIEW_CREDENTIAL)
         if actor is not None
         else Credential.objects.all()
     )
-    return credentials.filter(Scope(paths=(authority.path,)).q(*CREDENTIAL_PLACES))
+    return credentials.filter(Scope(paths=(authority.path,)).q(*CREDENTIAL_PLACES)).printable()
 
 
 def print_file_create(

@@ -59,8 +59,12 @@ def print_file_get_for(*, user: User, reference: str) -> PrintFile | None:
 
 
 def printable_batch_get_for(*, user: User, reference: str) -> IssuanceBatch | None:
-    """A batch holding at least one credential the user may see; None otherwise."""
-    visible = Credential.objects.visible_to(user, Perm.VIEW_CREDENTIAL).filter(batch=OuterRef("pk"))
+    """A batch holding at least one printable credential the user may see; None otherwise."""
+    visible = (
+        Credential.objects.visible_to(user, Perm.VIEW_CREDENTIAL)
+        .printable()
+        .filter(batch=OuterRef("pk"))
+    )
     return (
         IssuanceBatch.objects.filter(reference=reference)
         .filter(Exists(visible))
@@ -72,7 +76,7 @@ def printable_batch_get_for(*, user: User, reference: str) -> IssuanceBatch | No
 def batch_printable_count(*, user: User, batch: IssuanceBatch) -> int:
     """How many valid credentials of the batch the user may see (what a print file of it holds
     when made at the top of the user's scope)."""
-    visible = Credential.objects.visible_to(user, Perm.VIEW_CREDENTIAL)
+    visible = Credential.objects.visible_to(user, Perm.VIEW_CREDENTIAL).printable()
     return visible.filter(batch=batch, status=CredentialStatus.VALID).count()
 
 

@@ -28,7 +28,7 @@ from ecert.core.documents.render import FontSet, Page, Picture, Renderer
 from ecert.core.errors import EcertError
 from ecert.core.formats.qr import qr_text
 from ecert.core.rules.issuing import KIND_LABELS
-from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
+from ecert.core.rules.kinds import CredentialKind, CredentialStatus, is_paper_record
 from ecert.credentials.models import Credential
 from ecert.credentials.services import credential_copy_sign
 from ecert.documents.faces import QUERY_RESULT_VALIDITY, page_for
@@ -136,7 +136,7 @@ def document_original(
     """The sealed PDF of ``credential``'s current signed version, made the first time it is asked.
     A paper certificate's record has none: it yields a query result (``query_result_document``)."""
     signed = _check_sealable(credential)
-    if credential.form == CredentialForm.PAPER:
+    if is_paper_record(credential.kind, credential.form):
         raise EcertError(
             "paper_record",
             "这是纸质证书在证书数据库中的记录，没有电子原件；可下载证书查询结果文件",
@@ -207,7 +207,7 @@ def query_result_document(*, credential: Credential, now: datetime) -> SealedDoc
     001 三(一)): a sealed PDF that states the record, masks the holder's ID number and says it is
     a query result, not a certificate, valid for 90 days. Its QR code carries the record's claims
     with this purpose and last day, so revoking the record voids it. One a day per record."""
-    if credential.form != CredentialForm.PAPER:
+    if not is_paper_record(credential.kind, credential.form):
         raise EcertError(
             "not_a_paper_record",
             "电子证书可直接下载原件，无需查询结果文件",
@@ -244,7 +244,7 @@ def document_scoped(
     signed = bytes(scoped_copy.signed)
     scope = (scoped_copy.purpose, scoped_copy.valid_until)
     until = f"有效期至 {scoped_copy.valid_until:%Y-%m-%d}"
-    if credential.form == CredentialForm.PAPER:
+    if is_paper_record(credential.kind, credential.form):
         reason = f"{QUERY_RESULT_PURPOSE} {credential.public_id}（{until}）"
     else:
         reason = f"{_reason(credential)}（加注：{scoped_copy.purpose}，{until}）"

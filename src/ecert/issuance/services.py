@@ -26,6 +26,7 @@ from ecert.catalogue.models import Qualification
 from ecert.core.errors import EcertError
 from ecert.core.rules.issuing import IMPORTABLE, KIND_LABELS
 from ecert.core.rules.kinds import (
+    RECORD_KINDS,
     AuthorityKind,
     AuthorityLevel,
     CredentialForm,
@@ -82,9 +83,6 @@ def _safe_name(file_name: str) -> str:
 
 # A records file keeps certificates of these kinds (the ministry's national certificates, a
 # province's own certificates); a pass list issues the kinds of issuing.IMPORTABLE.
-RECORD_KINDS = (CredentialKind.NATIONAL_CERTIFICATE, CredentialKind.PROVINCIAL_CERTIFICATE)
-
-
 def passlist_import_create(
     *,
     actor: User | None,

@@ -53,7 +53,7 @@ from ecert.core.documents.render import Page, Picture
 from ecert.core.errors import EcertError
 from ecert.core.formats.qr import parse_qr_text, qr_text
 from ecert.core.identity.idnumbers import SEX_LABELS, Sex, gb11643_check_character
-from ecert.core.rules.kinds import CredentialKind
+from ecert.core.rules.kinds import RECORD_KINDS, CredentialKind
 
 
 class Face(StrEnum):
@@ -169,10 +169,7 @@ def face_for(
     has no electronic face but the query result's; any other unknown combination is refused.
     """
     kind = CredentialKind(kind)
-    if paper_record and kind in (
-        CredentialKind.NATIONAL_CERTIFICATE,
-        CredentialKind.PROVINCIAL_CERTIFICATE,
-    ):
+    if paper_record and kind in RECORD_KINDS:
         return Face.QUERY_RESULT
     if kind in _BY_KIND:
         return _BY_KIND[kind]

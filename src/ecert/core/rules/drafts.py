@@ -22,7 +22,7 @@ from ecert.core.formats.claims import TEXT_LIMITS, claim_text_check
 from ecert.core.identity.idnumbers import IdNumber, Sex
 from ecert.core.identity.names import normalise_name
 from ecert.core.rules.catalogue import PhotoRule
-from ecert.core.rules.kinds import CredentialForm, CredentialKind
+from ecert.core.rules.kinds import CredentialForm, CredentialKind, is_paper_record
 from ecert.core.rules.photos import photo_check
 
 Month = tuple[int, int]  # (year, month)
@@ -382,7 +382,7 @@ def _catalogue_check(
     if (
         facts.abolished
         and kind is not CredentialKind.QUALIFICATION_PROOF
-        and draft.form is not CredentialForm.PAPER
+        and not is_paper_record(kind, draft.form)
     ):
         raise draft_error(
             draft,
@@ -420,7 +420,7 @@ def _catalogue_check(
         facts.specialties
         and specialty
         and specialty not in facts.specialties
-        and draft.form is not CredentialForm.PAPER
+        and not is_paper_record(draft.kind, draft.form)
     ):
         raise draft_error(
             draft,

@@ -32,6 +32,16 @@ class CredentialForm(StrEnum):
     ELECTRONIC = "electronic"
 
 
+# The kinds of which the certificate database keeps records of paper certificates (seed 001
+# 二(一)2): a credential of one of them with form paper is such a record. It has no electronic
+# face of its own and is never printed by this system; it yields a query result.
+RECORD_KINDS = (CredentialKind.NATIONAL_CERTIFICATE, CredentialKind.PROVINCIAL_CERTIFICATE)
+
+
+def is_paper_record(kind: str, form: str) -> bool:
+    return form == CredentialForm.PAPER and kind in RECORD_KINDS
+
+
 class AuthorityKind(StrEnum):
     MINISTRY = "ministry"  # 人力资源社会保障部
     EXAM_CENTRE = "exam_centre"  # 人事考试中心 (national or provincial)
