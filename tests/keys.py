@@ -127,34 +127,44 @@ def signer_keys_install(
     plan: dict[Authority, set[CredentialKind]],
     purposes: Iterable[Purpose] = PURPOSES,
 ) -> None:
-    """One key per authority of ``plan`` under the installed root, and its seal picture."""
+    """One key per authority of ``plan`` under the installed root, and its seal picture unless it
+    has one."""
     root = _root()
     not_after = parse_certificate(root.certificate).not_after
     wanted = sorted(int(p) for p in purposes)
+    keys, seals = [], []
+    sealed = set(
+        SealImage.objects.filter(authority__in=list(plan)).values_list("authority_id", flat=True)
+    )
     for authority, kinds in plan.items():
         key = _signer(authority.key, authority.name)
         (key_dir / f"{key.label}.pem").write_bytes(key.pem)
-        SignerKey.objects.create(
-            authority=authority,
-            kid=key.kid,
-            kid_hex=key.kid.hex(),
-            key_label=key.label,
-            algorithm=int(Algorithm.ES256),
-            certificate=key.certificate,
-            kinds=sorted(CredentialKind(k).value for k in kinds),
-            purposes=wanted,
-            not_before=MADE,
-            not_after=min(MADE + timedelta(days=365 * YEARS), not_after),
+        keys.append(
+            SignerKey(
+                authority=authority,
+                kid=key.kid,
+                kid_hex=key.kid.hex(),
+                key_label=key.label,
+                algorithm=int(Algorithm.ES256),
+                certificate=key.certificate,
+                kinds=sorted(CredentialKind(k).value for k in kinds),
+                purposes=wanted,
+                not_before=MADE,
+                not_after=min(MADE + timedelta(days=365 * YEARS), not_after),
+            )
         )
-        data, width, height = _seal(authority.name)
-        SealImage.objects.update_or_create(
-            authority=authority,
-            defaults={
-                "image": data,
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "width": width,
-                "height": height,
-                "generated": True,
-                "uploaded_at": MADE,
-            },
-        )
+        if authority.pk not in sealed:
+            data, width, height = _seal(authority.name)
+            seals.append(
+                SealImage(
+                    authority=authority,
+                    image=data,
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    width=width,
+                    height=height,
+                    generated=True,
+                    uploaded_at=MADE,
+                )
+            )
+    SignerKey.objects.bulk_create(keys)
+    SealImage.objects.bulk_create(seals)

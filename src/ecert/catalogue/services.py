@@ -54,12 +54,17 @@ def _upsert(model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> t
     row = model._default_manager.filter(**lookup).first()
     if row is None:
         return model._default_manager.create(**lookup, **values), "created"
+    return row, _update(row, values)
+
+
+def _update(row: models.Model, values: dict[str, Any]) -> str:
+    """Give ``row`` the ``values`` it lacks; whether that was ``updated`` or ``unchanged``."""
     if all(getattr(row, name) == value for name, value in values.items()):
-        return row, "unchanged"
+        return "unchanged"
     for name, value in values.items():
         setattr(row, name, value)
     row.save(update_fields=list(values))
-    return row, "updated"
+    return "updated"
 
 
 def _authority(authorities: dict[str, Authority], key: str, where: str) -> Authority:
@@ -78,8 +83,26 @@ def _optional_authority(
     return None if key is None else _authority(authorities, key, where)
 
 
-def _load_qualification(q: core.Qualification, report: CatalogueReport) -> Qualification:
-    values: dict[str, Any] = {
+@dataclass
+class _Stored:
+    """The qualifications, levels and specialties the database holds before a load, read in three
+    queries; the load then inserts what is new in one statement per table."""
+
+    qualifications: dict[str, Qualification]
+    levels: dict[tuple[int, str], QualificationLevel]
+    specialties: set[tuple[int, str]]
+
+    @classmethod
+    def read(cls) -> _Stored:
+        return cls(
+            {q.key: q for q in Qualification.objects.all()},
+            {(lv.qualification_id, lv.name): lv for lv in QualificationLevel.objects.all()},
+            set(Specialty.objects.values_list("qualification_id", "name")),
+        )
+
+
+def _qualification_values(q: core.Qualification, stored: Qualification | None) -> dict[str, Any]:
+    return {
         "code": q.code,
         "name": q.name,
         "abolished": q.abolished,
@@ -90,24 +113,58 @@ def _load_qualification(q: core.Qualification, report: CatalogueReport) -> Quali
         "name_en": q.name_en,
         "approved_by": q.approved_by,
         "approved_by_specialty": dict(q.approved_by_specialty),
+        "exam_code": q.exam_code or (stored.exam_code if stored else ""),
     }
-    existing = Qualification.objects.filter(key=q.key).first()
-    values["exam_code"] = q.exam_code or (existing.exam_code if existing else "")
-    row, outcome = _upsert(Qualification, {"key": q.key}, values)
-    report.counts[f"qualifications {outcome}"] += 1
-    for position, level in enumerate(q.levels, start=1):
-        current = QualificationLevel.objects.filter(qualification=row, name=level.name).first()
-        code = level.exam_code or (current.exam_code if current else "")
-        _, outcome = _upsert(
-            QualificationLevel,
-            {"qualification": row, "name": level.name},
-            {"position": position, "exam_code": code},
-        )
-        report.counts[f"levels {outcome}"] += 1
-    for name in q.specialties:
-        _, outcome = _upsert(Specialty, {"qualification": row, "name": name}, {})
-        report.counts[f"specialties {outcome}"] += 1
-    return row
+
+
+def _load_qualifications(
+    catalogue: core.Catalogue, report: CatalogueReport
+) -> dict[str, Qualification]:
+    stored = _Stored.read()
+    rows: dict[str, Qualification] = {}
+    new: list[Qualification] = []
+    for key, q in catalogue.qualifications.items():
+        row = stored.qualifications.get(key)
+        values = _qualification_values(q, row)
+        if row is None:
+            row, outcome = Qualification(key=key, **values), "created"
+            new.append(row)
+        else:
+            outcome = _update(row, values)
+        rows[key] = row
+        report.counts[f"qualifications {outcome}"] += 1
+    Qualification.objects.bulk_create(new)  # sets the new rows' ids (INSERT … RETURNING)
+
+    levels: list[QualificationLevel] = []
+    specialties: list[Specialty] = []
+    for key, q in catalogue.qualifications.items():
+        row = rows[key]
+        for position, level in enumerate(q.levels, start=1):
+            current = stored.levels.get((row.pk, level.name))
+            values = {
+                "position": position,
+                "exam_code": level.exam_code or (current.exam_code if current else ""),
+            }
+            if current is None:
+                current, outcome = (
+                    QualificationLevel(qualification=row, name=level.name, **values),
+                    "created",
+                )
+                levels.append(current)
+                stored.levels[(row.pk, level.name)] = current
+            else:
+                outcome = _update(current, values) if current.pk else "unchanged"
+            report.counts[f"levels {outcome}"] += 1
+        for name in q.specialties:
+            outcome = "unchanged"
+            if (row.pk, name) not in stored.specialties:
+                specialties.append(Specialty(qualification=row, name=name))
+                stored.specialties.add((row.pk, name))
+                outcome = "created"
+            report.counts[f"specialties {outcome}"] += 1
+    QualificationLevel.objects.bulk_create(levels)
+    Specialty.objects.bulk_create(specialties)
+    return rows
 
 
 def _province(authorities: dict[str, Authority], code: str | None, where: str) -> Authority | None:
@@ -128,9 +185,7 @@ def catalogue_load(*, actor: User | None, catalogue: core.Catalogue) -> Catalogu
     """Bring the database in line with the catalogue files; running it twice changes nothing."""
     report = CatalogueReport()
     authorities = {a.key: a for a in Authority.objects.all()}
-    qualifications = {
-        key: _load_qualification(q, report) for key, q in catalogue.qualifications.items()
-    }
+    qualifications = _load_qualifications(catalogue, report)
     for key, source in catalogue.lists.items():
         where = f"list {key}"
         values = {
@@ -215,22 +270,26 @@ def _load_responsibility(
     if [_responsibility_values(r) for r in stored] == [_responsibility_values(r) for r in wanted]:
         return
     ResponsibilityRule.objects.all().delete()
+    rules = []
     for row in wanted:
         where = f"responsibility {row.province} #{row.position}"
-        ResponsibilityRule.objects.create(
-            province=_authority(authorities, f"{row.province}-hrss", where),
-            position=row.position,
-            label=row.label,
-            qualification=qualifications[row.qualification],
-            levels=list(row.levels),
-            review_authority=_authority(authorities, row.review.authority, where),
-            review_levels=[str(level) for level in row.review.levels],
-            distribution_authority=_optional_authority(
-                authorities, row.distribution.authority if row.distribution else None, where
-            ),
-            distribution_levels=[str(level) for level in row.distribution.levels]
-            if row.distribution
-            else [],
-            electronic_by=_optional_authority(authorities, row.electronic_by, where),
+        rules.append(
+            ResponsibilityRule(
+                province=_authority(authorities, f"{row.province}-hrss", where),
+                position=row.position,
+                label=row.label,
+                qualification=qualifications[row.qualification],
+                levels=list(row.levels),
+                review_authority=_authority(authorities, row.review.authority, where),
+                review_levels=[str(level) for level in row.review.levels],
+                distribution_authority=_optional_authority(
+                    authorities, row.distribution.authority if row.distribution else None, where
+                ),
+                distribution_levels=[str(level) for level in row.distribution.levels]
+                if row.distribution
+                else [],
+                electronic_by=_optional_authority(authorities, row.electronic_by, where),
+            )
         )
+    ResponsibilityRule.objects.bulk_create(rules)
     report.counts["responsibility rows replaced"] += len(wanted)
