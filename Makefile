@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 # pytest runs in this many processes (pytest-xdist), each with its own test database and files.
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo serve test lint typecheck contract migrations-check pytest bench messages clean
+.PHONY: install demo serve test lint typecheck contract migrations-check system-packages pytest bench messages clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -42,12 +42,18 @@ contract: install
 migrations-check: install
 	$(BIN)/ecert manage makemigrations --check --dry-run
 
-pytest: install
+# Debian packages beside the lock file (Chromium, SoftHSM2, poppler-utils, CJK fonts; wrk and
+# PostgreSQL for the benchmarks), installed only when missing.
+system-packages:
+	bash tools/system_packages.sh test
+
+pytest: install system-packages
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test: lint typecheck contract migrations-check pytest
 
 bench: install
+	bash tools/system_packages.sh bench
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 messages: install

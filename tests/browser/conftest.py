@@ -24,7 +24,7 @@ def browser() -> Iterator[Any]:
     executable = shutil.which("chromium")
     if executable is None:
         pytest.fail(
-            "Debian's chromium is not installed; `bash .ci/run` installs it (apt-get install chromium)"
+            "Debian's chromium is not installed; `make test` installs it (tools/system_packages.sh)"
         )
     from playwright.sync_api import sync_playwright
 

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The Debian packages the project needs beside its Python lock file, installed when missing.
+#
+#   bash tools/system_packages.sh test       # Chromium, SoftHSM2, poppler-utils, CJK fonts
+#   bash tools/system_packages.sh postgres   # PostgreSQL installed, running, trust auth on loopback
+#   bash tools/system_packages.sh bench      # wrk and PostgreSQL, for `make bench`
+#
+# `make pytest` and `make bench` call it; it does nothing when everything is there. As root it runs
+# apt-get itself, otherwise through sudo.
+set -euo pipefail
+
+if [ "$(id -u)" = 0 ]; then SUDO=(); else SUDO=(sudo); fi
+
+apt_install() {
+    if [ -z "${APT_UPDATED:-}" ]; then "${SUDO[@]}" apt-get update -qq; APT_UPDATED=1; fi
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+test_packages() {
+    command -v chromium >/dev/null || apt_install chromium
+    command -v softhsm2-util >/dev/null || apt_install softhsm2
+    # pdfsig, pdftotext and pdftoppm check the sealed PDFs the way a reader outside ecert would.
+    command -v pdfsig >/dev/null || apt_install poppler-utils
+    # Readable CJK text in browser screenshots (the tests assert on text, not pixels). grep reads
+    # all of fc-list's output: with -q it would stop early, and pipefail would count the SIGPIPE
+    # this gives fc-list as a failure (and reinstall the fonts on every run).
+    fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || apt_install fonts-noto-cjk
+}
+
+postgres() {
+    if ! command -v pg_ctlcluster >/dev/null; then
+        apt_install postgresql
+        # A cluster installed here gets the trust auth on loopback that the tests expect; Debian's
+        # default would ask for a password.
+        for hba in /etc/postgresql/*/main/pg_hba.conf; do
+            "${SUDO[@]}" sed -i -E \
+                's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+/\1trust/' "$hba"
+        done
+    fi
+    if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+        cluster_version=$(ls /etc/postgresql | sort -V | tail -n 1)
+        "${SUDO[@]}" pg_ctlcluster --skip-systemctl-redirect "$cluster_version" main start \
+            || "${SUDO[@]}" pg_ctlcluster --skip-systemctl-redirect "$cluster_version" main restart
+        for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+    fi
+    if ! psql -h 127.0.0.1 -U postgres -d postgres -tAc 'select 1' >/dev/null 2>&1; then
+        echo "PostgreSQL on 127.0.0.1:5432 does not accept user postgres without a password" \
+            "(trust auth)" >&2
+        exit 1
+    fi
+}
+
+case "${1:-}" in
+    test) test_packages ;;
+    postgres) postgres ;;
+    # The verification API benchmark drives the server with wrk, on PostgreSQL.
+    bench) command -v wrk >/dev/null || apt_install wrk; postgres ;;
+    *) echo "usage: $0 test|postgres|bench" >&2; exit 2 ;;
+esac
