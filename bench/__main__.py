@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, Callable[[int, list[str]], Report]] = {
     offline_verify.NAME: offline_verify.run,
     issue.NAME: issue.run,
     issue.NAME_1M: issue.run_memory,
+    issue.NAME_RECORDS_1M: issue.run_records_memory,
     documents.NAME_SEALED: documents.run_sealed,
     documents.NAME_PRINT: documents.run_print,
     verify_api.NAME: verify_api.run,

@@ -8,6 +8,8 @@ Two benchmarks share this module:
   reading + validation alone, so the reader sees where the time goes.
 - ``issue-1m``: a 1,000,000-row .xlsx (read by the streaming reader) imported on SQLite; the
   figure is the child's peak RSS, DESIGN.md §7's memory budget.
+- ``records-1m``: the same file loaded as records of paper certificates (``ecert
+  import-records``: form paper, the certificate database of issue 14), with the same budget.
 
 The parent makes (or reuses) the file in its own process (``bench.passlist_file``), then starts one
 child per database: ``python -m bench.issue --database sqlite --file F --rows N --out JSON``. The
@@ -36,6 +38,7 @@ from bench.rates import load_note
 
 NAME = "issue"
 NAME_1M = "issue-1m"
+NAME_RECORDS_1M = "records-1m"
 # DESIGN.md §7: "issue 100,000 passers: read Excel, validate, sign, store ≤ 10 s on SQLite".
 BUDGET_SECONDS_PER_100K = 10.0
 BUDGET_ROWS_PER_SECOND = 100_000 / BUDGET_SECONDS_PER_100K
@@ -126,7 +129,13 @@ def watch_readers() -> list[str]:
 
 
 def measure(
-    database: str, file: Path, rows: int, work_dir: Path, memory_only: bool, profile: int = 0
+    database: str,
+    file: Path,
+    rows: int,
+    work_dir: Path,
+    memory_only: bool,
+    profile: int = 0,
+    records: bool = False,
 ) -> dict[str, Any]:
     """Run in the child: set up, time the import, check it, then the baseline and breakdown.
 
@@ -135,16 +144,17 @@ def measure(
     """
     databases.django_setup(database, work_dir)
     try:
-        return _measure(database, file, rows, memory_only, profile)
+        return _measure(database, file, rows, memory_only, profile, records)
     finally:
         databases.django_teardown(database)
 
 
 def _measure(
-    database: str, file: Path, rows: int, memory_only: bool, profile: int
+    database: str, file: Path, rows: int, memory_only: bool, profile: int, records: bool
 ) -> dict[str, Any]:
     from ecert.authorities.models import Authority
     from ecert.catalogue.models import Qualification
+    from ecert.core.rules.kinds import CredentialForm
     from ecert.issuance.services import passlist_import_create, passlist_import_run
 
     keys_init()
@@ -164,6 +174,7 @@ def _measure(
         qualification=qualification,
         file_name=file.name,
         chunks=_chunks(file),
+        form=CredentialForm.PAPER if records else CredentialForm.ELECTRONIC,
     )
     job = passlist_import_run(import_id=job.pk)
     if profiler is not None:
@@ -181,7 +192,7 @@ def _measure(
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(profile)
         stats.sort_stats("tottime").print_stats(profile)
-    stored = _check(job, rows)
+    stored = _check(job, rows, CredentialForm.PAPER if records else CredentialForm.ELECTRONIC)
     data: dict[str, Any] = {
         "database": database,
         "rows": rows,
@@ -203,8 +214,9 @@ def _measure(
     return data
 
 
-def _check(job: Any, rows: int) -> dict[str, Any]:
-    """The import completed, and ``rows`` credentials are stored, signed and in signed batches."""
+def _check(job: Any, rows: int, form: Any) -> dict[str, Any]:
+    """The import completed, and ``rows`` credentials of ``form`` are stored, signed and in signed
+    batches."""
     from ecert.core.formats import cose
     from ecert.core.formats.algorithms import load_verification_key
     from ecert.credentials.models import Credential, IssuanceBatch
@@ -217,7 +229,7 @@ def _check(job: Any, rows: int) -> dict[str, Any]:
         raise RuntimeError(
             f"import {job.reference}: state, read, issued, invalid = {outcome}; {job.message}"
         )
-    credentials = Credential.objects.count()
+    credentials = Credential.objects.filter(form=form).count()
     unsigned = Credential.objects.filter(signed__isnull=True).count()
     batches = list(IssuanceBatch.objects.all())
     in_batches = sum(batch.size for batch in batches)
@@ -322,12 +334,14 @@ def _importer() -> Any:
 # --- the parent ---------------------------------------------------------------------------------
 
 
-def _child(database: str, file: PassListFile, out: Path, memory_only: bool) -> dict[str, Any]:
+def _child(
+    database: str, file: PassListFile, out: Path, memory_only: bool, records: bool = False
+) -> dict[str, Any]:
     """Start `python -m bench.issue` for one database and read what it wrote."""
     args = ["--file", str(file.path), "--rows", str(file.rows)]
-    return run_child(
-        "bench.issue", database, out, *args, *(["--memory-only"] if memory_only else [])
-    )
+    args += ["--memory-only"] if memory_only else []
+    args += ["--records"] if records else []
+    return run_child("bench.issue", database, out, *args)
 
 
 def _count(rows: int) -> str:
@@ -478,26 +492,38 @@ def run(rows: int, selected: list[str]) -> Report:
 def run_memory(rows: int, selected: list[str]) -> Report:
     """Parent side of ``issue-1m``: 1,000,000 rows on SQLite (``rows`` does not apply)."""
     del rows
-    report = Report(notes=[load_note(NAME_1M)])
+    return _memory(NAME_1M, selected, records=False)
+
+
+def run_records_memory(rows: int, selected: list[str]) -> Report:
+    """Parent side of ``records-1m``: the same file loaded as records of paper certificates."""
+    del rows
+    return _memory(NAME_RECORDS_1M, selected, records=True)
+
+
+def _memory(benchmark: str, selected: list[str], *, records: bool) -> Report:
+    report = Report(notes=[load_note(benchmark)])
     if "sqlite" not in selected:
-        report.skipped.append(f"{NAME_1M}: the memory budget is measured on SQLite only")
+        report.skipped.append(f"{benchmark}: the memory budget is measured on SQLite only")
         return report
     try:
         file = passlist_file(MEMORY_ROWS)
     except RuntimeError as error:
-        report.failed.append(f"{NAME_1M}: making the pass list: {error}")
+        report.failed.append(f"{benchmark}: making the pass list: {error}")
         return report
-    report.notes.append(_file_note(NAME_1M, file))
+    report.notes.append(_file_note(benchmark, file))
+    what = "records" if records else "passers"
     with tempfile.TemporaryDirectory(prefix="ecert-bench-") as tmp:
-        print(f"  {NAME_1M}: importing {MEMORY_ROWS:,} rows on SQLite …", flush=True)
-        data = _child("sqlite", file, Path(tmp) / "sqlite.json", memory_only=True)
-        if _record(report, NAME_1M, "sqlite", data):
+        print(f"  {benchmark}: importing {MEMORY_ROWS:,} rows on SQLite …", flush=True)
+        data = _child("sqlite", file, Path(tmp) / "sqlite.json", memory_only=True, records=records)
+        if _record(report, benchmark, "sqlite", data):
             budget = Budget(MEMORY_BUDGET_MB, higher_is_better=False)
-            report.figures.append(_rss_figure(NAME_1M, data, budget))
+            report.figures.append(_rss_figure(benchmark, data, budget))
             report.figures.append(
                 Figure(
-                    benchmark=NAME_1M,
-                    name=f"issue {_count(MEMORY_ROWS)} passers (read .xlsx, validate, store, sign)",
+                    benchmark=benchmark,
+                    name=f"{'load' if records else 'issue'} {_count(MEMORY_ROWS)} {what} "
+                    "(read .xlsx, validate, store, sign)",
                     database="SQLite",
                     value=MEMORY_ROWS / data["import_seconds"],
                     unit="rows/s",
@@ -509,7 +535,7 @@ def run_memory(rows: int, selected: list[str]) -> Report:
                 )
             )
             report.notes.append(
-                f"{NAME_1M}: reader {data['reader']}; RSS just before the import "
+                f"{benchmark}: reader {data['reader']}; RSS just before the import "
                 f"{data['rss_current_before_import_mb']:.0f} MB (peak so far "
                 f"{data['rss_before_import_mb']:.0f} MB: Django, migrate, keys)"
             )
@@ -524,6 +550,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True, help="where to write the JSON")
     parser.add_argument("--memory-only", action="store_true", help="no baseline, no breakdown")
     parser.add_argument(
+        "--records", action="store_true", help="load as records of paper certificates"
+    )
+    parser.add_argument(
         "--profile", type=int, default=0, metavar="TOP", help="cProfile the import, print TOP"
     )
     args = parser.parse_args(argv)
@@ -536,6 +565,7 @@ def main(argv: list[str] | None = None) -> None:
                 Path(work_dir),
                 args.memory_only,
                 args.profile,
+                args.records,
             )
         except databases.DatabaseUnavailable as exc:
             data = {"database": args.database, "skipped": str(exc)}
