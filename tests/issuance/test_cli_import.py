@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from python_calamine import CalamineWorkbook
 
 from tests.ecert_command import ecert_environment, run_ecert
 from tests.passlist_files import make_passers, write_csv, write_xlsx
+from tests.photos import id_photo
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +107,27 @@ def test_a_bad_file_exits_1_stores_nothing_and_writes_the_error_workbook(
     rows = CalamineWorkbook.from_path(str(errors)).get_sheet_by_index(0).to_python()
     assert [row[0] for row in rows[1:]] == ["4", "9"]
     assert "火星市" in str(rows[2][-2])
+
+
+def test_a_zip_of_photos_gives_the_holders_their_photos(deployment: Path, tmp_path: Path) -> None:
+    passers = make_passers(3, seed=25)
+    path = tmp_path / "list.csv"
+    write_csv(path, passers)
+    photos = tmp_path / "photos.zip"
+    with zipfile.ZipFile(photos, "w") as archive:  # ZP is blank: the photo is named ZJHM.jpg
+        archive.writestr(f"list/{passers[0].id_number}.jpg", id_photo())
+
+    result = _import(deployment, path, "--photos", str(photos))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    db = sqlite3.connect(deployment / "ecert.sqlite3")
+    try:
+        with_photo = db.execute(
+            "select name from credentials_holder where photo_jpeg is not null"
+        ).fetchall()
+    finally:
+        db.close()
+    assert with_photo == [(passers[0].name,)]
 
 
 def test_options_that_cannot_be_used_exit_2(deployment: Path, tmp_path: Path) -> None:

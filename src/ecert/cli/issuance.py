@@ -27,6 +27,16 @@ console = Console(stderr=True)
 READ_CHUNK = 1 << 20
 
 
+# The options both commands take.
+Exam = Annotated[str, typer.Option(help="qualification key in the catalogue, e.g. constructor")]
+Photos = Annotated[
+    Path | None, typer.Option(help="zip of the photos the ZP column names (else ZJHM.jpg)")
+]
+Errors = Annotated[
+    Path | None, typer.Option(help="where to copy the error workbook when there are bad rows")
+]
+
+
 def _file_chunks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as stream:
         while chunk := stream.read(READ_CHUNK):
@@ -35,7 +45,7 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
 
 def import_passlist(
     file: Annotated[Path, typer.Argument(help="xlsx, xls or csv (UTF-8 or GB18030)")],
-    exam: Annotated[str, typer.Option(help="qualification key in the catalogue, e.g. constructor")],
+    exam: Exam,
     authority: Annotated[
         str, typer.Option(help="importing authority (the provincial exam centre), e.g. sd-pta")
     ],
@@ -46,13 +56,12 @@ def import_passlist(
             "exam_proof or national_certificate"
         ),
     ] = None,
+    photos: Photos = None,
     accept_valid: Annotated[
         bool,
         typer.Option("--accept-valid", help="import the valid rows and set the bad ones aside"),
     ] = False,
-    errors: Annotated[
-        Path | None, typer.Option(help="where to copy the error workbook when there are bad rows")
-    ] = None,
+    errors: Errors = None,
 ) -> None:
     """导入考试合格名单并签发证书 / Import an exam pass list and issue the credentials."""
     _import(
@@ -63,19 +72,17 @@ def import_passlist(
         accept_valid=accept_valid,
         errors=errors,
         records=False,
-        photos=None,
+        photos=photos,
     )
 
 
 def import_records(
     file: Annotated[Path, typer.Argument(help="xlsx, xls or csv with the 11 columns of seed 001")],
-    exam: Annotated[str, typer.Option(help="qualification key in the catalogue, e.g. constructor")],
+    exam: Exam,
     authority: Annotated[
         str, typer.Option(help="the authority that keeps the records, e.g. sd-pta")
     ],
-    photos: Annotated[
-        Path | None, typer.Option(help="zip of the photos the ZP column names (ZJHM.jpg)")
-    ] = None,
+    photos: Photos = None,
     kind: Annotated[
         str | None,
         typer.Option(help="national_certificate (default) or provincial_certificate"),
@@ -84,9 +91,7 @@ def import_records(
         bool,
         typer.Option("--accept-valid", help="record the valid rows and set the bad ones aside"),
     ] = False,
-    errors: Annotated[
-        Path | None, typer.Option(help="where to copy the error workbook when there are bad rows")
-    ] = None,
+    errors: Errors = None,
 ) -> None:
     """导入纸质证书数据库记录 / Load records of paper certificates into the certificate database."""
     _import(
