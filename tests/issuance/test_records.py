@@ -22,6 +22,7 @@ from python_calamine import CalamineWorkbook
 
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
+from ecert.cli.demo import RECORDS, demo_records, records_csv
 from ecert.core.errors import EcertError
 from ecert.core.formats import cose
 from ecert.core.formats.records import record_claims
@@ -377,3 +378,12 @@ def test_the_import_page_says_paper_certificates_and_offers_no_print_file(
     assert "电子证书" not in page
     assert 'data-testid="print-batch"' not in page
     assert reverse("backoffice:records_new") in page
+
+
+def test_the_example_records_file_is_the_demo_s_and_loads_once() -> None:
+    example = Path(__file__).parents[2] / "docs" / "examples" / "records-example.csv"
+
+    assert example.read_text(encoding="utf-8") == records_csv()
+    assert demo_records(now=NOW) == len(RECORDS)
+    assert demo_records(now=NOW) == 0
+    assert Credential.objects.filter(form=CredentialForm.PAPER).count() == len(RECORDS)

@@ -6,6 +6,8 @@ Running it again adds nothing.
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 from datetime import date, datetime, timedelta
 
@@ -17,7 +19,7 @@ from ecert.accounts.services import role_assign, user_create
 from ecert.authorities.models import Authority
 from ecert.authorities.services import authority_create
 from ecert.catalogue.models import CatalogueEntry
-from ecert.core.identity.idnumbers import IdType, gb11643_check_character, parse_id_number
+from ecert.core.identity.idnumbers import IdType, Sex, gb11643_check_character, parse_id_number
 from ecert.core.rules.drafts import CredentialDraft, PersonDraft
 from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel, CredentialForm, CredentialKind
 from ecert.core.rules.roles import ROLE_LABELS, ROLE_PERMISSIONS, Perm, Role
@@ -315,3 +317,49 @@ def demo_titles(*, now: datetime) -> list[str]:
         certificate = title_certificate_issue(actor=clerk, approval=approval, now=now)
         numbers.append(certificate.credential.printed_number())
     return numbers
+
+
+# Paper certificates of 一级建造师 printed before this system, for the certificate database
+# (seed 001 二(一)2): the 11 columns of seed 001 附件 二.2. docs/examples/records-example.csv holds
+# the same rows; the photo column is empty (no zip comes with them).
+RECORD_HEADER = ("ZSGLH", "KSXM", "ZJHM", "ZJLB", "XB", "BKJB", "BKZY", "CSNY", "PZRQ", "ZP", "BMS")
+RECORDS = (
+    ("0837010000000101", "钱昇", _resident_id(1101, "370102"), "房屋建筑工程", "2008-09-26", "济南市"),
+    ("0837020000000102", "孙亮", _resident_id(1102, "370202"), "建筑工程", "2008-09-26", "青岛市"),
+    ("1137010000000103", "周喆", _resident_id(1103, "370102"), "市政公用工程", "2011-10-15", "济南市"),
+    ("1437150000000104", "吴堃", _resident_id(1104, "371502"), "机电工程", "2014-09-20", "聊城市"),
+    ("1637030000000105", "郑赟", _resident_id(1105, "370302"), "建筑工程", "2016-09-24", "淄博市"),
+)  # fmt: skip
+
+
+def records_csv() -> str:
+    """The demo records as a UTF-8 CSV with the pinyin header, as an exam centre sends them."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(RECORD_HEADER)
+    for number, name, id_number, specialty, approved, city in RECORDS:
+        sex = "男" if parse_id_number(id_number).sex is Sex.MALE else "女"
+        writer.writerow(
+            (number, name, id_number, "居民身份证", sex, "一级", specialty, "", approved, "", city)
+        )
+    return buffer.getvalue()
+
+
+def demo_records(*, now: datetime) -> int:
+    """Load the demo records of paper certificates as an exam-centre clerk does (the import
+    service, form paper, kept by 山东省人事考试中心); return how many were recorded now (none when
+    they are there already)."""
+    from ecert.catalogue.models import Qualification
+    from ecert.issuance.services import passlist_import_create, passlist_import_run
+
+    if Credential.objects.filter(management_number=RECORDS[0][0]).exists():
+        return 0
+    job = passlist_import_create(
+        actor=None,
+        authority=Authority.objects.get(key="sd-pta"),
+        qualification=Qualification.objects.get(key="constructor"),
+        file_name="records-example.csv",
+        chunks=[records_csv().encode()],
+        form=CredentialForm.PAPER,
+    )
+    return passlist_import_run(import_id=job.pk, now=now).issued

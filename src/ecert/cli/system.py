@@ -140,6 +140,7 @@ def demo(
         DEMO_PASSWORD,
         demo_credentials,
         demo_holder_login,
+        demo_records,
         demo_seals,
         demo_titles,
         demo_users,
@@ -162,6 +163,11 @@ def demo(
         console.print(f"演示证书已签发 / demo credentials issued: {issued}")
         titles = demo_titles(now=now)
         console.print(f"演示职称证书 / demo title certificates: {', '.join(titles) or 'kept'}")
+        recorded = demo_records(now=now)
+        console.print(
+            f"演示纸质证书记录 / demo paper records: {recorded} "
+            "(docs/examples/records-example.csv; 在 /verify/ 查询 / query them at /verify/)"
+        )
     else:
         console.print("未创建密钥，故未签发演示证书 / no keys, so no demo credentials were issued")
     holder_login = demo_holder_login()
