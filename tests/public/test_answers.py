@@ -21,7 +21,7 @@ from ecert.verification import answers as answers_module
 from ecert.verification import services as services_module
 from ecert.verification.answers import CHECK_NOT_DONE, Answer, check_text
 from ecert.verification.models import Channel, VerificationEvent
-from ecert.verification.services import Asker, code_verify, qr_verify, query_verify
+from ecert.verification.services import Asker, code_verify, qr_verify, query_verify, signed_answer
 from tests.conftest import World
 from tests.portal.signed import signed_proof
 from tests.public.conftest import NOW, qr_of
@@ -211,3 +211,17 @@ def test_every_reason_the_verifier_gives_has_words_for_the_page() -> None:
     )
     assert without == []
     assert check_text(Check("integrity", Outcome.FAIL, "malformed_cbor"))[0] == "码的内容格式不正确"
+
+
+def test_answering_a_scanned_code_reads_one_registry_row_and_nothing_else(
+    proof: Credential, django_assert_num_queries: Any
+) -> None:
+    """The busiest path of the API: with the trust list in hand, the registry row (status, kind,
+    form) is its one query; a field left out of that row would cost a query per verification."""
+    signed = bytes(proof.signed or b"")
+    signed_answer(signed, now=NOW)  # builds and keeps the trust list
+
+    with django_assert_num_queries(1):
+        answer = signed_answer(signed, now=NOW)
+
+    assert answer.verdict is Verdict.VALID
