@@ -13,9 +13,9 @@ PYTEST_WORKERS ?= 2
 
 .PHONY: install demo serve test lint typecheck contract migrations-check system-packages pytest bench messages clean
 
-$(UV):
-	$(PYTHON) -m venv .tools
-	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+# Fetched by a standard-library script: a fresh Debian's Python has neither pip nor ensurepip.
+$(UV): tools/uv_install.py
+	$(PYTHON) tools/uv_install.py $(UV_VERSION) $(UV)
 
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --locked --quiet
@@ -43,7 +43,8 @@ migrations-check: install
 	$(BIN)/ecert manage makemigrations --check --dry-run
 
 # Debian packages beside the lock file (Chromium, SoftHSM2, poppler-utils, CJK fonts; wrk and
-# PostgreSQL for the benchmarks), installed only when missing.
+# PostgreSQL for the benchmarks), installed only when missing: as root directly, otherwise the
+# script stops and prints the one command to run.
 system-packages:
 	bash tools/system_packages.sh test
 

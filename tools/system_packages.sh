@@ -6,41 +6,56 @@
 #   bash tools/system_packages.sh bench      # wrk and PostgreSQL, for `make bench`
 #
 # `make pytest` and `make bench` call it; it does nothing when everything is there. As root it runs
-# apt-get itself, otherwise through sudo.
+# apt-get itself; otherwise it stops and prints the one command that installs what is missing.
 set -euo pipefail
 
-if [ "$(id -u)" = 0 ]; then SUDO=(); else SUDO=(sudo); fi
+MISSING=()
 
-apt_install() {
-    if [ -z "${APT_UPDATED:-}" ]; then "${SUDO[@]}" apt-get update -qq; APT_UPDATED=1; fi
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+install_missing() {
+    [ "${#MISSING[@]}" = 0 ] && return 0
+    if [ "$(id -u)" != 0 ]; then
+        echo "ecert needs these Debian packages: ${MISSING[*]}" >&2
+        echo "install them as root, then run make again:" >&2
+        echo "    sudo apt-get install -y ${MISSING[*]}" >&2
+        exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${MISSING[@]}" >/dev/null
+    MISSING=()
 }
 
 test_packages() {
-    command -v chromium >/dev/null || apt_install chromium
-    command -v softhsm2-util >/dev/null || apt_install softhsm2
+    command -v chromium >/dev/null || MISSING+=(chromium)
+    command -v softhsm2-util >/dev/null || MISSING+=(softhsm2)
     # pdfsig, pdftotext and pdftoppm check the sealed PDFs the way a reader outside ecert would.
-    command -v pdfsig >/dev/null || apt_install poppler-utils
+    command -v pdfsig >/dev/null || MISSING+=(poppler-utils)
     # Readable CJK text in browser screenshots (the tests assert on text, not pixels). grep reads
     # all of fc-list's output: with -q it would stop early, and pipefail would count the SIGPIPE
     # this gives fc-list as a failure (and reinstall the fonts on every run).
-    fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || apt_install fonts-noto-cjk
+    fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || MISSING+=(fonts-noto-cjk)
+    install_missing
 }
 
 postgres() {
     if ! command -v pg_ctlcluster >/dev/null; then
-        apt_install postgresql
+        MISSING+=(postgresql)
+        install_missing
         # A cluster installed here gets the trust auth on loopback that the tests expect; Debian's
         # default would ask for a password.
         for hba in /etc/postgresql/*/main/pg_hba.conf; do
-            "${SUDO[@]}" sed -i -E \
+            sed -i -E \
                 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+/\1trust/' "$hba"
         done
     fi
     if ! pg_isready -q -h 127.0.0.1 -p 5432; then
         cluster_version=$(ls /etc/postgresql | sort -V | tail -n 1)
-        "${SUDO[@]}" pg_ctlcluster --skip-systemctl-redirect "$cluster_version" main start \
-            || "${SUDO[@]}" pg_ctlcluster --skip-systemctl-redirect "$cluster_version" main restart
+        if [ "$(id -u)" != 0 ]; then
+            echo "PostgreSQL is installed but not running; start it as root:" >&2
+            echo "    sudo pg_ctlcluster --skip-systemctl-redirect $cluster_version main start" >&2
+            exit 1
+        fi
+        pg_ctlcluster --skip-systemctl-redirect "$cluster_version" main start \
+            || pg_ctlcluster --skip-systemctl-redirect "$cluster_version" main restart
         for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
     fi
     if ! psql -h 127.0.0.1 -U postgres -d postgres -tAc 'select 1' >/dev/null 2>&1; then
@@ -54,6 +69,6 @@ case "${1:-}" in
     test) test_packages ;;
     postgres) postgres ;;
     # The verification API benchmark drives the server with wrk, on PostgreSQL.
-    bench) command -v wrk >/dev/null || apt_install wrk; postgres ;;
+    bench) command -v wrk >/dev/null || MISSING+=(wrk); install_missing; postgres ;;
     *) echo "usage: $0 test|postgres|bench" >&2; exit 2 ;;
 esac

@@ -21,6 +21,14 @@ from ecert.core.rules.kinds import AuthorityLevel, CredentialKind
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
+# The notices are our requirements, kept beside the checkout, not in it. A clone on its own skips
+# these tests and says why; CI (.ci/run) refuses to start without the notices, so it never skips.
+pytestmark = pytest.mark.skipif(
+    not any(SEEDS.glob("*.txt")),
+    reason=f"the official notices are not beside the checkout ({SEEDS} is absent or empty); "
+    "CI runs these tests with them",
+)
+
 
 def seed(number: str) -> str:
     (path,) = SEEDS.glob(f"{number}_*.txt")
