@@ -17,7 +17,7 @@ def test_a_user_without_root_is_told_the_one_command_to_run(tmp_path: Path) -> N
     fake_id.write_text("#!/bin/sh\necho 1000\n")
     fake_id.chmod(0o755)
 
-    ran = subprocess.run(
+    ran = subprocess.run(  # noqa: S603 - our own script, no shell
         ["/bin/bash", str(SCRIPT), "test"],
         env={"PATH": str(bin_dir)},
         capture_output=True,
@@ -30,7 +30,7 @@ def test_a_user_without_root_is_told_the_one_command_to_run(tmp_path: Path) -> N
 
 
 def test_an_unknown_purpose_is_refused_with_the_usage() -> None:
-    ran = subprocess.run(
+    ran = subprocess.run(  # noqa: S603 - our own script, no shell
         ["/bin/bash", str(SCRIPT), "everything"], capture_output=True, text=True, timeout=60
     )
 
