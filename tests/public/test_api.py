@@ -19,6 +19,7 @@ from ecert.credentials.services import holder_id_number
 from ecert.credentials.status_lists import status_lists_publish
 from ecert.signing.models import RootCertificate, StatusListPublication
 from ecert.signing.services import trust_list_publish
+from ecert.verification.limits import VERIFY_PER_ADDRESS
 from ecert.verification.models import Organisation, VerificationEvent
 from tests.conftest import World
 from tests.portal.signed import signed_proof
@@ -78,13 +79,15 @@ def test_status_reads_the_registry_live(client: Client, proof: Credential) -> No
 
 
 def test_anonymous_callers_are_limited_per_address(client: Client, proof: Credential) -> None:
+    allowed = VERIFY_PER_ADDRESS.count  # the query page's limit (tests/public/test_rate_policy.py)
     answers = [
-        _post(client, "api:verify", {"qr": "HTTPS://X/V/00A"}).status_code for _ in range(121)
+        _post(client, "api:verify", {"qr": "HTTPS://X/V/00A"}).status_code
+        for _ in range(allowed + 1)
     ]
 
-    assert answers[:120] == [200] * 120
-    assert answers[120] == 429
-    assert VerificationEvent.objects.count() == 120
+    assert answers[:allowed] == [200] * allowed
+    assert answers[allowed] == 429
+    assert VerificationEvent.objects.count() == allowed
 
 
 def test_an_organisations_key_draws_on_its_daily_quota(
@@ -174,3 +177,62 @@ def test_a_status_list_in_use_but_not_yet_published_is_signed_when_asked_for(
 
     assert answer.status_code == 200
     assert StatusListPublication.objects.filter(list_number=0).exists()
+
+
+# Every operation of the API and whether it takes a key: "optional" (a key raises the quota),
+# "none" (public files), "required" (a token or a signed-in session).
+KEYS = {
+    ("post", "/api/v1/verify"): "optional",
+    ("post", "/api/v1/query"): "optional",
+    ("get", "/api/v1/status/{status_index}"): "optional",
+    ("get", "/api/v1/trust-list"): "none",
+    ("get", "/api/v1/status-lists/{list_number}"): "none",
+    ("get", "/api/v1/root-certificate"): "none",
+    ("post", "/api/v1/passlists"): "required",
+    ("post", "/api/v1/passlists/file"): "required",
+    ("get", "/api/v1/passlists/{reference}"): "required",
+    ("get", "/api/v1/passlists/{reference}/errors.xlsx"): "required",
+    ("post", "/api/v1/credentials/{public_id}/status"): "required",
+}
+
+
+def _key_needed(operation: dict[str, Any]) -> str:
+    """What an OpenAPI operation's security says: an empty requirement among the alternatives
+    means it may be called without a key (OpenAPI 3.1 §4.8.10)."""
+    security = operation.get("security")
+    if security == []:
+        return "none"
+    assert security, operation["operationId"]  # no global default: each says its own
+    return "optional" if {} in security else "required"
+
+
+def test_the_schema_says_which_operations_take_a_key(client: Client) -> None:
+    """Hostile case: the public verification operations were marked as needing a token."""
+    schema = client.get(reverse("api:openapi-json")).json()
+
+    declared = {
+        (method, path): _key_needed(operation)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    }
+
+    assert declared == KEYS
+    assert "security" not in schema  # nothing required of every operation at once
+    assert set(schema["components"]["securitySchemes"]) == {"ApiTokenAuth", "BrowserSession"}
+    for operation in ("/api/v1/verify", "/api/v1/query"):
+        too_many = schema["paths"][operation]["post"]["responses"]["429"]
+        assert too_many["headers"]["Retry-After"]["schema"]["type"] == "integer"
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(KEYS))
+def test_each_operation_answers_as_the_schema_says_without_a_key(
+    client: Client, world: World, method: str, path: str
+) -> None:
+    """Without a key a required-key operation is refused 401; the others are never refused so."""
+    url = path.format(status_index=0, list_number=0, reference="X", public_id="X")
+    if method == "post":
+        response = client.post(url, {}, content_type="application/json")
+    else:
+        response = client.get(url)
+
+    assert (response.status_code == 401) == (KEYS[(method, path)] == "required"), response.content

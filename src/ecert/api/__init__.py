@@ -18,7 +18,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from ecert.accounts.services import api_token_authenticate
 from ecert.api.credentials import router as credentials_router
-from ecert.api.errors import REFUSALS, error_body, status_of
+from ecert.api.errors import REFUSALS, LimitRefusal, error_body, status_of
 from ecert.api.passlists import router as passlists_router
 from ecert.api.verification import router as verify_router
 from ecert.core.errors import EcertError
@@ -99,7 +99,10 @@ def _answer(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResp
 def _refused(request: HttpRequest, error: EcertError) -> HttpResponse:
     if error.code not in REFUSALS:
         raise error  # not a route's refusal: a 500, as before
-    return _answer(request, status_of(error), error_body(error.code, *error.texts()))
+    response = _answer(request, status_of(error), error_body(error.code, *error.texts()))
+    if isinstance(error, LimitRefusal):
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @api.exception_handler(AuthenticationError)

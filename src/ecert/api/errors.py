@@ -12,6 +12,7 @@ from ninja import Schema
 
 from ecert.core.errors import EcertError
 from ecert.issuance.services import IMPORT_REFUSALS
+from ecert.verification.limits import Refusal
 
 # The status of a refusal, by code; every other refusal is a 400.
 STATUS = {
@@ -49,6 +50,14 @@ class ErrorOut(Schema):
     code: str
     message_zh: str
     message_en: str
+
+
+class LimitRefusal(EcertError):
+    """A call past a rate limit or quota: answered 429 with Retry-After in seconds."""
+
+    def __init__(self, refusal: Refusal, zh: str, en: str) -> None:
+        super().__init__(refusal.code, zh, en)
+        self.retry_after = refusal.retry_after
 
 
 def status_of(error: EcertError) -> int:

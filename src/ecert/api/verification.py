@@ -14,7 +14,7 @@ from django.utils import timezone
 from ninja import Router
 
 from ecert.accounts.models import User
-from ecert.api.errors import ErrorOut, not_found
+from ecert.api.errors import ErrorOut, LimitRefusal, not_found
 from ecert.api.verification_schemas import (
     AnswerOut,
     QueryIn,
@@ -27,8 +27,7 @@ from ecert.core.errors import EcertError
 from ecert.credentials.models import Credential
 from ecert.credentials.status_lists import status_list_fresh
 from ecert.signing.models import RootCertificate, TrustListPublication
-from ecert.verification.limits import API_PER_ADDRESS, limit_take, request_address
-from ecert.verification.lists import organisation_quota_take
+from ecert.verification.limits import request_address, verification_take
 from ecert.verification.models import Channel
 from ecert.verification.organisations import organisation_of
 from ecert.verification.services import Asker, code_verify, qr_verify, query_verify
@@ -36,32 +35,56 @@ from ecert.verification.services import Asker, code_verify, qr_verify, query_ver
 router = Router()
 COSE = "application/cose"
 LIMITED = {400: ErrorOut, 401: ErrorOut, 429: ErrorOut}
+# What the OpenAPI schema says of a key. ninja lists the router's ApiTokenAuth as the requirement
+# and appends these: a verification may be called with a key (an organisation's charges its
+# quota) or with none (the empty requirement: the address's limit); the offline files take none.
+KEY_OPTIONAL: dict[str, Any] = {
+    "security": [{}],
+    "responses": {
+        429: {
+            "headers": {
+                "Retry-After": {
+                    "description": "seconds until the limit's window reopens",
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            }
+        }
+    },
+}
+NO_KEY: dict[str, Any] = {"security": []}
 
 
 def _asker(request: HttpRequest) -> Asker:
-    """Who calls, charged to their organisation's quota or to their address's limit."""
+    """Who calls, charged under the rate policy of the pages (ecert.verification.limits): an
+    organisation's key to its daily quota, a call without one to its address like the query page."""
     user = request.auth if isinstance(request.auth, User) else None  # type: ignore[attr-defined]
     organisation = organisation_of(user) if user is not None else None
-    address = request_address(request)
-    now = timezone.now()
+    asker = Asker(request_address(request), user, organisation)
+    refusal = verification_take(asker, timezone.now())
+    if refusal is None:
+        return asker
     if organisation is not None:
-        if not organisation_quota_take(organisation, now):
-            raise EcertError(
-                "quota_exceeded",
-                f"今日核验次数已达本单位限额（{organisation.daily_quota} 次）",
-                f"your organisation's daily quota of {organisation.daily_quota} is used up",
-            )
-    elif not limit_take(API_PER_ADDRESS, address or "", now):
-        raise EcertError(
-            "rate_limited",
-            "请求过于频繁，请稍后再试；经常核验的单位请注册并使用 API 密钥",
-            "too many requests; organisations that verify often should register for an API key",
+        raise LimitRefusal(
+            refusal,
+            f"今日核验次数已达本单位限额（{organisation.daily_quota} 次），"
+            f"请 {refusal.retry_after} 秒后（北京时间零点后）再试",
+            f"your organisation's daily quota of {organisation.daily_quota} is used up; "
+            f"try again in {refusal.retry_after} seconds (after midnight, Beijing time)",
         )
-    return Asker(address, user, organisation)
+    raise LimitRefusal(
+        refusal,
+        f"请求过于频繁，请 {refusal.retry_after} 秒后再试；经常核验的单位请注册并使用 API 密钥",
+        f"too many requests; try again in {refusal.retry_after} seconds; organisations that "
+        "verify often should register for an API key",
+    )
 
 
 @router.post(
-    "/verify", response={200: AnswerOut, **LIMITED}, url_name="verify", summary="Verify a QR code"
+    "/verify",
+    response={200: AnswerOut, **LIMITED},
+    url_name="verify",
+    summary="Verify a QR code",
+    openapi_extra=KEY_OPTIONAL,
 )
 def verify(request: HttpRequest, payload: VerifyIn) -> AnswerOut:
     """核验二维码 / Verify the text of a certificate's QR code: the signature against this registry's
@@ -73,7 +96,11 @@ def verify(request: HttpRequest, payload: VerifyIn) -> AnswerOut:
 
 
 @router.post(
-    "/query", response={200: QueryOut, **LIMITED}, url_name="query", summary="Query a certificate"
+    "/query",
+    response={200: QueryOut, **LIMITED},
+    url_name="query",
+    summary="Query a certificate",
+    openapi_extra=KEY_OPTIONAL,
 )
 def query(request: HttpRequest, payload: QueryIn) -> QueryOut:
     """查询证书 / Find a certificate by name, ID number and number (all three), or by a title
@@ -105,9 +132,10 @@ def query(request: HttpRequest, payload: QueryIn) -> QueryOut:
 
 @router.get(
     "/status/{status_index}",
-    response={200: StatusOut, 404: ErrorOut, 429: ErrorOut},
+    response={200: StatusOut, **LIMITED, 404: ErrorOut},
     url_name="status",
     summary="Read one status entry",
+    openapi_extra=KEY_OPTIONAL,
 )
 def status(request: HttpRequest, status_index: int) -> StatusOut:
     """证书状态 / The current status of the credential at ``status_index`` (from its signed
@@ -136,6 +164,8 @@ def _file(data: bytes, name: str, content_type: str = COSE) -> HttpResponse:
     "/trust-list",
     response={200: Any, 404: ErrorOut},
     url_name="trust_list",
+    auth=None,
+    openapi_extra=NO_KEY,
     summary="The current signed trust list",
 )
 def trust_list(request: HttpRequest) -> HttpResponse:
@@ -150,6 +180,8 @@ def trust_list(request: HttpRequest) -> HttpResponse:
     "/status-lists/{list_number}",
     response={200: Any, 404: ErrorOut},
     url_name="status_list",
+    auth=None,
+    openapi_extra=NO_KEY,
     summary="A signed status list",
 )
 def status_list(request: HttpRequest, list_number: int) -> HttpResponse:
@@ -167,6 +199,8 @@ def status_list(request: HttpRequest, list_number: int) -> HttpResponse:
     "/root-certificate",
     response={200: Any, 404: ErrorOut},
     url_name="root_certificate",
+    auth=None,
+    openapi_extra=NO_KEY,
     summary="The root certificate (DER)",
 )
 def root_certificate(request: HttpRequest) -> HttpResponse:

@@ -94,11 +94,8 @@ def credential_neighbours_for(
     return predecessor, successor
 
 
-def holders_with_id_number(raw: str) -> QuerySet[Holder]:
-    """Every holder row whose ID number is ``raw`` under any document type it parses as.
-
-    Unscoped: for signing a holder in or opening their account, never for a page that lists people.
-    """
+def _id_number_conditions(raw: str, prefix: str = "") -> list[Q]:
+    """One condition per document type ``raw`` parses as, on the holder's keyed hash."""
     conditions = []
     for id_type in IdType:
         try:
@@ -107,13 +104,39 @@ def holders_with_id_number(raw: str) -> QuerySet[Holder]:
             continue
         conditions.append(
             Q(
-                id_type=number.type.value,
-                id_number_hash=id_number_lookup_hash(number.type, number.value),
+                **{
+                    f"{prefix}id_type": number.type.value,
+                    f"{prefix}id_number_hash": id_number_lookup_hash(number.type, number.value),
+                }
             )
         )
+    return conditions
+
+
+def holders_with_id_number(raw: str) -> QuerySet[Holder]:
+    """Every holder row whose ID number is ``raw`` under any document type it parses as.
+
+    Unscoped: for signing a holder in or opening their account, never for a page that lists people.
+    """
+    conditions = _id_number_conditions(raw)
     if not conditions:
         return Holder.objects.none()
     return Holder.objects.filter(reduce(or_, conditions)).order_by("pk")
+
+
+def credentials_by_id_number_and_number(*, id_number: str, numbers: list[str]) -> list[Credential]:
+    """The credentials numbered one of ``numbers`` whose holder has ID number ``id_number``, newest
+    first, with their issuer, holder and qualification. Unscoped: for the online query only.
+
+    Always exactly one query, also when the ID number parses as nothing (then a condition that no
+    row meets), so that the work never tells a malformed ID number from an unknown one.
+    """
+    conditions = _id_number_conditions(id_number, "holder__") or [Q(holder__id_number_hash="")]
+    return list(
+        Credential.objects.select_related("issuing_authority", "holder", "qualification")
+        .filter(reduce(or_, conditions), management_number__in=numbers)
+        .order_by("-issue_date", "-pk")
+    )
 
 
 def credential_list_own_for(*, user: User) -> CredentialQuerySet:

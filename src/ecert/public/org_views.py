@@ -33,10 +33,15 @@ from ecert.accounts.throttle import (
 from ecert.core.errors import EcertError
 from ecert.i18n import in_language
 from ecert.public.forms import ListForm, QrForm, QueryForm, RegisterForm, SignInForm, TokenForm
-from ecert.public.views import limits_allow, request_asker
+from ecert.public.views import limits_allow, request_asker, too_many
 from ecert.verification.answers import Answer
-from ecert.verification.limits import REGISTER_PER_ADDRESS, request_address
-from ecert.verification.lists import list_verify, organisation_quota_take
+from ecert.verification.limits import (
+    REGISTER_PER_ADDRESS,
+    Refusal,
+    organisation_quota_take,
+    request_address,
+)
+from ecert.verification.lists import list_verify
 from ecert.verification.models import Channel, Organisation, OrganisationState, VerificationEvent
 from ecert.verification.organisations import Registration, organisation_register
 from ecert.verification.services import qr_verify, query_verify
@@ -163,14 +168,14 @@ def home(request: HttpRequest, organisation: Organisation) -> HttpResponse:
 
 
 def _quota_refused(
-    request: HttpRequest, organisation: Organisation, **context: Any
+    request: HttpRequest, organisation: Organisation, refusal: Refusal, **context: Any
 ) -> HttpResponse:
     messages.error(
         request,
         _("Your organisation has used its verifications for today (%(quota)s). Try again tomorrow.")
         % {"quota": organisation.daily_quota},
     )
-    return _home(request, organisation, status=429, **context)
+    return too_many(_home(request, organisation, **context), refusal)
 
 
 @never_cache
@@ -185,8 +190,9 @@ def verify_one(request: HttpRequest, organisation: Organisation) -> HttpResponse
     if not form.is_valid():
         return _home(request, organisation, status=400, **{key: form})
     now = timezone.now()
-    if not organisation_quota_take(organisation, now):
-        return _quota_refused(request, organisation, **{key: form})
+    refusal = organisation_quota_take(organisation, now)
+    if refusal is not None:
+        return _quota_refused(request, organisation, refusal, **{key: form})
     asker = request_asker(request)
     answer: Answer | None
     if by_qr:

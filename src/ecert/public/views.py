@@ -21,11 +21,11 @@ from ecert.public.forms import CodeForm, PdfForm, QueryForm
 from ecert.signing.models import StatusListPublication, TrustListPublication
 from ecert.verification.limits import (
     PDF_PER_ADDRESS,
-    QUERY_PER_ACCOUNT,
-    QUERY_PER_ADDRESS,
     Limit,
-    limit_take,
+    Refusal,
+    limits_take,
     request_address,
+    verification_take,
 )
 from ecert.verification.models import Channel
 from ecert.verification.organisations import organisation_of
@@ -42,15 +42,24 @@ def request_asker(request: HttpRequest) -> Asker:
 
 def limits_allow(request: HttpRequest, *limits: tuple[Limit, str | None]) -> bool:
     """Count one use against each (limit, who) that has a who; False when any is used up."""
-    now = timezone.now()
-    return all(who is None or limit_take(limit, who, now) for limit, who in limits)
+    return limits_take(limits, timezone.now()) is None
 
 
-def _too_many(request: HttpRequest, template: str, context: dict[str, object]) -> HttpResponse:
-    context["refused"] = _(
-        "Too many queries from your network. Please wait ten minutes and try again."
-    )
-    return render(request, template, context, status=TOO_MANY)
+def too_many(response: HttpResponse, refusal: Refusal) -> HttpResponse:
+    """A page's answer past a limit: 429, and Retry-After in seconds (RFC 9110 §10.2.3)."""
+    response.status_code = TOO_MANY
+    response["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
+def _too_many(
+    request: HttpRequest, template: str, context: dict[str, object], refusal: Refusal
+) -> HttpResponse:
+    minutes = -(-refusal.retry_after // 60)
+    context["refused"] = _("Too many queries. Please try again in %(minutes)s minutes.") % {
+        "minutes": minutes
+    }
+    return too_many(render(request, template, context), refusal)
 
 
 @never_cache
@@ -73,14 +82,10 @@ def query(request: HttpRequest) -> HttpResponse:
         bound = CodeForm(request.POST) if by_code else QueryForm(request.POST)
         context["code_form" if by_code else "form"] = bound
         if bound.is_valid():
-            user = request.user if isinstance(request.user, User) else None
-            if not limits_allow(
-                request,
-                (QUERY_PER_ADDRESS, request_address(request)),
-                (QUERY_PER_ACCOUNT, str(user.pk) if user is not None else None),
-            ):
-                return _too_many(request, "public/query.html", context)
             asker, now = request_asker(request), timezone.now()
+            refusal = verification_take(asker, now)
+            if refusal is not None:
+                return _too_many(request, "public/query.html", context, refusal)
             if by_code:
                 answer = code_verify(code=bound.cleaned_data["code"], now=now, asker=asker)
             else:
@@ -101,17 +106,11 @@ def query_result(request: HttpRequest) -> HttpResponseBase:
     context: dict[str, object] = {"form": form, "code_form": CodeForm()}
     if not form.is_valid():
         return render(request, "public/query.html", context)
-    user = request.user if isinstance(request.user, User) else None
-    if not limits_allow(
-        request,
-        (QUERY_PER_ADDRESS, request_address(request)),
-        (QUERY_PER_ACCOUNT, str(user.pk) if user is not None else None),
-    ):
-        return _too_many(request, "public/query.html", context)
-    now = timezone.now()
-    answer = query_verify(
-        **form.cleaned_data, now=now, asker=request_asker(request), channel=Channel.QUERY
-    )
+    asker, now = request_asker(request), timezone.now()
+    refusal = verification_take(asker, now)
+    if refusal is not None:
+        return _too_many(request, "public/query.html", context, refusal)
+    answer = query_verify(**form.cleaned_data, now=now, asker=asker, channel=Channel.QUERY)
     context.update(asked=True, answer=answer)
     credential = answer.credential if answer is not None else None
     if (
@@ -141,8 +140,9 @@ def pdf(request: HttpRequest) -> HttpResponse:
     form = PdfForm(request.POST or None, request.FILES or None)
     context: dict[str, object] = {"form": form}
     if request.method == "POST" and form.is_valid():
-        if not limits_allow(request, (PDF_PER_ADDRESS, request_address(request))):
-            return _too_many(request, "public/pdf.html", context)
+        refusal = limits_take(((PDF_PER_ADDRESS, request_address(request)),), timezone.now())
+        if refusal is not None:
+            return _too_many(request, "public/pdf.html", context, refusal)
         upload = form.cleaned_data["file"]
         context["result"] = pdf_verify(
             pdf=upload.read(), now=timezone.now(), asker=request_asker(request)

@@ -8,14 +8,22 @@ concurrency a few requests past a limit may get through, which is acceptable for
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
+from math import ceil
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
+if TYPE_CHECKING:
+    from ecert.verification.models import Organisation
+    from ecert.verification.services import Asker
+
 _CHINA = timezone(timedelta(hours=8))
+DAY = 86_400
 
 
 @dataclass(frozen=True)
@@ -25,17 +33,32 @@ class Limit:
     seconds: int  # the window; a window of a day starts at midnight in China
 
 
-# The online query needs name, ID number and certificate number; these keep it from being used
-# to guess one of them. An office behind one address gets the per-address limit together.
-QUERY_PER_ADDRESS = Limit("query-address", 30, 600)
-QUERY_PER_ACCOUNT = Limit("query-account", 300, 86_400)
+# The rate policy, one table for the pages and the API (docs/verification.md). A verification
+# (the online query, a verification code, and every call of the verification API) is charged to
+# the organisation when the asker belongs to one (an API key, or its account signed in), else to
+# the address and, when signed in, to the account. The query needs name, ID number and
+# certificate number; the per-address limit keeps it from being used to guess one of them, and
+# the keyless API shares its counter with the query page, so a script gains nothing by calling
+# the API instead. An office behind one address gets the per-address limit together.
+VERIFY_PER_ADDRESS = Limit("verify-address", 30, 600)
+VERIFY_PER_ACCOUNT = Limit("verify-account", 300, DAY)
+ORGANISATION_DAY = Limit("organisation-day", 10_000, DAY)  # the count is the organisation's quota
 PDF_PER_ADDRESS = Limit("pdf-address", 30, 600)
 REGISTER_PER_ADDRESS = Limit("register-address", 5, 3_600)
-API_PER_ADDRESS = Limit("api-address", 120, 60)  # anonymous API callers; keys have a daily quota
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A use a limit refused: ``rate_limited`` or ``quota_exceeded``, and the whole seconds until
+    the refusing window reopens (what a 429 answer's Retry-After says)."""
+
+    code: str
+    limit: Limit
+    retry_after: int
 
 
 def _window(limit: Limit, now: datetime) -> int:
-    if limit.seconds == 86_400:
+    if limit.seconds == DAY:
         return now.astimezone(_CHINA).date().toordinal()
     return int(now.timestamp()) // limit.seconds
 
@@ -65,6 +88,46 @@ def limit_used(limit: Limit, who: str, now: datetime) -> int:
     """How many uses ``who`` has had in the current window."""
     used = cache.get(_key(limit, who, now), 0)
     return int(used)
+
+
+def retry_after(limit: Limit, now: datetime) -> int:
+    """Whole seconds from ``now`` until the window of ``limit`` that holds ``now`` ends (at least
+    one): the next midnight in China for a day, else the end of the fixed window."""
+    if limit.seconds == DAY:
+        china = now.astimezone(_CHINA)
+        midnight = datetime.combine(china.date() + timedelta(days=1), time(), _CHINA)
+        return max(1, ceil((midnight - now).total_seconds()))
+    return max(1, ceil(limit.seconds - now.timestamp() % limit.seconds))
+
+
+def limits_take(uses: Sequence[tuple[Limit, str | None]], now: datetime) -> Refusal | None:
+    """Count one use against each (limit, who) that has a who; the first refusal, or None.
+    Counters before the refusing one keep their use."""
+    for limit, who in uses:
+        if who is not None and not limit_take(limit, who, now):
+            return Refusal("rate_limited", limit, retry_after(limit, now))
+    return None
+
+
+def organisation_quota_take(
+    organisation: Organisation, now: datetime, uses: int = 1
+) -> Refusal | None:
+    """Count ``uses`` verifications against the organisation's quota for the day."""
+    if limit_take(
+        ORGANISATION_DAY, organisation.reference, now, count=organisation.daily_quota, uses=uses
+    ):
+        return None
+    return Refusal("quota_exceeded", ORGANISATION_DAY, retry_after(ORGANISATION_DAY, now))
+
+
+def verification_take(asker: Asker, now: datetime) -> Refusal | None:
+    """Count one verification by ``asker`` under the rate policy above, for a page or the API."""
+    if asker.organisation is not None:
+        return organisation_quota_take(asker.organisation, now)
+    account = str(asker.user.pk) if asker.user is not None and asker.user.pk else None
+    return limits_take(
+        ((VERIFY_PER_ADDRESS, asker.address or ""), (VERIFY_PER_ACCOUNT, account)), now
+    )
 
 
 def request_address(request: HttpRequest) -> str | None:

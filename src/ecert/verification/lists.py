@@ -23,18 +23,9 @@ from ecert.core.formats.verification_list import (
     write_result_sheet,
 )
 from ecert.verification.answers import NOT_FOUND_LABEL, VERDICT_LABELS, Answer
-from ecert.verification.limits import Limit, limit_take
+from ecert.verification.limits import organisation_quota_take
 from ecert.verification.models import Channel, Organisation
 from ecert.verification.services import Asker, code_verify, query_verify
-
-ORGANISATION_DAY = Limit("organisation-day", 10_000, 86_400)  # the count is the organisation's
-
-
-def organisation_quota_take(organisation: Organisation, now: datetime, uses: int = 1) -> bool:
-    """Count ``uses`` verifications against the organisation's quota for the day."""
-    return limit_take(
-        ORGANISATION_DAY, organisation.reference, now, count=organisation.daily_quota, uses=uses
-    )
 
 
 def list_verify(
@@ -49,7 +40,7 @@ def list_verify(
         raise EcertError(
             "no_data_rows", f"文件 {display_name} 没有数据行", f"file {display_name} has no rows"
         )
-    if not organisation_quota_take(organisation, now, uses=len(rows)):
+    if organisation_quota_take(organisation, now, uses=len(rows)) is not None:
         raise EcertError(
             "quota_exceeded",
             f"今日核验次数将超过本单位的限额（每日 {organisation.daily_quota} 次），请明日再试",

@@ -15,6 +15,7 @@ from datetime import datetime
 from threading import Lock
 
 from django.db import connection, transaction
+from django.utils.crypto import constant_time_compare
 
 from ecert.accounts.models import User
 from ecert.core.documents.pades import pdf_check
@@ -30,11 +31,12 @@ from ecert.core.identity.idnumbers import mask_id_number
 from ecert.core.identity.names import mask_name, normalise_name
 from ecert.core.rules.titles import parse_title_number
 from ecert.credentials.models import Credential
-from ecert.credentials.selectors import holders_with_id_number
+from ecert.credentials.selectors import credentials_by_id_number_and_number
 from ecert.signing.models import RootCertificate, SignerKey
 from ecert.signing.services import trust_list_build
 from ecert.verification.answers import Answer, answer_from_registry, answer_from_result
 from ecert.verification.models import Channel, Organisation, VerificationEvent
+from ecert.verification.stand_in import StandIn, stand_in_build
 
 TRUST_LIST_SECONDS = 30  # how long a process reuses the trust list it built (docs/verification.md)
 PDF_MAX_BYTES = 10 * 2**20
@@ -49,30 +51,37 @@ class Asker:
     organisation: Organisation | None = None
 
 
-_trust: tuple[float, TrustList | None] = (0.0, None)
+_trust: tuple[float, TrustList | None, StandIn | None] = (0.0, None, None)
 _trust_lock = Lock()
 
 
-def trust_list_current(now: datetime) -> TrustList | None:
-    """The trust list as the keys are now, rebuilt at most every TRUST_LIST_SECONDS; None before
-    the deployment has a root."""
+def _trust_and_stand_in(now: datetime) -> tuple[TrustList | None, StandIn | None]:
+    """The trust list as the keys are now, and the stand-in a query that matches nothing verifies
+    (ecert.verification.stand_in), rebuilt together at most every TRUST_LIST_SECONDS."""
     global _trust
-    built_at, trust = _trust
+    built_at, trust, stand_in = _trust
     if trust is not None and time.monotonic() - built_at < TRUST_LIST_SECONDS:
-        return trust
+        return trust, stand_in
     with _trust_lock:
         try:
             trust = trust_list_with_keys(trust_list_build(now, 0))
         except EcertError:
             trust = None
-        _trust = (time.monotonic(), trust)
-    return trust
+        stand_in = stand_in_build(trust, now) if trust is not None else None
+        _trust = (time.monotonic(), trust, stand_in)
+    return trust, stand_in
+
+
+def trust_list_current(now: datetime) -> TrustList | None:
+    """The trust list as the keys are now, rebuilt at most every TRUST_LIST_SECONDS; None before
+    the deployment has a root."""
+    return _trust_and_stand_in(now)[0]
 
 
 def trust_list_forget() -> None:
     """Make the next verification rebuild the trust list (after keys change in this process)."""
     global _trust
-    _trust = (0.0, None)
+    _trust = (0.0, None, None)
 
 
 def verification_log(
@@ -114,7 +123,23 @@ def signed_answer(
     holder_id_number: str | None = None,
 ) -> Answer:
     """Verify a signed credential (the QR payload) with the registry's status; not logged."""
-    trust = trust_list_current(now)
+    return _verified(
+        signed,
+        trust_list_current(now),
+        now=now,
+        holder_name=holder_name,
+        holder_id_number=holder_id_number,
+    )
+
+
+def _verified(
+    signed: bytes,
+    trust: TrustList | None,
+    *,
+    now: datetime,
+    holder_name: str | None = None,
+    holder_id_number: str | None = None,
+) -> Answer:
     if trust is None:
         return Answer(Verdict.UNTRUSTED, (Check("signer", Outcome.FAIL, "no_trust_list"),))
     credential = None
@@ -164,11 +189,15 @@ def _typed(value: str) -> str:
     return "".join(unicodedata.normalize("NFKC", value).split()).upper()
 
 
-def _same_name(typed: str, stored: str) -> bool:
+def _name_key(name: str) -> str:
+    """The name as names are compared; empty for one that cannot be a name."""
     try:
-        return normalise_name(typed) == normalise_name(stored)
+        return normalise_name(name)
     except EcertError:
-        return False
+        return ""
+
+
+_STAND_IN_NAME = "某某"  # compared against when no credential has the number, for the same work
 
 
 def _printed_forms(number: str) -> list[str]:
@@ -186,25 +215,38 @@ def credential_find(*, name: str, id_number: str, number: str) -> Credential | N
     All three must match: the ID number finds the holder through its keyed hash, the number the
     credential, and the name must be the one the credential was issued with (a credential
     replaced after a change of name still answers to the old name, and says it was replaced).
+    ID number and number are looked up together in one query and the name is compared in
+    constant time with every row found (or with a stand-in when none is), so the work is the same
+    whichever detail is wrong.
     """
     number = _typed(number)
     if not number or not name.strip():
         return None
-    holders = holders_with_id_number(_typed(id_number))
-    if not holders:
-        return None
-    candidates = (
-        Credential.objects.select_related("issuing_authority", "holder", "qualification")
-        .filter(holder__in=holders, management_number__in=_printed_forms(number))
-        .order_by("-issue_date", "-pk")
+    candidates = credentials_by_id_number_and_number(
+        id_number=_typed(id_number), numbers=_printed_forms(number)
     )
-    return next((c for c in candidates if _same_name(name, c.holder_name)), None)
+    typed = _name_key(name)
+    found = None
+    rows: list[Credential | None] = [*candidates] or [None]
+    for candidate in rows:
+        stored = _name_key(candidate.holder_name if candidate is not None else _STAND_IN_NAME)
+        same = constant_time_compare(typed, stored) and bool(typed)
+        if same and found is None:
+            found = candidate
+    return found
 
 
-def _registry_answer(credential: Credential, *, now: datetime) -> Answer:
-    if credential.signed is None:
-        return answer_from_registry(credential, now.date())
-    return signed_answer(bytes(credential.signed), now=now)
+def _registry_answer(credential: Credential | None, *, now: datetime) -> Answer | None:
+    """The answer for what a query found, or None for nothing. Exactly one signature is checked
+    either way: the credential's, or the stand-in's when nothing (or a paper record) was found."""
+    trust, stand_in = _trust_and_stand_in(now)
+    if credential is not None and credential.signed is not None:
+        return _verified(bytes(credential.signed), trust, now=now)
+    if stand_in is not None:
+        _verified(stand_in.signed, stand_in.trust, now=now)
+    if credential is None:
+        return None
+    return answer_from_registry(credential, now.date())
 
 
 def query_verify(
@@ -213,7 +255,7 @@ def query_verify(
     """The online query (name, ID number and number, all three); None when nothing matches, and
     a record the asker may not see is never told apart from one that does not exist."""
     credential = credential_find(name=name, id_number=id_number, number=number)
-    answer = _registry_answer(credential, now=now) if credential is not None else None
+    answer = _registry_answer(credential, now=now)
     asked = f"{mask_name(name.strip()[:20])} {mask_id_number(_typed(id_number)[:40])} {_typed(number)[:40]}"
     verification_log(asker=asker, channel=channel, answer=answer, asked=asked, now=now)
     return answer
@@ -231,7 +273,7 @@ def code_verify(
             .filter(verification_code=typed)
             .first()
         )
-    answer = _registry_answer(credential, now=now) if credential is not None else None
+    answer = _registry_answer(credential, now=now)
     asked = f"{typed[:2]}***" if typed else ""
     verification_log(asker=asker, channel=channel, answer=answer, asked=asked, now=now)
     return answer
