@@ -3,9 +3,10 @@
 A deployment on an SQLite file in WAL mode (``ecert init``, ``keys init``, a small pass list
 imported); a second process opens it, takes the write lock with ``BEGIN IMMEDIATE`` and keeps it
 until the test lets it go. Meanwhile an ``ecert`` process asks the QR landing page, the query page
-and the API (with and without a key). The answers must be right, and must come while the lock is
-still held: the holder lets go by itself only after HOLD_AT_MOST seconds and says so, which a
-verification that waited out the 20 s busy timeout behind it would need. Once the lock is free,
+and the API (with and without a key), and downloads a status list due to be signed again. The
+answers must be right, and must come while the lock is still held: the holder lets go by itself
+only after HOLD_AT_MOST seconds and says so, which a verification that waited out the 20 s busy
+timeout behind it would need. Once the lock is free,
 every verification must be in the log, each once.
 
 PostgreSQL has no database-wide write lock, so this runs on the SQLite suite only.
@@ -18,6 +19,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,17 +54,23 @@ print("released" if release.exists() else "gave up")
 def payload_and_token() -> dict[str, str]:
     """In the deployment: a stored credential's QR payload, and an API key of the admin."""
     from django.conf import settings
+    from django.utils import timezone
 
     from ecert.accounts.models import User
     from ecert.accounts.services import api_token_create
     from ecert.core.formats.qr import qr_text
     from ecert.credentials.models import Credential
+    from ecert.credentials.status_lists import status_list_fresh
+    from ecert.signing.models import StatusListPublication
 
     credential = Credential.objects.exclude(signed=None).order_by("pk").first()
     assert credential is not None
     assert credential.signed is not None
     text = qr_text(settings.ECERT_VERIFY_HOST, bytes(credential.signed))
     _, token = api_token_create(actor=None, user=User.objects.get(username="admin"), name="test")
+    # Signed, then older than an hour: the next download would sign it again (a write).
+    assert status_list_fresh(list_number=0, now=timezone.now()) is not None
+    StatusListPublication.objects.update(issued_at=timezone.now() - timedelta(hours=2))
     return {"payload": text.split("/V/", 1)[1], "qr": text, "token": token}
 
 
@@ -91,7 +99,9 @@ def verify_everywhere(known: dict[str, str], passer: dict[str, str]) -> dict[str
         {"name": passer["name"], "id_number": passer["id_number"], "number": passer["number"]},
         content_type="application/json",
     )
+    status_list = client.get("/api/v1/status-lists/0")
     return {
+        "status_list": [status_list.status_code, status_list.get("Content-Type")],
         "landing": [landing.status_code, 'data-verdict="valid"' in landing.content.decode()],
         "query": [query.status_code, 'data-verdict="valid"' in query.content.decode()],
         "api": [api.status_code, api.json().get("verdict") if api.status_code == 200 else None],
@@ -184,6 +194,7 @@ def test_verification_answers_while_a_writer_holds_the_lock_and_logs_every_answe
     assert answered["api"] == [200, "valid"]
     assert answered["keyed"] == [200, "valid"]
     assert answered["api_query"] == [200, True]
+    assert answered["status_list"] == [200, "application/cose"]  # as last signed
     assert answered["logged_meanwhile"] == before  # spooled: the table was locked
     assert (data_dir / "verification-spool").is_dir()
 
