@@ -19,12 +19,14 @@ from bench import (
     signing,
     title_numbers,
     verify_api,
+    verify_during_import,
 )
 from bench.harness import Report, machine, print_report, write_json
 
 # name -> run(rows, databases) ; each benchmark runs its databases in child processes.
 # signing and offline-verify use no database and run in this process (per-core rates).
 # issue-1m always imports 1,000,000 rows on SQLite (--rows does not apply).
+# verify-during-import measures on SQLite only (its write lock), with --rows rows imported.
 # verify-api always serves 1,000,000 stored credentials on PostgreSQL (built once, then reused).
 BENCHMARKS: dict[str, Callable[[int, list[str]], Report]] = {
     insert.NAME: insert.run,
@@ -37,6 +39,7 @@ BENCHMARKS: dict[str, Callable[[int, list[str]], Report]] = {
     documents.NAME_PRINT: documents.run_print,
     verify_api.NAME: verify_api.run,
     title_numbers.NAME: title_numbers.run,
+    verify_during_import.NAME: verify_during_import.run,
 }
 
 

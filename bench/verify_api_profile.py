@@ -53,7 +53,7 @@ def profile(credentials: int, requests: int, top: int) -> None:
     from ecert.accounts.services import api_token_authenticate
     from ecert.api.verification_schemas import answer_out
     from ecert.core.formats.verify import verify_qr_text
-    from ecert.verification.lists import organisation_quota_take
+    from ecert.verification.limits import organisation_quota_take
     from ecert.verification.models import Channel
     from ecert.verification.organisations import organisation_of
     from ecert.verification.services import (

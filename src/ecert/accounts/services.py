@@ -26,6 +26,7 @@ from ecert.credentials.models import Holder
 from ecert.credentials.personal_data import id_number_lookup_hash
 from ecert.credentials.selectors import holders_with_id_number
 from ecert.credentials.services import holder_link_user
+from ecert.sqlite_lock import waiting_at_most
 
 
 @transaction.atomic
@@ -176,12 +177,13 @@ def api_token_authenticate(
 
 
 def _touch(api_token: ApiToken, now: datetime) -> None:
-    """Note when the token was last used; a bookkeeping write that must never fail a request (on
-    SQLite a running import holds the write lock)."""
+    """Note when the token was last used; a bookkeeping write that must never fail or hold up a
+    request: on SQLite a running import holds the write lock, and then it is skipped at once."""
     if api_token.last_used_at is not None and now - api_token.last_used_at < LAST_USED_STEP:
         return
     try:
-        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+        with waiting_at_most(0):
+            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
     except DatabaseError:
         return
 

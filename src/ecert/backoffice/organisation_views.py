@@ -14,9 +14,12 @@ from ecert.backoffice.access import requires, staff_user
 from ecert.core.errors import EcertError
 from ecert.core.rules.roles import Perm
 from ecert.i18n import in_language
-from ecert.verification.models import VerificationEvent
 from ecert.verification.organisations import REFUSALS, organisation_decide
-from ecert.verification.selectors import organisation_get_for, organisation_list_for
+from ecert.verification.selectors import (
+    organisation_get_for,
+    organisation_list_for,
+    verifications_recent,
+)
 
 PAGE_SIZE = 50
 
@@ -55,7 +58,7 @@ def organisation_detail(request: HttpRequest, reference: str) -> HttpResponse:
             else:
                 messages.success(request, _("The decision was recorded."))
                 return redirect("backoffice:organisation_detail", reference=reference)
-    recent = VerificationEvent.objects.filter(organisation=organisation).order_by("-at", "-id")[:20]
+    recent = verifications_recent(organisation=organisation, count=20)
     return render(
         request,
         "backoffice/organisation_detail.html",

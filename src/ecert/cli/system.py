@@ -3,11 +3,14 @@ audit chain check, Django management commands."""
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -68,11 +71,35 @@ def init(
 def worker(
     interval: Annotated[float, typer.Option(help="seconds between polls for new tasks")] = 1.0,
 ) -> None:
-    """Run background tasks (pass-list imports uploaded in the back office) until stopped."""
+    """Run background tasks (pass-list imports uploaded in the back office) until stopped; on
+    SQLite, also move verifications spooled during an import into the log every few seconds."""
     django_setup()
     from django.core.management import call_command
 
+    threading.Thread(target=_spool_drainer, name="verification-spool", daemon=True).start()
     call_command("db_worker", interval=interval)
+
+
+SPOOL_DRAIN_SECONDS = 5.0
+
+
+def _spool_drainer() -> None:
+    """Drain the verification spool (verification/spool.py) at start and every few seconds; a
+    drain that finds the write lock taken tries again next time."""
+    from django.db import connection
+
+    from ecert.verification.spool import spool_drain
+
+    if connection.vendor != "sqlite":
+        return
+    while True:
+        try:
+            spool_drain()
+        except Exception:  # a log that cannot be drained now is drained later; keep the worker
+            logging.getLogger(__name__).exception("verification spool drain failed")
+        finally:
+            connection.close()
+        time.sleep(SPOOL_DRAIN_SECONDS)
 
 
 @app.command()

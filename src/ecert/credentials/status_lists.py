@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from ecert.audit.services import audit_record
 from ecert.core.errors import EcertError
@@ -18,6 +18,7 @@ from ecert.core.rules.kinds import CredentialStatus
 from ecert.credentials.models import Credential, StatusIndexCounter
 from ecert.signing.models import StatusListPublication
 from ecert.signing.services import current_key, keystore_open
+from ecert.sqlite_lock import lock_busy, waiting_at_most
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 STATUS_LIST_HOURS = 24  # a published list is valid this long
 STATUS_LIST_REFRESH = timedelta(hours=1)
+STATUS_LIST_WAIT_MS = 1_000  # then an older list is served: an import holds the lock for minutes
 
 
 def _epoch(moment: datetime) -> int:
@@ -104,7 +106,8 @@ def status_list_republish(*, status_index: int | None, now: datetime) -> None:
 def status_list_fresh(*, list_number: int, now: datetime) -> StatusListPublication | None:
     """The published status list ``list_number``, signed again first when it is missing or more
     than STATUS_LIST_REFRESH old, so that what verifiers download is never more than an hour
-    behind the registry. None when no such list exists or no key may sign status lists."""
+    behind the registry. None when no such list exists or no key may sign status lists. When a
+    writer holds SQLite's write lock (an import), the list as last signed is served meanwhile."""
     row = StatusListPublication.objects.filter(list_number=list_number).first()
     if row is not None and now - row.issued_at < STATUS_LIST_REFRESH:
         return row
@@ -113,5 +116,11 @@ def status_list_fresh(*, list_number: int, now: datetime) -> StatusListPublicati
     key = current_key(None, Purpose.STATUS_LISTS, now)
     if key is None:
         return row
-    published = status_lists_publish(actor=None, authority=key.authority, now=now)
+    try:
+        with waiting_at_most(STATUS_LIST_WAIT_MS):
+            published = status_lists_publish(actor=None, authority=key.authority, now=now)
+    except OperationalError as error:
+        if row is None or not lock_busy(error):
+            raise
+        return row
     return next((p for p in published if p.list_number == list_number), None)

@@ -42,8 +42,9 @@ from ecert.verification.limits import (
     request_address,
 )
 from ecert.verification.lists import list_verify
-from ecert.verification.models import Channel, Organisation, OrganisationState, VerificationEvent
+from ecert.verification.models import Channel, Organisation, OrganisationState
 from ecert.verification.organisations import Registration, organisation_register
+from ecert.verification.selectors import verifications_recent
 from ecert.verification.services import qr_verify, query_verify
 
 View = Callable[..., HttpResponseBase]
@@ -150,11 +151,7 @@ def _home(request: HttpRequest, organisation: Organisation, **context: Any) -> H
         "token_form": TokenForm(),
     }
     if approved:
-        base["recent"] = (
-            VerificationEvent.objects.filter(organisation=organisation)
-            .select_related("credential")
-            .order_by("-at", "-id")[:RECENT]
-        )
+        base["recent"] = verifications_recent(organisation=organisation, count=RECENT)
         base["tokens"] = ApiToken.objects.filter(user=organisation.account, revoked_at__isnull=True)
     base.update(context)
     return render(request, "public/org_home.html", base, status=status)

@@ -135,3 +135,15 @@ class VerificationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.channel} {self.verdict}"
+
+
+class SpoolFile(models.Model):
+    """A file of verifications answered while SQLite's write lock was held (verification/spool.py),
+    and how many of its lines are in the log: advanced in the same transaction as the rows it
+    counts, so a drain that stops anywhere is resumed without losing or doubling a line."""
+
+    name = models.CharField(max_length=80, unique=True)
+    lines = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.lines}"

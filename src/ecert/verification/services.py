@@ -36,6 +36,7 @@ from ecert.signing.models import RootCertificate, SignerKey
 from ecert.signing.services import trust_list_build
 from ecert.verification.answers import Answer, answer_from_registry, answer_from_result
 from ecert.verification.models import Channel, Organisation, VerificationEvent
+from ecert.verification.spool import event_store
 from ecert.verification.stand_in import StandIn, stand_in_build
 
 TRUST_LIST_SECONDS = 30  # how long a process reuses the trust list it built (docs/verification.md)
@@ -88,7 +89,8 @@ def verification_log(
     *, asker: Asker, channel: Channel, answer: Answer | None, asked: str, now: datetime
 ) -> None:
     """Write one verification to the log. On PostgreSQL the commit does not wait for the disk:
-    a crash may lose the last fraction of a second of log lines, never a certificate."""
+    a crash may lose the last fraction of a second of log lines, never a certificate. On SQLite
+    it never waits for a writer's lock: the row is spooled durably instead (spool.py)."""
     event = VerificationEvent(
         at=now,
         channel=channel,
@@ -99,10 +101,12 @@ def verification_log(
         verdict=answer.verdict.value if answer is not None else "not_found",
         asked=asked[:120],
     )
+    if connection.vendor != "postgresql":
+        event_store(event)
+        return
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
         event.save(force_insert=True)
 
 
