@@ -29,6 +29,14 @@ ECERT_FONT_DIRS = [PACKAGE_DIR / "data" / "fonts"] + [
     Path(part) for part in os.environ.get("ECERT_FONT_DIRS", "").split(":") if part
 ]
 ECERT_FACES_DIR = PACKAGE_DIR / "data" / "faces"
+# What an uploaded workbook may unpack to (docs/operations.md, "Uploaded files"): all its parts
+# together at most ECERT_SPREADSHEET_MAX_UNPACKED bytes and ECERT_SPREADSHEET_MAX_RATIO times the
+# file's size; its shared-strings table, held in memory, at most ..._MAX_SHARED_STRINGS (weighed).
+ECERT_SPREADSHEET_MAX_UNPACKED = int(os.environ.get("ECERT_SPREADSHEET_MAX_UNPACKED", 2 * 2**30))
+ECERT_SPREADSHEET_MAX_RATIO = int(os.environ.get("ECERT_SPREADSHEET_MAX_RATIO", 100))
+ECERT_SPREADSHEET_MAX_SHARED_STRINGS = int(
+    os.environ.get("ECERT_SPREADSHEET_MAX_SHARED_STRINGS", 2**30)
+)
 # An RFC 3161 timestamp authority: sealed PDFs become PAdES B-T instead of B-B.
 ECERT_TSA_URL = os.environ.get("ECERT_TSA_URL", "")
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,6 +36,7 @@ from ecert.core.rules.titles import (
     region_code_check,
     review_year_check,
 )
+from ecert.core.spreadsheets.limits import ReadLimits
 from ecert.core.spreadsheets.title_sheet import read_title_sheet
 from ecert.credentials.printable import unprintable
 from ecert.credentials.services import holder_register
@@ -355,7 +357,7 @@ def title_approvals_import(
 ) -> list[TitleApproval]:
     """Record every row of an approving body's sheet, or none: a row the rules refuse refuses
     the sheet, naming its row. Rows already recorded are not recorded again."""
-    rows = read_title_sheet(path, display_name=display_name)
+    rows = read_title_sheet(path, display_name=display_name, limits=ReadLimits.configured(settings))
     recorded = []
     for row in rows:
         facts = ApprovalFacts(
