@@ -38,6 +38,7 @@ from tests.passlist_files import (
     write_xls,
     write_xlsx,
 )
+from tests.spreadsheet_bombs import bomb
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 Encoding = Literal["utf-8", "utf-8-sig", "gb18030"]
@@ -357,6 +358,29 @@ def test_an_unreadable_file_fails_with_a_message(tmp_path: Path) -> None:
 
     assert job.state == ImportState.FAILED
     assert "list.xlsx" in job.message
+
+
+def test_a_shared_strings_bomb_fails_the_import_with_where_and_what_was_exceeded(
+    tmp_path: Path,
+) -> None:
+    """The issue's 10 MB file of 4 GiB shared strings: the import used to abort, left running."""
+    job = _import(bomb(tmp_path / "bomb.xlsx", 4096))
+
+    assert job.state == ImportState.FAILED
+    assert job.finished_at is not None
+    assert "bomb.xlsx" in job.message
+    assert "xl/sharedStrings.xml" in job.message
+    assert "100 倍" in job.message
+    assert _stored() == (0, 0, 0, 0)
+
+
+def test_the_configured_shared_strings_limit_applies_to_an_import(
+    tmp_path: Path, settings: Any
+) -> None:
+    settings.ECERT_SPREADSHEET_MAX_SHARED_STRINGS = 4 * 2**20
+    job = _import(bomb(tmp_path / "bomb.xlsx", 8))
+    assert job.state == ImportState.FAILED
+    assert "超过上限 4 MiB" in job.message
 
 
 def _henan(passers: Sequence[Passer]) -> list[Passer]:
