@@ -19,7 +19,7 @@ from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import bureau_above, scope_for
 from ecert.core.errors import EcertError
-from ecert.core.formats.claims import claim_text_check
+from ecert.core.formats.claims import claim_text_check, line_text_check
 from ecert.core.identity.idnumbers import IdNumber, mask_id_number
 from ecert.core.identity.names import normalise_name
 from ecert.core.rules.kinds import (
@@ -241,6 +241,16 @@ def _check_facts(facts: ApprovalFacts, today: date) -> None:
                 f"the {en} cannot go into the certificate: {error.en}",
                 field,
             ) from error
+    for field, label, text in (
+        ("work_unit", "工作单位 / work unit", facts.work_unit),
+        ("review_body", "评审组织 / review body", facts.review_body),
+        ("approval_document", "批准文号 / approval document", facts.approval_document),
+    ):
+        try:
+            line_text_check(field, text)
+        except EcertError as error:
+            zh, en = label.split(" / ")
+            raise refusal(f"{zh}{error.zh}", f"the {en} {error.en}", field) from error
     for field, label, text in (
         ("name", "姓名 / name", facts.name),
         ("specialty", "专业 / specialty", facts.specialty),
