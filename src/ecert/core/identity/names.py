@@ -24,7 +24,12 @@ def normalise_name(raw: str) -> str:
     name = " ".join(unicodedata.normalize("NFC", folded).split())
     if not name:
         raise EcertError("empty_name", "姓名为空", "the name is empty")
-    if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} for ch in name):
+    # Judged before inner spaces are folded (the ends are only trimmed): split() takes tab, CR,
+    # LF, U+001C–U+001F and U+0085 (C1) for spaces, and a name carries none of them.
+    inner = folded.strip()
+    if not inner.isprintable() and any(
+        unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"} for ch in inner
+    ):
         raise EcertError(
             "name_bad_character",
             "姓名含控制字符或未分配字符",
