@@ -94,11 +94,11 @@ class Budget:
 
     def too_large(self, member: str) -> EcertError:
         """The allowance is passed, in ``member`` (a zip's part; "" for a file not packed)."""
-        limit = _size(self.allowance)
+        limit = size_text(self.allowance)
         if self.allowance == self.limits.ceiling:
             zh_why, en_why = f"上限 {limit}", f"the ceiling of {limit}"
         else:
-            floor = _size(FLOOR)
+            floor = size_text(FLOOR)
             zh_why = f"文件大小的 {self.limits.ratio} 倍（至少 {floor}），即 {limit}"
             en_why = f"{self.limits.ratio} times the file's size (at least {floor}), {limit}"
         if not member:
@@ -120,7 +120,7 @@ class Budget:
         )
 
     def _table_exceeded(self, member: str) -> EcertError:
-        limit = _size(self.limits.shared_strings)
+        limit = size_text(self.limits.shared_strings)
         return EcertError(
             "too_large",
             f"工作簿的共享字符串表（部件 {member}）超过上限 {limit}（每个标记另计 {TAG_WEIGHT} "
@@ -156,7 +156,7 @@ class CountedStream:
         self.close()
 
 
-def _size(count: int) -> str:
+def size_text(count: int) -> str:
     """1 GiB, 512 MiB, 64 KiB, 900 bytes: the limit as a person reads it."""
     for unit, name in ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
         if count >= unit:
