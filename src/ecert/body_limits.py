@@ -84,5 +84,5 @@ class BodyLimitMiddleware:
             return too_large_response(request, limit)
         stream = getattr(request, "_stream", None)
         if stream is not None:
-            request._stream = _CountedBody(stream, limit)  # type: ignore[attr-defined]
+            request._stream = _CountedBody(stream, limit)  # type: ignore[assignment]
         return self.get_response(request)  # a body that passes the limit: RequestDataTooBig

@@ -161,7 +161,7 @@ def _worker_runs_while_the_request_waits(monkeypatch: pytest.MonkeyPatch) -> lis
         turns.append("worker")
         run_queued_tasks(monkeypatch)
 
-    monkeypatch.setattr(passlists_api.time, "sleep", turn)
+    monkeypatch.setattr(passlists_api, "sleep", turn)
     return turns
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from collections.abc import Iterable, Iterator
 from functools import partial
+from time import monotonic, sleep
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -139,9 +139,9 @@ def _queued_and_awaited(request: HttpRequest, job: PassListImport, *, wait: bool
     task is a row of the same database, written in the same transaction as the import (so no
     worker can see it first), and the request can watch the worker take it."""
     passlist_import_task.enqueue(import_id=job.pk)
-    deadline = time.monotonic() + FILE_WAIT_SECONDS
-    while wait and time.monotonic() < deadline:
-        time.sleep(FILE_WAIT_POLL)
+    deadline = monotonic() + FILE_WAIT_SECONDS
+    while wait and monotonic() < deadline:
+        sleep(FILE_WAIT_POLL)
         job.refresh_from_db(fields=["state"])
         if job.state in FINISHED:
             job.refresh_from_db()
