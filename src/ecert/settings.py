@@ -29,6 +29,18 @@ ECERT_FONT_DIRS = [PACKAGE_DIR / "data" / "fonts"] + [
     Path(part) for part in os.environ.get("ECERT_FONT_DIRS", "").split(":") if part
 ]
 ECERT_FACES_DIR = PACKAGE_DIR / "data" / "faces"
+# What an uploaded workbook may unpack to (docs/operations.md, "Uploaded files"): all its parts
+# together at most ECERT_SPREADSHEET_MAX_UNPACKED bytes and ECERT_SPREADSHEET_MAX_RATIO times the
+# file's size; its shared-strings table, held in memory, at most ..._MAX_SHARED_STRINGS (weighed).
+ECERT_SPREADSHEET_MAX_UNPACKED = int(os.environ.get("ECERT_SPREADSHEET_MAX_UNPACKED", 2 * 2**30))
+ECERT_SPREADSHEET_MAX_RATIO = int(os.environ.get("ECERT_SPREADSHEET_MAX_RATIO", 100))
+ECERT_SPREADSHEET_MAX_SHARED_STRINGS = int(
+    os.environ.get("ECERT_SPREADSHEET_MAX_SHARED_STRINGS", 2**30)
+)
+# Request bodies (ecert.body_limits): a stranger's at most a 10 MiB PDF and its form; a signed-in
+# user's or an API token's at most a pass list and its photo archive (512 MiB each).
+ECERT_MAX_ANONYMOUS_BODY = int(os.environ.get("ECERT_MAX_ANONYMOUS_BODY", 12 * 2**20))
+ECERT_MAX_BODY = int(os.environ.get("ECERT_MAX_BODY", 1040 * 2**20))
 # An RFC 3161 timestamp authority: sealed PDFs become PAdES B-T instead of B-B.
 ECERT_TSA_URL = os.environ.get("ECERT_TSA_URL", "")
 
@@ -65,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ecert.body_limits.BodyLimitMiddleware",  # before anything parses a body (CSRF, views)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

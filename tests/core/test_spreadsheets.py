@@ -24,7 +24,7 @@ from xlwt.CompoundDoc import XlsDoc  # type: ignore[import-untyped]
 from ecert.core.errors import EcertError
 from ecert.core.spreadsheets import reader as spreadsheets
 from ecert.core.spreadsheets import xlsx_stream
-from ecert.core.spreadsheets.reader import Cell, read_rows
+from ecert.core.spreadsheets.reader import Cell, ReadLimits, read_rows
 from tests.passlist_files import (
     CHINESE_HEADER,
     PINYIN_HEADER,
@@ -443,12 +443,9 @@ def test_a_row_number_past_the_limit_is_refused_without_reading_on(tmp_path: Pat
     assert refusal(path).code == "too_many_rows"
 
 
-def test_a_package_part_that_unpacks_too_large_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_package_part_that_unpacks_too_large_is_refused(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "名单.xlsx", make_passers(200))
-    monkeypatch.setattr(xlsx_stream, "MAX_UNPACKED", 10_000)
-    assert refusal(path).code == "too_large"
+    assert refusal(path, limits=ReadLimits(ceiling=10_000)).code == "too_large"
 
 
 def test_a_csv_field_too_long_to_be_real_is_refused_with_its_row(tmp_path: Path) -> None:

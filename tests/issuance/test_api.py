@@ -15,10 +15,12 @@ from python_calamine import CalamineWorkbook
 
 from ecert.accounts.models import ApiToken
 from ecert.accounts.services import api_token_create, api_token_revoke
+from ecert.api import passlists as passlists_api
 from ecert.credentials.models import Credential, IssuanceBatch
 from ecert.issuance.models import PassListImport
 from tests.conftest import World
 from tests.passlist_files import PINYIN_HEADER, Passer, make_passers, passer_cells, write_xlsx
+from tests.spreadsheet_bombs import bomb
 from tests.task_worker import run_queued_tasks
 
 pytestmark = pytest.mark.usefixtures("issuing_keys")
@@ -141,17 +143,43 @@ def test_accept_valid_through_the_api_issues_the_good_rows(world: World, client:
     assert body["errors_url"]
 
 
-def test_a_file_push_is_imported_like_an_upload(
-    world: World, client: Client, tmp_path: Path
-) -> None:
-    path = tmp_path / "名单.xlsx"
-    write_xlsx(path, make_passers(6, seed=35))
+def _post_file(client: Client, world: World, path: Path, query: str = "") -> Any:
     with path.open("rb") as file:
-        response = client.post(
-            PUSH + "/file?wait=true",
+        return client.post(
+            PUSH + "/file" + query,
             {"file": file, "exam": "constructor", "authority": "sd-pta", "kind": "exam_proof"},
             **_bearer(world),
         )
+
+
+def _worker_runs_while_the_request_waits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The request's waiting turns are where the worker (another process in production) runs
+    the queued import: the real django-tasks worker, in this process. Returns what ran."""
+    turns: list[str] = []
+
+    def turn(_: float) -> None:
+        turns.append("worker")
+        run_queued_tasks(monkeypatch)
+
+    monkeypatch.setattr(passlists_api, "sleep", turn)
+    return turns
+
+
+def _never_parsed_in_the_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("a pushed file was read in the web process")
+
+    monkeypatch.setattr(passlists_api, "passlist_import_run", refuse)
+
+
+def test_a_file_push_with_wait_is_imported_by_the_worker_while_the_request_waits(
+    world: World, client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_xlsx(tmp_path / "名单.xlsx", make_passers(6, seed=35))
+    turns = _worker_runs_while_the_request_waits(monkeypatch)
+    _never_parsed_in_the_request(monkeypatch)
+
+    response = _post_file(client, world, path, "?wait=true")
 
     assert response.status_code == 200, response.content
     body = response.json()
@@ -161,6 +189,40 @@ def test_a_file_push_is_imported_like_an_upload(
         "名单.xlsx",
         "exam_proof",
     )
+    assert turns == ["worker"]
+
+
+def test_a_file_push_whose_import_outlasts_the_wait_answers_202(
+    world: World, client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_xlsx(tmp_path / "名单.xlsx", make_passers(3, seed=36))
+    monkeypatch.setattr(passlists_api, "FILE_WAIT_SECONDS", 0.0)
+    _never_parsed_in_the_request(monkeypatch)
+
+    response = _post_file(client, world, path, "?wait=true")
+
+    assert response.status_code == 202, response.content
+    assert response.json()["state"] == "queued"
+    run_queued_tasks(monkeypatch)
+    assert client.get(response.json()["status_url"], **_bearer(world)).json()["issued"] == 3
+
+
+def test_a_shared_strings_bomb_pushed_with_wait_fails_in_the_worker_not_the_web_process(
+    world: World, client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """This 1 MB file once cost a gunicorn worker 1.5 GB, 929 MB of it kept."""
+    path = bomb(tmp_path / "bomb.xlsx", 400)
+    assert path.stat().st_size <= 2**20
+    _worker_runs_while_the_request_waits(monkeypatch)
+    _never_parsed_in_the_request(monkeypatch)
+
+    response = _post_file(client, world, path, "?wait=true")
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["state"], body["finished"], body["issued"]) == ("failed", True, 0)
+    assert "xl/sharedStrings.xml" in body["message"]
+    assert "bomb.xlsx" in body["message"]
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from python_calamine import CalamineWorkbook
 
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
+from ecert.core.errors import EcertError
 from ecert.core.formats import cose
 from ecert.core.formats.batches import credential_digest, load_batch
 from ecert.core.formats.claims import IdTypeCode, KindCode, claims_from_cbor
@@ -23,6 +24,7 @@ from ecert.core.formats.verify import Verdict, load_status_list, verify_credenti
 from ecert.core.rules.kinds import CredentialKind
 from ecert.core.rules.roles import Perm
 from ecert.credentials.models import Credential, Holder, IssuanceBatch, StatusIndexCounter
+from ecert.credentials.services import Correction, credential_correct
 from ecert.credentials.status_lists import status_lists_publish
 from ecert.issuance.importer import stored_path
 from ecert.issuance.models import ImportState, PassListImport
@@ -38,6 +40,7 @@ from tests.passlist_files import (
     write_xls,
     write_xlsx,
 )
+from tests.spreadsheet_bombs import bomb
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 Encoding = Literal["utf-8", "utf-8-sig", "gb18030"]
@@ -357,6 +360,74 @@ def test_an_unreadable_file_fails_with_a_message(tmp_path: Path) -> None:
 
     assert job.state == ImportState.FAILED
     assert "list.xlsx" in job.message
+
+
+def test_a_shared_strings_bomb_fails_the_import_with_where_and_what_was_exceeded(
+    tmp_path: Path,
+) -> None:
+    """The issue's 10 MB file of 4 GiB shared strings: the import used to abort, left running."""
+    job = _import(bomb(tmp_path / "bomb.xlsx", 4096))
+
+    assert job.state == ImportState.FAILED
+    assert job.finished_at is not None
+    assert "bomb.xlsx" in job.message
+    assert "xl/sharedStrings.xml" in job.message
+    assert "100 倍" in job.message
+    assert _stored() == (0, 0, 0, 0)
+
+
+def test_the_configured_shared_strings_limit_applies_to_an_import(
+    tmp_path: Path, settings: Any
+) -> None:
+    settings.ECERT_SPREADSHEET_MAX_SHARED_STRINGS = 4 * 2**20
+    job = _import(bomb(tmp_path / "bomb.xlsx", 8))
+    assert job.state == ImportState.FAILED
+    assert "超过上限 4 MiB" in job.message
+
+
+HOSTILE_NAMES = ('=HYPERLINK("http://x","a")', "=cmd|'/c calc'!A1", "+SUM(1,2)", "@SUM(1)")
+
+
+@pytest.mark.parametrize("writer", [write_csv, write_xlsx], ids=["csv", "xlsx"])
+def test_formula_looking_names_refuse_the_whole_list_and_nothing_is_signed(
+    tmp_path: Path, writer: Any
+) -> None:
+    """These names were once signed onto credentials."""
+    passers = make_passers(7, seed=61)
+    for index, name in enumerate(HOSTILE_NAMES):
+        passers[index] = dataclasses.replace(passers[index], name=name)
+    passers[4] = dataclasses.replace(passers[4], name="张\x85三")  # a C1 control character
+    path = writer(tmp_path / ("list.csv" if writer is write_csv else "list.xlsx"), passers)
+
+    job = _import(path)
+
+    assert (job.state, job.rows_invalid, job.issued) == (ImportState.REJECTED, 5, 0)
+    assert _stored() == (0, 0, 0, 0)
+    by_row = {int(r[0]): r for r in _error_rows(job)}
+    assert set(by_row) == {2, 3, 4, 5, 6}
+    for row in (2, 3, 4, 5):
+        assert by_row[row][-2].startswith("B 列（姓名")  # KSXM, Chinese first
+        assert "电子表格公式" in by_row[row][-2]
+        assert "spreadsheet formula" in by_row[row][-1]
+    assert "控制字符" in by_row[6][-2]
+
+
+def test_a_correction_to_a_formula_looking_name_is_refused(world: World, tmp_path: Path) -> None:
+    job = _import(write_csv(tmp_path / "list.csv", make_passers(1, seed=62)))
+    credential = Credential.objects.get(batch__source_id=job.pk)
+    before = Credential.objects.count()
+    for name in HOSTILE_NAMES:
+        with pytest.raises(EcertError) as refused:
+            credential_correct(
+                actor=world.user("province_admin"),
+                credential=credential,
+                correction=Correction(name=name),
+                reason="姓名录入错误",
+                now=NOW,
+            )
+        assert (refused.value.code, refused.value.field) == ("formula", "name")
+        assert refused.value.zh.startswith("姓名不能以")
+    assert Credential.objects.count() == before
 
 
 def _henan(passers: Sequence[Passer]) -> list[Passer]:

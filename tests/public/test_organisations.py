@@ -61,6 +61,10 @@ def test_a_registered_organisation_waits_for_its_city(world: World) -> None:
         ({"credit_code": "91370200MA3C5GXX4X"}, "bad_credit_code"),
         ({"password": "12345678"}, "weak_password"),
         ({"username": "jinan_clerk"}, "username_taken"),
+        ({"name": '=HYPERLINK("http://x","a")'}, "formula"),
+        ({"name": "@SUM(1)"}, "formula"),
+        ({"contact_name": "+SUM(1,2)"}, "formula"),
+        ({"name": "青岛\x85某设计院"}, "bad_character"),
     ],
 )
 def test_a_bad_registration_is_refused_and_changes_nothing(

@@ -43,7 +43,7 @@ from ecert.core.spreadsheets.passlist import (
     read_layout,
 )
 from ecert.core.spreadsheets.photo_archive import PhotoArchive
-from ecert.core.spreadsheets.reader import Cell, read_rows
+from ecert.core.spreadsheets.reader import Cell, ReadLimits, read_rows
 from ecert.credentials.pipeline import CHUNK, Outcomes, Pipeline
 from ecert.issuance.models import PassListImport
 
@@ -217,7 +217,9 @@ class _Run:
 
     def rows(self, path: Path) -> Iterator[tuple[int, list[Cell]]]:
         """The data rows; the first non-blank row is the header and sets ``self.layout``."""
-        rows = read_rows(path, display_name=self.job.file_name)
+        rows = read_rows(
+            path, display_name=self.job.file_name, limits=ReadLimits.configured(settings)
+        )
         header = next(rows, None)
         if header is None:
             raise EcertError("empty", "文件是空的，没有表头行", "the file is empty: no header row")

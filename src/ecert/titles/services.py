@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,7 +19,7 @@ from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import bureau_above, scope_for
 from ecert.core.errors import EcertError
-from ecert.core.formats.claims import claim_text_check
+from ecert.core.formats.claims import claim_text_check, line_text_check
 from ecert.core.identity.idnumbers import IdNumber, mask_id_number
 from ecert.core.identity.names import normalise_name
 from ecert.core.rules.kinds import (
@@ -35,6 +36,7 @@ from ecert.core.rules.titles import (
     region_code_check,
     review_year_check,
 )
+from ecert.core.spreadsheets.limits import ReadLimits
 from ecert.core.spreadsheets.title_sheet import read_title_sheet
 from ecert.credentials.printable import unprintable
 from ecert.credentials.services import holder_register
@@ -240,6 +242,16 @@ def _check_facts(facts: ApprovalFacts, today: date) -> None:
                 field,
             ) from error
     for field, label, text in (
+        ("work_unit", "工作单位 / work unit", facts.work_unit),
+        ("review_body", "评审组织 / review body", facts.review_body),
+        ("approval_document", "批准文号 / approval document", facts.approval_document),
+    ):
+        try:
+            line_text_check(field, text)
+        except EcertError as error:
+            zh, en = label.split(" / ")
+            raise refusal(f"{zh}{error.zh}", f"the {en} {error.en}", field) from error
+    for field, label, text in (
         ("name", "姓名 / name", facts.name),
         ("specialty", "专业 / specialty", facts.specialty),
         ("work_unit", "工作单位 / work unit", facts.work_unit),
@@ -355,7 +367,7 @@ def title_approvals_import(
 ) -> list[TitleApproval]:
     """Record every row of an approving body's sheet, or none: a row the rules refuse refuses
     the sheet, naming its row. Rows already recorded are not recorded again."""
-    rows = read_title_sheet(path, display_name=display_name)
+    rows = read_title_sheet(path, display_name=display_name, limits=ReadLimits.configured(settings))
     recorded = []
     for row in rows:
         facts = ApprovalFacts(

@@ -13,6 +13,7 @@ from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from ecert.core.formats.verification_list import (
     read_verification_list,
     write_result_sheet,
 )
+from ecert.core.spreadsheets.limits import ReadLimits
 from ecert.verification.answers import NOT_FOUND_LABEL, VERDICT_LABELS, Answer
 from ecert.verification.limits import organisation_quota_take
 from ecert.verification.models import Channel, Organisation
@@ -36,7 +38,9 @@ def list_verify(
 
     Raises EcertError for a file that cannot be used or that would pass the day's quota.
     """
-    rows = read_verification_list(path, display_name=display_name)
+    rows = read_verification_list(
+        path, display_name=display_name, limits=ReadLimits.configured(settings)
+    )
     if not rows:
         raise EcertError(
             "no_data_rows", f"文件 {display_name} 没有数据行", f"file {display_name} has no rows"

@@ -19,6 +19,7 @@ from ecert.accounts.services import role_assign, role_revoke, user_create
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.core.errors import EcertError
+from ecert.core.formats.claims import line_text_check
 from ecert.core.identity.public_ids import ALPHABET
 from ecert.core.rules.authorities import credit_code_is_valid
 from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
@@ -30,6 +31,8 @@ from ecert.verification.models import Organisation, OrganisationState
 REFUSALS = frozenset(
     {
         "bad_credit_code",
+        "bad_character",
+        "formula",
         "already_registered",
         "bad_city",
         "username_taken",
@@ -73,6 +76,15 @@ def _reference() -> str:
 def organisation_register(*, registration: Registration, now: datetime) -> Organisation:
     """Create the organisation (awaiting approval) and its account, which signs in at once but
     verifies nothing until the city bureau approves."""
+    for field, label, text in (
+        ("name", ("单位名称", "the organisation's name"), registration.name),
+        ("contact_name", ("联系人", "the contact's name"), registration.contact_name),
+    ):
+        try:
+            line_text_check(field, text)  # shown to the city's clerks; the name is exported
+        except EcertError as error:
+            zh, en = f"{label[0]}{error.zh}", f"{label[1]} {error.en}"
+            raise _refused(error.code, field, zh, en) from error
     code = registration.credit_code.strip().upper()
     if not credit_code_is_valid(code):
         raise _refused(

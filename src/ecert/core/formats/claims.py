@@ -20,6 +20,7 @@ from typing import Any
 from ecert.core.errors import EcertError
 from ecert.core.formats.cbor import deterministic_dumps, strict_loads
 from ecert.core.identity.idnumbers import IdType, gb11643_check_character
+from ecert.core.identity.names import FORMULA_STARTS
 from ecert.core.identity.public_ids import ALPHABET as PUBLIC_ID_ALPHABET
 from ecert.core.identity.public_ids import LENGTH as PUBLIC_ID_LENGTH
 from ecert.core.rules.kinds import CredentialKind
@@ -191,6 +192,7 @@ BUILD_CODES = frozenset(
         "empty",
         "too_long",
         "bad_character",
+        "formula",
         "out_of_range",
         "bad_public_id",
         "qualification_or_title",
@@ -230,10 +232,41 @@ def _check_text(field: str, value: str, limit: int, *, normalise: bool) -> str:
 _TEXT_LIMITS = {name: limit for _, name, kind, _required, limit in _SCHEMA if kind == _TEXT}
 
 
+def formula_refusal(text: str, field: str = "") -> EcertError | None:
+    """Why ``text`` (already stripped) cannot be printed or exported, if it looks like a formula
+    (``FORMULA_STARTS``). Checked before recording and signing; claims already signed are not
+    judged by it."""
+    if not text.startswith(FORMULA_STARTS):
+        return None
+    return _bad(
+        "formula",
+        field,
+        f"不能以“{text[0]}”开头（像电子表格公式）",
+        f"cannot start with {text[0]!r} (it looks like a spreadsheet formula)",
+    )
+
+
+def line_text_check(field: str, value: str) -> str:
+    """A one-line text that is printed or exported (stripped, NFC; blank stays blank): no control
+    character and no formula; EcertError says what is wrong."""
+    if not value.strip():
+        return ""
+    text = _check_text(field, value, len(value), normalise=True)
+    refusal = formula_refusal(text, field)
+    if refusal is not None:
+        raise refusal
+    return text
+
+
 def claim_text_check(field: str, value: str) -> str:
     """A text claim's value as it will be signed (stripped, NFC), so that a record can be refused
-    when it is made rather than when it is signed; EcertError says what is wrong."""
-    return _check_text(field, value, _TEXT_LIMITS[field], normalise=True)
+    when it is made rather than when it is signed: its length, characters and no formula;
+    EcertError says what is wrong."""
+    text = _check_text(field, value, _TEXT_LIMITS[field], normalise=True)
+    refusal = formula_refusal(text, field)
+    if refusal is not None:
+        raise refusal
+    return text
 
 
 def _check(claims: Claims) -> None:

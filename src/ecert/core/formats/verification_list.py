@@ -21,7 +21,7 @@ import xlsxwriter
 
 from ecert.core.errors import EcertError
 from ecert.core.spreadsheets.error_workbook import cell_text, neutralise_formula
-from ecert.core.spreadsheets.reader import read_rows
+from ecert.core.spreadsheets.reader import ReadLimits, read_rows
 
 MAX_ROWS = 2_000
 
@@ -70,10 +70,12 @@ def _header_key(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split()).upper()
 
 
-def read_verification_list(path: Path, *, display_name: str) -> list[ListRow]:
+def read_verification_list(
+    path: Path, *, display_name: str, limits: ReadLimits | None = None
+) -> list[ListRow]:
     """Every non-blank row under the header; raise EcertError for a file that cannot be used. The
     texts name the file; a file the reader cannot read names it as ``file`` (``error.texts()``)."""
-    rows = iter(read_rows(path, display_name=display_name, max_rows=MAX_ROWS + 1))
+    rows = iter(read_rows(path, display_name=display_name, max_rows=MAX_ROWS + 1, limits=limits))
     first = next(rows, None)
     if first is None:
         raise EcertError(

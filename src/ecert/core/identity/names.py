@@ -8,7 +8,11 @@ from ecert.core.errors import EcertError
 
 MAX_NAME_LENGTH = 50
 # What normalise_name refuses with, by code.
-NAME_CODES = frozenset({"empty_name", "name_bad_character", "name_too_long"})
+NAME_CODES = frozenset({"empty_name", "formula", "name_bad_character", "name_too_long"})
+# First characters that make a spreadsheet program read a cell as a formula. A name, or any text
+# printed or exported, that starts with one is a pasted formula, not data (it would run when a
+# clerk opens an export): it is refused before anything is recorded or signed.
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def normalise_name(raw: str) -> str:
@@ -20,11 +24,22 @@ def normalise_name(raw: str) -> str:
     name = " ".join(unicodedata.normalize("NFC", folded).split())
     if not name:
         raise EcertError("empty_name", "姓名为空", "the name is empty")
-    if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} for ch in name):
+    # Judged before inner spaces are folded (the ends are only trimmed): split() takes tab, CR,
+    # LF, U+001C–U+001F and U+0085 (C1) for spaces, and a name carries none of them.
+    inner = folded.strip()
+    if not inner.isprintable() and any(
+        unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"} for ch in inner
+    ):
         raise EcertError(
             "name_bad_character",
             "姓名含控制字符或未分配字符",
             "the name contains control or unassigned characters",
+        )
+    if name.startswith(FORMULA_STARTS):
+        raise EcertError(
+            "formula",
+            f"姓名不能以“{name[0]}”开头（像电子表格公式）",
+            f"a name cannot start with {name[0]!r} (it looks like a spreadsheet formula)",
         )
     if len(name) > MAX_NAME_LENGTH:
         raise EcertError(

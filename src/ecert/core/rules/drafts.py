@@ -20,7 +20,7 @@ from typing import TypeVar
 from ecert.core.errors import EcertError
 from ecert.core.formats.claims import TEXT_LIMITS, claim_text_check
 from ecert.core.identity.idnumbers import IdNumber, Sex
-from ecert.core.identity.names import normalise_name
+from ecert.core.identity.names import FORMULA_STARTS, normalise_name
 from ecert.core.rules.catalogue import PhotoRule
 from ecert.core.rules.kinds import CredentialForm, CredentialKind, is_paper_record
 from ecert.core.rules.photos import photo_check
@@ -79,10 +79,6 @@ DRAFT_CODES = frozenset(
         "unprintable",
     }
 )
-
-# First characters that make a spreadsheet program run a cell as a formula: a name that starts
-# with one is a pasted formula, not a name (it would run when a clerk opens an export).
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 @dataclass(frozen=True)
@@ -251,14 +247,6 @@ def _person_check(draft: CredentialDraft, unprintable: Callable[[str], list[str]
     except EcertError as error:
         raise draft_error(draft, "name", error.code, error.zh, error.en) from error
     name = _text_check(draft, "name", name, unprintable)
-    if name.startswith(FORMULA_STARTS):
-        raise draft_error(
-            draft,
-            "name",
-            "formula",
-            f"姓名不能以“{name[0]}”开头（像电子表格公式）",
-            f"a name cannot start with {name[0]!r} (it looks like a spreadsheet formula)",
-        )
     encoded_sex, born = person.id_number.sex, person.id_number.birth_date
     sex, birth_month = person.sex, person.birth_month
     if encoded_sex is not None:
@@ -301,12 +289,15 @@ def _person_check(draft: CredentialDraft, unprintable: Callable[[str], list[str]
 def _text_check(
     draft: CredentialDraft, field: str, text: str, unprintable: Callable[[str], list[str]]
 ) -> str:
-    """The text as it will be signed (NFC, stripped); blank stays blank."""
+    """The text as it will be signed (NFC, stripped); blank stays blank. Control characters, and
+    a first character that makes a spreadsheet read it as a formula (name, number, level,
+    specialty, title …), are refused (``claim_text_check``)."""
     if not text:
         return ""
     if (
         text.isascii()
         and text.isprintable()
+        and not text.startswith(FORMULA_STARTS)
         and len(text) <= TEXT_LIMITS[_CLAIM_OF[field]]
         and text[0] != " "
         and text[-1] != " "

@@ -5,6 +5,10 @@ whose sheet is larger than ``stream_above`` unpacked, or laid out so that calami
 absurd amount of memory, is read instead by a streaming parser (zipfile + expat) that yields the
 same values calamine does; its memory is bounded by the shared-strings table.
 
+No reader trusts a file's size: an .xlsx is inflated part by part with every byte counted against
+``ReadLimits`` (``limits.py``) before calamine sees it or while it is streamed, and a CSV or .xls
+larger than the ceiling is refused; a zip bomb gets a bilingual "too_large" error naming the part.
+
 Every reader hands back cells alike: an empty cell is ``None``; text is unchanged; numbers stay
 ``int`` or ``float`` as stored (an ID number typed as a number arrives as a number); numbers with
 a date format become ``date``, ``datetime``, ``time`` or ``timedelta``. Trailing empty cells are
@@ -31,6 +35,7 @@ from python_calamine import (
 
 from ecert.core.errors import EcertError
 from ecert.core.spreadsheets.cells import Cell, Row
+from ecert.core.spreadsheets.limits import Budget, ReadLimits
 from ecert.core.spreadsheets.spreadsheet_errors import spreadsheet_error
 from ecert.core.spreadsheets.xlsx_stream import (
     CHUNK,
@@ -40,7 +45,7 @@ from ecert.core.spreadsheets.xlsx_stream import (
     read_book,
 )
 
-__all__ = ["Cell", "Row", "read_rows"]
+__all__ = ["Cell", "ReadLimits", "Row", "read_rows"]
 
 # bench/issue.py wraps ``spreadsheets._SheetReader.rows`` to tell which reader ran.
 _SheetReader = SheetReader
@@ -65,18 +70,23 @@ def read_rows(
     display_name: str | None = None,
     stream_above: int = 128 * 2**20,
     max_rows: int = 1_048_576,
+    limits: ReadLimits | None = None,
 ) -> Iterator[Row]:
     """(row number, cells) for every non-blank row of the first worksheet, or of the CSV file.
 
     Problems with the file as a whole (format, password, encoding, damage found on opening)
     raise an EcertError here; damage further in, and a row past ``max_rows``, raise it while
-    iterating. Messages name the file as ``display_name`` (default: the file's name).
+    iterating. Messages name the file as ``display_name`` (default: the file's name). ``limits``
+    bound what the file may unpack to (default: ``ReadLimits()``).
     """
     name = display_name or path.name
+    budget = Budget(limits or ReadLimits(), file_size=path.stat().st_size, name=name)
     with path.open("rb") as file:
         head = file.read(64 * 1024)
     if head.startswith(_ZIP):
-        rows = _xlsx_rows(path, name, stream_above, max_rows)
+        rows = _xlsx_rows(path, name, stream_above, max_rows, budget)
+    elif budget.allowance < path.stat().st_size:
+        raise budget.too_large("")  # text that is not packed is as long as the file
     elif head.startswith(_OLE2):
         rows = _calamine_rows(path, name, ".xls", max_rows)
     elif head.startswith(_UTF16):
@@ -199,12 +209,19 @@ def _padded(rows: Iterable[Iterable[Cell]], first_column: int) -> Iterator[Row]:
 # --- .xlsx: calamine or the streaming reader -------------------------------------------------
 
 
-def _xlsx_rows(path: Path, name: str, stream_above: int, max_rows: int) -> Iterator[Row]:
+def _xlsx_rows(
+    path: Path, name: str, stream_above: int, max_rows: int, budget: Budget
+) -> Iterator[Row]:
+    """Every part but the worksheet is inflated and counted first; the worksheet is counted as
+    calamine's measure reads it whole, or as the streaming reader reads it."""
     try:
         with zipfile.ZipFile(path) as archive:
-            book = read_book(archive, name)
+            book = read_book(archive, name, budget)
+            for member in archive.namelist():
+                if member not in (book.sheet, "xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+                    budget.inflate(archive, member, shared_strings=member == book.shared_strings)
             if archive.getinfo(book.sheet).file_size <= stream_above and calamine_can_hold(
-                archive, book.sheet
+                budget.open(archive, book.sheet)
             ):
                 reader = None
             else:
@@ -213,4 +230,4 @@ def _xlsx_rows(path: Path, name: str, stream_above: int, max_rows: int) -> Itera
         raise spreadsheet_error("corrupt", name) from error
     if reader is None:
         return _calamine_rows(path, name, ".xlsx", max_rows)
-    return reader.rows(path, book.sheet)
+    return reader.rows(path, book.sheet, budget)

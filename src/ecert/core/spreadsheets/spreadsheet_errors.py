@@ -23,8 +23,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "no_sheet": ("工作簿中没有工作表", "the workbook has no worksheet"),
     "too_large": (
-        "文件解压后超过 4 GiB，请拆分后分批上传",
-        "unpacks to more than 4 GiB; split it and upload the parts one by one",
+        "文件解压后过大，请拆分后分批上传",
+        "unpacks to too much; split it and upload the parts one by one",
     ),
 }
 

@@ -25,7 +25,7 @@ from ecert.core.identity.idnumbers import (
 from ecert.core.rules.kinds import CredentialForm
 from ecert.core.spreadsheets.error_workbook import cell_text
 from ecert.core.spreadsheets.passlist import column_letter
-from ecert.core.spreadsheets.reader import Cell, read_rows
+from ecert.core.spreadsheets.reader import Cell, ReadLimits, read_rows
 from ecert.core.spreadsheets.spreadsheet_errors import SPREADSHEET_CODES
 
 MAX_ROWS = 5_000
@@ -144,10 +144,12 @@ def _date(cell: Cell) -> date | None:
         return None
 
 
-def read_title_sheet(path: Path, *, display_name: str) -> list[SheetRow]:
+def read_title_sheet(
+    path: Path, *, display_name: str, limits: ReadLimits | None = None
+) -> list[SheetRow]:
     """Every row of the sheet, checked; raises EcertError (SHEET_REFUSALS) saying what is wrong
     and where: every mistake of the rows at once, or what is wrong with the file."""
-    rows = iter(read_rows(path, display_name=display_name, max_rows=MAX_ROWS + 1))
+    rows = iter(read_rows(path, display_name=display_name, max_rows=MAX_ROWS + 1, limits=limits))
     first = next(rows, None)
     if first is None:
         raise EcertError("empty_file", "文件是空的", "the file is empty", file=display_name)

@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
 from pathlib import Path
-from typing import IO
 from xml.parsers import expat
 
 from ecert.core.spreadsheets.cells import Cell, Row
+from ecert.core.spreadsheets.limits import Budget, Stream
 from ecert.core.spreadsheets.spreadsheet_errors import spreadsheet_error
 
 CHUNK = 2**20
-MAX_UNPACKED = 4 * 2**30  # no part of a spreadsheet we accept unpacks to more
 MAX_COLUMNS = 16_384  # XFD, Excel's last column
 CALAMINE_MAX_CELLS = 2**24  # calamine holds 32 bytes per cell of the sheet's used box: 512 MiB
 
@@ -51,12 +50,12 @@ class Book:
     is_1904: bool
 
 
-def read_book(archive: zipfile.ZipFile, name: str) -> Book:
+def read_book(archive: zipfile.ZipFile, name: str, budget: Budget) -> Book:
+    """Where the first worksheet is; the parts read to find it are charged to ``budget``."""
     members = set(archive.namelist())
     if "xl/workbook.xml" not in members:
         raise spreadsheet_error("unsupported_format", name)  # .docx, .ods, .xlsb, any other zip
-    if any(info.file_size > MAX_UNPACKED for info in archive.infolist()):
-        raise spreadsheet_error("too_large", name)
+    budget.check_declared(archive)
     sheet_ids: list[str] = []
     is_1904 = False
     by_id: dict[str, str] = {}
@@ -83,9 +82,9 @@ def read_book(archive: zipfile.ZipFile, name: str) -> Book:
         member = by_type.get(kind, f"xl/{kind}.xml")
         return member if member in members else None
 
-    _parse(archive, "xl/workbook.xml", workbook)
+    _parse(budget.open(archive, "xl/workbook.xml"), workbook)
     if "xl/_rels/workbook.xml.rels" in members:
-        _parse(archive, "xl/_rels/workbook.xml.rels", relationship)
+        _parse(budget.open(archive, "xl/_rels/workbook.xml.rels"), relationship)
     if not sheet_ids:
         raise spreadsheet_error("no_sheet", name)
     sheet = by_id.get(sheet_ids[0], "")
@@ -99,13 +98,12 @@ def _local(name: str, separator: str = ":") -> str:
 
 
 def _parse(
-    archive: zipfile.ZipFile,
-    member: str,
+    stream: Stream,
     start: Callable[[str, dict[str, str]], None],
     end: Callable[[str], None] | None = None,
     text: Callable[[str], None] | None = None,
 ) -> None:
-    for _ in _feed(archive.open(member), _parser(start, end, text)):
+    for _ in _feed(stream, _parser(start, end, text)):
         pass
 
 
@@ -129,14 +127,16 @@ def _refuse_doctype(*_: object) -> None:
     raise expat.ExpatError("document type declarations are not allowed")
 
 
-def _feed(stream: IO[bytes], parser: expat.XMLParserType) -> Iterator[None]:
+def _feed(stream: Stream, parser: expat.XMLParserType) -> Iterator[None]:
     """Parse ``stream`` a chunk at a time, pausing after each so the caller can take rows."""
-    with stream:
+    try:
         while chunk := stream.read(CHUNK):
             parser.Parse(chunk, False)
             yield
         parser.Parse(b"", True)
         yield
+    finally:
+        stream.close()
 
 
 def _shared_strings(archive: zipfile.ZipFile, member: str | None) -> list[str]:
@@ -171,7 +171,7 @@ def _shared_strings(archive: zipfile.ZipFile, member: str | None) -> list[str]:
             parts.append(data)
 
     if member is not None:
-        _parse(archive, member, start, end, text)
+        _parse(archive.open(member), start, end, text)
     return table
 
 
@@ -216,7 +216,7 @@ def _style_kinds(archive: zipfile.ZipFile, member: str | None) -> dict[str, _Kin
             in_cell_formats -= 1
 
     if member is not None:
-        _parse(archive, member, start, end)
+        _parse(archive.open(member), start, end)
     return {
         str(index): _format_kind(custom[id_]) if id_ in custom else _builtin_kind(id_)
         for index, id_ in enumerate(format_ids)
@@ -271,7 +271,7 @@ _WIDE_COLUMN = re.compile(rb'<c r="([A-Za-z]{2,})[0-9]')
 _DEEP_ROW = re.compile(rb'<c r="[A-Za-z]+([0-9]{6,})"')
 
 
-def calamine_can_hold(archive: zipfile.ZipFile, member: str) -> bool:
+def calamine_can_hold(stream: Stream) -> bool:
     """Whether calamine can load the sheet without an absurd allocation.
 
     calamine reserves a slot for every cell in the box from the first cell to the last, so a
@@ -281,7 +281,7 @@ def calamine_can_hold(archive: zipfile.ZipFile, member: str) -> bool:
     """
     columns = 26  # A–Z
     last_row = 99_999
-    with archive.open(member) as stream:
+    try:
         for text in _whole_tags(stream):
             if _UNPLAIN_CELL.search(text) or _PREFIXED_CELL.search(text):
                 return False
@@ -289,10 +289,12 @@ def calamine_can_hold(archive: zipfile.ZipFile, member: str) -> bool:
                 columns = max(columns, *(_column_number(c.decode()) for c in set(wide)))
             if deep := _DEEP_ROW.findall(text):
                 last_row = max(last_row, *map(int, deep))
+    finally:
+        stream.close()
     return last_row * columns <= CALAMINE_MAX_CELLS
 
 
-def _whole_tags(stream: IO[bytes]) -> Iterator[bytes]:
+def _whole_tags(stream: Stream) -> Iterator[bytes]:
     """The stream in chunks that never split a tag (an attribute value cannot hold "<")."""
     carry = b""
     while chunk := stream.read(CHUNK):
@@ -357,11 +359,12 @@ class SheetReader:
         kinds = _style_kinds(archive, book.styles)
         return cls(name, strings, kinds, book.is_1904)
 
-    def rows(self, path: Path, member: str) -> Iterator[Row]:
+    def rows(self, path: Path, member: str, budget: Budget) -> Iterator[Row]:
+        """The sheet's rows, its bytes charged to ``budget`` as they are inflated."""
         parser = _parser(self.start, self.end, self.text)
         try:
             with zipfile.ZipFile(path) as archive:
-                for _ in _feed(archive.open(member), parser):
+                for _ in _feed(budget.open(archive, member), parser):
                     yield from self.done
                     self.done.clear()
         except DAMAGE as error:
