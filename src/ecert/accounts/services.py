@@ -16,6 +16,7 @@ from django.utils.crypto import salted_hmac
 
 from ecert.accounts.errors import activation_error, password_rejected
 from ecert.accounts.models import ActivationCode, ApiToken, RoleAssignment, User
+from ecert.audit.locks import rows_locked
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.core.errors import EcertError
@@ -61,7 +62,7 @@ def role_assign(
     *, actor: User | None, user: User, role: Role, authority: Authority | None
 ) -> RoleAssignment:
     """Give `user` a role at `authority`, refusing misplaced roles and 三员分立 conflicts."""
-    User.objects.select_for_update().filter(pk=user.pk).first()
+    rows_locked(User.objects.filter(pk=user.pk)).first()
     held = frozenset(
         Role(r)
         for r in user.role_assignments.filter(revoked_at__isnull=True).values_list(
@@ -288,9 +289,7 @@ def holder_account_activate(*, id_number: str, code: str, password: str, now: da
     presented = _activation_code_hash(activation_code_normalise(code))
     with transaction.atomic():
         holders = list(holders_with_id_number(id_number))
-        codes = list(
-            ActivationCode.objects.select_for_update().filter(holder__in=holders).order_by("pk")
-        )
+        codes = list(rows_locked(ActivationCode.objects.filter(holder__in=holders).order_by("pk")))
         match = None
         for candidate in codes:  # compare with all of them: the time taken tells nothing
             if hmac.compare_digest(candidate.code_hash, presented):
