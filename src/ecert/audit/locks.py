@@ -1,9 +1,10 @@
 """The one lock order of every writer (DESIGN.md §3; docs/operations.md, "Lock order").
 
 A transaction takes its locks in the order of ``Lock``, lowest first, and never a lower one after
-a higher one: then no two writers can each hold what the other waits for. The rows a service
-changes come first (``rows_locked``), then the global locks, each guarding one shared thing
-(``locks_take``); the audit chain head, which every write ends with, is last. A transaction that
+a higher one: then no two writers can each hold what the other waits for. After the bulk lock of
+an import, the rows a service changes come first (``rows_locked``), then the global locks, each
+guarding one shared thing (``locks_take``); the audit chain head, which every write ends with, is
+last. A transaction that
 will need a lock again after taking a higher one — it issues several titles, corrects a
 credential and republishes its status list — takes them all up front, in this order.
 
@@ -41,8 +42,8 @@ _M = TypeVar("_M", bound="Model")
 class Lock(IntEnum):
     """What a writer may lock, in the order it must take them."""
 
-    ROWS = 0  # the rows of the objects a service changes (SELECT … FOR UPDATE)
-    BULK = 10  # one bulk issuance at a time: a pass-list import, credentials_issue
+    BULK = 0  # one bulk issuance at a time (a pass-list import, credentials_issue): first of all
+    ROWS = 10  # the rows of the objects a service changes (SELECT … FOR UPDATE)
     TITLE_NUMBERS = 20  # the counters of title certificate numbers
     HOLDERS = 30  # inserting holders; the credential pipeline's duplicate checks and inserts
     STATUS_INDEXES = 40  # the counter of status indexes
