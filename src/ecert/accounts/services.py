@@ -363,7 +363,19 @@ def _holder_account(holders: list[Holder], *, password: str | None) -> User:
     """The portal account of these holder rows (one person), created if none is linked yet; every
     row is linked to it and it has the holder role. ``password`` None leaves the password alone
     (new accounts then get an unusable one: they sign in through an identity provider)."""
+    # The holder rows first (ecert.audit.locks): two activations of one person at once then make
+    # one account, and the account's own row is locked after its audit events by this one alone.
+    holders = list(
+        rows_locked(
+            Holder.objects.filter(pk__in=[h.pk for h in holders])
+            .select_related("user")
+            .order_by("pk"),
+            of=("self",),
+        )
+    )
     linked = [h.user for h in holders if h.user is not None]
+    if linked:
+        rows_locked(User.objects.filter(pk=min(u.pk for u in linked))).first()
     if linked:
         user = min(linked, key=lambda u: u.pk)
         if not user.is_active:
