@@ -195,6 +195,12 @@ def audit_flush_allowed(django_db_setup: Any, django_db_blocker: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _lock_order_checked(settings: Any) -> None:
+    """A lock taken out of the one order (ecert.audit.locks) fails the test that takes it."""
+    settings.ECERT_LOCK_ORDER_CHECK = True
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     """PBKDF2's deliberate slowness protects production passwords; tests only need a hash."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -23,6 +23,9 @@ ECERT_DATA_DIR = CONFIG.data_dir
 ECERT_PII_KEY = CONFIG.pii_key
 ECERT_VERIFY_HOST = CONFIG.verify_host
 ECERT_KEYSTORE = CONFIG.keystore
+# A lock taken out of the order of ecert.audit.locks raises when on (tests turn it on), else it is
+# logged with its stack.
+ECERT_LOCK_ORDER_CHECK = DEBUG
 # Certificate fonts: the committed OFL subset first, then any folders a deployment adds
 # (ECERT_FONT_DIRS, separated by ":"). A text no font covers is refused before issuance.
 ECERT_FONT_DIRS = [PACKAGE_DIR / "data" / "fonts"] + [

@@ -16,6 +16,7 @@ from django.utils.crypto import salted_hmac
 
 from ecert.accounts.errors import activation_error, password_rejected
 from ecert.accounts.models import ActivationCode, ApiToken, RoleAssignment, User
+from ecert.audit.locks import rows_locked
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.core.errors import EcertError
@@ -62,7 +63,7 @@ def role_assign(
     *, actor: User | None, user: User, role: Role, authority: Authority | None
 ) -> RoleAssignment:
     """Give `user` a role at `authority`, refusing misplaced roles and 三员分立 conflicts."""
-    User.objects.select_for_update().filter(pk=user.pk).first()
+    rows_locked(User.objects.filter(pk=user.pk)).first()
     held = frozenset(
         Role(r)
         for r in user.role_assignments.filter(revoked_at__isnull=True).values_list(
@@ -290,9 +291,7 @@ def holder_account_activate(*, id_number: str, code: str, password: str, now: da
     presented = _activation_code_hash(activation_code_normalise(code))
     with transaction.atomic():
         holders = list(holders_with_id_number(id_number))
-        codes = list(
-            ActivationCode.objects.select_for_update().filter(holder__in=holders).order_by("pk")
-        )
+        codes = list(rows_locked(ActivationCode.objects.filter(holder__in=holders).order_by("pk")))
         match = None
         for candidate in codes:  # compare with all of them: the time taken tells nothing
             if hmac.compare_digest(candidate.code_hash, presented):
@@ -366,7 +365,19 @@ def _holder_account(holders: list[Holder], *, password: str | None) -> User:
     """The portal account of these holder rows (one person), created if none is linked yet; every
     row is linked to it and it has the holder role. ``password`` None leaves the password alone
     (new accounts then get an unusable one: they sign in through an identity provider)."""
+    # The holder rows first (ecert.audit.locks): two activations of one person at once then make
+    # one account, and the account's own row is locked after its audit events by this one alone.
+    holders = list(
+        rows_locked(
+            Holder.objects.filter(pk__in=[h.pk for h in holders])
+            .select_related("user")
+            .order_by("pk"),
+            of=("self",),
+        )
+    )
     linked = [h.user for h in holders if h.user is not None]
+    if linked:
+        rows_locked(User.objects.filter(pk=min(u.pk for u in linked))).first()
     if linked:
         user = min(linked, key=lambda u: u.pk)
         if not user.is_active:

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ecert.audit.keys import audit_chain_key
+from ecert.audit.locks import Lock, locks_take
 from ecert.audit.models import AuditChainHead, AuditEvent
 from ecert.core.formats.audit_chain import GENESIS, event_digest
 
@@ -31,6 +32,7 @@ def audit_record(
     """Append one event, chained to the last. Callers pass data already masked; must run in their transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change it records")
+    locks_take(Lock.AUDIT_HEAD)  # the last lock of every writer (ecert.audit.locks)
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(
         pk=1, defaults={"sequence": 0, "digest": GENESIS}
     )

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 
+from ecert.audit.locks import rows_locked
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.core.rules.authorities import AuthorityRecord
@@ -49,7 +50,7 @@ def _values(record: AuthorityRecord) -> dict[str, str]:
 def authorities_load(*, actor: User | None, records: Sequence[AuthorityRecord]) -> LoadReport:
     """Create or update authorities from the data file (parents first); running it twice changes nothing."""
     report = LoadReport()
-    by_key = {a.key: a for a in Authority.objects.select_for_update()}
+    by_key = {a.key: a for a in rows_locked(Authority.objects.order_by("pk"))}
     for record in records:
         parent = by_key[record.parent] if record.parent else None
         path = f"{parent.path if parent else '/'}{record.key}/"

@@ -17,8 +17,9 @@ caller's transaction:
    of one authority and kind gets its signed Merkle root, and one audit event records the run.
 
 The caller learns what became of each draft through an ``Outcomes`` and decides whether to commit.
-Locks are taken in the order of DESIGN.md §3: holder rows, credential rows (a superseded one),
-counters (status indexes), the audit chain head last.
+Locks are taken in the order of ``ecert.audit.locks``: the rows of superseded credentials, the
+holders lock (held from the first chunk on, so no other run inserts holders or credentials while
+this one checks for duplicates), the status index counter, the audit chain head last.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from django.db import connection, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 
+from ecert.audit.locks import Lock, locks_take, rows_locked
 from ecert.audit.services import audit_record
 from ecert.catalogue.selectors import qualification_facts
 from ecert.core.errors import EcertError
@@ -179,6 +181,13 @@ class HolderWriter:
         """A holder id for each person, or why not; names are already normalised."""
         hashes = [id_number_lookup_hash(p.id_number.type, p.id_number.value) for p in persons]
         stored = {h: (pk, name) for h, pk, name in select_in(_HOLDERS_BY_HASH, [], hashes)}
+        missing = [h for h in hashes if h not in stored]
+        if missing and Lock.HOLDERS in locks_take(Lock.HOLDERS):
+            # Another writer may have stored some of them while we waited: inserting a holder
+            # twice would break the unique ID number (one person recorded by two at once).
+            stored.update(
+                (h, (pk, name)) for h, pk, name in select_in(_HOLDERS_BY_HASH, [], missing)
+            )
         new: dict[str, tuple[Any, ...]] = {}
         renamed: dict[int, str] = {}
         out: list[int | EcertError | str] = []
@@ -498,6 +507,7 @@ class Pipeline:
         self, chunk: list[CredentialDraft], keys: list[tuple[Any, ...]]
     ) -> list[int | None]:
         self._supersede(chunk)
+        locks_take(Lock.HOLDERS)
         resolved = self.holders.resolve(
             [d.person for d in chunk], rename=[d.supersedes is not None for d in chunk]
         )
@@ -519,8 +529,7 @@ class Pipeline:
         if not replaced:
             return
         locked = {
-            c.pk: c
-            for c in Credential.objects.select_for_update(of=("self",)).filter(pk__in=replaced)
+            c.pk: c for c in rows_locked(Credential.objects.filter(pk__in=replaced), of=("self",))
         }
         for draft in chunk:
             if draft.supersedes is None:
@@ -1031,6 +1040,7 @@ def status_indexes_allocate(count: int) -> range:
     """Reserve ``count`` fresh status indexes; they are never handed out again. The counter row
     stays locked until the caller's transaction ends."""
     with transaction.atomic():
+        locks_take(Lock.STATUS_INDEXES)
         # The row comes from a migration; get_or_create only guards a database flushed since.
         StatusIndexCounter.objects.get_or_create(pk=1)
         counter = StatusIndexCounter.objects.select_for_update().get(pk=1)

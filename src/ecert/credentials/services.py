@@ -9,9 +9,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from ecert.audit.locks import Lock, locks_take, rows_locked
 from ecert.audit.services import audit_record
 from ecert.core.documents.scans import scan_type
 from ecert.core.errors import EcertError
@@ -45,8 +46,6 @@ from ecert.credentials.status_lists import status_list_republish
 if TYPE_CHECKING:
     from ecert.accounts.models import User
     from ecert.authorities.models import Authority
-
-BULK_LOCK = 0x65636572  # advisory-lock key of bulk issuance on PostgreSQL ("ecer")
 
 
 def holder_id_number(holder: Holder) -> str:
@@ -146,11 +145,7 @@ def credentials_issue(
     """Issue many credentials at once, all or none: the first refused draft raises EcertError
     naming its row and nothing is kept. Drafts already issued exactly so are counted, not
     repeated, so the same drafts twice change nothing (the demo, the benchmarks)."""
-    if connection.vendor == "postgresql":
-        # One bulk writer at a time: the duplicate checks read before they COPY, so two runs
-        # sharing a holder or a number would otherwise meet only at the unique constraints.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [BULK_LOCK])
+    locks_take(Lock.BULK)  # one bulk writer at a time
     outcomes = Outcomes()
     summary = drafts_issue(
         actor=actor,
@@ -187,11 +182,8 @@ def _managed(actor: User | None, credential: Credential, perm: Perm) -> Credenti
     """The credential, locked, if ``actor`` holds ``perm`` over it (no actor: the operator of the
     server, at the command line); else not found."""
     rows = Credential.objects.all() if actor is None else Credential.objects.visible_to(actor, perm)
-    locked = (
-        rows.select_for_update(of=("self",))  # scoping left-joins the nullable registration city
-        .filter(pk=credential.pk)
-        .first()
-    )
+    # of: scoping left-joins the nullable registration city
+    locked = rows_locked(rows.filter(pk=credential.pk), of=("self",)).first()
     if locked is None:
         raise not_found(credential.public_id)
     return locked
@@ -343,6 +335,10 @@ def credential_correct(
             "no_reason", "须填写更正原因", "give the reason for the correction", field="reason"
         )
     locked = _managed(actor, credential, Perm.CORRECT_CREDENTIAL)
+    # The replacement takes the holders lock, a status index and an audit event, and then the
+    # old one's status list is signed again: taken now, in order, the status lists come before
+    # the audit chain head they would otherwise follow.
+    locks_take(Lock.HOLDERS, Lock.STATUS_INDEXES, Lock.STATUS_LISTS, Lock.AUDIT_HEAD)
     if locked.status not in (CredentialStatus.VALID, CredentialStatus.SUSPENDED):
         raise EcertError(
             "not_correctable",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.db import OperationalError, transaction
 
+from ecert.audit.locks import Lock, locks_take
 from ecert.audit.services import audit_record
 from ecert.core.errors import EcertError
 from ecert.core.formats import cose
@@ -64,6 +65,7 @@ def status_lists_publish(
 ) -> list[StatusListPublication]:
     """Sign every status list that has entries (or only list ``only``) with ``authority``'s
     status-list key."""
+    locks_take(Lock.STATUS_LISTS)  # one publisher at a time: the first row of a list is created
     key = current_key(authority, Purpose.STATUS_LISTS, now)
     if key is None:
         raise EcertError(

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import transaction
 
 from ecert.accounts.models import User
+from ecert.audit.locks import rows_locked
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.core.documents.render import Picture
@@ -54,7 +55,7 @@ def seal_image_set(
     width, height = check_seal_png(data)
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
-        previous = SealImage.objects.select_for_update().filter(authority=authority).first()
+        previous = rows_locked(SealImage.objects.filter(authority=authority)).first()
         seal = previous or SealImage(authority=authority)
         replaced = previous.sha256 if previous is not None else None
         seal.image, seal.sha256, seal.width, seal.height = data, digest, width, height

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
+from ecert.audit.locks import Lock, locks_take
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
@@ -39,7 +40,6 @@ from ecert.core.spreadsheets.passlist import FILE_REFUSALS
 from ecert.core.spreadsheets.spreadsheet_errors import SPREADSHEET_CODES
 from ecert.credentials.models import Credential, IssuanceBatch
 from ecert.credentials.services import (
-    BULK_LOCK,
     credential_draft_of,
     credential_issue,
     not_found,
@@ -255,10 +255,9 @@ def passlist_import_run(
 
     try:
         with transaction.atomic():
-            with connection.cursor() as cursor:
-                if connection.vendor == "postgresql":
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [BULK_LOCK])
-                else:
+            locks_take(Lock.BULK)
+            if connection.vendor == "sqlite":
+                with connection.cursor() as cursor:
                     # Page cache for this connection (KiB when negative): the indexes of an
                     # import's rows (random public ids, hashes) then stay in memory.
                     cursor.execute(f"PRAGMA cache_size=-{SQLITE_IMPORT_CACHE_KIB}")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import transaction
 
+from ecert.audit.locks import Lock, locks_take, rows_locked
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
@@ -192,8 +193,10 @@ def signer_key_rotate(
     """Replace the authority's current keys: the old ones stop signing now but stay trusted for
     what they signed before."""
     old_keys = list(
-        SignerKey.objects.select_for_update().filter(
-            authority=authority, not_after__gt=now, revoked_at__isnull=True
+        rows_locked(
+            SignerKey.objects.filter(
+                authority=authority, not_after__gt=now, revoked_at__isnull=True
+            ).order_by("pk")
         )
     )
     if not old_keys:
@@ -230,7 +233,7 @@ def signer_key_revoke(
     """Void what the key signed from ``revoked_at`` on; what it signed earlier stays valid."""
     if not reason.strip():
         raise EcertError("no_reason", "吊销密钥须说明原因", "give a reason for the revocation")
-    key = SignerKey.objects.select_for_update().filter(kid_hex=kid_hex.lower()).first()
+    key = rows_locked(SignerKey.objects.filter(kid_hex=kid_hex.lower())).first()
     if key is None:
         raise EcertError("unknown_key", f"没有密钥 {kid_hex}", f"no key {kid_hex}")
     if key.revoked_at is not None and key.revoked_at <= revoked_at:
@@ -301,7 +304,8 @@ def trust_list_build(now: datetime, sequence: int) -> TrustList:
 @transaction.atomic
 def trust_list_publish(*, actor: User | None, now: datetime) -> TrustListPublication:
     """Sign and store the next trust list from the keys as they are now."""
-    last = TrustListPublication.objects.select_for_update().order_by("-sequence").first()
+    locks_take(Lock.TRUST_LIST)  # one publisher at a time: each takes the next sequence
+    last = TrustListPublication.objects.order_by("-sequence").first()
     sequence = (last.sequence + 1) if last else 1
     root = root_active()
     trust_list = trust_list_build(now, sequence)

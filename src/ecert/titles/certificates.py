@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ecert.accounts.models import User
+from ecert.audit.locks import Lock, locks_take, rows_locked
 from ecert.audit.services import audit_record
 from ecert.core.errors import EcertError
 from ecert.core.rules.drafts import CredentialDraft, PersonDraft, TitleDraft
@@ -48,6 +49,7 @@ def title_number_allocate(*, year: int, region_code: str, series_code: str) -> i
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("title numbers are allocated inside the issuing transaction")
+    locks_take(Lock.TITLE_NUMBERS)
     table = connection.ops.quote_name(TitleNumberCounter._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -86,12 +88,14 @@ def title_certificate_issue(
     Paper or electronic as the approval says; an electronic one has a verification code. An
     approval has one current certificate: a second is refused unless it replaces the first.
     """
-    # Locked, so that two clicks on "issue" give one certificate, not two.
-    approval = (
-        TitleApproval.objects.select_for_update(of=("self",))
-        .select_related("approver", "holder", "series_level__scheme")
-        .get(pk=approval.pk)
-    )
+    # Locked, so that two clicks on "issue" give one certificate, not two; the certificate it
+    # replaces too, before any other lock (the pipeline marks it superseded).
+    approval = rows_locked(
+        TitleApproval.objects.select_related("approver", "holder", "series_level__scheme"),
+        of=("self",),
+    ).get(pk=approval.pk)
+    if supersedes is not None:
+        rows_locked(Credential.objects.filter(pk=supersedes.pk)).first()
     current = (
         TitleCertificate.objects.filter(approval=approval, credential__superseded_by__isnull=True)
         .select_related("credential")
@@ -208,8 +212,14 @@ def title_certificates_issue_all(*, actor: User, approval_document: str, now: da
         .select_related("holder")
         .order_by("id")
     )
+    due = list(rows_locked(waiting, of=("self",))[:BULK_MAX])
+    if due:
+        # Each certificate takes a title number, the holders lock, a status index and the audit
+        # chain head, in that order; the second one would take the number after the first's
+        # audit event. Taken now, in order, they are held for the whole run (ecert.audit.locks).
+        locks_take(Lock.TITLE_NUMBERS, Lock.HOLDERS, Lock.STATUS_INDEXES, Lock.AUDIT_HEAD)
     issued = []
-    for approval in waiting[:BULK_MAX]:
+    for approval in due:
         try:
             issued.append(title_certificate_issue(actor=actor, approval=approval, now=now))
         except EcertError as error:
@@ -259,15 +269,13 @@ def title_reissue_submit(
 ) -> TitleReissue:
     """Take an application to replace a lost paper certificate, with the holder's signed pledge
     and the unit that reviewed it. An electronic certificate is simply downloaded again."""
-    found = (  # locked: of two clicks at once, the second finds the first's open application
-        TitleCertificate.objects.select_for_update(of=("self",))
-        .filter(
+    found = rows_locked(  # of two clicks at once, the second finds the first's open application
+        TitleCertificate.objects.filter(
             pk=certificate.pk,
             approval__in=TitleApproval.objects.visible_to(actor, Perm.MANAGE_TITLE),
-        )
-        .select_related("credential", "approval")
-        .first()
-    )
+        ).select_related("credential", "approval"),
+        of=("self",),
+    ).first()
     if found is None:
         raise refusal("没有该证书", "no such certificate", "certificate")
     credential = found.credential
@@ -325,12 +333,12 @@ def title_reissue_decide(
     *, actor: User, reissue: TitleReissue, approve: bool, note: str, now: datetime
 ) -> TitleReissue:
     """The approving body reissues (a new paper certificate, the old one void at once) or refuses."""
-    locked = (
-        TitleReissue.objects.select_for_update(of=("self",))
-        .select_related("certificate__approval__approver", "certificate__credential")
-        .filter(pk=reissue.pk)
-        .first()
-    )
+    locked = rows_locked(
+        TitleReissue.objects.select_related(
+            "certificate__approval__approver", "certificate__credential"
+        ).filter(pk=reissue.pk),
+        of=("self",),
+    ).first()
     if locked is None or not holds_over(
         actor, Perm.MANAGE_TITLE, locked.certificate.approval.approver
     ):

@@ -11,10 +11,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ecert.accounts.models import User
+from ecert.audit.locks import Lock, locks_take, rows_locked
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import bureau_above, scope_for
@@ -121,7 +122,7 @@ def region_code_assign(*, actor: User, authority: Authority, code: str) -> Autho
     """Give ``authority`` its region-department code (第五条(一)): the province gives a city its
     code, whose first two digits the city's other codes share; the city gives the last three to
     its departments and counties; the province gives the codes of provincial bodies."""
-    target = Authority.objects.select_for_update().filter(pk=authority.pk).first()
+    target = rows_locked(Authority.objects.filter(pk=authority.pk)).first()
     if target is None or not holds_over(actor, Perm.VIEW_AUTHORITY, target):
         raise refusal("没有该机构", "no such authority", "authority")
     city = bureau_above(target, AuthorityLevel.CITY)
@@ -289,28 +290,37 @@ def title_approval_record(
     _check_facts(facts, today)
     series_level = _series_level(approver, facts.series_code, facts.scheme_mark)
     holder = holder_register(actor=actor, name=facts.name, id_number=facts.id_number)
-    existing = TitleApproval.objects.filter(
+    same = TitleApproval.objects.filter(
         holder=holder, series_level=series_level, approval_document=facts.approval_document.strip()
-    ).first()
+    )
+    existing = same.first()
     if existing is not None:
         return existing
-    approval = TitleApproval.objects.create(
-        reference=new_reference(),
-        holder=holder,
-        series_level=series_level,
-        specialty=facts.specialty.strip(),
-        work_unit=facts.work_unit.strip(),
-        review_body=facts.review_body.strip(),
-        review_year=facts.review_year,
-        approval_date=facts.approval_date,
-        approval_document=facts.approval_document.strip(),
-        grassroots=facts.grassroots,
-        form=facts.form,
-        approver=approver,
-        manager=_manager(approver, TitleLevel(series_level.level)),
-        formed_on=today,
-        created_by=actor,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: the same record made at this moment by another
+            approval = TitleApproval.objects.create(
+                reference=new_reference(),
+                holder=holder,
+                series_level=series_level,
+                specialty=facts.specialty.strip(),
+                work_unit=facts.work_unit.strip(),
+                review_body=facts.review_body.strip(),
+                review_year=facts.review_year,
+                approval_date=facts.approval_date,
+                approval_document=facts.approval_document.strip(),
+                grassroots=facts.grassroots,
+                form=facts.form,
+                approver=approver,
+                manager=_manager(approver, TitleLevel(series_level.level)),
+                formed_on=today,
+                created_by=actor,
+            )
+    except IntegrityError:
+        # Recorded by a concurrent request that committed first: it is the record already there.
+        existing = same.first()
+        if existing is None:
+            raise
+        return existing
     audit_record(
         actor=actor,
         action="title.recorded",
@@ -342,9 +352,7 @@ def titles_report(*, actor: User, institution: Authority, now: datetime) -> int:
     bureau; returns how many records the report carried (0: nothing was due)."""
     if institution.kind != AuthorityKind.INSTITUTION or not _in_scope(actor, institution):
         raise refusal("没有该单位", "no such institution", "institution")
-    due = TitleApproval.objects.select_for_update().filter(
-        approver=institution, reported_at__isnull=True
-    )
+    due = rows_locked(TitleApproval.objects.filter(approver=institution, reported_at__isnull=True))
     references = sorted(due.values_list("reference", flat=True))
     if not references:
         return 0
@@ -368,6 +376,9 @@ def title_approvals_import(
     """Record every row of an approving body's sheet, or none: a row the rules refuse refuses
     the sheet, naming its row. Rows already recorded are not recorded again."""
     rows = read_title_sheet(path, display_name=display_name, limits=ReadLimits.configured(settings))
+    # Each row may insert a holder after the last row's audit event: both locks are taken now,
+    # in order, and held for the whole sheet (ecert.audit.locks).
+    locks_take(Lock.HOLDERS, Lock.AUDIT_HEAD)
     recorded = []
     for row in rows:
         facts = ApprovalFacts(

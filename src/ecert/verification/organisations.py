@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 
 from ecert.accounts.models import User
 from ecert.accounts.services import role_assign, role_revoke, user_create
+from ecert.audit.locks import rows_locked
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.core.errors import EcertError
@@ -157,12 +158,10 @@ def organisation_decide(
 
     Approval gives its account the employer-verifier role; rejection or suspension takes it away.
     """
-    locked = (
-        Organisation.objects.visible_to(actor, Perm.MANAGE_ORGANISATION)
-        .select_for_update(of=("self",))
-        .filter(pk=organisation.pk)
-        .first()
-    )
+    locked = rows_locked(
+        Organisation.objects.visible_to(actor, Perm.MANAGE_ORGANISATION).filter(pk=organisation.pk),
+        of=("self",),
+    ).first()
     if locked is None:
         raise _refused("not_found", "", "没有找到该单位", "no such organisation")
     if not approve and not note.strip():
