@@ -53,7 +53,8 @@ def test_a_province_security_administrator_creates_a_clerk_in_their_province(
         authority=world.authorities["sd-jinan"],
     )
 
-    assert made is not None and len(made) == 12
+    assert made is not None
+    assert len(made) == 12
     assert authenticate(None, username="jinan_new", password=made) == account
     assert account.must_change_password
     assert account.roles() == {Role.CITY_CLERK}
@@ -140,9 +141,9 @@ def test_a_role_assigned_and_revoked_is_audited(world: World) -> None:
 def test_the_last_role_of_an_account_stays(world: World) -> None:
     only = RoleAssignment.objects.get(user=world.users["jinan_clerk"], revoked_at__isnull=True)
 
-    assert _refusal(lambda: staff_role_revoke(actor=world.user("sd_security"), assignment=only)) == (
-        "last_role"
-    )
+    assert _refusal(
+        lambda: staff_role_revoke(actor=world.user("sd_security"), assignment=only)
+    ) == ("last_role")
     assert world.user("jinan_clerk").roles() == {Role.CITY_CLERK}
 
 
@@ -198,9 +199,7 @@ def test_an_account_with_roles_in_two_provinces_is_managed_nationally(world: Wor
 def test_a_superuser_is_left_to_the_command_line(world: World) -> None:
     root = user_create(actor=None, username="root", password=PASSWORD, superuser=True)
 
-    code = _refusal(
-        lambda: staff_account_disable(actor=world.user("security_admin"), account=root)
-    )
+    code = _refusal(lambda: staff_account_disable(actor=world.user("security_admin"), account=root))
 
     assert code == "superuser"
     assert staff_account_disable(actor=None, account=root).is_active is False
@@ -212,7 +211,8 @@ def test_a_reset_password_is_temporary_and_the_user_chooses_their_own(world: Wor
     assert made is not None
     assert authenticate(None, username="jinan_clerk", password=PASSWORD) is None
     clerk = authenticate(None, username="jinan_clerk", password=made)
-    assert isinstance(clerk, User) and clerk.must_change_password
+    assert isinstance(clerk, User)
+    assert clerk.must_change_password
     reset = _events("user.password_reset")[-1]
     assert reset.data == {"username": "jinan_clerk", "typed": False}
 

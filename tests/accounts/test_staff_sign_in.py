@@ -27,9 +27,7 @@ def _own_cache(own_storage: Path) -> None:
     """Counters of this test alone."""
 
 
-def _sign_in(
-    client: Client, username: str, password: str, address: str = OFFICE
-) -> HttpResponse:
+def _sign_in(client: Client, username: str, password: str, address: str = OFFICE) -> HttpResponse:
     response = client.post(
         reverse("backoffice:login"),
         {"username": username, "password": password},
@@ -51,7 +49,8 @@ def test_after_the_limit_even_the_right_password_is_refused(world: World, client
     assert set(answers[FAILURE_LIMIT - 1 :]) == {429}
     assert right.status_code == 429
     page = right.content.decode()
-    assert LOCKED in page and "15 分钟" in page
+    assert LOCKED in page
+    assert "15 分钟" in page
     assert 0 < int(right["Retry-After"]) <= 15 * 60
     assert 'name="password"' in page  # the form is still there
     assert not _signed_in(client)
@@ -115,7 +114,8 @@ def test_an_unknown_user_name_is_recorded_short(world: World, client: Client) ->
 
     answer = _sign_in(client, typed, "anything")
 
-    assert answer.status_code == 200 and WRONG in answer.content.decode()
+    assert answer.status_code == 200
+    assert WRONG in answer.content.decode()
     event = AuditEvent.objects.get(action="user.sign_in_failed")
     assert (event.actor, event.authority, event.object_id) == (None, None, "")
     assert event.data["typed"] == "Tr0…"
@@ -137,14 +137,13 @@ def test_a_disabled_account_cannot_sign_in(world: World, client: Client) -> None
 
     answer = _sign_in(client, "jinan_clerk", PASSWORD)
 
-    assert answer.status_code == 200 and WRONG in answer.content.decode()
+    assert answer.status_code == 200
+    assert WRONG in answer.content.decode()
     assert not _signed_in(client)
     assert AuditEvent.objects.get(action="user.sign_in_failed").data["reason"] == "disabled"
 
 
-def test_a_disabled_account_is_signed_out_at_its_next_request(
-    world: World, client: Client
-) -> None:
+def test_a_disabled_account_is_signed_out_at_its_next_request(world: World, client: Client) -> None:
     _sign_in(client, "jinan_clerk", PASSWORD)
     assert _signed_in(client)
 
@@ -156,7 +155,8 @@ def test_a_disabled_account_is_signed_out_at_its_next_request(
 def test_a_holder_does_not_sign_in_to_the_back_office(world: World, client: Client) -> None:
     answer = _sign_in(client, "holder", PASSWORD)
 
-    assert answer.status_code == 200 and WRONG in answer.content.decode()
+    assert answer.status_code == 200
+    assert WRONG in answer.content.decode()
     failed = AuditEvent.objects.get(action="user.sign_in_failed")
     assert failed.data["reason"] == "no_backoffice_role"
 
@@ -172,7 +172,8 @@ def test_a_reset_lifts_the_lockout_and_the_new_password_comes_first(
     answer = _sign_in(client, "jinan_clerk", made, address="10.6.1.1")
 
     change = reverse("backoffice:password_change")
-    assert answer.status_code == 302 and answer["Location"].startswith(change)
+    assert answer.status_code == 302
+    assert answer["Location"].startswith(change)
     assert client.get(reverse("backoffice:credential_list"))["Location"].startswith(change)
     assert "由安全管理员设置" in client.get(change).content.decode()
     changed = client.post(
