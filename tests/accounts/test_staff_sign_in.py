@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from ecert.accounts.services import staff_account_disable, staff_password_reset
+from ecert.accounts.services import staff_account_disable, staff_password_reset, user_create
 from ecert.accounts.throttle import FAILURE_LIMIT
 from ecert.audit.models import AuditEvent
 from tests.conftest import PASSWORD, World
@@ -182,3 +182,16 @@ def test_a_reset_lifts_the_lockout_and_the_new_password_comes_first(
     )
     assert changed.status_code == 302
     assert client.get(reverse("backoffice:credential_list")).status_code == 200  # still signed in
+
+
+def test_the_django_admin_signs_in_through_the_throttled_form(world: World, client: Client) -> None:
+    user_create(actor=None, username="root", password=PASSWORD, superuser=True)
+
+    tried = client.post("/admin/login/?next=/admin/", {"username": "root", "password": PASSWORD})
+
+    assert tried.status_code == 302
+    assert tried["Location"] == reverse("backoffice:login") + "?next=/admin/"
+    assert client.get("/admin/").status_code == 302  # not signed in by that form
+    signed_in = _sign_in(client, "root", PASSWORD)
+    assert signed_in.status_code == 302
+    assert client.get("/admin/").status_code == 200
