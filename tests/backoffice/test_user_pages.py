@@ -186,3 +186,11 @@ def test_the_list_marks_accounts_with_roles_beyond_the_scope(world: World, clien
     assert "另有角色在您的管理范围之外" in row
     assert reverse("backoffice:user_detail", args=["jinan_clerk"]) not in row
     assert client.get(reverse("backoffice:user_detail", args=["jinan_clerk"])).status_code == 404
+
+
+def test_a_weak_typed_password_is_refused_beside_its_field(world: World, client: Client) -> None:
+    page = _new_clerk(_as(client, world, "sd_security"), password="12345678")
+
+    reasons = page.split('id="id_password_error"><li>')[1].split("</li>")[0]
+    assert reasons == "密码太短，至少需要 10 个字符。；这个密码太常见了。；密码只包含数字。"
+    assert not User.objects.filter(username="jinan_new").exists()

@@ -577,8 +577,8 @@ def staff_account_create(
         raise staff_error("username_invalid")
     if User.objects.filter(username__iexact=username).exists():
         raise staff_error("username_taken")
-    made = None if password else _temporary_password()
-    temporary = password or made or ""
+    temporary = password or _temporary_password()
+    made = None if password else temporary
     staff_password_check(temporary, User(username=username, display_name=display_name))
     with transaction.atomic():
         user = user_create(
@@ -623,8 +623,8 @@ def staff_password_reset(
     returned), end its sessions, and clear its sign-in lockout; the account must choose its own
     password at its next sign-in."""
     _refuse_unless_manages(actor, account)
-    made = None if password else _temporary_password()
-    temporary = password or made or ""
+    temporary = password or _temporary_password()
+    made = None if password else temporary
     staff_password_check(temporary, account)
     with transaction.atomic():
         account.set_password(temporary)

@@ -68,7 +68,11 @@ def user_new(request: HttpRequest) -> HttpResponse:
                 password=form.cleaned_data["password"] or None,
             )
         except EcertError as error:
-            field = {"username_invalid": "username", "username_taken": "username"}
+            field = {
+                "username_invalid": "username",
+                "username_taken": "username",
+                "weak_password": "password",
+            }
             form.add_error(field.get(error.code), in_language(error.zh, error.en))
         else:
             return _password_shown(request, account, made, created=True)
