@@ -66,6 +66,9 @@ CLERKS = frozenset(
 )
 AUDITORS = frozenset({"auditor", "sd_auditor"})
 SECURITY = frozenset({"security_admin", "sd_security"})
+NATIONAL_SECURITY = frozenset({"security_admin"})
+SD_SECURITY = frozenset({"sd_security"})
+HENAN_ACCOUNT = {"username": "department_clerk"}  # a department clerk in Henan
 SEE_JINAN = frozenset({"province_admin", "jinan_clerk"}) | AUDITORS | SECURITY
 ISSUERS = frozenset({"province_admin", "exam_centre_clerk"})
 SD_IMPORT = {"reference": "<import>"}  # a rejected import at the Shandong exam centre
@@ -150,6 +153,18 @@ ROUTES: dict[str, Route] = {
     "backoffice:import_errors": Route(ISSUERS, kwargs=SD_IMPORT),
     "backoffice:audit_log": Route(AUDITORS),
     "backoffice:user_list": Route(SECURITY),
+    "backoffice:user_new": Route(SECURITY),
+    # A Henan account: the national security administrator manages it, Shandong's is told 404.
+    "backoffice:user_detail": Route(NATIONAL_SECURITY, SD_SECURITY, HENAN_ACCOUNT),
+    "backoffice:user_disable": Route(NATIONAL_SECURITY, SD_SECURITY, HENAN_ACCOUNT),
+    "backoffice:user_password_reset": Route(NATIONAL_SECURITY, SD_SECURITY, HENAN_ACCOUNT),
+    # POST only (scope: tests/backoffice/test_user_pages.py).
+    "backoffice:user_enable": Route(SECURITY, kwargs=HENAN_ACCOUNT, ok_status=405),
+    "backoffice:user_role_assign": Route(SECURITY, kwargs=HENAN_ACCOUNT, ok_status=405),
+    "backoffice:user_role_revoke": Route(
+        SECURITY, kwargs={**HENAN_ACCOUNT, "assignment": "1"}, ok_status=405
+    ),
+    "backoffice:password_change": Route(CLERKS | AUDITORS | SECURITY),
     "backoffice:organisation_list": Route(MANAGE_ORGANISATIONS),
     "backoffice:organisation_detail": Route(
         SEE_JINAN_CLERKS, CLERKS_WHO_DECIDE - SEE_JINAN_CLERKS, {"reference": "<organisation>"}

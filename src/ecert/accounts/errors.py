@@ -55,3 +55,77 @@ def activation_error(code: str) -> EcertError:
 def password_rejected(zh: list[str], en: list[str]) -> EcertError:
     """The password validators' reasons, in both languages."""
     return EcertError("weak_password", "；".join(zh), "; ".join(en))
+
+
+# What signing in to the back office and managing staff accounts refuse with (docs/staff-accounts.md).
+_STAFF_MESSAGES = MappingProxyType(
+    {
+        "signin_wrong": (
+            "用户名或密码不正确，请重试",
+            "wrong user name or password; please try again",
+        ),
+        "signin_locked": (
+            "登录失败次数过多，为保护账户安全已暂时锁定，请 15 分钟后再试；"
+            "如需立即登录，请联系安全管理员重置密码",
+            "too many failed sign-ins: locked for your safety; try again in 15 minutes, or ask "
+            "the security administrator to reset your password",
+        ),
+        "not_in_scope": (
+            "该账户不在您的管理范围内",
+            "this account is outside the subtree you manage",
+        ),
+        "authority_not_in_scope": (
+            "该机构不在您的管理范围内，不能在此分配角色",
+            "this authority is outside the subtree you manage; you cannot assign roles there",
+        ),
+        "not_staff_role": (
+            "此处只能分配工作人员角色（持证人和用证单位账户另有办理途径）",
+            "only staff roles are assigned here (holder and organisation accounts are opened "
+            "elsewhere)",
+        ),
+        "own_account": (
+            "不能更改自己账户的角色或状态，也不能重置自己的密码，请由另一位安全管理员办理"
+            "（修改自己的密码请用“修改密码”）",
+            "you cannot change your own roles or state or reset your own password; ask another "
+            "security administrator (to change your own password, use Change password)",
+        ),
+        "superuser": (
+            "系统管理员账户只能在服务器上用命令行管理",
+            "a superuser account is managed only with the command line on the server",
+        ),
+        "last_role": (
+            "这是该账户唯一的角色，不能撤销；如该人员不再使用系统，请停用账户",
+            "this is the account's only role and cannot be revoked; disable the account instead "
+            "if the person no longer uses the system",
+        ),
+        "username_invalid": (
+            "用户名只能由字母、数字和 @ . + - _ 组成，最多 150 个字符",
+            "a user name is letters, digits and @ . + - _ only, at most 150 characters",
+        ),
+        "username_taken": (
+            "该用户名已被使用，请换一个",
+            "this user name is taken; choose another",
+        ),
+        "current_password_wrong": (
+            "当前密码不正确",
+            "the current password is not right",
+        ),
+        "password_unchanged": (
+            "新密码不能与当前密码相同",
+            "the new password must differ from the current one",
+        ),
+    }
+)
+
+# What staff-account services refuse with, by code; the pages and commands answer these.
+STAFF_REFUSALS = (
+    frozenset(_STAFF_MESSAGES)
+    | {"weak_password"}
+    | {"role_without_authority", "role_not_here", "separation_of_duties"}
+)
+
+
+def staff_error(code: str) -> EcertError:
+    """A sign-in or staff-account change that cannot go ahead, with the table's texts for ``code``."""
+    zh, en = _STAFF_MESSAGES[code]
+    return EcertError(code, zh, en)

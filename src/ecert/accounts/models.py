@@ -11,6 +11,9 @@ from ecert.core.rules.roles import ROLE_LABELS, Role
 
 class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=64, blank=True)
+    # Set when a security administrator resets the password: the temporary one opens only the page
+    # where the user chooses their own (docs/staff-accounts.md).
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("user")

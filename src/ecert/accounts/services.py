@@ -9,20 +9,31 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
-from ecert.accounts.errors import activation_error, password_rejected
+from ecert.accounts.errors import activation_error, password_rejected, staff_error
 from ecert.accounts.models import ActivationCode, ApiToken, RoleAssignment, User
+from ecert.accounts.selectors import staff_account_home, staff_account_in_scope
+from ecert.accounts.throttle import (
+    FAILURE_LIMIT,
+    FAILURE_WINDOW,
+    throttle_blocked,
+    throttle_failure,
+    throttle_keys,
+    throttle_success,
+)
 from ecert.audit.locks import rows_locked
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
+from ecert.authorities.selectors import scope_for, user_has_perm
 from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdNumber
 from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
-from ecert.core.rules.roles import Role, check_assignment
+from ecert.core.rules.roles import STAFF_ROLES, Perm, Role, check_assignment
 from ecert.credentials.models import Holder
 from ecert.credentials.personal_data import id_number_lookup_hash
 from ecert.credentials.selectors import holders_with_id_number
@@ -38,7 +49,9 @@ def user_create(
     password: str | None,
     display_name: str = "",
     superuser: bool = False,
+    authority: Authority | None = None,
 ) -> User:
+    """A new account; ``authority`` is where it is filed in the audit log (its first role's)."""
     user = User(
         username=username, display_name=display_name, is_superuser=superuser, is_staff=superuser
     )
@@ -51,6 +64,7 @@ def user_create(
     audit_record(
         actor=actor,
         action="user.created",
+        authority=authority,
         object_type="user",
         object_id=user.pk,
         data={"username": username, "superuser": superuser},
@@ -96,7 +110,7 @@ def role_assign(
 
 
 @transaction.atomic
-def role_revoke(*, actor: User, assignment: RoleAssignment) -> RoleAssignment:
+def role_revoke(*, actor: User | None, assignment: RoleAssignment) -> RoleAssignment:
     assignment.revoked_at = timezone.now()
     assignment.save(update_fields=["revoked_at"])
     audit_record(
@@ -251,17 +265,23 @@ def activation_code_issue(
     return activation_code_format(code)
 
 
-def holder_password_check(password: str, id_number: str) -> None:
-    """Django's password validators, plus: not the ID number (the first thing anyone would try)."""
+def _password_reasons(password: str, user: User | None = None) -> dict[str, list[str]]:
+    """What Django's password validators say against ``password``, in Chinese and in English."""
     from django.contrib.auth.password_validation import validate_password
 
     reasons: dict[str, list[str]] = {"zh-hans": [], "en": []}
     for language, found in reasons.items():
         with translation.override(language):
             try:
-                validate_password(password)
+                validate_password(password, user)
             except ValidationError as error:
                 found.extend(_password_reason(problem) for problem in error.error_list)
+    return reasons
+
+
+def holder_password_check(password: str, id_number: str) -> None:
+    """Django's password validators, plus: not the ID number (the first thing anyone would try)."""
+    reasons = _password_reasons(password)
     typed = activation_code_normalise(id_number)
     if len(typed) >= 6 and typed in password.upper():
         reasons["zh-hans"].append("密码不能包含证件号码")
@@ -434,3 +454,246 @@ def holder_account_for_identity(
         at=now,
     )
     return user
+
+
+# Staff accounts: signing in to the back office, and what a security administrator does to the
+# accounts of their subtree (docs/staff-accounts.md).
+STAFF_SIGNIN = "staff-signin"  # the throttle's scope for back-office sign-ins
+TEMPORARY_PASSWORD_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105
+TEMPORARY_PASSWORD_LENGTH = 12  # 54**12 ≈ 2**69, read aloud or passed on paper, used once
+TYPED_NAME_SHOWN = 3  # how much of an unknown typed user name the audit log keeps
+LOCK_DATA = {"limit": FAILURE_LIMIT, "minutes": int(FAILURE_WINDOW.total_seconds() // 60)}
+
+
+def staff_sign_in(*, username: str, password: str, address: str, now: datetime) -> User:
+    """The staff account these credentials open, counting failures per user name and per address.
+
+    While either counter is at the limit even the right password is refused (``signin_locked``),
+    and nothing is hashed or audited: the lockout was audited once, when it began. Every other
+    attempt is audited, a success as ``user.signed_in`` and a failure as ``user.sign_in_failed``;
+    so a flood costs at most ``FAILURE_LIMIT`` + 1 events per address and per user name in each
+    window. Accounts without a back-office permission (holders, organisations) are refused here.
+    """
+    keys = throttle_keys(scope=STAFF_SIGNIN, address=address, username=username)
+    if throttle_blocked(keys, now):
+        raise staff_error("signin_locked")
+    user = authenticate(None, username=username, password=password)
+    if isinstance(user, User) and user_has_perm(user, Perm.USE_BACKOFFICE):
+        throttle_success(keys)
+        with transaction.atomic():
+            audit_record(
+                actor=user,
+                action="user.signed_in",
+                authority=staff_account_home(user),
+                object_type="user",
+                object_id=user.pk,
+                data={"address": address[:64]},
+                at=now,
+            )
+        return user
+    locked = throttle_failure(keys, now)
+    with transaction.atomic():
+        _sign_in_failed(username, address, now, locked=locked, authenticated=user is not None)
+    raise staff_error("signin_locked" if locked else "signin_wrong")
+
+
+def _sign_in_failed(
+    username: str, address: str, now: datetime, *, locked: bool, authenticated: bool
+) -> None:
+    """Audit one failed sign-in, and the lockout it began. An unknown typed name is kept as its
+    first characters and a keyed digest (people type their password into the name box; the
+    digest still groups repeated tries of one name); the password is never kept."""
+    account = User.objects.filter(username=username).first()
+    data: dict[str, object] = {"address": address[:64]}
+    if account is None:
+        data["typed"] = username[:TYPED_NAME_SHOWN] + "…"
+        data["typed_digest"] = salted_hmac("ecert.accounts.typed_name", username).hexdigest()[:12]
+        data["reason"] = "unknown_user"
+    else:
+        data["username"] = account.username
+        data["reason"] = (
+            "disabled"
+            if not account.is_active
+            else "no_backoffice_role"
+            if authenticated
+            else "wrong_password"
+        )
+    home = staff_account_home(account) if account is not None else None
+    object_type, object_id = ("user", account.pk) if account is not None else ("", "")
+    events = [("user.sign_in_failed", data)]
+    if locked:
+        events.append(("user.sign_in_locked", {**data, **LOCK_DATA}))
+    for action, recorded in events:
+        audit_record(
+            actor=None,
+            action=action,
+            authority=home,
+            object_type=object_type,
+            object_id=object_id,
+            data=recorded,
+            at=now,
+        )
+
+
+def staff_password_check(password: str, user: User | None) -> None:
+    """Django's password validators (length, common, numeric, like the user's name)."""
+    reasons = _password_reasons(password, user)
+    if reasons["en"]:
+        raise password_rejected(reasons["zh-hans"], reasons["en"])
+
+
+def _temporary_password() -> str:
+    return "".join(
+        secrets.choice(TEMPORARY_PASSWORD_ALPHABET) for _ in range(TEMPORARY_PASSWORD_LENGTH)
+    )
+
+
+def _refuse_unless_manages(actor: User | None, account: User) -> None:
+    """Refuse an actor's change to their own account, or to one beyond their scope."""
+    if actor is not None and actor.pk == account.pk:
+        raise staff_error("own_account")
+    if account.is_superuser and actor is not None and not actor.is_superuser:
+        raise staff_error("superuser")
+    if not staff_account_in_scope(actor=actor, account=account):
+        raise staff_error("not_in_scope")
+
+
+def _refuse_unless_places(actor: User | None, role: Role, authority: Authority | None) -> None:
+    """Refuse a role that is not a staff role, or an authority beyond the actor's scope."""
+    if role not in STAFF_ROLES:
+        raise staff_error("not_staff_role")
+    if actor is None or authority is None:
+        return  # the command line places anywhere; check_assignment refuses a missing authority
+    if not scope_for(actor, Perm.MANAGE_USERS).contains(authority.path):
+        raise staff_error("authority_not_in_scope")
+
+
+def staff_account_create(
+    *,
+    actor: User | None,
+    username: str,
+    display_name: str,
+    role: Role,
+    authority: Authority,
+    password: str | None = None,
+) -> tuple[User, str | None]:
+    """A staff account with its first role, for the actor's subtree. Its password is temporary:
+    ``password`` as the administrator typed it, or one made here and returned (shown once). The
+    account must choose its own at its first sign-in."""
+    _refuse_unless_places(actor, role, authority)
+    username = username.strip()
+    try:
+        User.username_validator(username)
+    except ValidationError as error:
+        raise staff_error("username_invalid") from error
+    if not username or len(username) > 150:
+        raise staff_error("username_invalid")
+    if User.objects.filter(username__iexact=username).exists():
+        raise staff_error("username_taken")
+    temporary = password or _temporary_password()
+    made = None if password else temporary
+    staff_password_check(temporary, User(username=username, display_name=display_name))
+    with transaction.atomic():
+        user = user_create(
+            actor=actor,
+            username=username,
+            password=temporary,
+            display_name=display_name.strip()[:64],
+            authority=authority,
+        )
+        user.must_change_password = True
+        user.save(update_fields=["must_change_password"])
+        role_assign(actor=actor, user=user, role=role, authority=authority)
+    return user, made
+
+
+@transaction.atomic
+def staff_account_disable(*, actor: User | None, account: User) -> User:
+    """Disable an account: it cannot sign in, its sessions end at their next request, and its API
+    tokens stop working (they work again if it is enabled). Nobody disables their own."""
+    _refuse_unless_manages(actor, account)
+    if account.is_active:
+        account.is_active = False
+        account.save(update_fields=["is_active"])
+        _account_event(actor, account, "user.disabled")
+    return account
+
+
+@transaction.atomic
+def staff_account_enable(*, actor: User | None, account: User) -> User:
+    _refuse_unless_manages(actor, account)
+    if not account.is_active:
+        account.is_active = True
+        account.save(update_fields=["is_active"])
+        _account_event(actor, account, "user.enabled")
+    return account
+
+
+def staff_password_reset(
+    *, actor: User | None, account: User, password: str | None = None
+) -> str | None:
+    """Give ``account`` a temporary password (``password`` as typed, or one made here and
+    returned), end its sessions, and clear its sign-in lockout; the account must choose its own
+    password at its next sign-in."""
+    _refuse_unless_manages(actor, account)
+    temporary = password or _temporary_password()
+    made = None if password else temporary
+    staff_password_check(temporary, account)
+    with transaction.atomic():
+        account.set_password(temporary)
+        account.must_change_password = True
+        account.save(update_fields=["password", "must_change_password"])
+        _account_event(actor, account, "user.password_reset", typed=made is None)
+    throttle_success(throttle_keys(scope=STAFF_SIGNIN, address="", username=account.username))
+    return made
+
+
+def staff_password_change(*, user: User, current: str, new: str) -> User:
+    """A signed-in user chooses their own password (after a reset, before any other page)."""
+    if not user.check_password(current):
+        raise staff_error("current_password_wrong")
+    if current == new:
+        raise staff_error("password_unchanged")
+    staff_password_check(new, user)
+    with transaction.atomic():
+        user.set_password(new)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        _account_event(user, user, "user.password_changed")
+    return user
+
+
+def staff_role_assign(
+    *, actor: User | None, account: User, role: Role, authority: Authority | None
+) -> RoleAssignment:
+    """Give a staff account one more role, within the actor's scope and the 三员分立 rules."""
+    _refuse_unless_manages(actor, account)
+    _refuse_unless_places(actor, role, authority)
+    return role_assign(actor=actor, user=account, role=role, authority=authority)
+
+
+@transaction.atomic
+def staff_role_revoke(*, actor: User | None, assignment: RoleAssignment) -> RoleAssignment:
+    """Take one role away; an account's last role stays (disable the account instead), so that
+    no account drops out of every administrator's sight."""
+    account = rows_locked(User.objects.filter(pk=assignment.user_id)).get()
+    _refuse_unless_manages(actor, account)
+    if assignment.revoked_at is not None:
+        return assignment
+    others = account.role_assignments.filter(revoked_at__isnull=True).exclude(pk=assignment.pk)
+    if not others.exists():
+        raise staff_error("last_role")
+    revoked = role_revoke(actor=actor, assignment=assignment)
+    account.__dict__.pop("_active_assignments", None)
+    return revoked
+
+
+def _account_event(actor: User | None, account: User, action: str, **data: object) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        authority=staff_account_home(account),
+        object_type="user",
+        object_id=account.pk,
+        data={"username": account.username, **data},
+    )

@@ -5,7 +5,7 @@ uploaded one: the same checks, error workbook and audit. The import runs as a ba
 (202 and a status URL), or, with ``?wait=true`` and at most 5,000 JSON rows, within the request
 (200). A pushed file is never read in the web process (a small workbook can unpack to gigabytes):
 it is always imported by the task worker, and ``?wait=true`` only makes the request wait for the
-worker, ``FILE_WAIT_SECONDS`` at most, answering 200 with the outcome or 202 (decision 76).
+worker, ``FILE_WAIT_SECONDS`` at most, answering 200 with the outcome or 202 (decision 74).
 """
 
 from __future__ import annotations

@@ -35,6 +35,10 @@ class Scope:
             condition |= Q(**{holder_field: self.holder_user_id})
         return condition
 
+    def contains(self, path: str) -> bool:
+        """True when the authority with materialised ``path`` lies in the scope."""
+        return self.everything or any(path.startswith(prefix) for prefix in self.paths)
+
     @property
     def is_empty(self) -> bool:
         return not (self.everything or self.paths or self.holder_user_id is not None)

@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.urls import reverse
 
 from ecert.authorities.selectors import user_has_perm
 from ecert.core.rules.roles import Perm
@@ -28,8 +29,10 @@ def staff_user(request: HttpRequest) -> User:
     return request.user
 
 
-def requires(perm: Perm) -> Callable[[View], View]:
-    """Anonymous users go to the login page; users without `perm` anywhere get 403."""
+def requires(perm: Perm, *, temporary_password: bool = False) -> Callable[[View], View]:
+    """Anonymous users go to the login page; users without `perm` anywhere get 403. A user whose
+    password was reset goes to the page where they choose their own, unless this is that page
+    (``temporary_password``)."""
 
     def decorate(view: View) -> View:
         @wraps(view)
@@ -39,6 +42,10 @@ def requires(perm: Perm) -> Callable[[View], View]:
             user = staff_user(request)
             if not (user_has_perm(user, Perm.USE_BACKOFFICE) and user_has_perm(user, perm)):
                 raise PermissionDenied
+            if user.must_change_password and not temporary_password:
+                return redirect_to_login(
+                    request.get_full_path(), reverse("backoffice:password_change")
+                )
             return view(request, *args, **kwargs)
 
         wrapper.required_perm = perm  # type: ignore[attr-defined]

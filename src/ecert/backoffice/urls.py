@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from ecert.backoffice import (
+    account_views,
     credential_views,
     document_views,
     issuance_views,
@@ -9,6 +10,7 @@ from ecert.backoffice import (
     print_views,
     seal_views,
     title_views,
+    user_views,
     views,
 )
 
@@ -16,14 +18,9 @@ app_name = "backoffice"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="backoffice/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", account_views.sign_in, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", account_views.password_change, name="password_change"),
     path("authorities/", views.authority_list, name="authority_list"),
     path("organisations/", organisation_views.organisation_list, name="organisation_list"),
     path(
@@ -109,5 +106,20 @@ urlpatterns = [
         name="print_file_download",
     ),
     path("audit/", views.audit_log, name="audit_log"),
-    path("users/", views.user_list, name="user_list"),
+    path("users/", user_views.user_list, name="user_list"),
+    path("users/new/", user_views.user_new, name="user_new"),
+    path("users/<str:username>/", user_views.user_detail, name="user_detail"),
+    path("users/<str:username>/roles/", user_views.user_role_assign, name="user_role_assign"),
+    path(
+        "users/<str:username>/roles/<int:assignment>/revoke/",
+        user_views.user_role_revoke,
+        name="user_role_revoke",
+    ),
+    path("users/<str:username>/disable/", user_views.user_disable, name="user_disable"),
+    path("users/<str:username>/enable/", user_views.user_enable, name="user_enable"),
+    path(
+        "users/<str:username>/password/",
+        user_views.user_password_reset,
+        name="user_password_reset",
+    ),
 ]

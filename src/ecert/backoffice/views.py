@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from ecert.accounts.selectors import audit_list_for, audit_may_verify, user_list_for
+from ecert.accounts.selectors import audit_list_for, audit_may_verify
 from ecert.accounts.services import ACTIVATION_LIFETIME, activation_code_issue
 from ecert.audit.selectors import audit_chain_break
 from ecert.authorities.models import Authority
@@ -228,9 +228,3 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "may_verify": audit_may_verify(user=staff_user(request)),
         },
     )
-
-
-@requires(Perm.MANAGE_USERS)
-def user_list(request: HttpRequest) -> HttpResponse:
-    users = user_list_for(user=staff_user(request))
-    return render(request, "backoffice/user_list.html", {"users": users})

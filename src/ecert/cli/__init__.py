@@ -3,11 +3,22 @@ package."""
 
 from __future__ import annotations
 
-from ecert.cli import accounts, credentials, documents, issuance, keys, printing, system, verify
+from ecert.cli import (
+    accounts,
+    credentials,
+    documents,
+    issuance,
+    keys,
+    printing,
+    system,
+    users,
+    verify,
+)
 from ecert.cli.base import app
 
 app.add_typer(keys.keys_app, name="keys")
 app.add_typer(accounts.api_token_app, name="api-token")
+app.add_typer(users.user_app, name="user")
 app.add_typer(credentials.credential_app, name="credential")
 app.command("verify")(verify.verify)
 app.command("import-passlist")(issuance.import_passlist)

@@ -6,7 +6,7 @@ log row is written at once when the lock comes within LOG_WAIT_MS; otherwise it 
 this process's spool file in ``ECERT_DATA_DIR/verification-spool`` and flushed to the disk
 before the answer goes out. Spooled lines move into the table (``spool_drain``) at the next
 verification that finds the lock free, when the log is read, and every few seconds in ``ecert
-worker`` (docs/verification.md, decision 85).
+worker`` (docs/verification.md, decision 83).
 
 Each file is moved aside (renamed ``draining-…``) under an exclusive ``flock`` before it is read,
 and a writer appends only to the file it holds locked under the live name, so a renamed file is

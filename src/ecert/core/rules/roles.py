@@ -103,6 +103,9 @@ ROLE_PLACEMENT: dict[Role, frozenset[tuple[AuthorityKind, AuthorityLevel]] | Non
     Role.SECURITY_ADMIN: frozenset({(kind, level) for kind in _K for level in _L}),
 }
 
+# Roles of staff accounts, which a security administrator assigns: those held at an authority.
+STAFF_ROLES: tuple[Role, ...] = tuple(role for role in Role if ROLE_PLACEMENT[role] is not None)
+
 _BUSINESS_ROLES = (
     Role.PROVINCE_ADMIN,
     Role.EXAM_CENTRE_CLERK,
