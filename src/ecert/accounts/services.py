@@ -26,7 +26,7 @@ from ecert.accounts.throttle import (
     throttle_keys,
     throttle_success,
 )
-from ecert.audit.locks import rows_locked
+from ecert.audit.locks import Lock, locks_take, rows_locked
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import scope_for, user_has_perm
@@ -594,6 +594,10 @@ def staff_account_create(
     made = None if password else temporary
     staff_password_check(temporary, User(username=username, display_name=display_name))
     with transaction.atomic():
+        # role_assign locks the new account's row after user_create's audit event took the audit
+        # head. No other transaction can see that row before this one commits, so it cannot be
+        # part of a deadlock; the row lock is declared first to keep to the one order.
+        locks_take(Lock.ROWS)
         user = user_create(
             actor=actor,
             username=username,
