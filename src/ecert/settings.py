@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ecert.body_limits.BodyLimitMiddleware",  # before anything parses a body (CSRF, views)
+    "ecert.sqlite_lock.LockBusyMiddleware",  # SQLite's lock still taken after the timeout: 503
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
