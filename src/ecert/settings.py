@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "ecert.documents",
     "ecert.verification",
     "ecert.titles",
+    "ecert.distribution",
     "django_tasks",
     "django_tasks_db",
     "ninja",  # serves the API documentation's scripts locally (no CDN)

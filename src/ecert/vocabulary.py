@@ -15,6 +15,7 @@ from ecert.core.rules.kinds import (
     CredentialKind,
     CredentialStatus,
 )
+from ecert.core.rules.paper import Edition, Method, PaperState, RegistrationFormType
 from ecert.core.rules.titles import TitleLevel
 
 LABELS: dict[StrEnum, Promise] = {
@@ -51,6 +52,22 @@ LABELS: dict[StrEnum, Promise] = {
     TitleLevel.SENIOR_DEPUTY: _("deputy senior"),
     TitleLevel.INTERMEDIATE: _("intermediate"),
     TitleLevel.JUNIOR: _("junior"),
+    PaperState.AWAITING_CHOICE: _("awaiting the holder's choice"),
+    PaperState.TO_MAIL: _("to be mailed"),
+    PaperState.TO_COLLECT: _("to be collected at the counter"),
+    PaperState.MAILED: _("mailed"),
+    PaperState.DELIVERED: _("delivered"),
+    PaperState.RETURNED: _("returned by the carrier, at the counter"),
+    PaperState.LOST: _("lost in the mail"),
+    PaperState.HANDED_OVER: _("collected at the counter"),
+    Method.MAIL: _("by mail (EMS)"),
+    Method.COUNTER: _("collect at the counter"),
+    Edition.NEW: _("new version"),
+    Edition.OLD: _("old version"),
+    RegistrationFormType.PROFESSIONAL: _(
+        "registration form of the professional qualification exam"
+    ),
+    RegistrationFormType.PRACTISING: _("registration form of the practising qualification exam"),
 }
 
 

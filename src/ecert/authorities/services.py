@@ -106,8 +106,10 @@ def authority_create(
     level: str,
     parent: Authority,
     division_code: str = "",
+    sector: str = "",
 ) -> Authority:
-    """Add one authority below `parent` (a county, an institution) outside the data file."""
+    """Add one authority below `parent` (a county, an institution, a city's industry department
+    with the ``sector`` of its province department) outside the data file."""
     authority = Authority(
         key=key,
         name=name,
@@ -116,6 +118,7 @@ def authority_create(
         parent=parent,
         path=f"{parent.path}{key}/",
         division_code=division_code,
+        sector=sector,
     )
     authority.full_clean()
     authority.save()
@@ -125,6 +128,6 @@ def authority_create(
         authority=parent,
         object_type="authority",
         object_id=key,
-        data={"name": name, "kind": kind, "level": level},
+        data={"name": name, "kind": kind, "level": level, "sector": sector},
     )
     return authority

@@ -3,10 +3,14 @@ from django.urls import path
 
 from ecert.backoffice import (
     account_views,
+    collection_views,
+    counter_check_views,
     credential_views,
     document_views,
     issuance_views,
+    mail_views,
     organisation_views,
+    paper_views,
     print_views,
     seal_views,
     title_views,
@@ -123,3 +127,11 @@ urlpatterns = [
         name="user_password_reset",
     ),
 ]
+
+# Paper certificates (issue 16), each part in its own module.
+urlpatterns += (
+    paper_views.urlpatterns
+    + mail_views.urlpatterns
+    + collection_views.urlpatterns
+    + counter_check_views.urlpatterns
+)

@@ -226,6 +226,9 @@ class Credential(models.Model):
     )
     # Which face the document has: the catalogue list it was issued under (docs/issuance.md).
     template = models.CharField(_("template"), max_length=64, blank=True)
+    # A Henan e-proof (seed 004 一(四)) stands for the paper certificate until the paper is handed
+    # out; from that day (set by ecert.distribution) verification says its interim period is over.
+    interim_ended_on = models.DateField(_("interim period ended on"), null=True, blank=True)
     batch = models.ForeignKey(
         IssuanceBatch,
         verbose_name=_("issuance batch"),

@@ -46,6 +46,9 @@ class Perm(StrEnum):
     MANAGE_TITLE_CODES = (
         "title.codes"  # set region-department codes (province: cities; city: its own)
     )
+    RECEIVE_PAPER = "paper.receive"  # record the arrival of paper certificates (exam centre)
+    DISTRIBUTE_PAPER = "paper.distribute"  # hand out paper certificates: mail, counter, choices
+    COUNTER_VERIFY = "paper.counter_verify"  # 现场查询验证 for organisations (seed 001 三(二))
 
 
 _CLERK = frozenset(
@@ -56,6 +59,7 @@ _CLERK = frozenset(
         Perm.CORRECT_CREDENTIAL,
         Perm.VIEW_AUTHORITY,
         Perm.VIEW_CATALOGUE,
+        Perm.DISTRIBUTE_PAPER,
     }
 )
 
@@ -68,13 +72,21 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         Perm.MANAGE_ORGANISATION,
         Perm.MANAGE_TITLE,
         Perm.MANAGE_TITLE_CODES,
+        Perm.RECEIVE_PAPER,
+        Perm.COUNTER_VERIFY,
     },
-    Role.EXAM_CENTRE_CLERK: _CLERK | {Perm.ISSUE_CREDENTIAL},
+    Role.EXAM_CENTRE_CLERK: _CLERK
+    | {Perm.ISSUE_CREDENTIAL, Perm.RECEIVE_PAPER, Perm.COUNTER_VERIFY},
     Role.CITY_CLERK: _CLERK
-    | {Perm.MANAGE_ORGANISATION, Perm.MANAGE_TITLE, Perm.MANAGE_TITLE_CODES},
+    | {
+        Perm.MANAGE_ORGANISATION,
+        Perm.MANAGE_TITLE,
+        Perm.MANAGE_TITLE_CODES,
+        Perm.COUNTER_VERIFY,
+    },
     Role.COUNTY_CLERK: _CLERK | {Perm.MANAGE_TITLE},
-    Role.DEPARTMENT_CLERK: _CLERK | {Perm.MANAGE_TITLE},
-    Role.INSTITUTION_CLERK: _CLERK | {Perm.MANAGE_TITLE},
+    Role.DEPARTMENT_CLERK: _CLERK | {Perm.MANAGE_TITLE, Perm.COUNTER_VERIFY},
+    Role.INSTITUTION_CLERK: (_CLERK - {Perm.DISTRIBUTE_PAPER}) | {Perm.MANAGE_TITLE},
     Role.EMPLOYER_VERIFIER: frozenset({Perm.VERIFY_CREDENTIAL}),
     Role.HOLDER: frozenset({Perm.VIEW_OWN_CREDENTIAL}),
     Role.AUDITOR: frozenset({Perm.USE_BACKOFFICE, Perm.VIEW_AUDIT, Perm.VIEW_AUTHORITY}),
