@@ -16,6 +16,7 @@ from bench import (
     insert,
     issue,
     offline_verify,
+    paper_assign,
     signing,
     title_numbers,
     verify_api,
@@ -40,6 +41,7 @@ BENCHMARKS: dict[str, Callable[[int, list[str]], Report]] = {
     verify_api.NAME: verify_api.run,
     title_numbers.NAME: title_numbers.run,
     verify_during_import.NAME: verify_during_import.run,
+    paper_assign.NAME: paper_assign.run,
 }
 
 

@@ -47,6 +47,7 @@ DEMO_USERS: list[tuple[str, str, Role, str | None]] = [
     ("qingdao-clerk", "青岛市经办", Role.CITY_CLERK, "sd-qingdao"),
     ("liaocheng-clerk", "聊城市经办", Role.CITY_CLERK, "sd-liaocheng"),
     ("lixia-clerk", "历下区经办", Role.COUNTY_CLERK, "sd-jinan-lixia"),
+    ("ha-exam", "河南省考试中心经办", Role.EXAM_CENTRE_CLERK, "ha-pta"),
     ("ha-housing-clerk", "河南省住建厅经办", Role.DEPARTMENT_CLERK, "ha-housing"),
     ("sdu-clerk", "山东大学经办", Role.INSTITUTION_CLERK, "sd-sdu"),
     ("employer", "示例用证单位", Role.EMPLOYER_VERIFIER, None),
@@ -363,3 +364,89 @@ def demo_records(*, now: datetime) -> int:
         form=CredentialForm.PAPER,
     )
     return passlist_import_run(import_id=job.pk, now=now).issued
+
+
+# A sitting's paper certificates that have just reached the province (issue 16): the demo holder's
+# (the national paper of their e-proof's exam) and two more, registered in Jinan (jinan-clerk hands
+# them out), and 一级建造师 in Henan, handed out by the housing department. docs/distribution.md.
+HENAN_PAPER = (
+    ("2541010000000901", "冯昇", _resident_id(1901, "410102"), "郑州市"),
+    ("2541020000000902", "陈芸", _resident_id(1902, "410202"), "开封市"),
+)
+
+
+def _paper_csv(rows: list[tuple[str, str, str, str, str, str, str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(RECORD_HEADER)
+    for number, name, id_number, level, specialty, approved, city in rows:
+        sex = "男" if parse_id_number(id_number).sex is Sex.MALE else "女"
+        writer.writerow(
+            (number, name, id_number, "居民身份证", sex, level, specialty, "", approved, "", city)
+        )
+    return buffer.getvalue().encode()
+
+
+def demo_paper(*, now: datetime) -> int:
+    """Record the arrival of two sittings' paper certificates as the exam centres do, and assign
+    them to their units; return how many arrived now (none when they are there already)."""
+    from ecert.catalogue.models import Qualification
+    from ecert.core.rules.paper import Edition
+    from ecert.distribution.services import delivery_record
+    from ecert.issuance.services import passlist_import_create, passlist_import_run
+
+    if Credential.objects.filter(management_number=HENAN_PAPER[0][0]).exists():
+        return 0
+    sittings = []
+    holder = Holder.objects.filter(user__username="holder").first()
+    proof = (
+        Credential.objects.filter(holder=holder, kind=CredentialKind.EXAM_PROOF)
+        .select_related("registration_authority")
+        .first()
+        if holder is not None
+        else None
+    )
+    if proof is not None and proof.qualification_id:
+        city = Authority.objects.get(key="sd-jinan")  # where the demo's city clerk works
+        approved = f"{proof.approval_date:%Y-%m-%d}"
+        rows = [
+            (f"25{city.division_code[:4]}000000{n:04d}", name, id_number, proof.level,
+             proof.specialty, approved, city.name.split("市")[0] + "市")
+            for n, (name, id_number) in enumerate(
+                [(proof.holder_name, holder_id_number(proof.holder)),
+                 ("褚芸", _resident_id(1801, city.division_code)),
+                 ("卫喆", _resident_id(1802, city.division_code))],
+                start=801,
+            )
+        ]  # fmt: skip
+        sittings.append(("sd-pta", "sd-exam", proof.qualification_id, rows))
+    henan = Qualification.objects.get(key="constructor")
+    rows = [(n, name, i, "一级", "建筑工程", "2025-10-25", c) for n, name, i, c in HENAN_PAPER]
+    sittings.append(("ha-pta", "ha-exam", henan.pk, rows))
+    arrived = 0
+    for centre_key, clerk, qualification_id, sitting in sittings:
+        centre = Authority.objects.get(key=centre_key)
+        qualification = Qualification.objects.get(pk=qualification_id)
+        job = passlist_import_create(
+            actor=None,
+            authority=centre,
+            qualification=qualification,
+            file_name="paper-arrival.csv",
+            chunks=[_paper_csv(sitting)],
+            form=CredentialForm.PAPER,
+        )
+        passlist_import_run(import_id=job.pk, now=now)
+        report = delivery_record(
+            actor=User.objects.get(username=clerk),
+            authority=centre,
+            qualification=qualification,
+            level=sitting[0][3],
+            approval_date=date.fromisoformat(sitting[0][5]),
+            edition=Edition.NEW,
+            arrived_on=timezone.localdate(now),
+            numbers=[row[0] for row in sitting],
+            source_name="paper-arrival.csv",
+            now=now,
+        )
+        arrived += report.added
+    return arrived

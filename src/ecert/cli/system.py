@@ -167,6 +167,7 @@ def demo(
         DEMO_PASSWORD,
         demo_credentials,
         demo_holder_login,
+        demo_paper,
         demo_records,
         demo_seals,
         demo_titles,
@@ -195,6 +196,8 @@ def demo(
             f"演示纸质证书记录 / demo paper records: {recorded} "
             "(docs/examples/records-example.csv; 在 /verify/ 查询 / query them at /verify/)"
         )
+        arrived = demo_paper(now=now)
+        console.print(f"演示纸质证书到达并分配 / demo paper certificates arrived: {arrived}")
     else:
         console.print("未创建密钥，故未签发演示证书 / no keys, so no demo credentials were issued")
     holder_login = demo_holder_login()
