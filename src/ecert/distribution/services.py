@@ -168,19 +168,38 @@ def delivery_record(
 def _records_of_sitting(
     actor: User, qualification: Qualification, level: str, approval_date: date
 ) -> list[tuple[int, str, int | None]]:
-    """(credential id, management number, registration authority id) of the sitting's records."""
-    return list(
-        Credential.objects.visible_to(actor, Perm.RECEIVE_PAPER)
-        .filter(
+    """(credential id, management number, registration authority id) of the sitting's records
+    that an authority in the actor's scope keeps (signed them or imported them). One query on
+    the index of (qualification, kind, number), scoped in Python: the OR over joined paths that
+    `visible_to` builds makes SQLite scan a national table once per row. No index of its own: a
+    sitting arrives once, every import would pay for one on each row."""
+    in_scope = set(
+        Authority.objects.filter(scope_for(actor, Perm.RECEIVE_PAPER).q("path")).values_list(
+            "pk", flat=True
+        )
+    )
+    rows = (
+        Credential.objects.filter(
+            qualification=qualification,
+            approval_date=approval_date,
+            level=level,
             form=CredentialForm.PAPER,
             kind__in=RECORD_KINDS,
-            qualification=qualification,
-            level=level,
-            approval_date=approval_date,
         )
         .order_by("id")
-        .values_list("id", "management_number", "registration_authority_id")
+        .values_list(
+            "id",
+            "management_number",
+            "registration_authority_id",
+            "issuing_authority_id",
+            "batch__source__authority_id",
+        )
     )
+    return [
+        (pk, number, city)
+        for pk, number, city, issuer, importer in rows.iterator(chunk_size=_CHUNK)
+        if issuer in in_scope or importer in in_scope
+    ]
 
 
 def _chosen(
