@@ -111,14 +111,12 @@ def delivery_record(
         locks_take(Lock.BULK)
         candidates = _records_of_sitting(actor, qualification, level, approval_date)
         found = _chosen(candidates, numbers)
-        recorded = (
-            dict(
-                PaperCertificate.objects.filter(
-                    credential_id__in=[c[0] for c in found]
-                ).values_list("credential_id", "delivery_id")
-            )
-            if len(found) <= _CHUNK
-            else _recorded_in_chunks([c[0] for c in found])
+        recorded = dict(
+            PaperCertificate.objects.filter(
+                credential__qualification=qualification,
+                credential__approval_date=approval_date,
+                credential__level=level,
+            ).values_list("credential_id", "delivery_id")
         )
         new = [c for c in found if c[0] not in recorded]
         if not new:
@@ -232,17 +230,6 @@ def _chosen(
             )
         chosen.append(by_number[number])
     return chosen
-
-
-def _recorded_in_chunks(ids: list[int]) -> dict[int, int]:
-    recorded: dict[int, int] = {}
-    for start in range(0, len(ids), _CHUNK):
-        recorded.update(
-            PaperCertificate.objects.filter(
-                credential_id__in=ids[start : start + _CHUNK]
-            ).values_list("credential_id", "delivery_id")
-        )
-    return recorded
 
 
 def _assign(
