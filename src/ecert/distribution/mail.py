@@ -36,7 +36,7 @@ from ecert.core.carriers import (
 from ecert.core.carriers import files as carrier_files
 from ecert.core.carriers.http import HttpCarrier
 from ecert.core.errors import EcertError
-from ecert.core.rules.paper import PaperState
+from ecert.core.rules.paper import ALLOWED, PaperState
 from ecert.core.rules.roles import Perm
 from ecert.core.spreadsheets.limits import ReadLimits
 from ecert.credentials.pipeline import insert_rows
@@ -113,6 +113,38 @@ def mail_batch_get_for(*, user: User, reference: str) -> MailBatch | None:
 
 def parcels_of(batch: MailBatch) -> QuerySet[MailParcel]:
     return batch.parcels.select_related("certificate__credential").order_by("id")
+
+
+@dataclass(frozen=True)
+class PaperView:
+    """What a holder sees of their paper certificate: where it is, how it got there, and the
+    parcel on its way or delivered."""
+
+    paper: PaperCertificate
+    events: list[PaperEvent]
+    parcel: MailParcel | None
+    carrier: tuple[str, str]
+    choosable: bool
+
+
+def paper_for_holder(*, user: User, public_id: str) -> PaperView | None:
+    """The paper certificate of the holder's credential ``public_id``, if it is theirs."""
+    paper = (
+        PaperCertificate.objects.visible_to(user, Perm.VIEW_OWN_CREDENTIAL)
+        .filter(credential__public_id=public_id)
+        .select_related("unit")
+        .first()
+    )
+    if paper is None:
+        return None
+    parcel = paper.parcels.exclude(waybill=None).order_by("-id").first()
+    return PaperView(
+        paper=paper,
+        events=list(paper.events.order_by("at", "id")),
+        parcel=parcel,
+        carrier=CARRIER_LABELS.get(parcel.carrier, ("EMS", "EMS")) if parcel else ("", ""),
+        choosable=PaperState.TO_MAIL in ALLOWED[PaperState(paper.state)],
+    )
 
 
 def carrier_configured() -> HttpCarrier | None:

@@ -78,7 +78,10 @@ class Carrier(Protocol):
     and have then changed nothing on our side.
     """
 
-    key: str  # stored on every batch and parcel ("file", "http")
+    @property
+    def key(self) -> str:
+        """Stored on every batch and parcel ("file", "http")."""
+        ...
 
     def submit(self, orders: Sequence[MailOrder]) -> list[WaybillAssignment]: ...
 

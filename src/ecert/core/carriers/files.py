@@ -295,3 +295,19 @@ def event_time(cell: Cell) -> datetime:
         "时间须写成“2026-11-20 10:30:00”的形式",
         "the time must look like 2026-11-20 10:30:00",
     )
+
+
+class FileCarrier:
+    """The carrier reached through files. It assigns no waybill on ordering and reports nothing
+    by itself: its waybills and events come back in its exports (``waybills_read``,
+    ``tracking_read``), which the clerk uploads."""
+
+    key = KEY
+
+    def submit(self, orders: Sequence[MailOrder]) -> list[WaybillAssignment]:
+        del orders
+        return []
+
+    def track(self, waybills: Sequence[str]) -> list[TrackingReport]:
+        del waybills
+        return []
