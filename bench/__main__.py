@@ -15,6 +15,7 @@ from bench import (
     documents,
     insert,
     issue,
+    mail_export,
     offline_verify,
     signing,
     title_numbers,
@@ -40,6 +41,7 @@ BENCHMARKS: dict[str, Callable[[int, list[str]], Report]] = {
     verify_api.NAME: verify_api.run,
     title_numbers.NAME: title_numbers.run,
     verify_during_import.NAME: verify_during_import.run,
+    mail_export.NAME: mail_export.run,
 }
 
 
