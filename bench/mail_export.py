@@ -65,6 +65,7 @@ def _waiting(count: int) -> Any:
     role_assign(actor=None, user=clerk, role=Role.CITY_CLERK, authority=unit)
     first = Credential.objects.order_by("id").first()
     assert first is not None
+    assert first.qualification is not None
     delivery = PaperDelivery.objects.create(
         reference="PDBENCH",
         authority=Authority.objects.get(key="sd-pta"),
