@@ -206,7 +206,7 @@ ROUTES: dict[str, Route] = {
     "backoffice:mail_waybills": Route(DISTRIBUTORS),
     "backoffice:mail_tracking": Route(DISTRIBUTORS),
     "backoffice:mail_sync": Route(DISTRIBUTORS, ok_status=405),  # POST only
-    "portal:paper_choose": portal(**JINAN_PAPER),
+    "portal:paper_choose": portal(public_id="<paper>"),
     "portal:credential_list": portal(),
     "portal:credential_detail": portal(public_id="<jinan>"),
     "portal:credential_download": portal(public_id="<jinan>"),
