@@ -130,7 +130,8 @@ def paper_choose_view(request: HttpRequest, public_id: str) -> HttpResponse:
             )
         except EcertError as error:
             shown = _shown(error)
-            form.add_error(error.field if error.field in form.fields else None, shown)
+            named = "recipient" if error.field == "holder_name" else error.field
+            form.add_error(named if named in form.fields else None, shown)
         else:
             messages.success(request, _("The holder's choice is recorded."))
             return redirect("backoffice:paper_choose", public_id=public_id)

@@ -233,7 +233,8 @@ def paper_choose_view(request: HttpRequest, public_id: str) -> HttpResponse:
         except EcertError as error:
             if error.code not in PAPER_CHOICE_REFUSALS and not error.code.startswith("bad_"):
                 raise
-            field = error.field if error.field in form.fields else None
+            named = "recipient" if error.field == "holder_name" else error.field
+            field = named if named in form.fields else None
             form.add_error(field, in_language(error.zh, error.en))
         else:
             messages.success(request, _("Your choice is recorded."))
