@@ -15,6 +15,7 @@ from bench import (
     documents,
     insert,
     issue,
+    mail_export,
     offline_verify,
     paper_assign,
     signing,
@@ -42,6 +43,7 @@ BENCHMARKS: dict[str, Callable[[int, list[str]], Report]] = {
     title_numbers.NAME: title_numbers.run,
     verify_during_import.NAME: verify_during_import.run,
     paper_assign.NAME: paper_assign.run,
+    mail_export.NAME: mail_export.run,
 }
 
 

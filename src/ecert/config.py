@@ -32,6 +32,16 @@ class Config:
     database: dict[str, Any]
     verify_host: str
     keystore: KeyStoreConfig
+    carrier: CarrierConfig | None = None
+
+
+@dataclass(frozen=True)
+class CarrierConfig:
+    """The HTTP mail carrier (docs/operations.md, "Mail carrier"); absent: files only."""
+
+    url: str
+    key: str
+    timeout: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -164,7 +174,42 @@ def read_config(env: Mapping[str, str] | None = None, *, cwd: Path | None = None
         database=database,
         verify_host=env.get("ECERT_VERIFY_HOST", "localhost:8000"),
         keystore=keystore,
+        carrier=_carrier_config(env, mode),
     )
+
+
+def _carrier_config(env: Mapping[str, str], mode: str) -> CarrierConfig | None:
+    """ECERT_CARRIER_URL and ECERT_CARRIER_KEY together, or neither (then mail goes by files);
+    ECERT_CARRIER_TIMEOUT in seconds (20). Production sends the address and phone of holders,
+    so it must use https."""
+    url = env.get("ECERT_CARRIER_URL", "").strip()
+    key = env.get("ECERT_CARRIER_KEY", "").strip()
+    if not url and not key:
+        return None
+    scheme = urlsplit(url).scheme
+    if not url or not key or scheme not in {"http", "https"}:
+        raise EcertError(
+            "bad_carrier",
+            "ECERT_CARRIER_URL（http(s)://…）与 ECERT_CARRIER_KEY 须同时设置",
+            "set ECERT_CARRIER_URL (http(s)://…) and ECERT_CARRIER_KEY together",
+        )
+    if mode == "production" and scheme != "https":
+        raise EcertError(
+            "carrier_not_https",
+            "生产环境的 ECERT_CARRIER_URL 须使用 https",
+            "in production ECERT_CARRIER_URL must use https",
+        )
+    try:
+        timeout = float(env.get("ECERT_CARRIER_TIMEOUT", "20"))
+    except ValueError:
+        timeout = 0.0
+    if not 0 < timeout <= 300:
+        raise EcertError(
+            "bad_carrier_timeout",
+            "ECERT_CARRIER_TIMEOUT 须为 1 至 300 秒",
+            "ECERT_CARRIER_TIMEOUT must be 1 to 300 seconds",
+        )
+    return CarrierConfig(url=url, key=key, timeout=timeout)
 
 
 def _keystore_config(env: Mapping[str, str], data_dir: Path) -> KeyStoreConfig:

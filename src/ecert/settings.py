@@ -46,6 +46,8 @@ ECERT_MAX_ANONYMOUS_BODY = int(os.environ.get("ECERT_MAX_ANONYMOUS_BODY", 12 * 2
 ECERT_MAX_BODY = int(os.environ.get("ECERT_MAX_BODY", 1040 * 2**20))
 # An RFC 3161 timestamp authority: sealed PDFs become PAdES B-T instead of B-B.
 ECERT_TSA_URL = os.environ.get("ECERT_TSA_URL", "")
+# The HTTP mail carrier (docs/operations.md, "Mail carrier"): None sends mail by files only.
+ECERT_CARRIER = CONFIG.carrier
 
 INSTALLED_APPS = [
     "django.contrib.admin",

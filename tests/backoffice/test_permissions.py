@@ -20,12 +20,18 @@ from ecert.accounts.models import ActivationCode
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
 from ecert.core.rules.kinds import CredentialForm
+from ecert.core.rules.paper import Method
 from ecert.core.rules.titles import load_code_tables
+from ecert.distribution.mail import mail_orders_export
+from ecert.distribution.models import PaperCertificate
+from ecert.distribution.services import MailAddress, paper_choose
 from ecert.documents.printing import print_file_create, print_file_run
 from ecert.issuance.services import passlist_import_create, passlist_import_run
 from ecert.titles.certificates import title_certificate_issue
 from ecert.titles.services import code_tables_load
 from tests.conftest import CAST, World
+from tests.distribution.conftest import deliver
+from tests.distribution.conftest import paper as paper  # the fixture, for the paper routes
 from tests.documents.conftest import import_signed_batch
 from tests.portal.signed import signed_proof
 from tests.public.test_access import (
@@ -85,6 +91,13 @@ CLERKS_WHO_DECIDE = MANAGE_ORGANISATIONS
 MANAGE_TITLES = CLERKS - {"exam_centre_clerk"}
 SEE_COUNTY_TITLE = frozenset({"province_admin", "jinan_clerk", "county_clerk"})
 SET_CODES = frozenset({"province_admin", "jinan_clerk", "qingdao_clerk"})
+# Paper certificates handed out in Jinan: the city and the province mail them; other clerks who
+# hand out paper are told "not found" (the exam centre that sent them on too); the institution
+# clerk hands out none.
+DISTRIBUTORS = CLERKS - {"institution_clerk"}
+MAIL_JINAN = frozenset({"province_admin", "jinan_clerk"})
+JINAN_PAPER = {"public_id": "<paper>"}
+JINAN_MAIL_BATCH = {"reference": "<mail_batch>"}
 
 
 def portal(
@@ -182,6 +195,18 @@ ROUTES: dict[str, Route] = {
     "backoffice:title_pledge": Route(
         SEE_COUNTY_TITLE, MANAGE_TITLES - SEE_COUNTY_TITLE, {"reissue": "<reissue>"}
     ),
+    "backoffice:paper_choose": Route(MAIL_JINAN, DISTRIBUTORS - MAIL_JINAN, JINAN_PAPER),
+    "backoffice:mail_list": Route(DISTRIBUTORS),
+    "backoffice:mail_export": Route(DISTRIBUTORS, ok_status=405),  # POST only
+    "backoffice:mail_batch_list": Route(DISTRIBUTORS),
+    "backoffice:mail_batch_detail": Route(MAIL_JINAN, DISTRIBUTORS - MAIL_JINAN, JINAN_MAIL_BATCH),
+    "backoffice:mail_batch_download": Route(
+        MAIL_JINAN, DISTRIBUTORS - MAIL_JINAN, JINAN_MAIL_BATCH
+    ),
+    "backoffice:mail_waybills": Route(DISTRIBUTORS),
+    "backoffice:mail_tracking": Route(DISTRIBUTORS),
+    "backoffice:mail_sync": Route(DISTRIBUTORS, ok_status=405),  # POST only
+    "portal:paper_choose": portal(public_id="<paper>"),
     "portal:credential_list": portal(),
     "portal:credential_detail": portal(public_id="<jinan>"),
     "portal:credential_download": portal(public_id="<jinan>"),
@@ -303,6 +328,35 @@ def county_reissue(world: World, request: pytest.FixtureRequest) -> str:
     return submit(world, certificate, actor="county_clerk").reference
 
 
+@pytest.fixture
+def jinan_paper(request: pytest.FixtureRequest) -> str:
+    """The cast holder's paper certificate, delivered and assigned to the Jinan bureau."""
+    deliver(request.getfixturevalue("paper"))
+    return PaperCertificate.objects.get(
+        credential__management_number="2537010000000201"
+    ).credential.public_id
+
+
+@pytest.fixture
+def jinan_mail_batch(world: World, jinan_paper: str) -> str:
+    """The Jinan bureau's orders of the day, with the cast holder's certificate in them."""
+    certificate = PaperCertificate.objects.get(credential__public_id=jinan_paper)
+    paper_choose(
+        actor=world.users["holder"],
+        certificate=certificate,
+        method=Method.MAIL,
+        address=MailAddress("张堃", "13800001111", "山东省济南市历下区泉城路 1 号"),
+        now=NOW,
+    )
+    return mail_orders_export(
+        actor=world.users["jinan_clerk"],
+        unit=Authority.objects.get(key="sd-jinan"),
+        sender_phone="053186000000",
+        sender_address="济南市市中区纬二路 1 号",
+        now=NOW,
+    ).reference
+
+
 def _kwargs(
     route_kwargs: dict[str, str], world: World, request: pytest.FixtureRequest
 ) -> dict[str, str]:
@@ -322,6 +376,10 @@ def _kwargs(
             kwargs[key] = request.getfixturevalue("county_title")
         elif value == "<reissue>":
             kwargs[key] = request.getfixturevalue("county_reissue")
+        elif value == "<paper>":
+            kwargs[key] = request.getfixturevalue("jinan_paper")
+        elif value == "<mail_batch>":
+            kwargs[key] = request.getfixturevalue("jinan_mail_batch")
         elif value.startswith("<"):
             kwargs[key] = world.credentials[value[1:-1]].public_id
         else:

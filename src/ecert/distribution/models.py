@@ -169,6 +169,10 @@ class MailBatch(models.Model):
     )
     carrier = models.CharField(_("carrier"), max_length=32)
     size = models.PositiveIntegerField(_("parcels"), default=0)
+    # The sender printed on every parcel of the batch (寄件人): the unit, its phone and address.
+    sender_name = models.CharField(_("sender"), max_length=128, blank=True)
+    sender_phone = models.CharField(_("sender's phone"), max_length=20, blank=True)
+    sender_address = models.CharField(_("sender's address"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -22,6 +22,7 @@ urlpatterns = [
         name="credential_print",
     ),
     path("credentials/<str:public_id>/scoped/", views.scoped_copy_new, name="scoped_copy_new"),
+    path("credentials/<str:public_id>/paper/", views.paper_choose_view, name="paper_choose"),
     path(
         "credentials/<str:public_id>/scoped/<str:reference>/download/",
         views.scoped_copy_document,

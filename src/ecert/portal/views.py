@@ -29,6 +29,7 @@ from ecert.accounts.throttle import (
 )
 from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import CredentialKind
+from ecert.core.rules.paper import Method
 from ecert.core.rules.roles import Perm
 from ecert.credentials.models import Credential
 from ecert.credentials.selectors import (
@@ -36,6 +37,8 @@ from ecert.credentials.selectors import (
     credential_list_own_for,
     credential_neighbours_for,
 )
+from ecert.distribution.mail import paper_for_holder
+from ecert.distribution.services import MailAddress, paper_choose
 from ecert.documents.models import SealedDocument
 from ecert.documents.selectors import (
     document_available,
@@ -52,10 +55,14 @@ from ecert.documents.services import (
 )
 from ecert.i18n import in_language
 from ecert.portal.access import holder_required, holder_user, is_holder
-from ecert.portal.forms import ActivationForm, ScopedCopyForm, SignInForm
+from ecert.portal.forms import ActivationForm, PaperChoiceForm, ScopedCopyForm, SignInForm
 from ecert.titles.selectors import title_reissue_latest
 
 OWN = Perm.VIEW_OWN_CREDENTIAL
+# What a holder can cause and fix when choosing how to receive the paper certificate.
+PAPER_CHOICE_REFUSALS = frozenset(
+    {"no_address", "paper_state", "formula", "control_character", "too_long", "not_found"}
+)
 HOLDER_BACKEND = "ecert.accounts.backends.HolderIdNumberBackend"
 
 
@@ -188,7 +195,54 @@ def credential_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "reissue": title_reissue_latest(credential)
             if credential.kind == CredentialKind.TITLE_CERTIFICATE
             else None,
+            "paper": paper_for_holder(user=user, public_id=credential.public_id),
         },
+    )
+
+
+@holder_required
+@require_http_methods(["GET", "POST"])
+def paper_choose_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The holder chooses mail, with the address, or collection at the counter."""
+    user = holder_user(request)
+    credential = _own_credential(request, public_id)
+    view = paper_for_holder(user=user, public_id=credential.public_id)
+    if view is None:
+        raise Http404
+    paper = view.paper
+    initial = {
+        "method": paper.method or "mail",
+        "recipient": paper.mail_recipient or credential.holder_name,
+        "phone": paper.mail_phone,
+        "address": paper.mail_address,
+        "postcode": paper.mail_postcode,
+    }
+    form = PaperChoiceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and view.choosable and form.is_valid():
+        data = form.cleaned_data
+        method = Method(data["method"])
+        address = (
+            MailAddress(data["recipient"], data["phone"], data["address"], data["postcode"])
+            if method is Method.MAIL
+            else None
+        )
+        try:
+            paper_choose(
+                actor=user, certificate=paper, method=method, address=address, now=timezone.now()
+            )
+        except EcertError as error:
+            if error.code not in PAPER_CHOICE_REFUSALS and not error.code.startswith("bad_"):
+                raise
+            named = "recipient" if error.field == "holder_name" else error.field
+            field = named if named in form.fields else None
+            form.add_error(field, in_language(error.zh, error.en))
+        else:
+            messages.success(request, _("Your choice is recorded."))
+            return redirect("portal:credential_detail", public_id=credential.public_id)
+    return render(
+        request,
+        "portal/paper_choose_form.html",
+        {"credential": credential, "form": form, "view": view},
     )
 
 
