@@ -72,6 +72,7 @@ def test_a_clerk_hands_a_certificate_over_with_the_reader_the_camera_and_the_pad
     page.goto(f"{live_server.url}/backoffice/credentials/{record.public_id}/")
     page.click("[data-testid=paper-collect]")
     assert page.locator("[data-testid=paper-state]").inner_text() == "待选择领取方式"
+    page.wait_for_function("() => window.ecertIdCard && window.ecertIdCard.ready")
 
     # A card reader's bridge that announces itself with the event, then hands the card over.
     page.evaluate(
@@ -103,9 +104,9 @@ def test_a_clerk_hands_a_certificate_over_with_the_reader_the_camera_and_the_pad
     _shot(page, "collect-filled.png")
     page.click("[data-testid=collect-confirm]")
 
-    assert page.locator("[data-testid=paper-state]").inner_text() == "已现场领取"
     receipt = page.locator("[data-testid=receipt-link]")
-    assert receipt.is_visible()
+    receipt.wait_for()
+    assert page.locator("[data-testid=paper-state]").inner_text() == "已现场领取"
     _shot(page, "collect-done.png")
     collection = Collection.objects.get()
     assert collection.certificate.state == PaperState.HANDED_OVER
@@ -135,6 +136,7 @@ def test_typing_over_the_card_turns_the_record_to_typed_and_a_proxy_needs_the_au
     record = paper.record(JINAN)
     _sign_in(page, live_server, "jinan_clerk")
     page.goto(f"{live_server.url}/backoffice/paper/{record.public_id}/collect/")
+    page.wait_for_function("() => window.ecertIdCard && window.ecertIdCard.ready")
     page.evaluate(
         "card => window.ecertIdCard.put(card)", {"name": "张堃", "idNumber": ZHANG_KUN_ID}
     )
@@ -155,6 +157,7 @@ def test_typing_over_the_card_turns_the_record_to_typed_and_a_proxy_needs_the_au
     page.check("input[name=confirm]")
     page.click("[data-testid=collect-confirm]")
 
+    page.locator(".errorlist").first.wait_for()
     assert (
         "代领须拍摄或上传持证人签字的委托书"
         in page.locator("[data-testid=collect-form]").inner_text()

@@ -35,7 +35,9 @@ class CollectForm(forms.Form):
         initial=IdSource.TYPED.value,
         widget=forms.HiddenInput,
     )
-    collector_name = forms.CharField(label=_("Name"), max_length=50, required=False)
+    collector_name = forms.CharField(
+        label=_("Name of the collector"), max_length=50, required=False
+    )
     collector_id_type = forms.ChoiceField(
         label=_("ID type"),
         choices=[(t.value, label.zh) for t, label in ID_TYPE_LABELS.items()],

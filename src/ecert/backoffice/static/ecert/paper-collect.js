@@ -12,7 +12,9 @@
  * name and idNumber are required; photo is the card's picture as base64 JPEG or PNG (a data: URL
  * is accepted too); idType is one of ecert's ID types (default "resident_id"); the other fields
  * are kept as read (validTo as YYYYMMDD or YYYY-MM-DD, or 长期). put() returns true when the form
- * took the card, false otherwise. window.ecertIdCard.clear() empties what the reader filled in.
+ * took the card, false otherwise (a card given before the page is ready is kept until it is;
+ * window.ecertIdCard.ready turns true then). window.ecertIdCard.clear() empties what the reader
+ * filled in.
  * Typing in the name or the ID number afterwards turns the record to "typed".
  */
 (function () {
@@ -83,7 +85,7 @@
     setSource("typed");
   }
 
-  window.ecertIdCard = { put: put, clear: clear };
+  window.ecertIdCard = { put: put, clear: clear, ready: false };
   document.addEventListener("ecert:idcard", function (event) { put(event.detail); });
 
   // ── Files put into file inputs, so that the form posts them as uploads ──────────────────────
@@ -259,6 +261,7 @@
     camera();
     signaturePad();
     if (pending) { put(pending); pending = null; }
+    window.ecertIdCard.ready = true;
   }
 
   if (document.readyState === "loading") {
