@@ -22,6 +22,7 @@ from ecert.catalogue.models import Qualification
 from ecert.core.rules.kinds import CredentialForm
 from ecert.core.rules.paper import Method
 from ecert.core.rules.titles import load_code_tables
+from ecert.distribution.collection import paper_collect
 from ecert.distribution.mail import mail_orders_export
 from ecert.distribution.models import PaperCertificate
 from ecert.distribution.services import MailAddress, paper_choose
@@ -30,8 +31,9 @@ from ecert.issuance.services import passlist_import_create, passlist_import_run
 from ecert.titles.certificates import title_certificate_issue
 from ecert.titles.services import code_tables_load
 from tests.conftest import CAST, World
-from tests.distribution.conftest import deliver
+from tests.distribution.conftest import Paper, deliver
 from tests.distribution.conftest import paper as paper  # the fixture, for the paper routes
+from tests.distribution.evidence import ZHAO_SHENG_ID, evidence
 from tests.documents.conftest import import_signed_batch
 from tests.portal.signed import signed_proof
 from tests.public.test_access import (
@@ -98,6 +100,12 @@ DISTRIBUTORS = CLERKS - {"institution_clerk"}
 MAIL_JINAN = frozenset({"province_admin", "jinan_clerk"})
 JINAN_PAPER = {"public_id": "<paper>"}
 JINAN_MAIL_BATCH = {"reference": "<mail_batch>"}
+# Paper certificates (issue 16): 张堃's is handed out in Jinan; the exam centre that sent it on
+# sees it but hands out nothing; the institution's clerk hands out no paper at all.
+PAPER_JINAN = frozenset({"province_admin", "jinan_clerk"})
+PAPER_NOT_JINAN = CLERKS - PAPER_JINAN - {"institution_clerk"}
+SD_PAPER = "<paper:2537010000000201>"
+SD_COLLECTED = "<collected:2537010000000201>"
 
 
 def portal(
@@ -207,6 +215,8 @@ ROUTES: dict[str, Route] = {
     "backoffice:mail_tracking": Route(DISTRIBUTORS),
     "backoffice:mail_sync": Route(DISTRIBUTORS, ok_status=405),  # POST only
     "portal:paper_choose": portal(public_id="<paper>"),
+    "backoffice:paper_collect": Route(PAPER_JINAN, PAPER_NOT_JINAN, {"public_id": SD_PAPER}),
+    "backoffice:paper_receipt": Route(PAPER_JINAN, PAPER_NOT_JINAN, {"public_id": SD_COLLECTED}),
     "portal:credential_list": portal(),
     "portal:credential_detail": portal(public_id="<jinan>"),
     "portal:credential_download": portal(public_id="<jinan>"),
@@ -380,11 +390,40 @@ def _kwargs(
             kwargs[key] = request.getfixturevalue("jinan_paper")
         elif value == "<mail_batch>":
             kwargs[key] = request.getfixturevalue("jinan_mail_batch")
+        elif value.startswith(("<paper:", "<collected:")):
+            kwargs[key] = _paper_public_id(value, request)
         elif value.startswith("<"):
             kwargs[key] = world.credentials[value[1:-1]].public_id
         else:
             kwargs[key] = value
     return kwargs
+
+
+# Who collects each paper certificate of the walk, and with which ID card.
+_COLLECTORS: dict[str, tuple[str, str, str | None]] = {
+    "2537010000000201": ("jinan_clerk", "张堃", None),
+    "2541010000000301": ("zhengzhou_finance_clerk", "赵昇", ZHAO_SHENG_ID),
+}
+
+
+def _paper_public_id(marker: str, request: pytest.FixtureRequest) -> str:
+    """``<paper:N>``: the public id of paper certificate N of the `paper` fixture, delivered;
+    ``<collected:N>``: the same, collected at the counter by its unit's clerk."""
+    kind, number = marker[1:-1].split(":")
+    records: Paper = request.getfixturevalue("paper")
+    if not PaperCertificate.objects.exists():
+        deliver(records)
+        deliver(records, henan=True)
+    certificate = records.certificate(number)
+    if kind == "collected" and certificate.state != "handed_over":
+        who, name, id_number = _COLLECTORS[number]
+        paper_collect(
+            actor=records.users[who],
+            certificate=certificate,
+            evidence=evidence(name, id_number) if id_number else evidence(),
+            now=datetime(2026, 11, 20, 2, 30, tzinfo=UTC),
+        )
+    return certificate.credential.public_id
 
 
 def _route_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> set[str]:
@@ -544,3 +583,39 @@ def test_portal_sign_out_needs_post(world: World, client: Client) -> None:
     client.force_login(world.users["holder"])
     assert client.get(reverse("portal:logout")).status_code == 405
     assert client.post(reverse("portal:logout"))["Location"] == reverse("portal:login")
+
+
+# Henan's paper staff (added by the `paper` fixture) on the paper routes: each unit's clerk gets
+# its own certificates; the exam centre that sent them on, and the other units, are told 404.
+HENAN_PAPER_STAFF = ("ha_centre_clerk", "ha_finance_clerk", "zhengzhou_finance_clerk")
+HENAN_PAPER_WALK: list[tuple[str, str, frozenset[str]]] = [
+    (
+        "backoffice:paper_collect",
+        "<paper:2541010000000301>",
+        frozenset({"zhengzhou_finance_clerk"}),
+    ),
+    ("backoffice:paper_collect", "<paper:2541020000000302>", frozenset({"ha_finance_clerk"})),
+    ("backoffice:paper_collect", SD_PAPER, frozenset()),
+    (
+        "backoffice:paper_receipt",
+        "<collected:2541010000000301>",
+        frozenset({"zhengzhou_finance_clerk"}),
+    ),
+    ("backoffice:paper_receipt", SD_COLLECTED, frozenset()),
+]
+
+
+@pytest.mark.parametrize("who", HENAN_PAPER_STAFF)
+@pytest.mark.parametrize(("name", "marker", "ok"), HENAN_PAPER_WALK)
+def test_paper_route_answers_henan_paper_staff(
+    client: Client,
+    name: str,
+    marker: str,
+    ok: frozenset[str],
+    who: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    public_id = _paper_public_id(marker, request)
+    client.force_login(request.getfixturevalue("paper").users[who])
+    response = client.get(reverse(name, kwargs={"public_id": public_id}))
+    assert response.status_code == (200 if who in ok else 404), (name, marker, who)

@@ -31,6 +31,7 @@ from ecert.credentials.selectors import (
     credential_list_for,
     credential_neighbours_for,
 )
+from ecert.distribution.collection import paper_for_counter
 from ecert.documents.selectors import seal_authority_get_for
 from ecert.issuance.selectors import proof_issuers_for
 from ecert.vocabulary import LABELS, choices
@@ -174,6 +175,10 @@ def credential_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "may_change_status": may_change_status,
             "photo_form": PhotoForm() if manages else None,
             "may_correct": may_correct,
+            # Paper certificates: the counter of the unit that hands this one out (issue 16).
+            "paper_counter": paper_for_counter(user=user, public_id=public_id)
+            if user_has_perm(user, Perm.DISTRIBUTE_PAPER)
+            else None,
         },
     )
 
