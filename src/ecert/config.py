@@ -32,6 +32,9 @@ class Config:
     database: dict[str, Any]
     verify_host: str
     keystore: KeyStoreConfig
+    # Months after its arrival a paper certificate still at its unit counts as not collected
+    # (逾期不领取, seed 002 四); docs/distribution.md.
+    paper_overdue_months: int = 12
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,22 @@ def read_config(env: Mapping[str, str] | None = None, *, cwd: Path | None = None
         database=database,
         verify_host=env.get("ECERT_VERIFY_HOST", "localhost:8000"),
         keystore=keystore,
+        paper_overdue_months=paper_overdue_months(env),
     )
+
+
+def paper_overdue_months(env: Mapping[str, str]) -> int:
+    """ECERT_PAPER_OVERDUE_MONTHS: a whole number of months from 1 to 120 (default 12)."""
+    raw = env.get("ECERT_PAPER_OVERDUE_MONTHS", "").strip()
+    if not raw:
+        return 12
+    if not raw.isdigit() or not 1 <= int(raw) <= 120:
+        raise EcertError(
+            "bad_overdue_months",
+            f"ECERT_PAPER_OVERDUE_MONTHS 须为 1 至 120 的整数，收到 {raw!r}",
+            f"ECERT_PAPER_OVERDUE_MONTHS must be a whole number from 1 to 120; got {raw!r}",
+        )
+    return int(raw)
 
 
 def _keystore_config(env: Mapping[str, str], data_dir: Path) -> KeyStoreConfig:

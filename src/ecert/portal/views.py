@@ -29,6 +29,7 @@ from ecert.accounts.throttle import (
 )
 from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import CredentialKind
+from ecert.core.rules.paper import interim_note
 from ecert.core.rules.roles import Perm
 from ecert.credentials.models import Credential
 from ecert.credentials.selectors import (
@@ -188,6 +189,9 @@ def credential_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "reissue": title_reissue_latest(credential)
             if credential.kind == CredentialKind.TITLE_CERTIFICATE
             else None,
+            "interim_note": in_language(*interim_note(credential.interim_ended_on))
+            if credential.interim_ended_on
+            else "",
         },
     )
 
