@@ -644,6 +644,8 @@ def delivery_record_from_records(
     job = None
     try:
         with transaction.atomic():
+            # The import's own steps take locks after its first audit event: all up front here.
+            locks_take(*Lock)
             job = passlist_import_create(
                 actor=actor,
                 authority=sitting.authority,
