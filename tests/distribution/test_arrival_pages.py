@@ -84,7 +84,9 @@ def test_every_record_of_the_sitting_arrives_and_the_detail_counts_per_unit(
         "backoffice:paper_delivery_detail", args=[delivery.reference]
     )
     page = client.get(response["Location"]).content.decode()
-    assert "济南市" in page and "青岛市" in page and "聊城市" in page
+    assert "济南市" in page
+    assert "青岛市" in page
+    assert "聊城市" in page
     assert "待选择领取方式" in page  # the state's column, in Chinese
     detail = client.get(response["Location"])
     rows = {unit.key: total for unit, total, _cells in detail.context["table"]}
@@ -96,7 +98,8 @@ def test_a_csv_list_of_numbers_delivers_only_those(paper: Paper) -> None:
     response = _post(_client(paper), "list", _numbers_csv("2537010000000201", "2537020000000202"))
     assert response.status_code == 302
     delivery = PaperDelivery.objects.get()
-    assert delivery.size == 2 and delivery.source_name == "到货清单.csv"
+    assert delivery.size == 2
+    assert delivery.source_name == "到货清单.csv"
     assert set(
         PaperCertificate.objects.values_list("credential__management_number", flat=True)
     ) == {"2537010000000201", "2537020000000202"}
@@ -113,8 +116,11 @@ def test_a_number_not_on_record_is_refused_at_its_row_and_nothing_is_stored(
 ) -> None:
     response = _post(_client(paper), "list", _numbers_csv("2537010000000201", "2537010000009999"))
     problems = _problems(response)
-    assert "到货清单.csv" in problems and "第 3 行" in problems and "2537010000009999" in problems
-    assert not PaperDelivery.objects.exists() and not PaperCertificate.objects.exists()
+    assert "到货清单.csv" in problems
+    assert "第 3 行" in problems
+    assert "2537010000009999" in problems
+    assert not PaperDelivery.objects.exists()
+    assert not PaperCertificate.objects.exists()
 
 
 def test_numbers_stored_as_numbers_and_repeats_are_all_listed(paper: Paper) -> None:
@@ -124,8 +130,10 @@ def test_numbers_stored_as_numbers_and_repeats_are_all_listed(paper: Paper) -> N
         _numbers_xlsx(2537010000000201, "2537020000000202", "2537020000000202"),
     )
     problems = _problems(response)
-    assert "第 2 行 B 列" in problems and "数字形式" in problems
-    assert "第 4 行 B 列" in problems and "重复" in problems
+    assert "第 2 行 B 列" in problems
+    assert "数字形式" in problems
+    assert "第 4 行 B 列" in problems
+    assert "重复" in problems
     assert not PaperCertificate.objects.exists()
 
 
@@ -133,7 +141,8 @@ def test_a_list_without_the_number_column_is_refused(paper: Paper) -> None:
     problems = _problems(
         _post(_client(paper), "list", _numbers_csv("2537010000000201", header="姓名"))
     )
-    assert "ZSGLH" in problems and "管理号" in problems
+    assert "ZSGLH" in problems
+    assert "管理号" in problems
     assert not PaperDelivery.objects.exists()
 
 
@@ -180,7 +189,8 @@ def test_a_bad_row_in_the_records_file_stores_nothing(paper: Paper) -> None:
     bad = (*NEW_ROWS, ("2537010000000213", "", sd_id(213), "济南市"))
     before = Credential.objects.count()
     problems = _problems(_post(_client(paper), "records", _records(bad)))
-    assert "202611-证书记录.csv" in problems and "第 4 行" in problems
+    assert "202611-证书记录.csv" in problems
+    assert "第 4 行" in problems
     assert Credential.objects.count() == before
     assert not PaperDelivery.objects.exists()
 
@@ -189,7 +199,8 @@ def test_records_of_another_level_are_rolled_back_with_the_delivery(paper: Paper
     before = Credential.objects.count()
     imports = PassListImport.objects.count()
     problems = _problems(_post(_client(paper), "records", _records(NEW_ROWS, level="二级")))
-    assert "第 2 行" in problems and "2537010000000211" in problems
+    assert "第 2 行" in problems
+    assert "2537010000000211" in problems
     assert Credential.objects.count() == before
     assert PassListImport.objects.count() == imports
     assert not PaperDelivery.objects.exists()
@@ -200,7 +211,8 @@ def test_the_delivery_list_shows_what_arrived(paper: Paper) -> None:
     _post(client, "all")
     page = client.get(reverse("backoffice:paper_delivery_list")).content.decode()
     assert "一级建造师" in page or paper.sd.name in page
-    assert "新版证书" in page and "2026-11-02" in page
+    assert "新版证书" in page
+    assert "2026-11-02" in page
 
 
 def test_an_arrival_in_the_future_is_refused(paper: Paper) -> None:

@@ -103,7 +103,8 @@ def test_the_list_is_paginated(paper: Paper, monkeypatch: pytest.MonkeyPatch) ->
     client = _client(paper, "province_admin")
     first = client.get(reverse("backoffice:paper_list"))
     second = client.get(reverse("backoffice:paper_list"), {"page": 2})
-    assert len(_numbers(first)) == 3 and len(_numbers(second)) == 1
+    assert len(_numbers(first)) == 3
+    assert len(_numbers(second)) == 1
     assert _numbers(first) | _numbers(second) == ALL_SD
 
 
@@ -155,11 +156,13 @@ def test_the_timeline_tells_the_certificates_way_in_chinese(paper: Paper) -> Non
     )
     page = response.content.decode()
     texts = [line["text"] for line in response.context["timeline"]]
-    assert texts[0].startswith("随到货批次 PD") and "分配给济南市" in texts[0]
+    assert texts[0].startswith("随到货批次 PD")
+    assert "分配给济南市" in texts[0]
     assert "报名地市人事考试机构发放" in texts[0]
     assert texts[1] == "经办人代持证人选择现场领取"
     assert texts[2] == "已现场领取（回执号 LZ0001）"
-    assert "已现场领取" in page and "jinan_clerk" in page
+    assert "已现场领取" in page
+    assert "jinan_clerk" in page
     assert response.context["state"] == "已现场领取"
 
 
@@ -192,8 +195,10 @@ def test_the_export_is_the_search_as_text_with_id_numbers_masked(
     assert rows[0][:3] == ["管理号", "姓名", "证件号码（已隐去）"]
     assert len(rows) == 2
     line = rows[1]
-    assert line[0] == "2537010000000203" and line[1] == "孙芸"
-    assert line[2] != sd_id(203) and "*" in line[2]
+    assert line[0] == "2537010000000203"
+    assert line[1] == "孙芸"
+    assert line[2] != sd_id(203)
+    assert "*" in line[2]
     assert "济南" in line[7]
     assert line[8] == "待选择领取方式"
     assert line[6] == "2025-09-01"  # a date as text, not a date cell
@@ -231,7 +236,8 @@ def test_the_overdue_months_default_comes_from_the_setting(paper: Paper, setting
     client = _client(paper, "jinan_clerk")
     settings.ECERT_PAPER_OVERDUE_MONTHS = 2
     response = client.get(reverse("backoffice:paper_overdue"))
-    assert response.context["months"] == 2 and _numbers(response) == JINAN
+    assert response.context["months"] == 2
+    assert _numbers(response) == JINAN
     settings.ECERT_PAPER_OVERDUE_MONTHS = 6
     assert _numbers(client.get(reverse("backoffice:paper_overdue"))) == set()
 
