@@ -64,7 +64,7 @@ def _numbers_xlsx(*cells: object, header: str = "管理号") -> SimpleUploadedFi
         if isinstance(cell, str):
             sheet.write_string(row, 1, cell)
         else:
-            sheet.write_number(row, 1, cell)  # type: ignore[arg-type]
+            sheet.write_number(row, 1, cell)
     book.close()
     return SimpleUploadedFile("到货清单.xlsx", out.getvalue())
 

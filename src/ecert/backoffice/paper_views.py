@@ -8,7 +8,8 @@ ones not collected in time. Every read is scoped by ``PaperCertificate.objects.v
 from __future__ import annotations
 
 import tempfile
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -61,6 +62,9 @@ from ecert.distribution.services import (
 )
 from ecert.i18n import in_language
 
+if TYPE_CHECKING:
+    from ecert.accounts.models import User
+
 PAGE_SIZE = 50
 
 
@@ -87,10 +91,10 @@ def _refusal_lines(error: EcertError) -> list[str]:
 
 
 def _record(
-    user: Any, form: DeliveryForm, sitting: Sitting, now: Any
+    user: User, form: DeliveryForm, sitting: Sitting, now: datetime
 ) -> tuple[DeliveryReport, str | None]:
     source = form.cleaned_data["source"]
-    upload = form.cleaned_data.get("file")
+    upload = form.cleaned_data["file"]  # the form requires one for a list or records file
     if source == SOURCE_LIST:
         report = delivery_record_from_list(
             actor=user,
