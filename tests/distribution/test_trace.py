@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ecert.audit.services import audit_record
+from ecert.config import paper_overdue_months
+from ecert.core.errors import EcertError
 from ecert.core.rules.paper import Method, PaperState, months_before
 from ecert.core.spreadsheets.reader import read_rows
 from ecert.distribution.models import PaperCertificate, PaperDelivery, PaperEventKind
@@ -270,3 +272,12 @@ def test_the_list_marks_overdue_certificates(paper: Paper) -> None:
     response = _client(paper, "jinan_clerk").get(reverse("backoffice:paper_list"), {"months": 12})
     assert all(row["overdue"] for row in response.context["rows"])
     assert "逾期未领取" in response.content.decode()
+
+
+def test_the_overdue_months_setting_is_checked() -> None:
+    assert paper_overdue_months({}) == 12
+    assert paper_overdue_months({"ECERT_PAPER_OVERDUE_MONTHS": "6"}) == 6
+    for bad in ("0", "121", "six", "-1"):
+        with pytest.raises(EcertError) as refused:
+            paper_overdue_months({"ECERT_PAPER_OVERDUE_MONTHS": bad})
+        assert refused.value.code == "bad_overdue_months"
