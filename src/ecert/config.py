@@ -33,6 +33,9 @@ class Config:
     verify_host: str
     keystore: KeyStoreConfig
     carrier: CarrierConfig | None = None
+    # Months after its arrival a paper certificate still at its unit counts as not collected
+    # (逾期不领取, seed 002 四); docs/distribution.md.
+    paper_overdue_months: int = 12
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,7 @@ def read_config(env: Mapping[str, str] | None = None, *, cwd: Path | None = None
         verify_host=env.get("ECERT_VERIFY_HOST", "localhost:8000"),
         keystore=keystore,
         carrier=_carrier_config(env, mode),
+        paper_overdue_months=paper_overdue_months(env),
     )
 
 
@@ -210,6 +214,20 @@ def _carrier_config(env: Mapping[str, str], mode: str) -> CarrierConfig | None:
             "ECERT_CARRIER_TIMEOUT must be 1 to 300 seconds",
         )
     return CarrierConfig(url=url, key=key, timeout=timeout)
+
+
+def paper_overdue_months(env: Mapping[str, str]) -> int:
+    """ECERT_PAPER_OVERDUE_MONTHS: a whole number of months from 1 to 120 (default 12)."""
+    raw = env.get("ECERT_PAPER_OVERDUE_MONTHS", "").strip()
+    if not raw:
+        return 12
+    if not raw.isdigit() or not 1 <= int(raw) <= 120:
+        raise EcertError(
+            "bad_overdue_months",
+            f"ECERT_PAPER_OVERDUE_MONTHS 须为 1 至 120 的整数，收到 {raw!r}",
+            f"ECERT_PAPER_OVERDUE_MONTHS must be a whole number from 1 to 120; got {raw!r}",
+        )
+    return int(raw)
 
 
 def _keystore_config(env: Mapping[str, str], data_dir: Path) -> KeyStoreConfig:

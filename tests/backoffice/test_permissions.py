@@ -231,6 +231,29 @@ ROUTES: dict[str, Route] = {
 }
 
 
+# Paper certificates (issue 16): walked with the cast and the Henan staff the `paper` fixture
+# adds, over a Shandong delivery whose certificate <paper> is handed out in Jinan.
+PAPER_USERS = ("ha_centre_clerk", "ha_finance_clerk", "zhengzhou_finance_clerk")
+DISTRIBUTORS = (CLERKS - {"institution_clerk"}) | frozenset(PAPER_USERS)
+RECEIVERS = frozenset({"province_admin", "exam_centre_clerk", "ha_centre_clerk"})
+SD_RECEIVERS = frozenset({"province_admin", "exam_centre_clerk"})
+SEE_JINAN_PAPER = frozenset({"province_admin", "exam_centre_clerk", "jinan_clerk"})
+PAPER_ROUTES: dict[str, Route] = {
+    "backoffice:paper_list": Route(DISTRIBUTORS),
+    "backoffice:paper_export": Route(DISTRIBUTORS),
+    "backoffice:paper_overdue": Route(DISTRIBUTORS),
+    "backoffice:paper_overdue_export": Route(DISTRIBUTORS),
+    "backoffice:paper_detail": Route(
+        SEE_JINAN_PAPER, DISTRIBUTORS - SEE_JINAN_PAPER, {"public_id": "<paper>"}
+    ),
+    "backoffice:paper_delivery_list": Route(RECEIVERS),
+    "backoffice:paper_delivery_new": Route(RECEIVERS),
+    "backoffice:paper_delivery_detail": Route(
+        SD_RECEIVERS, RECEIVERS - SD_RECEIVERS, {"reference": "<delivery>"}
+    ),
+}
+
+
 @dataclass(frozen=True)
 class ApiRoute:
     """An API operation: `ok` get `status`; other signed-in members 403; anonymous callers 401."""
@@ -445,7 +468,7 @@ def test_every_route_is_in_the_table() -> None:
     )
     assert (
         _route_names(get_resolver().url_patterns)
-        == set(ROUTES) | set(API_ROUTES) | SPECIAL | verification
+        == set(ROUTES) | set(PAPER_ROUTES) | set(API_ROUTES) | SPECIAL | verification
     )
 
 
@@ -466,6 +489,30 @@ def test_route_answers_each_member_of_the_cast(
     kwargs = _kwargs(route.kwargs, world, request)
     if who != "anonymous":
         client.force_login(world.users[who])
+    response = client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code == _expected(route, who), (name, who)
+    if who == "anonymous":
+        assert response["Location"].startswith(reverse(route.login))
+
+
+@pytest.mark.parametrize("who", [*CAST, *PAPER_USERS, "anonymous"])
+@pytest.mark.parametrize("name", sorted(PAPER_ROUTES))
+def test_paper_route_answers_each_member_of_the_cast(
+    paper: Paper,
+    own_storage: Any,
+    client: Client,
+    name: str,
+    who: str,
+) -> None:
+    route = PAPER_ROUTES[name]
+    delivery = deliver(paper)
+    places = {
+        "<paper>": paper.record("2537010000000201").public_id,
+        "<delivery>": delivery.reference,
+    }
+    kwargs = {key: places.get(value, value) for key, value in route.kwargs.items()}
+    if who != "anonymous":
+        client.force_login(paper.users[who])
     response = client.get(reverse(name, kwargs=kwargs))
     assert response.status_code == _expected(route, who), (name, who)
     if who == "anonymous":

@@ -55,6 +55,13 @@ class FactsOut(Schema):
         "electronic",
         description="electronic, or paper: a paper certificate the certificate database keeps",
     )
+    interim_ended_on: date | None = Field(
+        None,
+        description="a Henan exam proof: the day its paper certificate was handed out, which "
+        "ended the proof's standing for the paper certificate in the province",
+    )
+    interim_note_zh: str | None = None
+    interim_note_en: str | None = None
 
 
 class AnswerOut(Schema):
@@ -83,6 +90,7 @@ class StatusOut(Schema):
 def answer_out(answer: Answer) -> AnswerOut:
     zh, en = VERDICT_LABELS[answer.verdict]
     facts = answer.facts
+    note = facts.interim_note() if facts is not None else None
     return AnswerOut(
         verdict=answer.verdict.value,
         genuine=answer.genuine,
@@ -105,6 +113,9 @@ def answer_out(answer: Answer) -> AnswerOut:
             valid_until=facts.valid_until,
             purpose=facts.purpose,
             form="paper" if facts.paper else "electronic",
+            interim_ended_on=facts.interim_ended_on,
+            interim_note_zh=note[0] if note else None,
+            interim_note_en=note[1] if note else None,
         )
         if facts is not None
         else None,

@@ -29,13 +29,17 @@ class CredentialFilters:
     authority: str = ""
 
 
-def _text_condition(text: str) -> Q:
-    """Search by public id, ID number (exact, via keyed hash), management number or name."""
+def credential_text_condition(text: str, prefix: str = "") -> Q:
+    """The one way of searching credentials by text: public id, ID number (exact, via the keyed
+    hash), management number or the start of the name. ``prefix`` reaches the credential from
+    another model ("credential__" from a paper certificate)."""
     text = text.strip()
-    condition = Q(holder_name__startswith=text) | Q(management_number=text)
+    condition = Q(**{f"{prefix}holder_name__startswith": text}) | Q(
+        **{f"{prefix}management_number": text}
+    )
     upper = text.upper()
     if is_public_id(upper):
-        condition |= Q(public_id=upper)
+        condition |= Q(**{f"{prefix}public_id": upper})
     id_type = detect_id_type(text)
     if id_type is not None:
         try:
@@ -43,8 +47,10 @@ def _text_condition(text: str) -> Q:
         except EcertError:
             return condition
         condition |= Q(
-            holder__id_type=number.type.value,
-            holder__id_number_hash=id_number_lookup_hash(number.type, number.value),
+            **{
+                f"{prefix}holder__id_type": number.type.value,
+                f"{prefix}holder__id_number_hash": id_number_lookup_hash(number.type, number.value),
+            }
         )
     return condition
 
@@ -55,7 +61,7 @@ def credential_list_for(*, user: User, filters: CredentialFilters) -> Credential
         "holder", "qualification", "issuing_authority", "registration_authority"
     )
     if filters.text.strip():
-        credentials = credentials.filter(_text_condition(filters.text))
+        credentials = credentials.filter(credential_text_condition(filters.text))
     if filters.kind:
         credentials = credentials.filter(kind=filters.kind)
     if filters.status:

@@ -6,10 +6,13 @@ event in its own transaction; the timeline (``PaperEvent``) is written beside it
 from __future__ import annotations
 
 import secrets
+import shutil
+import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -38,9 +41,14 @@ from ecert.core.rules.paper import (
     distribution_unit,
 )
 from ecert.core.rules.roles import Perm
+from ecert.core.spreadsheets.delivery_list import ListedNumber, read_delivery_numbers
+from ecert.core.spreadsheets.reader import read_rows
 from ecert.credentials.models import Credential
 from ecert.credentials.pipeline import insert_rows
 from ecert.distribution.models import PaperCertificate, PaperDelivery, PaperEvent, PaperEventKind
+from ecert.issuance.importer import stored_path
+from ecert.issuance.models import ImportState, PassListImport
+from ecert.issuance.services import passlist_import_create, passlist_import_run
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User
@@ -526,3 +534,164 @@ def _interim_end(credential_id: int, day: date) -> None:
         template=HENAN_EXAM_PROOF,
         interim_ended_on__isnull=True,
     ).update(interim_ended_on=day)
+
+
+# ── Arrival from a file ────────────────────────────────────────────────────────────────────────
+
+MAX_LIST_BYTES = 64 * 2**20
+_MAX_LISTED_PROBLEMS = 50
+
+
+@dataclass(frozen=True)
+class Sitting:
+    """What a delivery is of: one exam, level and approval date, in one edition."""
+
+    authority: Authority
+    qualification: Qualification
+    level: str
+    approval_date: date
+    edition: Edition
+    arrived_on: date
+
+
+def _received(file_name: str, chunks: Iterable[bytes], directory: Path) -> Path:
+    """The upload written to ``directory`` (at most MAX_LIST_BYTES)."""
+    target = directory / "upload"
+    size = 0
+    with target.open("wb") as out:
+        for chunk in chunks:
+            size += len(chunk)
+            if size > MAX_LIST_BYTES:
+                raise EcertError(
+                    "too_big",
+                    f"文件超过 {MAX_LIST_BYTES // 2**20} MB",
+                    f"the file is larger than {MAX_LIST_BYTES // 2**20} MB",
+                    file=file_name,
+                )
+            out.write(chunk)
+    return target
+
+
+def _at_file_row(error: EcertError, file_name: str, listed: Sequence[ListedNumber]) -> EcertError:
+    """A refusal of delivery_record (whose row n is the n-th number) told at the file's row."""
+    row = error.row
+    file_row = listed[row - 1].row if row is not None and 0 < row <= len(listed) else None
+    return EcertError(
+        error.code,
+        error.zh,
+        error.en,
+        file=file_name,
+        row=file_row,
+        field=error.field,
+        label=error.where.label,
+    )
+
+
+def delivery_record_from_list(
+    *,
+    actor: User,
+    sitting: Sitting,
+    file_name: str,
+    chunks: Iterable[bytes],
+    now: datetime,
+) -> DeliveryReport:
+    """Record a delivery of the certificates whose management numbers a list file gives (.xlsx,
+    .xls or .csv; the column headed ZSGLH or 管理号). Every mistake in the file, and a number not
+    on record, refuses the whole list, saying which row; nothing is recorded from it."""
+    with tempfile.TemporaryDirectory(prefix="ecert-delivery-") as directory:
+        path = _received(file_name, chunks, Path(directory))
+        listed = read_delivery_numbers(path, display_name=file_name)
+    return _delivery_of_listed(
+        actor=actor, sitting=sitting, file_name=file_name, listed=listed, now=now
+    )
+
+
+def _delivery_of_listed(
+    *,
+    actor: User,
+    sitting: Sitting,
+    file_name: str,
+    listed: Sequence[ListedNumber],
+    now: datetime,
+) -> DeliveryReport:
+    try:
+        return delivery_record(
+            actor=actor,
+            authority=sitting.authority,
+            qualification=sitting.qualification,
+            level=sitting.level,
+            approval_date=sitting.approval_date,
+            edition=sitting.edition,
+            arrived_on=sitting.arrived_on,
+            numbers=[entry.number for entry in listed],
+            source_name=file_name,
+            now=now,
+        )
+    except EcertError as refused:
+        raise _at_file_row(refused, file_name, listed) from refused
+
+
+def delivery_record_from_records(
+    *,
+    actor: User,
+    sitting: Sitting,
+    file_name: str,
+    chunks: Iterable[bytes],
+    now: datetime,
+) -> tuple[DeliveryReport, str]:
+    """Load the 11-column records file of seed 001 (附件 二 2) into the certificate database
+    through the records import, then record the delivery of its certificates; the report and
+    the import's reference. The import and the delivery are one transaction: a bad row in the
+    file, or a record that is not of this exam, level and approval date, stores nothing."""
+    with tempfile.TemporaryDirectory(prefix="ecert-delivery-") as directory:
+        path = _received(file_name, chunks, Path(directory))
+        listed = read_delivery_numbers(path, display_name=file_name)
+        data = path.read_bytes()
+    job = None
+    try:
+        with transaction.atomic():
+            # The import's own steps take locks after its first audit event: all up front here.
+            locks_take(*Lock)
+            job = passlist_import_create(
+                actor=actor,
+                authority=sitting.authority,
+                qualification=sitting.qualification,
+                file_name=file_name,
+                chunks=[data],
+                form=CredentialForm.PAPER,
+            )
+            job = passlist_import_run(import_id=job.pk, now=now)
+            if job.state != ImportState.COMPLETED:
+                raise _import_refusal(job, file_name)
+            report = _delivery_of_listed(
+                actor=actor, sitting=sitting, file_name=file_name, listed=listed, now=now
+            )
+    except BaseException:
+        if job is not None:
+            shutil.rmtree(stored_path(job.stored_file).parent, ignore_errors=True)
+        raise
+    return report, job.reference
+
+
+def _import_refusal(job: PassListImport, file_name: str) -> EcertError:
+    """What the records import found wrong, row by row (from its error workbook), or its message."""
+    if job.error_workbook:
+        lines: list[tuple[str, str]] = []
+        total = 0
+        rows = read_rows(stored_path(job.error_workbook), display_name=file_name)
+        next(rows, None)  # the header
+        for _line, cells in rows:
+            total += 1
+            if len(lines) < _MAX_LISTED_PROBLEMS and len(cells) >= 3:
+                lines.append((f"第 {cells[0]} 行：{cells[-2]}", f"row {cells[0]}: {cells[-1]}"))
+        if total > len(lines):
+            lines.append((f"另有 {total - len(lines)} 行有错误", f"{total - len(lines)} more rows"))
+        if lines:
+            return EcertError(
+                "records_mistakes",
+                "\n".join(zh for zh, _ in lines),
+                "\n".join(en for _, en in lines),
+                file=file_name,
+            )
+    zh, _sep, en = (job.message or "导入失败 / the import failed").partition(" / ")
+    return EcertError("records_failed", zh, en or zh, file=file_name)

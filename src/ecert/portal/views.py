@@ -29,7 +29,7 @@ from ecert.accounts.throttle import (
 )
 from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import CredentialKind
-from ecert.core.rules.paper import Method
+from ecert.core.rules.paper import Method, interim_note
 from ecert.core.rules.roles import Perm
 from ecert.credentials.models import Credential
 from ecert.credentials.selectors import (
@@ -196,6 +196,9 @@ def credential_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             if credential.kind == CredentialKind.TITLE_CERTIFICATE
             else None,
             "paper": paper_for_holder(user=user, public_id=credential.public_id),
+            "interim_note": in_language(*interim_note(credential.interim_ended_on))
+            if credential.interim_ended_on
+            else "",
         },
     )
 

@@ -15,6 +15,7 @@ from ecert.core.identity.idnumbers import mask_id_number
 from ecert.core.identity.names import mask_name
 from ecert.core.rules.issuing import KIND_LABELS
 from ecert.core.rules.kinds import CredentialKind, CredentialStatus, is_paper_record
+from ecert.core.rules.paper import interim_note
 from ecert.core.rules.titles import GRASSROOTS
 from ecert.credentials.models import Credential
 from ecert.credentials.services import holder_id_number
@@ -139,12 +140,18 @@ class Facts:
     purpose: str | None = None  # a 加注 copy's purpose
     reading: NumberReading | None = None  # a title certificate's number, read into its parts
     paper: bool = False  # a paper certificate the certificate database keeps (not electronic)
+    # A Henan e-proof whose paper certificate was handed out that day (seed 004 一(四)).
+    interim_ended_on: date | None = None
 
     def kind_label(self) -> tuple[str, str]:
         """What the credential is, in Chinese and English; a paper record says so."""
         if self.paper:
             return PAPER_RECORD_LABEL
         return KIND_LABELS[self.kind]
+
+    def interim_note(self) -> tuple[str, str] | None:
+        """What to say of a proof whose interim period ended, in Chinese and English."""
+        return interim_note(self.interim_ended_on) if self.interim_ended_on else None
 
 
 PAPER_RECORD_LABEL = (
@@ -182,6 +189,8 @@ def answer_from_result(
     facts = _facts_from_claims(claims, trust_list)
     if credential is not None and is_paper_record(credential.kind, credential.form):
         facts = replace(facts, paper=True)
+    if credential is not None and credential.interim_ended_on is not None:
+        facts = replace(facts, interim_ended_on=credential.interim_ended_on)
     return Answer(
         verdict,
         result.checks,
@@ -226,6 +235,7 @@ def answer_from_registry(credential: Credential, today: date) -> Answer:
         issuer_key=credential.issuing_authority.key,
         reading=_reading(CredentialKind(credential.kind), credential.printed_number()),
         paper=is_paper_record(credential.kind, credential.form),
+        interim_ended_on=credential.interim_ended_on,
     )
     return Answer(verdict, checks, facts, _replacement_number(credential, verdict), credential)
 

@@ -113,9 +113,9 @@ def verification_log(
 def _registry_row(public_id: str) -> Credential | None:
     """The registry's row for a signed credential: its status and its key, nothing more (the facts
     shown come from the verified claims). The busiest query of the API, so kept lean."""
-    found = Credential.objects.only("public_id", "status", "kind", "form").filter(
-        public_id=public_id
-    )[:1]
+    found = Credential.objects.only(
+        "public_id", "status", "kind", "form", "interim_ended_on"
+    ).filter(public_id=public_id)[:1]
     return next(iter(found), None)
 
 

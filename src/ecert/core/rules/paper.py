@@ -227,3 +227,18 @@ KEY_FIELDS: tuple[tuple[str, str, str], ...] = (
 def missing_key_fields(fields: dict[str, str]) -> list[tuple[str, str, str]]:
     """The key fields of a registration form left blank, in form order."""
     return [entry for entry in KEY_FIELDS if not str(fields.get(entry[0], "")).strip()]
+
+
+# ── A Henan e-proof once the paper is handed out (seed 004 一(三)(四)) ─────────────────────────
+
+
+def interim_note(ended_on: date) -> tuple[str, str]:
+    """What verification says of a Henan 合格证明 whose paper certificate was handed out on
+    ``ended_on``: it stood for the paper in the province until then (seed 004 一(四))."""
+    return (
+        f"纸质证书已于 {ended_on.year}年{ended_on.month}月{ended_on.day}日发放；本合格证明在纸质证书"
+        "发放前在河南省内具有纸质证书同等效力（河南省 2019 年通知一(四)），此后以纸质证书为准",
+        f"The paper certificate was handed out on {ended_on:%Y-%m-%d}. Until then this proof had "
+        "the same effect as the paper certificate within Henan (Henan notice of 2019, 1(4)); "
+        "from that day the paper certificate is the one to rely on.",
+    )

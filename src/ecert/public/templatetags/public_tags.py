@@ -36,9 +36,11 @@ def answer_block(answer: Answer) -> dict[str, Any]:
     """The verdict in the page's language with the other language beneath, then the facts."""
     zh, en = VERDICT_LABELS[answer.verdict]
     kind = in_language(*answer.facts.kind_label()) if answer.facts is not None else ""
+    note = answer.facts.interim_note() if answer.facts is not None else None
     return {
         "answer": answer,
         "verdict_zh": in_language(zh, en),
         "verdict_en": in_language(en, zh),
         "kind_label": kind,
+        "interim_note": in_language(*note) if note else "",
     }
