@@ -86,9 +86,7 @@ def test_a_form_without_work_unit_and_seals_is_recorded_as_incomplete(
     assert AuditEvent.objects.filter(action="paper.registration_form_recorded").count() == 1
 
 
-def test_a_form_with_every_key_field_and_both_seals_is_complete(
-    old: Paper, client: Client
-) -> None:
+def test_a_form_with_every_key_field_and_both_seals_is_complete(old: Paper, client: Client) -> None:
     client.force_login(old.users["jinan_clerk"])
     client.post(_url(old, JINAN), FILLED)
     form = RegistrationForm.objects.get(credential=old.record(JINAN))
@@ -119,9 +117,7 @@ def test_a_whole_id_number_is_never_stored_in_the_form(old: Paper, client: Clien
     assert form.complete  # the ID number is the holder's, always there
 
 
-def test_a_typed_value_that_differs_from_the_record_is_refused(
-    old: Paper, client: Client
-) -> None:
+def test_a_typed_value_that_differs_from_the_record_is_refused(old: Paper, client: Client) -> None:
     client.force_login(old.users["jinan_clerk"])
     response = client.post(_url(old, JINAN), {**FILLED, "name": "李四"})
     assert response.status_code == 200
@@ -231,4 +227,3 @@ def test_level_and_specialty_are_key_only_where_the_record_has_them() -> None:
     fields |= {key: "1" for key in ("management_number", "photo", "unit_seal", "exam_body_seal")}
     assert [key for key, *_ in missing_key_fields(fields)] == ["level", "specialty"]
     assert missing_key_fields(fields, not_recorded=frozenset({"level", "specialty"})) == []
-
