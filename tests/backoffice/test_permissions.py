@@ -20,12 +20,21 @@ from ecert.accounts.models import ActivationCode
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
 from ecert.core.rules.kinds import CredentialForm
+from ecert.core.rules.paper import Edition
 from ecert.core.rules.titles import load_code_tables
+from ecert.distribution.counter_checks import OrganisationFacts, Presented, counter_check_record
 from ecert.documents.printing import print_file_create, print_file_run
 from ecert.issuance.services import passlist_import_create, passlist_import_run
 from ecert.titles.certificates import title_certificate_issue
 from ecert.titles.services import code_tables_load
-from tests.conftest import CAST, World
+from tests.conftest import CAST, EMPLOYER_CREDIT_CODE, World
+from tests.distribution.conftest import (
+    SD_APPROVED,
+    deliver,
+    jinan_seals,  # noqa: F401 - a fixture of the counter-check routes
+    paper,  # noqa: F401 - a fixture of the paper routes
+    sd_id,
+)
 from tests.documents.conftest import import_signed_batch
 from tests.portal.signed import signed_proof
 from tests.public.test_access import (
@@ -85,6 +94,16 @@ CLERKS_WHO_DECIDE = MANAGE_ORGANISATIONS
 MANAGE_TITLES = CLERKS - {"exam_centre_clerk"}
 SEE_COUNTY_TITLE = frozenset({"province_admin", "jinan_clerk", "county_clerk"})
 SET_CODES = frozenset({"province_admin", "jinan_clerk", "qingdao_clerk"})
+# Paper certificates (issue 16). An old-version certificate handed out by the Jinan bureau: its
+# unit's scope and the exam centre that received it; the institution clerk hands out no paper.
+OLD_PAPER = {"public_id": "<paper_old>"}
+FORMS_JINAN = MANAGE_JINAN
+FORMS_ELSEWHERE = CLERKS - FORMS_JINAN - {"institution_clerk"}
+# Counter checks: every clerk who counter-verifies; a check made at the Jinan bureau.
+COUNTER_CLERKS = frozenset(
+    {"province_admin", "exam_centre_clerk", "jinan_clerk", "qingdao_clerk", "department_clerk"}
+)
+JINAN_CHECK = {"reference": "<counter_check>"}
 
 
 def portal(
@@ -181,6 +200,16 @@ ROUTES: dict[str, Route] = {
     ),
     "backoffice:title_pledge": Route(
         SEE_COUNTY_TITLE, MANAGE_TITLES - SEE_COUNTY_TITLE, {"reissue": "<reissue>"}
+    ),
+    "backoffice:paper_registration_form": Route(FORMS_JINAN, FORMS_ELSEWHERE, OLD_PAPER),
+    "backoffice:paper_registration_form_pdf": Route(FORMS_JINAN, FORMS_ELSEWHERE, OLD_PAPER),
+    "backoffice:counter_check_list": Route(COUNTER_CLERKS),
+    "backoffice:counter_check_new": Route(COUNTER_CLERKS),
+    "backoffice:counter_check_detail": Route(
+        SEE_JINAN_CLERKS, COUNTER_CLERKS - SEE_JINAN_CLERKS, JINAN_CHECK
+    ),
+    "backoffice:counter_check_notice": Route(
+        SEE_JINAN_CLERKS, COUNTER_CLERKS - SEE_JINAN_CLERKS, JINAN_CHECK
     ),
     "portal:credential_list": portal(),
     "portal:credential_detail": portal(public_id="<jinan>"),
@@ -303,6 +332,30 @@ def county_reissue(world: World, request: pytest.FixtureRequest) -> str:
     return submit(world, certificate, actor="county_clerk").reference
 
 
+@pytest.fixture
+def paper_old(request: pytest.FixtureRequest) -> str:
+    """An old-version certificate (孙芸's) handed out by the Jinan bureau."""
+    world_of_paper = request.getfixturevalue("paper")
+    deliver(world_of_paper, edition=Edition.OLD)
+    return str(world_of_paper.record("2537010000000203").public_id)
+
+
+@pytest.fixture
+def counter_check(request: pytest.FixtureRequest) -> str:
+    """A counter check the Jinan clerk made for an organisation."""
+    world_of_paper = request.getfixturevalue("paper")
+    unit = request.getfixturevalue("jinan_seals")
+    return counter_check_record(
+        actor=world_of_paper.users["jinan_clerk"],
+        unit=unit,
+        organisation=OrganisationFacts("济南某建筑公司", EMPLOYER_CREDIT_CODE, "刘工"),
+        presented=Presented(
+            "2537010000000203", "孙芸", sd_id(203), world_of_paper.sd, "一级", SD_APPROVED
+        ),
+        now=datetime(2026, 11, 20, tzinfo=UTC),
+    ).reference
+
+
 def _kwargs(
     route_kwargs: dict[str, str], world: World, request: pytest.FixtureRequest
 ) -> dict[str, str]:
@@ -322,6 +375,8 @@ def _kwargs(
             kwargs[key] = request.getfixturevalue("county_title")
         elif value == "<reissue>":
             kwargs[key] = request.getfixturevalue("county_reissue")
+        elif value in ("<paper_old>", "<counter_check>"):
+            kwargs[key] = request.getfixturevalue(value[1:-1])
         elif value.startswith("<"):
             kwargs[key] = world.credentials[value[1:-1]].public_id
         else:
