@@ -270,6 +270,8 @@ def test_the_list_shows_the_unit_s_checks(paper: Paper, jinan: Client) -> None:
     check = _check(jinan)
     page = jinan.get(reverse("backoffice:counter_check_list")).content.decode()
     assert check.reference in page
+    assert "与证书数据库相符" in page  # the result in Chinese, never its code
+    assert "matches the certificate database" not in page
 
 
 # Every route of this part, walked with the Henan users the `paper` fixture adds (the cast's walk
