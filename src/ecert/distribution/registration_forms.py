@@ -190,7 +190,8 @@ def registration_form_record(
         locked = rows_locked(
             PaperCertificate.objects.select_related(
                 "credential__holder", "credential__qualification", "unit", "delivery__authority"
-            ).filter(pk=certificate.pk)
+            ).filter(pk=certificate.pk),
+            of=("self",),
         )
         if not locked or not _may_record(actor, locked[0]):
             raise refused_out_of_scope()
