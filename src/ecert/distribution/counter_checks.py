@@ -24,9 +24,9 @@ from django.utils.crypto import constant_time_compare
 from ecert.audit.locks import rows_locked
 from ecert.audit.services import audit_record
 from ecert.authorities.selectors import Scope, scope_for
-from ecert.core.documents.faces import cn_date
+from ecert.core.documents.faces import cn_date, document_page
 from ecert.core.documents.pades import pdf_seal
-from ecert.core.documents.render import Page, Picture
+from ecert.core.documents.render import Picture
 from ecert.core.errors import EcertError
 from ecert.core.formats.claims import line_text_check
 from ecert.core.identity.idnumbers import IdType, mask_id_number, parse_id_number
@@ -398,7 +398,7 @@ def counter_check_notice(*, actor: User, check: CounterCheck, now: datetime) -> 
         return notice_path(check)
     unit = check.unit
     seal = _sealable(unit, now)
-    page = Page(face=FACE, fields=notice_fields(check), seal=seal)
+    page = document_page(FACE, notice_fields(check), seal=seal)
     pdf = renderer().document([page], created=check.at)
     sealed = pdf_seal(
         pdf,

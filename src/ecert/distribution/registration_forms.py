@@ -18,8 +18,7 @@ from django.db import transaction
 from ecert.audit.locks import rows_locked
 from ecert.audit.services import audit_record
 from ecert.authorities.selectors import scope_for
-from ecert.core.documents.faces import cn_date, cn_month, sex_label
-from ecert.core.documents.render import Page
+from ecert.core.documents.faces import cn_date, cn_month, document_page, sex_label
 from ecert.core.errors import EcertError
 from ecert.core.formats.claims import line_text_check
 from ecert.core.identity.names import normalise_name
@@ -269,7 +268,7 @@ def registration_form_pdf(*, actor: User, certificate: PaperCertificate, now: da
     printed["form_title"] = FORM_TYPE_LABELS[RegistrationFormType(form_type)][0]
     printed["unit"] = paper.unit.name
     printed["printed_on"] = cn_date(now.date())
-    page = Page(face=FACE, fields={key: value for key, value in printed.items() if value})
+    page = document_page(FACE, printed)
     pdf = renderer().document([page], created=now)
     with transaction.atomic():
         audit_record(
