@@ -20,9 +20,10 @@ from ecert.accounts.models import ActivationCode
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
 from ecert.core.rules.kinds import CredentialForm
-from ecert.core.rules.paper import Method
+from ecert.core.rules.paper import Edition, Method
 from ecert.core.rules.titles import load_code_tables
 from ecert.distribution.collection import paper_collect
+from ecert.distribution.counter_checks import OrganisationFacts, Presented, counter_check_record
 from ecert.distribution.mail import mail_orders_export
 from ecert.distribution.models import PaperCertificate
 from ecert.distribution.services import MailAddress, paper_choose
@@ -30,8 +31,14 @@ from ecert.documents.printing import print_file_create, print_file_run
 from ecert.issuance.services import passlist_import_create, passlist_import_run
 from ecert.titles.certificates import title_certificate_issue
 from ecert.titles.services import code_tables_load
-from tests.conftest import CAST, World
-from tests.distribution.conftest import Paper, deliver
+from tests.conftest import CAST, EMPLOYER_CREDIT_CODE, World
+from tests.distribution.conftest import (
+    SD_APPROVED,
+    Paper,
+    deliver,
+    jinan_seals,  # noqa: F401 - a fixture of the counter-check routes
+    sd_id,
+)
 from tests.distribution.conftest import paper as paper  # the fixture, for the paper routes
 from tests.distribution.evidence import ZHAO_SHENG_ID, evidence
 from tests.documents.conftest import import_signed_batch
@@ -106,6 +113,16 @@ PAPER_JINAN = frozenset({"province_admin", "jinan_clerk"})
 PAPER_NOT_JINAN = CLERKS - PAPER_JINAN - {"institution_clerk"}
 SD_PAPER = "<paper:2537010000000201>"
 SD_COLLECTED = "<collected:2537010000000201>"
+# Paper certificates (issue 16). An old-version certificate handed out by the Jinan bureau: its
+# unit's scope and the exam centre that received it; the institution clerk hands out no paper.
+OLD_PAPER = {"public_id": "<paper_old>"}
+FORMS_JINAN = MANAGE_JINAN
+FORMS_ELSEWHERE = CLERKS - FORMS_JINAN - {"institution_clerk"}
+# Counter checks: every clerk who counter-verifies; a check made at the Jinan bureau.
+COUNTER_CLERKS = frozenset(
+    {"province_admin", "exam_centre_clerk", "jinan_clerk", "qingdao_clerk", "department_clerk"}
+)
+JINAN_CHECK = {"reference": "<counter_check>"}
 
 
 def portal(
@@ -217,6 +234,16 @@ ROUTES: dict[str, Route] = {
     "portal:paper_choose": portal(public_id="<paper>"),
     "backoffice:paper_collect": Route(PAPER_JINAN, PAPER_NOT_JINAN, {"public_id": SD_PAPER}),
     "backoffice:paper_receipt": Route(PAPER_JINAN, PAPER_NOT_JINAN, {"public_id": SD_COLLECTED}),
+    "backoffice:paper_registration_form": Route(FORMS_JINAN, FORMS_ELSEWHERE, OLD_PAPER),
+    "backoffice:paper_registration_form_pdf": Route(FORMS_JINAN, FORMS_ELSEWHERE, OLD_PAPER),
+    "backoffice:counter_check_list": Route(COUNTER_CLERKS),
+    "backoffice:counter_check_new": Route(COUNTER_CLERKS),
+    "backoffice:counter_check_detail": Route(
+        SEE_JINAN_CLERKS, COUNTER_CLERKS - SEE_JINAN_CLERKS, JINAN_CHECK
+    ),
+    "backoffice:counter_check_notice": Route(
+        SEE_JINAN_CLERKS, COUNTER_CLERKS - SEE_JINAN_CLERKS, JINAN_CHECK
+    ),
     "portal:credential_list": portal(),
     "portal:credential_detail": portal(public_id="<jinan>"),
     "portal:credential_download": portal(public_id="<jinan>"),
@@ -390,6 +417,30 @@ def jinan_mail_batch(world: World, jinan_paper: str) -> str:
     ).reference
 
 
+@pytest.fixture
+def paper_old(request: pytest.FixtureRequest) -> str:
+    """An old-version certificate (孙芸's) handed out by the Jinan bureau."""
+    world_of_paper = request.getfixturevalue("paper")
+    deliver(world_of_paper, edition=Edition.OLD)
+    return str(world_of_paper.record("2537010000000203").public_id)
+
+
+@pytest.fixture
+def counter_check(request: pytest.FixtureRequest) -> str:
+    """A counter check the Jinan clerk made for an organisation."""
+    world_of_paper = request.getfixturevalue("paper")
+    unit = request.getfixturevalue("jinan_seals")
+    return counter_check_record(
+        actor=world_of_paper.users["jinan_clerk"],
+        unit=unit,
+        organisation=OrganisationFacts("济南某建筑公司", EMPLOYER_CREDIT_CODE, "刘工"),
+        presented=Presented(
+            "2537010000000203", "孙芸", sd_id(203), world_of_paper.sd, "一级", SD_APPROVED
+        ),
+        now=datetime(2026, 11, 20, tzinfo=UTC),
+    ).reference
+
+
 def _kwargs(
     route_kwargs: dict[str, str], world: World, request: pytest.FixtureRequest
 ) -> dict[str, str]:
@@ -415,6 +466,8 @@ def _kwargs(
             kwargs[key] = request.getfixturevalue("jinan_mail_batch")
         elif value.startswith(("<paper:", "<collected:")):
             kwargs[key] = _paper_public_id(value, request)
+        elif value in ("<paper_old>", "<counter_check>"):
+            kwargs[key] = request.getfixturevalue(value[1:-1])
         elif value.startswith("<"):
             kwargs[key] = world.credentials[value[1:-1]].public_id
         else:

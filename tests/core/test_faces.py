@@ -18,12 +18,14 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from ecert.core.documents.faces import (
+    DOCUMENT_FIELDS,
     FIELDS,
     OPTIONAL,
     SCOPE_FIELDS,
     Face,
     cn_date,
     cn_month,
+    document_page,
     face_for,
     face_page,
     qualification_en,
@@ -325,6 +327,7 @@ def test_every_listed_field_is_printed_by_the_face(face: Face) -> None:
 def test_the_layouts_read_no_field_python_does_not_know() -> None:
     known = {key for keys in FIELDS.values() for key in keys} | set(SCOPE_FIELDS)
     known |= set(RECEIPT_FIELDS)  # the receipt of a collection at the counter (not a credential)
+    known |= {key for keys in DOCUMENT_FIELDS.values() for key in keys}
     layouts = "\n".join(path.read_text(encoding="utf-8") for path in FACES_DIR.glob("*.typ"))
     read_fields = set(re.findall(r'(?:val|must)\(p, "([a-z_]+)"\)', layouts))
     row_fields = set(re.findall(r'\("[^"\x00-\x7f]+", "([a-z_]+)"\)', layouts))
@@ -514,3 +517,18 @@ def test_approvers_of_an_undefined_specialty_are_refused(tmp_path: Path) -> None
     assert caught.value.field.endswith("approved_by_specialty > 水利")
     assert "没有专业“水利”" in caught.value.zh
     assert "has no specialty '水利'" in caught.value.en
+
+
+@pytest.mark.parametrize("layout", sorted(DOCUMENT_FIELDS))
+def test_every_field_of_a_document_layout_is_printed_by_it(layout: str) -> None:
+    text = (FACES_DIR / f"{layout}.typ").read_text(encoding="utf-8")
+
+    for key in DOCUMENT_FIELDS[layout]:
+        assert f'"{key}"' in text, key
+
+
+def test_a_document_page_with_an_unknown_field_is_refused() -> None:
+    with pytest.raises(EcertError) as caught:
+        document_page("counter-check-notice", {"name": "张三", "number": "1"})
+
+    assert (caught.value.code, caught.value.field) == ("unknown_field", "number")

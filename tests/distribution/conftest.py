@@ -8,6 +8,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,7 @@ from ecert.distribution.services import delivery_record
 from ecert.issuance.services import passlist_import_create, passlist_import_run
 from tests.conftest import PASSWORD, PLACES, World, cast_id_number
 from tests.core.idgen import make_resident_id
+from tests.keys import signer_keys_install
 
 ARRIVED = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 HEADER = ("ZSGLH", "KSXM", "ZJHM", "ZJLB", "XB", "BKJB", "BKZY", "CSNY", "PZRQ", "ZP", "BMS")
@@ -186,3 +188,19 @@ def deliver(paper: Paper, *, henan: bool = False, edition: Edition = Edition.NEW
         source_name="",
         now=ARRIVED,
     ).delivery
+
+
+def unit_keys_give(settings: Any, *keys: str) -> None:
+    """Give units a sealing key and a seal picture, as ``issuing_keys`` gives the issuers theirs
+    (a city bureau seals the notices of its counter checks)."""
+    units = [a for a in Authority.objects.filter(key__in=keys) if not a.signer_keys.exists()]
+    signer_keys_install(
+        settings.ECERT_KEYSTORE.directory, {unit: {CredentialKind.EXAM_PROOF} for unit in units}
+    )
+
+
+@pytest.fixture
+def jinan_seals(paper: Paper, settings: Any) -> Authority:
+    """The Jinan bureau with its sealing key and seal picture."""
+    unit_keys_give(settings, "sd-jinan")
+    return Authority.objects.get(key="sd-jinan")

@@ -318,9 +318,11 @@ def _sealed_pdf(
     )
 
 
-def _write_file(pdf: bytes) -> tuple[str, str]:
+def pdf_file_write(pdf: bytes, folder: str = DOCUMENT_DIR) -> tuple[str, str]:
+    """Write ``pdf`` to ECERT_DATA_DIR/<folder>/<aa>/<sha256>.pdf, atomically and flushed to the
+    disk, unless it is there already; its hash and its path under the data directory."""
     digest = hashlib.sha256(pdf).hexdigest()
-    relative = Path(DOCUMENT_DIR) / digest[:2] / f"{digest}.pdf"
+    relative = Path(folder) / digest[:2] / f"{digest}.pdf"
     target = Path(settings.ECERT_DATA_DIR) / relative
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -346,7 +348,7 @@ def _store(
     now: datetime,
     copy: ScopedCopy | None,
 ) -> SealedDocument:
-    digest, relative = _write_file(pdf)
+    digest, relative = pdf_file_write(pdf)
     try:
         with transaction.atomic():
             document = SealedDocument.objects.create(

@@ -326,6 +326,23 @@ def trust_list_publish(*, actor: User | None, now: datetime) -> TrustListPublica
     return publication
 
 
+def notice_sealing_key(authority: Authority, now: datetime) -> SealingKey:
+    """The key that seals ``authority``'s notices (a counter check's result notice): its current
+    credential key, whatever kinds it signs; a notice is no credential and states no kind."""
+    key = current_key(authority, Purpose.CREDENTIALS, now)
+    if key is None:
+        raise EcertError(
+            "no_key",
+            f"{authority.name}没有有效的签章密钥，请安全管理员为其生成密钥后再出具告知书",
+            f"{authority.key} has no valid sealing key: a security administrator makes one first",
+        )
+    return SealingKey(
+        signer=keystore_open().signer(key.key_label),
+        certificate=bytes(key.certificate),
+        chain=(bytes(root_active().certificate),),
+    )
+
+
 def sealing_key(authority: Authority, kind: CredentialKind, now: datetime) -> SealingKey:
     """The key that seals ``authority``'s PDFs of ``kind``: its current credential key, with the
     certificate and the root above it for the signature's certificate chain."""

@@ -93,6 +93,7 @@ class Channel(models.TextChoices):
     PDF = "pdf", _("PDF check")
     BATCH = "batch", _("list check")
     API = "api", _("API")
+    COUNTER = "counter", _("counter check")  # 现场查询验证 (seed 001 三(二))
 
 
 class VerificationEvent(models.Model):

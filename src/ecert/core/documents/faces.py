@@ -300,6 +300,45 @@ def face_page(
     )
 
 
+# ── Documents that are no credential ─────────────────────────────────────────
+
+# Layouts that print no credential (no QR code, no scope stamp), with the fields each reads; the
+# distribution app fills them (ecert.distribution.registration_forms, .counter_checks).
+DOCUMENT_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        # 考试登记表 of an old-version certificate (seed 001 一(二)); blanks are filled by hand.
+        "registration-form": (
+            *("form_title", "unit", "printed_on", "name", "id_number", "sex", "birth_month"),
+            *("education", "work_unit", "job_title", "phone", "qualification", "level"),
+            *("specialty", "exam_year", "approval_date", "management_number", "note"),
+            *("photo", "unit_seal", "exam_body_seal"),
+        ),
+        # 现场查询验证结果告知书 (seed 001 三(二)); the ID number masked.
+        "counter-check-notice": (
+            *("reference", "organisation", "credit_code", "contact", "management_number"),
+            *("name", "id_number", "qualification", "level", "approval_date", "compared"),
+            *("result", "status", "unit", "checked_on", "footnote"),
+        ),
+    }
+)
+
+
+def document_page(layout: str, fields: Mapping[str, str], *, seal: Picture | None = None) -> Page:
+    """A page of a document layout: no field it does not read; empty values are left out (the
+    layout prints a blank, or leaves the row out)."""
+    for key in fields:
+        if key not in DOCUMENT_FIELDS[layout]:
+            raise EcertError(
+                "unknown_field",
+                f"版式 {layout} 没有字段 {key}",
+                f"layout {layout} has no field {key}",
+                field=key,
+            )
+    return Page(
+        face=layout, fields={key: value for key, value in fields.items() if value}, seal=seal
+    )
+
+
 # ── Samples for docs, tests and the benchmark ───────────────────────────────
 
 SAMPLE_HOST = "verify.ecert.example"

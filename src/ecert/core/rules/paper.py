@@ -206,7 +206,9 @@ FORM_TYPE_LABELS: dict[RegistrationFormType, tuple[str, str]] = {
 
 # The key fields (关键字段) a registration form must have filled in before its old-version
 # certificate is handed out: what identifies the person and the exam passed, what ties the form to
-# the certificate, and the seals the notice asks to be clear (印章规范清晰). docs/distribution.md.
+# the certificate, the photo, and the seals the notice asks to be clear (印章规范清晰).
+# docs/distribution.md and decision 130. Level and specialty are key only where the certificate
+# database's record has them (a qualification without levels has none to fill in).
 KEY_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("name", "姓名", "name"),
     ("id_number", "证件号码", "ID number"),
@@ -219,14 +221,59 @@ KEY_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("exam_year", "考试年度", "exam year"),
     ("approval_date", "批准日期", "approval date"),
     ("management_number", "管理号", "management number"),
+    ("photo", "照片（已粘贴）", "the photo, stuck on"),
     ("unit_seal", "单位审核盖章", "the reviewing unit's seal"),
     ("exam_body_seal", "人事考试机构审核盖章", "the exam body's seal"),
 )
+# Key fields only where the certificate database's record has a value.
+KEY_WHERE_RECORDED = frozenset({"level", "specialty"})
+# What the clerk confirms by ticking (the paper form has it), not by typing.
+TICKED_FIELDS = ("photo", "unit_seal", "exam_body_seal")
 
 
-def missing_key_fields(fields: dict[str, str]) -> list[tuple[str, str, str]]:
-    """The key fields of a registration form left blank, in form order."""
-    return [entry for entry in KEY_FIELDS if not str(fields.get(entry[0], "")).strip()]
+def missing_key_fields(
+    fields: dict[str, str], *, not_recorded: frozenset[str] = frozenset()
+) -> list[tuple[str, str, str]]:
+    """The key fields of a registration form left blank, in form order; ``not_recorded`` names the
+    fields of KEY_WHERE_RECORDED the certificate database's record has no value for."""
+    skipped = KEY_WHERE_RECORDED & not_recorded
+    return [
+        entry
+        for entry in KEY_FIELDS
+        if entry[0] not in skipped and not str(fields.get(entry[0], "")).strip()
+    ]
+
+
+# ── Counter verification for organisations (现场查询验证, seed 001 三(二)) ────────────────────
+
+
+class CounterResult(StrEnum):
+    MATCH = "match"
+    MISMATCH = "mismatch"
+    NOT_FOUND = "not_found"
+
+
+# What the clerk reads off the presented original and compares with the record, in notice order.
+COUNTER_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("management_number", "管理号", "management number"),
+    ("name", "姓名", "name"),
+    ("id_number", "证件号码", "ID number"),
+    ("qualification", "资格名称", "qualification"),
+    ("level", "级别", "level"),
+    ("approval_date", "批准日期", "approval date"),
+)
+COUNTER_LABELS = {key: (zh, en) for key, zh, en in COUNTER_FIELDS}
+
+
+def counter_differences(presented: dict[str, str], record: dict[str, str]) -> list[str]:
+    """The fields (of COUNTER_FIELDS) whose presented value differs from the record's, in notice
+    order; values are compared as given (the caller normalises them, and compares the ID number
+    by keyed hash and passes the outcome as equal or unequal strings)."""
+    return [
+        key
+        for key, _zh, _en in COUNTER_FIELDS
+        if str(presented.get(key, "")).strip() != str(record.get(key, "")).strip()
+    ]
 
 
 # ── A Henan e-proof once the paper is handed out (seed 004 一(三)(四)) ─────────────────────────
