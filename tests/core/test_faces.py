@@ -40,7 +40,6 @@ from ecert.core.documents.render import FontSet, Page, Renderer
 from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdType, parse_id_number
 from ecert.core.rules.catalogue import default_catalogue_dir, load_catalogue
-from ecert.core.rules.collection import RECEIPT_FIELDS
 from ecert.core.rules.kinds import CredentialKind
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "ecert" / "data"
@@ -326,7 +325,6 @@ def test_every_listed_field_is_printed_by_the_face(face: Face) -> None:
 
 def test_the_layouts_read_no_field_python_does_not_know() -> None:
     known = {key for keys in FIELDS.values() for key in keys} | set(SCOPE_FIELDS)
-    known |= set(RECEIPT_FIELDS)  # the receipt of a collection at the counter (not a credential)
     known |= {key for keys in DOCUMENT_FIELDS.values() for key in keys}
     layouts = "\n".join(path.read_text(encoding="utf-8") for path in FACES_DIR.glob("*.typ"))
     read_fields = set(re.findall(r'(?:val|must)\(p, "([a-z_]+)"\)', layouts))

@@ -21,14 +21,13 @@ from PIL import Image
 from ecert.audit.locks import rows_locked
 from ecert.audit.services import audit_record
 from ecert.authorities.selectors import scope_for
-from ecert.core.documents.faces import cn_date, qualification_title
-from ecert.core.documents.render import Page, Picture
+from ecert.core.documents.faces import cn_date, document_page, qualification_title
+from ecert.core.documents.render import Picture
 from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import mask_id_number
 from ecert.core.identity.names import mask_name
 from ecert.core.rules.collection import (
     ID_SOURCE_LABELS,
-    RECEIPT_FACE,
     CheckedEvidence,
     CounterEvidence,
     IdSource,
@@ -301,9 +300,7 @@ def collection_receipt_pdf(*, collection: Collection) -> bytes:
         "proxy_note": "委托书" if collection.by_proxy else "",
         "evidence": collection.evidence_sha256[:16],
     }
-    page = Page(
-        face=RECEIPT_FACE,
-        fields={key: value for key, value in fields.items() if value},
-        photo=Picture(signature, "image/png", width, height),
+    page = document_page(
+        "collection-receipt", fields, photo=Picture(signature, "image/png", width, height)
     )
     return renderer().document([page], created=collection.collected_at)

@@ -319,11 +319,23 @@ DOCUMENT_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             *("name", "id_number", "qualification", "level", "approval_date", "compared"),
             *("result", "status", "unit", "checked_on", "footnote"),
         ),
+        # 领证回执 of a collection at the counter (seed 001 一(一)); its picture is the signature.
+        "collection-receipt": (
+            *("receipt_number", "qualification", "level", "specialty", "number", "approval_date"),
+            *("name", "id_number", "way", "collector", "collector_id", "id_source", "unit"),
+            *("collected_at", "clerk", "proxy_note", "evidence"),
+        ),
     }
 )
 
 
-def document_page(layout: str, fields: Mapping[str, str], *, seal: Picture | None = None) -> Page:
+def document_page(
+    layout: str,
+    fields: Mapping[str, str],
+    *,
+    seal: Picture | None = None,
+    photo: Picture | None = None,
+) -> Page:
     """A page of a document layout: no field it does not read; empty values are left out (the
     layout prints a blank, or leaves the row out)."""
     for key in fields:
@@ -335,7 +347,10 @@ def document_page(layout: str, fields: Mapping[str, str], *, seal: Picture | Non
                 field=key,
             )
     return Page(
-        face=layout, fields={key: value for key, value in fields.items() if value}, seal=seal
+        face=layout,
+        fields={key: value for key, value in fields.items() if value},
+        seal=seal,
+        photo=photo,
     )
 
 

@@ -43,13 +43,6 @@ MAX_CARD_FIELDS = 20
 MAX_CARD_VALUE = 200
 T = TypeVar("T")
 
-# The receipt's layout (src/ecert/data/faces/collection-receipt.typ) and the fields it prints.
-RECEIPT_FACE = "collection-receipt"
-RECEIPT_FIELDS = (
-    *("receipt_number", "qualification", "level", "specialty", "number", "approval_date"),
-    *("name", "id_number", "way", "collector", "collector_id", "id_source", "unit"),
-    *("collected_at", "clerk", "proxy_note", "evidence"),
-)
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
 
 
