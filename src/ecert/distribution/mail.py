@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -235,6 +235,11 @@ def mail_orders_export(
             created_by=actor,
             created_at=now,
         )
+        # Each value that is the same on every row is worked out once: the references, the
+        # stamp as the database stores it, and the timeline detail's JSON around the reference.
+        references = _parcel_references(batch, len(new))
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        ordered, to_mail, batch_id = ParcelState.ORDERED.value, PaperState.TO_MAIL.value, batch.pk
         insert_rows(
             MailParcel,
             (
@@ -251,38 +256,18 @@ def mail_orders_export(
                 "updated_at",
             ),
             [
-                (
-                    _parcel_reference(batch, place),
-                    pk,
-                    batch.pk,
-                    carrier_key,
-                    recipient,
-                    phone,
-                    address,
-                    postcode,
-                    ParcelState.ORDERED.value,
-                    now,
-                    now,
-                )
-                for place, (pk, recipient, phone, address, postcode) in enumerate(new, 1)
+                (reference, pk, batch_id, carrier_key, *address, ordered, stamp, stamp)
+                for reference, (pk, *address) in zip(references, new, strict=True)
             ],
         )
+        before, after = json.dumps({"batch": batch.reference, "parcel": "@"}).rsplit('"@"', 1)
+        kind, actor_id, label = PaperEventKind.ORDERED.value, actor.pk, actor.username
         insert_rows(
             PaperEvent,
             ("certificate", "at", "kind", "state", "actor", "actor_label", "detail"),
             [
-                (
-                    row[0],
-                    now,
-                    PaperEventKind.ORDERED.value,
-                    PaperState.TO_MAIL.value,
-                    actor.pk,
-                    actor.username,
-                    json.dumps(
-                        {"batch": batch.reference, "parcel": _parcel_reference(batch, place)}
-                    ),
-                )
-                for place, row in enumerate(new, 1)
+                (row[0], stamp, kind, to_mail, actor_id, label, f'{before}"{reference}"{after}')
+                for reference, row in zip(references, new, strict=True)
             ],
         )
         audit_record(
@@ -297,9 +282,11 @@ def mail_orders_export(
     return batch
 
 
-def _parcel_reference(batch: MailBatch, place: int) -> str:
-    """E, the batch's id, the parcel's place in it: unique without a lookup (≤ 20 characters)."""
-    return f"E{batch.pk:08d}{place:06d}"
+def _parcel_references(batch: MailBatch, count: int) -> list[str]:
+    """E, the batch's id, the parcel's place in it: unique without a lookup (≤ 20 characters);
+    letters and digits only, so that they need no escaping in JSON."""
+    head = f"E{batch.pk:08d}"
+    return [f"{head}{place:06d}" for place in range(1, count + 1)]
 
 
 def mail_orders_of(
@@ -323,13 +310,15 @@ def mail_orders_of(
 
 def mail_batch_workbook(batch: MailBatch) -> bytes:
     """The batch's order workbook for the carrier's bulk-order service; the same every time."""
+    sender = (batch.sender_name, batch.sender_phone, batch.sender_address)
     parcels = (
         MailParcel.objects.filter(batch=batch)
         .order_by("id")
-        .only("reference", "recipient", "phone", "address", "postcode")
+        .values_list("reference", "recipient", "phone", "address", "postcode")
     )
     return carrier_files.orders_workbook(
-        mail_orders_of(batch, parcels), created=timezone.localtime(batch.created_at)
+        (MailOrder(*parcel, *sender) for parcel in parcels.iterator(chunk_size=_CHUNK)),
+        created=timezone.localtime(batch.created_at),
     )
 
 

@@ -10,14 +10,11 @@ file with an error naming the file, row, column and field. docs/distribution.md 
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import xlsxwriter
 
 from ecert.core.carriers import (
     MailOrder,
@@ -28,10 +25,11 @@ from ecert.core.carriers import (
 )
 from ecert.core.errors import EcertError
 from ecert.core.spreadsheets.cells import Cell, Row
-from ecert.core.spreadsheets.error_workbook import cell_text, neutralise_formula
+from ecert.core.spreadsheets.error_workbook import cell_text
 from ecert.core.spreadsheets.limits import ReadLimits
 from ecert.core.spreadsheets.passlist import column_letter
 from ecert.core.spreadsheets.reader import read_rows
+from ecert.core.spreadsheets.xlsx_write import text_workbook
 
 KEY = "file"
 CHINA = ZoneInfo("Asia/Shanghai")  # a carrier's export gives China time without a zone
@@ -68,25 +66,17 @@ def _order_line(order: MailOrder) -> tuple[str, ...]:
     )
 
 
-def orders_workbook(orders: Sequence[MailOrder], *, created: datetime) -> bytes:
+def orders_workbook(orders: Iterable[MailOrder], *, created: datetime) -> bytes:
     """The .xlsx of ``orders``, one row per parcel; ``created`` is stamped as the workbook's date
     so that the same orders always give the same workbook."""
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    workbook.set_properties({"created": created.replace(tzinfo=None), "title": ORDER_SHEET})
-    text = workbook.add_format({"num_format": "@"})
-    bold = workbook.add_format({"num_format": "@", "bold": True})
-    sheet = workbook.add_worksheet(ORDER_SHEET)
-    sheet.freeze_panes(1, 0)
-    for column, (header, width) in enumerate(ORDER_COLUMNS):
-        sheet.set_column(column, column, width, text)
-        sheet.write_string(0, column, header, bold)
-    for line, order in enumerate(orders, start=1):
-        for column, value in enumerate(_order_line(order)):
-            if value:
-                sheet.write_string(line, column, neutralise_formula(value), text)
-    workbook.close()
-    return buffer.getvalue()
+    return text_workbook(
+        [header for header, _ in ORDER_COLUMNS],
+        map(_order_line, orders),
+        sheet=ORDER_SHEET,
+        widths=[width for _, width in ORDER_COLUMNS],
+        created=created,
+        title=ORDER_SHEET,
+    )
 
 
 # ── Reading the carrier's exports ─────────────────────────────────────────────────────────────
