@@ -88,3 +88,12 @@ def test_someone_elses_paper_certificate_is_not_found(paper: Paper, holder: Clie
     url = reverse("portal:paper_choose", args=[paper.record(QINGDAO).public_id])
     assert holder.get(url).status_code == 404
     assert holder.post(url, ADDRESS).status_code == 404
+
+
+def test_a_paper_record_offers_no_electronic_original(paper: Paper, holder: Client) -> None:
+    page = _page(holder, paper)
+    assert 'data-testid="download"' not in page
+    assert 'data-testid="paper-record-notice"' in page
+    assert "没有可下载的电子原件" in page
+    assert "纸质" in page  # the kind says paper, not 电子证书
+    assert "专业技术人员职业资格电子证书" not in page

@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import scope_for
-from ecert.core.rules.kinds import CredentialStatus
+from ecert.core.rules.kinds import CredentialStatus, is_paper_record
 from ecert.core.rules.roles import Perm
 from ecert.credentials.models import Credential, IssuanceBatch
 from ecert.documents.models import PrintFile, ScopedCopy, SealImage
@@ -18,8 +18,13 @@ if TYPE_CHECKING:
 
 
 def document_available(credential: Credential) -> bool:
-    """Whether a sealed PDF can be made for the credential: it is signed and valid."""
-    return credential.signed is not None and credential.status == CredentialStatus.VALID
+    """Whether a sealed PDF can be made for the credential: it is signed and valid, and not the
+    record of a paper certificate (which has no electronic original, only a query result)."""
+    return (
+        credential.signed is not None
+        and credential.status == CredentialStatus.VALID
+        and not is_paper_record(credential.kind, credential.form)
+    )
 
 
 def scoped_copy_list_for(*, user: User, credential: Credential, perm: Perm) -> QuerySet[ScopedCopy]:

@@ -28,7 +28,7 @@ from ecert.accounts.throttle import (
     throttle_success,
 )
 from ecert.core.errors import EcertError
-from ecert.core.rules.kinds import CredentialKind
+from ecert.core.rules.kinds import CredentialKind, is_paper_record
 from ecert.core.rules.paper import Method, interim_note
 from ecert.core.rules.roles import Perm
 from ecert.credentials.models import Credential
@@ -57,6 +57,7 @@ from ecert.i18n import in_language
 from ecert.portal.access import holder_required, holder_user, is_holder
 from ecert.portal.forms import ActivationForm, PaperChoiceForm, ScopedCopyForm, SignInForm
 from ecert.titles.selectors import title_reissue_latest
+from ecert.vocabulary import kind_label
 
 OWN = Perm.VIEW_OWN_CREDENTIAL
 # What a holder can cause and fix when choosing how to receive the paper certificate.
@@ -189,6 +190,8 @@ def credential_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "credential": credential,
             "successor": successor,
             "available": document_available(credential),
+            "paper_record": is_paper_record(credential.kind, credential.form),
+            "kind_label": kind_label(credential.kind, credential.form),
             "copies": copies,
             "today": timezone.localdate(),
             "just_made": just_made,
