@@ -15,7 +15,7 @@ from ecert.core.rules.paper import RegistrationFormType
 
 # The typed fields of the registration form, in form order (registration_forms.TYPED_FIELDS).
 FORM_LABELS = {
-    "name": _("Name"),
+    "name": _("Full name"),
     "sex": _("Sex"),
     "birth_month": _("Birth month"),
     "work_unit": _("Work unit"),
@@ -73,7 +73,7 @@ class CounterCheckForm(forms.Form):
     credit_code = forms.CharField(label=_("Unified social credit code"), max_length=18)
     contact_name = forms.CharField(label=_("Contact person"), max_length=50)
     management_number = forms.CharField(label=_("Management number"), max_length=40)
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=_("Full name"), max_length=50)
     id_number = forms.CharField(label=_("ID number"), max_length=40)
     qualification = forms.ModelChoiceField(
         queryset=Qualification.objects.order_by("name"),
