@@ -63,17 +63,21 @@ class PaperCertificateQuerySet(models.QuerySet["PaperCertificate"]):
     def visible_to(self, user: User, perm: Perm) -> PaperCertificateQuerySet:
         """The one scoping of paper certificates: those handed out by a unit in the user's scope,
         those of deliveries an authority in scope received (the exam centre follows what it
-        sent on), or the holder's own."""
+        sent on), or the holder's own. The scope is turned into authority and delivery ids (two
+        small tables) so that the filter rests on this table's own indexed columns: a prefix
+        match on joined paths made a city's list of 100,000 take a second."""
+        from ecert.authorities.models import Authority
         from ecert.authorities.selectors import scope_for
 
         scope = scope_for(user, perm)
-        return self.filter(
-            scope.q(
-                "unit__path",
-                "delivery__authority__path",
-                holder_field="credential__holder__user",
-            )
-        )
+        if scope.everything:
+            return self.all()
+        units = Authority.objects.filter(scope.q("path")).values("pk")
+        deliveries = PaperDelivery.objects.filter(authority__in=units).values("pk")
+        condition = models.Q(unit_id__in=units) | models.Q(delivery_id__in=deliveries)
+        if scope.holder_user_id is not None:
+            condition |= models.Q(credential__holder__user=scope.holder_user_id)
+        return self.filter(condition)
 
 
 class PaperCertificate(models.Model):

@@ -30,6 +30,7 @@ from ecert.core.rules.paper import (
     months_before,
 )
 from ecert.core.rules.roles import Perm
+from ecert.credentials.models import Credential
 from ecert.credentials.selectors import credential_text_condition
 from ecert.distribution.models import (
     PaperCertificate,
@@ -120,14 +121,16 @@ def paper_list_for(*, user: User, filters: PaperFilters) -> PaperCertificateQuer
         "credential__holder", "credential__qualification", "unit", "delivery"
     )
     if filters.text.strip():
-        papers = papers.filter(credential_text_condition(filters.text, "credential__"))
+        # The credentials first, on their own table, then their paper rows by id.
+        found = Credential.objects.filter(credential_text_condition(filters.text)).values("pk")
+        papers = papers.filter(credential_id__in=found)
     if filters.state:
         papers = papers.filter(state=filters.state)
     if filters.unit:
         papers = papers.filter(unit__key=filters.unit)
     if filters.delivery:
         papers = papers.filter(delivery__reference=filters.delivery)
-    return papers.order_by("-delivery__arrived_on", "id")
+    return papers.order_by("-delivery_id", "id")  # the latest delivery first
 
 
 def paper_overdue_for(
@@ -138,7 +141,10 @@ def paper_overdue_for(
     cutoff = months_before(today, months)
     return (
         paper_list_for(user=user, filters=filters)
-        .filter(state__in=[state.value for state in AT_COUNTER], delivery__arrived_on__lte=cutoff)
+        .filter(
+            state__in=[state.value for state in AT_COUNTER],
+            delivery_id__in=PaperDelivery.objects.filter(arrived_on__lte=cutoff).values("pk"),
+        )
         .order_by("delivery__arrived_on", "unit__path", "id")
     )
 
