@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "ecert.verification",
     "ecert.titles",
     "ecert.distribution",
+    "ecert.replacement",
     "django_tasks",
     "django_tasks_db",
     "ninja",  # serves the API documentation's scripts locally (no CDN)

@@ -16,6 +16,7 @@ from ecert.core.rules.kinds import (
     CredentialStatus,
 )
 from ecert.core.rules.paper import Edition, Method, PaperState, RegistrationFormType
+from ecert.core.rules.replacement import BatchState, Channel, Outcome, Reason, Route, State
 from ecert.core.rules.titles import TitleLevel
 
 LABELS: dict[StrEnum, Promise] = {
@@ -90,6 +91,54 @@ def kind_label(kind: str, form: str = CredentialForm.ELECTRONIC) -> Promise:
     return LABELS[member]
 
 
+# Enums whose values repeat another enum's ("returned", "counter"): labelled by enum, since a
+# StrEnum member is equal to (and hashes as) its value.
+ENUM_LABELS: dict[type[StrEnum], dict[str, Promise]] = {
+    Reason: {
+        Reason.LOST: _("lost"),
+        Reason.DAMAGED: _("damaged"),
+        Reason.CHANGE: _("information change"),
+    },
+    Outcome: {
+        Outcome.REPLACEMENT: _("replacement certificate"),
+        Outcome.CORRECTION: _("correction of the certificate's data"),
+        Outcome.QUALIFICATION_PROOF: _("qualification proof instead of a replacement"),
+    },
+    Channel: {
+        Channel.PORTAL: _("applied online"),
+        Channel.COUNTER: _("registered at the counter"),
+    },
+    Route: {
+        Route.PROVINCE: _("city → provincial exam centre → ministry"),
+        Route.INDUSTRY_PROVINCE: _(
+            "city industry department → province department → provincial exam centre"
+        ),
+        Route.INDUSTRY_MINISTRY: _("up the industry line to the national ministry"),
+    },
+    State: {
+        State.SUBMITTED: _("awaiting acceptance"),
+        State.RETURNED: _("returned"),
+        State.WITHDRAWN: _("withdrawn"),
+        State.ACCEPTED: _("accepted, to be submitted at month end"),
+        State.FORWARDED: _("submitted to the level above"),
+        State.DISPATCHED: _("sent on to be processed"),
+        State.COMPLETED: _("completed"),
+    },
+    BatchState: {
+        BatchState.OPEN: _("gathering"),
+        BatchState.SUBMITTED: _("submitted"),
+        BatchState.RETURNED: _("returned, to be submitted again"),
+        BatchState.DISPATCHED: _("sent on"),
+    },
+}
+
+
+def label(member: StrEnum) -> Promise:
+    """The display label of an enum member."""
+    by_enum = ENUM_LABELS.get(type(member))
+    return by_enum[member.value] if by_enum is not None else LABELS[member]
+
+
 def choices(enum: type[StrEnum]) -> list[tuple[str, Promise]]:
     """Model-field choices for an enum, labelled for display."""
-    return [(member.value, LABELS[member]) for member in enum]
+    return [(member.value, label(member)) for member in enum]

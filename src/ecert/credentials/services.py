@@ -380,7 +380,7 @@ def credential_correct(
         approval_date=changed.get("approval_date", draft.approval_date),
         number=changed.get("number", draft.number),
     )
-    replacement = credential_issue(actor=actor, draft=draft, now=now)
+    replacement = _supersede_with(actor, locked, draft, now)
     CredentialCorrection.objects.create(
         corrected=locked,
         replacement=replacement,
@@ -392,7 +392,6 @@ def credential_correct(
         actor=actor,
         made_at=now,
     )
-    status_list_republish(status_index=locked.status_index, now=now)
     audit_record(
         actor=actor,
         action="credential.corrected",
@@ -405,6 +404,55 @@ def credential_correct(
             "reason": reason.strip(),
             "evidence_sha256": hashlib.sha256(evidence).hexdigest() if evidence else None,
         },
+        at=now,
+    )
+    return replacement
+
+
+def _supersede_with(
+    actor: User, locked: Credential, draft: CredentialDraft, now: datetime
+) -> Credential:
+    replacement = credential_issue(actor=actor, draft=draft, now=now)
+    status_list_republish(status_index=locked.status_index, now=now)
+    return replacement
+
+
+@transaction.atomic
+def credential_reissue(
+    *,
+    actor: User,
+    credential: Credential,
+    reason: str,
+    number: str = "",
+    now: datetime | None = None,
+) -> Credential:
+    """Record the replacement (补发、更换) of a paper certificate the actor's authority manages:
+    a new record with the same data, under ``number`` when the new certificate has another
+    management number, supersedes it (verification then says 已换发 and names the new one)."""
+    now = now or timezone.now()
+    if not reason.strip():
+        raise EcertError(
+            "no_reason", "须填写换发原因", "give the reason for the replacement", field="reason"
+        )
+    locked = _managed(actor, credential, Perm.CORRECT_CREDENTIAL)
+    locks_take(Lock.HOLDERS, Lock.STATUS_INDEXES, Lock.STATUS_LISTS, Lock.AUDIT_HEAD)
+    if locked.status not in (CredentialStatus.VALID, CredentialStatus.SUSPENDED):
+        raise EcertError(
+            "not_reissuable",
+            "只有有效或暂停的证书可以换发",
+            "only a valid or suspended credential can be replaced",
+        )
+    draft = credential_draft_of(locked, issue_date=timezone.localdate(now))
+    if number.strip():
+        draft = replace(draft, number=number.strip())
+    replacement = _supersede_with(actor, locked, draft, now)
+    audit_record(
+        actor=actor,
+        action="credential.reissued",
+        authority=locked.issuing_authority,
+        object_type="credential",
+        object_id=locked.public_id,
+        data={"replacement": replacement.public_id, "reason": reason.strip()},
         at=now,
     )
     return replacement

@@ -30,6 +30,7 @@ from ecert.core.rules.kinds import (
     AuthorityLevel,
     CredentialForm,
     CredentialKind,
+    CredentialStatus,
 )
 from ecert.core.rules.paper import (
     HANDED_OUT,
@@ -192,6 +193,7 @@ def _records_of_sitting(
             form=CredentialForm.PAPER,
             kind__in=RECORD_KINDS,
         )
+        .exclude(status=CredentialStatus.SUPERSEDED)
         .order_by("id")
         .values_list(
             "id",
@@ -323,6 +325,54 @@ def _detail_json(unit: str, rule: tuple[str, str], reference: str) -> str:
     import json
 
     return json.dumps({"unit": unit, "rule": rule[0], "delivery": reference}, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class HandingOut:
+    """Who hands out (or would hand out) a record's paper certificate, and above it."""
+
+    unit: Authority  # the unit that hands it out; it also takes its replacements
+    table_department: Authority | None  # the province department of the table's row, if any
+    exam_centre: Authority  # the province's exam centre
+
+
+def handing_out(credential: Credential) -> HandingOut:
+    """The unit of ``credential``'s paper certificate: the one it was assigned to on arrival, or
+    the one the same rule (distribution_unit) names when its paper has not arrived here (an
+    older certificate, handed out before this system). EcertError when the province has no exam
+    centre or the exam has no paper certificate."""
+    place = credential.registration_authority or credential.issuing_authority
+    province = bureau_above(place, AuthorityLevel.PROVINCE)
+    centre = (
+        Authority.objects.filter(
+            parent=province, kind=AuthorityKind.EXAM_CENTRE, level=AuthorityLevel.PROVINCE
+        ).first()
+        if province is not None
+        else None
+    )
+    if centre is None or credential.qualification is None:
+        raise EcertError(
+            "no_exam_centre",
+            "该证书所属省份没有省人事考试中心，无法办理",
+            "the certificate's province has no exam centre to handle it",
+        )
+    row = _table_row(centre, credential.qualification, credential.level)
+    department = (
+        Authority.objects.get(key=row.department) if row and row.department is not None else None
+    )
+    assigned = PaperCertificate.objects.filter(credential=credential).select_related("unit").first()
+    if assigned is not None:
+        return HandingOut(assigned.unit, department, centre)
+    city = credential.registration_authority
+    city_key = city.key if city is not None and city.level == AuthorityLevel.CITY else None
+    departments = _city_departments(row, [city_key] if city_key else [])
+    unit = distribution_unit(
+        table_row=row,
+        registration_city=city_key,
+        recorder=centre.key,
+        city_department=lambda c, d: departments.get((c, d)),
+    )
+    return HandingOut(Authority.objects.get(key=unit.key), department, centre)
 
 
 def _table_row(recorder: Authority, qualification: Qualification, level: str) -> TableRow | None:
@@ -478,6 +528,36 @@ def paper_choose(
 
 
 # ── The one move ───────────────────────────────────────────────────────────────────────────────
+
+
+def paper_choice_carry(
+    *,
+    actor: User,
+    credential: Credential,
+    method: Method,
+    address: MailAddress | None,
+    application: str,
+    now: datetime,
+) -> PaperCertificate:
+    """Carry the way of handing out that a replacement application asked for over to its new
+    certificate, just recorded as arrived: the holder is not asked twice. The caller (the
+    replacement's completion) has checked its scope and runs in its transaction."""
+    paper = rows_locked(
+        PaperCertificate.objects.select_related("unit").filter(credential=credential)
+    )[0]
+    paper.method = method.value
+    detail: dict[str, Any] = {
+        "method": method.value,
+        "by": "application",
+        "application": application,
+    }
+    if address is not None:
+        paper.mail_recipient, paper.mail_phone = address.recipient, address.phone
+        paper.mail_address, paper.mail_postcode = address.address, address.postcode
+        detail["recipient"] = address.recipient
+    state = PaperState.TO_MAIL if method is Method.MAIL else PaperState.TO_COLLECT
+    paper_move(paper, state, kind=PaperEventKind.CHOSEN, actor=actor, detail=detail, now=now)
+    return paper
 
 
 def paper_move(

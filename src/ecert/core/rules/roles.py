@@ -49,6 +49,10 @@ class Perm(StrEnum):
     RECEIVE_PAPER = "paper.receive"  # record the arrival of paper certificates (exam centre)
     DISTRIBUTE_PAPER = "paper.distribute"  # hand out paper certificates: mail, counter, choices
     COUNTER_VERIFY = "paper.counter_verify"  # 现场查询验证 for organisations (seed 001 三(二))
+    # Replacements and corrections (补换, seed 001 二): take and check applications at the unit,
+    # gather and send up its batch; at the level above, receive, return and forward batches.
+    # Which of these a user does follows from where the application or batch sits in the scope.
+    HANDLE_REPLACEMENT = "replacement.handle"
 
 
 _CLERK = frozenset(
@@ -60,6 +64,7 @@ _CLERK = frozenset(
         Perm.VIEW_AUTHORITY,
         Perm.VIEW_CATALOGUE,
         Perm.DISTRIBUTE_PAPER,
+        Perm.HANDLE_REPLACEMENT,
     }
 )
 
@@ -86,7 +91,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     },
     Role.COUNTY_CLERK: _CLERK | {Perm.MANAGE_TITLE},
     Role.DEPARTMENT_CLERK: _CLERK | {Perm.MANAGE_TITLE, Perm.COUNTER_VERIFY},
-    Role.INSTITUTION_CLERK: (_CLERK - {Perm.DISTRIBUTE_PAPER}) | {Perm.MANAGE_TITLE},
+    Role.INSTITUTION_CLERK: (_CLERK - {Perm.DISTRIBUTE_PAPER, Perm.HANDLE_REPLACEMENT})
+    | {Perm.MANAGE_TITLE},
     Role.EMPLOYER_VERIFIER: frozenset({Perm.VERIFY_CREDENTIAL}),
     Role.HOLDER: frozenset({Perm.VIEW_OWN_CREDENTIAL}),
     Role.AUDITOR: frozenset({Perm.USE_BACKOFFICE, Perm.VIEW_AUDIT, Perm.VIEW_AUTHORITY}),

@@ -1,0 +1,97 @@
+"""The reads of replacements, each through the one scoping of its model."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from ecert.core.errors import EcertError
+from ecert.core.rules.replacement import Line, record_check
+from ecert.core.rules.roles import Perm
+from ecert.credentials.services import holder_id_number
+from ecert.replacement.models import (
+    Application,
+    ApplicationQuerySet,
+    Batch,
+    BatchError,
+    BatchQuerySet,
+)
+
+if TYPE_CHECKING:
+    from ecert.accounts.models import User
+
+PERM = Perm.HANDLE_REPLACEMENT
+
+
+def applications_for(user: User) -> ApplicationQuerySet:
+    return Application.objects.visible_to(user, PERM).select_related(
+        "credential__qualification", "unit", "target", "exam_centre", "batch"
+    )
+
+
+def application_get_for(user: User, reference: str) -> Application:
+    """The application, or EcertError not_found, the same for one out of scope."""
+    found = applications_for(user).filter(reference=reference).first()
+    if found is None:
+        raise EcertError("not_found", "未找到该补换申请", "no such replacement application")
+    return found
+
+
+def record_lines(application: Application) -> tuple[Line, ...]:
+    """What the applicant wrote beside the certificate database's record (seed 001 二(一)2), for
+    the clerk who checks it; the ID numbers shown masked, compared in full by keyed hash."""
+    record = application.credential
+    holder = record.holder
+    applied = {
+        "name": application.applicant_name,
+        "id_number": application.applicant_id_masked,
+        "level": application.applicant_level,
+        "specialty": application.applicant_specialty,
+        "approval_date": (
+            application.applicant_approval_date.isoformat()
+            if application.applicant_approval_date
+            else ""
+        ),
+    }
+    on_record = {
+        "name": record.holder_name,
+        "id_number": holder.id_number_masked,
+        "level": record.level,
+        "specialty": record.specialty,
+        "approval_date": record.approval_date.isoformat(),
+    }
+    same = {"id_number": application.applicant_id_hash == holder.id_number_hash}
+    # A field the applicant left blank is not a difference: the record fills it.
+    for name, value in applied.items():
+        if not value and name != "id_number":
+            same[name] = True
+    return record_check(applied, on_record, same=same)
+
+
+def record_id_number(application: Application) -> str:
+    """The record's full ID number, for the package (staff in scope only)."""
+    return holder_id_number(application.credential.holder)
+
+
+def batches_for(user: User) -> BatchQuerySet:
+    return Batch.objects.visible_to(user, PERM).select_related("unit", "target", "dispatch")
+
+
+def error_counts(user: User, year: int) -> dict[int, int]:
+    """Errors recorded in ``year`` per unit id, among the batches the user sees (seed 001
+    二(一)3: counted against each city in its yearly evaluation)."""
+    visible = Batch.objects.visible_to(user, PERM).values("pk")
+    return dict(
+        Counter(
+            BatchError.objects.filter(batch__in=visible, year=year).values_list(
+                "unit_id", flat=True
+            )
+        )
+    )
+
+
+def applications_own(user: User) -> ApplicationQuerySet:
+    """The holder's own applications, newest first."""
+    return Application.objects.filter(holder__user=user).select_related(
+        "credential__qualification", "unit", "result", "score_proof"
+    )
