@@ -44,10 +44,16 @@ def cast_id_number_of(record: Credential) -> str:
     return holder_id_number(record.holder)
 
 
-def apply(paper: Paper, actor: User, number: str = SD_NUMBER, **changes: object) -> Application:
+def apply(
+    paper: Paper,
+    actor: User,
+    number: str = SD_NUMBER,
+    reason: Reason = Reason.LOST,
+    **changes: object,
+) -> Application:
     record = paper.record(number)
     return application_submit(
-        actor=actor, credential=record, form=holder_input(record, **changes), now=APPLIED
+        actor=actor, credential=record, form=holder_input(record, reason, **changes), now=APPLIED
     )
 
 

@@ -29,14 +29,16 @@ def test_shandong_application_from_holder_to_new_certificate(paper):
     application = apply(paper, users["holder"], work_need="投标须出示纸质证书原件")
     assert application.state == State.SUBMITTED
     assert application.outcome == Outcome.REPLACEMENT
-    assert application.unit.key == "sd-jinan" and application.target.key == "sd-pta"
+    assert application.unit.key == "sd-jinan"
+    assert application.target.key == "sd-pta"
     assert not any(line.differs for line in record_lines(application))
 
     later = APPLIED + timedelta(hours=1)
     application_accept(actor=users["jinan_clerk"], application=application, now=later)
     application.refresh_from_db()
     batch = application.batch
-    assert batch is not None and batch.month == "202611"
+    assert batch is not None
+    assert batch.month == "202611"
 
     batch_submit(actor=users["jinan_clerk"], batch=batch, now=later)
     batch.refresh_from_db()
@@ -63,9 +65,11 @@ def test_shandong_application_from_holder_to_new_certificate(paper):
     old = done.credential
     old.refresh_from_db()
     assert old.status == CredentialStatus.SUPERSEDED
+    assert done.result is not None
     assert done.result.management_number == "2637010000000999"
     new_paper = PaperCertificate.objects.get(credential=done.result)
-    assert new_paper.unit.key == "sd-jinan" and new_paper.state == "to_collect"
+    assert new_paper.unit.key == "sd-jinan"
+    assert new_paper.state == "to_collect"
 
 
 def test_second_application_for_the_same_certificate_is_refused(paper):
