@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ecert.core.identity.idnumbers import IdType, Sex
 from ecert.core.rules.kinds import (
@@ -95,40 +96,44 @@ def kind_label(kind: str, form: str = CredentialForm.ELECTRONIC) -> Promise:
 # StrEnum member is equal to (and hashes as) its value.
 ENUM_LABELS: dict[type[StrEnum], dict[str, Promise]] = {
     Reason: {
-        Reason.LOST: _("lost"),
-        Reason.DAMAGED: _("damaged"),
-        Reason.CHANGE: _("information change"),
+        Reason.LOST: pgettext_lazy("replacement", "lost"),
+        Reason.DAMAGED: pgettext_lazy("replacement", "damaged"),
+        Reason.CHANGE: pgettext_lazy("replacement", "information change"),
     },
     Outcome: {
-        Outcome.REPLACEMENT: _("replacement certificate"),
-        Outcome.CORRECTION: _("correction of the certificate's data"),
-        Outcome.QUALIFICATION_PROOF: _("qualification proof instead of a replacement"),
+        Outcome.REPLACEMENT: pgettext_lazy("replacement", "replacement certificate"),
+        Outcome.CORRECTION: pgettext_lazy("replacement", "correction of the certificate's data"),
+        Outcome.QUALIFICATION_PROOF: pgettext_lazy(
+            "replacement", "qualification proof instead of a replacement"
+        ),
     },
     Channel: {
-        Channel.PORTAL: _("applied online"),
-        Channel.COUNTER: _("registered at the counter"),
+        Channel.PORTAL: pgettext_lazy("replacement", "applied online"),
+        Channel.COUNTER: pgettext_lazy("replacement", "registered at the counter"),
     },
     Route: {
-        Route.PROVINCE: _("city → provincial exam centre → ministry"),
-        Route.INDUSTRY_PROVINCE: _(
-            "city industry department → province department → provincial exam centre"
+        Route.PROVINCE: pgettext_lazy("replacement", "city → provincial exam centre → ministry"),
+        Route.INDUSTRY_PROVINCE: pgettext_lazy(
+            "replacement", "city industry department → province department → provincial exam centre"
         ),
-        Route.INDUSTRY_MINISTRY: _("up the industry line to the national ministry"),
+        Route.INDUSTRY_MINISTRY: pgettext_lazy(
+            "replacement", "up the industry line to the national ministry"
+        ),
     },
     State: {
-        State.SUBMITTED: _("awaiting acceptance"),
-        State.RETURNED: _("returned"),
-        State.WITHDRAWN: _("withdrawn"),
-        State.ACCEPTED: _("accepted, to be submitted at month end"),
-        State.FORWARDED: _("submitted to the level above"),
-        State.DISPATCHED: _("sent on to be processed"),
-        State.COMPLETED: _("completed"),
+        State.SUBMITTED: pgettext_lazy("replacement", "awaiting acceptance"),
+        State.RETURNED: pgettext_lazy("replacement", "returned"),
+        State.WITHDRAWN: pgettext_lazy("replacement", "withdrawn"),
+        State.ACCEPTED: pgettext_lazy("replacement", "accepted, to be submitted at month end"),
+        State.FORWARDED: pgettext_lazy("replacement", "submitted to the level above"),
+        State.DISPATCHED: pgettext_lazy("replacement", "sent on to be processed"),
+        State.COMPLETED: pgettext_lazy("replacement", "completed"),
     },
     BatchState: {
-        BatchState.OPEN: _("gathering"),
-        BatchState.SUBMITTED: _("submitted"),
-        BatchState.RETURNED: _("returned, to be submitted again"),
-        BatchState.DISPATCHED: _("sent on"),
+        BatchState.OPEN: pgettext_lazy("replacement", "gathering"),
+        BatchState.SUBMITTED: pgettext_lazy("replacement", "submitted"),
+        BatchState.RETURNED: pgettext_lazy("replacement", "returned, to be submitted again"),
+        BatchState.DISPATCHED: pgettext_lazy("replacement", "sent on"),
     },
 }
 

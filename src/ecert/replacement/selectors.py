@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
 from ecert.core.errors import EcertError
-from ecert.core.rules.replacement import Line, record_check
+from ecert.core.rules.replacement import Line, Route, State, record_check
 from ecert.core.rules.roles import Perm
 from ecert.credentials.services import holder_id_number
 from ecert.replacement.models import (
@@ -16,6 +19,7 @@ from ecert.replacement.models import (
     BatchError,
     BatchQuerySet,
 )
+from ecert.replacement.services import DESTINATIONS
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User
@@ -95,3 +99,25 @@ def applications_own(user: User) -> ApplicationQuerySet:
     return Application.objects.filter(holder__user=user).select_related(
         "credential__qualification", "unit", "result", "score_proof"
     )
+
+
+def next_step(application: Application) -> str:
+    """Where the application is and who acts next, as the holder and the staff read it."""
+    state = State(application.state)
+    unit, target = application.unit.name, application.target.name
+    if state is State.SUBMITTED:
+        return _("Waiting for %(unit)s to check and accept it") % {"unit": unit}
+    if state is State.ACCEPTED:
+        return _("In %(unit)s's batch of the month, to be submitted to %(target)s") % {
+            "unit": unit,
+            "target": target,
+        }
+    if state is State.FORWARDED:
+        return _("Submitted to %(target)s, which sends it on") % {"target": target}
+    if state is State.DISPATCHED:
+        destination = DESTINATIONS[Route(application.route)]
+        return _("Sent on to %(destination)s; %(centre)s records the result") % {
+            "destination": destination[0] if get_language() == "zh-hans" else destination[1],
+            "centre": application.exam_centre.name,
+        }
+    return _("Nobody: the application is closed")
