@@ -450,3 +450,77 @@ def demo_paper(*, now: datetime) -> int:
         )
         arrived += report.added
     return arrived
+
+
+def demo_photo(seed: int) -> bytes:
+    """A plain ID photo that meets seed 001 附件 二.3 (white, 295×413, 10–30 KB): a figure on a
+    white ground, textured until the file passes 12 KB."""
+    from PIL import Image, ImageDraw
+
+    from ecert.core.rules.photos import HEIGHT, KB, WIDTH
+
+    rng = random.Random(seed)  # noqa: S311 - texture of a picture, not a secret
+    for noise in range(8, 256, 8):
+        image = Image.new("RGB", (WIDTH, HEIGHT), (255, 255, 255))
+        draw = ImageDraw.Draw(image)
+        draw.ellipse((92, 70, 203, 198), fill=(150, 156, 165))
+        draw.ellipse((30, 231, 265, 496), fill=(95, 105, 120))
+        pixels = image.load()
+        assert pixels is not None
+        for y in range(80, HEIGHT):
+            for x in range(60, 236):
+                if rng.random() < 0.5:
+                    shift = rng.randint(-noise, noise)
+                    red, green, blue = pixels[x, y]  # type: ignore[misc]
+                    pixels[x, y] = tuple(max(0, min(255, c + shift)) for c in (red, green, blue))
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=85)
+        if len(buffer.getvalue()) >= 12 * KB:
+            return buffer.getvalue()
+    raise AssertionError("no demo photo of 12 KB")
+
+
+def demo_replacements(*, now: datetime) -> int:
+    """Two replacement applications registered at the Jinan counter for the old records of
+    docs/examples/records-example.csv: 周喆's (lost, written with a name that differs from the
+    record, waiting for the clerk's check) and 钱昇's (damaged, accepted into Jinan's batch of the
+    month). Returns how many were made now (none when they are there already)."""
+    from ecert.core.rules.paper import Method
+    from ecert.core.rules.replacement import Reason
+    from ecert.replacement.models import Application
+    from ecert.replacement.services import (
+        ApplicationInput,
+        application_accept,
+        application_submit,
+    )
+
+    clerk = User.objects.get(username="jinan-clerk")
+    made = 0
+    for number, reason, written_name, accept in (
+        (RECORDS[2][0], Reason.LOST, "周哲", False),
+        (RECORDS[0][0], Reason.DAMAGED, None, True),
+    ):
+        record = Credential.objects.filter(management_number=number).first()
+        if record is None or Application.objects.filter(credential=record).exists():
+            continue
+        application = application_submit(
+            actor=clerk,
+            credential=record,
+            form=ApplicationInput(
+                reason=reason,
+                name=written_name or record.holder_name,
+                id_number=holder_id_number(record.holder),
+                level=record.level,
+                specialty=record.specialty,
+                approval_date=record.approval_date,
+                phone="13905310000",
+                method=Method.COUNTER,
+                photo=demo_photo(made + 1),
+                photo_name="photo.jpg",
+            ),
+            now=now,
+        )
+        if accept:
+            application_accept(actor=clerk, application=application, now=now)
+        made += 1
+    return made

@@ -169,6 +169,7 @@ def demo(
         demo_holder_login,
         demo_paper,
         demo_records,
+        demo_replacements,
         demo_seals,
         demo_titles,
         demo_users,
@@ -198,6 +199,8 @@ def demo(
         )
         arrived = demo_paper(now=now)
         console.print(f"演示纸质证书到达并分配 / demo paper certificates arrived: {arrived}")
+        applied = demo_replacements(now=now)
+        console.print(f"演示补换申请（济南市窗口）/ demo replacement applications: {applied}")
     else:
         console.print("未创建密钥，故未签发演示证书 / no keys, so no demo credentials were issued")
     holder_login = demo_holder_login()
