@@ -474,3 +474,15 @@ def test_the_same_data_and_date_give_the_same_forms(renderer: Renderer) -> None:
     assert application_form_pdf(package, renderer, created=CREATED) == application_form_pdf(
         replace(package, rows=tuple(reversed(package.rows))), renderer, created=CREATED
     )
+
+
+def test_more_rows_than_an_xls_sheet_holds_are_refused() -> None:
+    row = _row(1, photo=False)
+    rows = tuple(
+        replace(row, zsglh=f"{i:08d}", zjhm=f"P{i:07d}", zjlb="护照") for i in range(65_536)
+    )
+
+    error = _refusal(replace(_package(1), rows=rows))
+
+    assert error.code == "package_too_many_rows"
+    assert "65535" in error.zh

@@ -32,6 +32,7 @@ from ecert.core.spreadsheets.passlist import FIELD_LABELS, Field, column_letter
 EXTENSION = ".XLS"  # the notice's own spelling (附件 二.4)
 HEADER: tuple[str, ...] = tuple(field.value for field in Field)  # ZSGLH … BMS
 SHEET = "Sheet1"
+MAX_ROWS = 65_535  # a BIFF8 sheet has 65,536 rows, one of them the header
 MAX_CELL = 255  # characters in one cell: far above any name or specialty; a safety limit
 
 _MONTH = re.compile(r"[0-9]{4}(0[1-9]|1[0-2])")
@@ -193,6 +194,12 @@ def package_check(package: ExamPackage) -> None:
             "package_empty",
             f"{exam_zh}没有补换人员，不能生成空的数据包",
             f"{exam_en} has nobody to replace: an empty package is not made",
+        )
+    if len(package.rows) > MAX_ROWS:
+        raise EcertError(
+            "package_too_many_rows",
+            f"{exam_zh}有 {len(package.rows)} 人，超过 .XLS 文件一张表最多 {MAX_ROWS} 行的限制",
+            f"{exam_en} has {len(package.rows)} rows, more than an .XLS sheet holds ({MAX_ROWS})",
         )
     file = package_base_name(package) + EXTENSION
     seen_ids: dict[str, int] = {}
