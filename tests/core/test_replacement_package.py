@@ -329,7 +329,8 @@ def test_a_row_whose_zp_names_a_photo_not_carried_is_refused() -> None:
     error = _refusal(replace(_package(1), rows=(row,)))
 
     assert (error.code, error.row, error.column) == ("package_photo_missing", 2, "J")
-    assert f"“{row.zjhm}.jpg”" in error.zh
+    assert f"“{row.zjhm[:4]}**********{row.zjhm[-4:]}.jpg”" in error.zh  # the ID number masked
+    assert row.zjhm not in str(error)
     assert "no such photo is carried" in error.en
 
 
@@ -495,3 +496,15 @@ def test_more_rows_than_an_xls_sheet_holds_are_refused() -> None:
 
     assert error.code == "package_too_many_rows"
     assert "65535" in error.zh
+
+
+def test_a_malformed_id_number_is_refused_without_showing_it_whole() -> None:
+    row = _row(1)
+    bad = row.zjhm[:17] + "x"
+    rows = (replace(row, zjhm=bad, zp=f"{bad}.jpg" if row.zp else ""),)
+
+    error = _refusal(replace(_package(1), rows=rows))
+
+    assert (error.code, error.column) == ("package_field_format", "C")
+    assert bad not in str(error)
+    assert f"{bad[:4]}**********{bad[-4:]}" in error.zh
