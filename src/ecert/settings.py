@@ -129,8 +129,8 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
-# Staff sign in with a user name; holders with their ID number (the portal calls only
-# `authenticate`). A government identity provider is one more entry here (docs/holders.md).
+# Staff sign in with a user name; holders with their ID number and password, or through the
+# government service app (ECERT_OIDC above; the portal's own views, docs/holders.md).
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "ecert.accounts.backends.HolderIdNumberBackend",

@@ -152,12 +152,15 @@ def oidc_start(request: HttpRequest) -> HttpResponse:
     config = oidc_config()
     if config is None:
         raise Http404
+    target = _safe_next(request, request.GET.get("next", ""))
+    if is_holder(request.user):
+        return redirect(target or "portal:credential_list")
     redirect_uri = request.build_absolute_uri(reverse("portal:oidc_callback"))
     try:
         response = oidc_redirect(request, config, redirect_uri)
     except EcertError as error:
         return _oidc_refused(request, config.provider_name, error)
-    request.session[OIDC_NEXT] = _safe_next(request, request.GET.get("next", ""))
+    request.session[OIDC_NEXT] = target
     return response
 
 
