@@ -111,7 +111,9 @@ def _node_ready() -> str:
     return node
 
 
-def provider_start(people: dict[str, dict[str, object]] | None = None) -> RunningProvider:
+def provider_start(
+    people: dict[str, dict[str, object]] | None = None, *, claims_in_id_token: bool = False
+) -> RunningProvider:
     """Start provider.mjs and wait for its `ready <issuer>` line."""
     node = _node_ready()
     secret = secrets.token_urlsafe(24)
@@ -121,6 +123,7 @@ def provider_start(people: dict[str, dict[str, object]] | None = None) -> Runnin
         "client_secret": secret,
         "redirect_uris": [CALLBACK],
         "accounts": accounts() if people is None else people,
+        "claims_in_id_token": claims_in_id_token,
     }
     process = subprocess.Popen(  # noqa: S603 - fixed arguments
         [node, str(HERE / "provider.mjs")],

@@ -3,7 +3,11 @@
 //
 // Configured by one environment variable, ECERT_TEST_OIDC (JSON):
 //   { "port": 0, "client_id": "...", "client_secret": "...", "redirect_uris": ["..."],
-//     "accounts": { "<login typed on its sign-in form>": { "<claim>": <value>, ... } } }
+//     "accounts": { "<login typed on its sign-in form>": { "<claim>": <value>, ... } },
+//     "claims_in_id_token": false }
+// With claims_in_id_token the granted claims go into the ID token and there is no userinfo
+// endpoint; without it (the package's default) the ID token carries `sub` and the claims come
+// from userinfo.
 // Any password is accepted (the package's development sign-in and consent pages). Once it listens
 // it prints one line, `ready <issuer URL>`, and runs until it is sent SIGTERM.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -39,7 +43,11 @@ function configuration() {
       id_card: ['id_number', 'id_number_verified'],
     },
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: true } },
+    conformIdTokenClaims: !settings.claims_in_id_token,
+    features: {
+      devInteractions: { enabled: true },
+      userinfo: { enabled: !settings.claims_in_id_token },
+    },
     async findAccount(_ctx, accountId) {
       const claims = settings.accounts?.[accountId];
       if (claims === undefined) {

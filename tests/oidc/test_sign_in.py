@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
+import requests
 from django.test import Client
 
 from ecert.accounts.models import User
@@ -322,3 +323,21 @@ def test_an_id_token_signed_with_another_key_signs_nobody_in(
 
     assert (status, code) == (403, "identity_invalid")
     assert not _signed_in(client)
+
+
+def test_a_provider_that_puts_the_number_in_the_id_token_signs_the_holder_in(
+    client: Client, settings: Any, world: World
+) -> None:
+    """No userinfo endpoint at all: the ID number can only have come from the signed ID token."""
+    provider = provider_start(claims_in_id_token=True)
+    try:
+        settings.ECERT_OIDC = provider.config()
+        start = client.get("/my/login/oidc/")
+        answer = client.get(local(provider_pages(start["Location"], "lizhe")))
+        assert answer["Location"] == "/my/"
+        page = client.get("/my/").content.decode()
+        assert world.credentials["qingdao"].management_number in page
+        discovery = requests.get(provider.config().metadata_url, timeout=5).json()
+        assert "userinfo_endpoint" not in discovery
+    finally:
+        provider.stop()

@@ -117,7 +117,8 @@ def _metadata(client: DjangoOAuth2App, config: OidcConfig) -> dict[str, Any]:
 
 def oidc_claims(request: HttpRequest, config: OidcConfig) -> dict[str, Any]:
     """The claims about the person from the provider's answer at the callback: the validated ID
-    token's, completed from the userinfo endpoint when the ID number is not among them (whose
+    token's, completed from the userinfo endpoint when the ID number (or the verified claim) is
+    not among them (whose
     ``sub`` must then be the ID token's, OpenID Connect Core 5.3.2). EcertError with a code in
     ``EXCHANGE_REFUSALS`` when the answer cannot be used."""
     client = _client(config)
@@ -142,7 +143,8 @@ def oidc_claims(request: HttpRequest, config: OidcConfig) -> dict[str, Any]:
     if not id_token or not id_token.get("sub"):
         raise _exchange_error("identity_invalid", name)  # no ID token: not OpenID Connect
     claims = dict(id_token)
-    if config.id_number_claim in claims:
+    wanted = {config.id_number_claim, config.verified_claim} - {""}
+    if wanted <= claims.keys():
         return claims
     if not metadata.get("userinfo_endpoint"):
         return claims
