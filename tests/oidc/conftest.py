@@ -112,16 +112,20 @@ def _node_ready() -> str:
 
 
 def provider_start(
-    people: dict[str, dict[str, object]] | None = None, *, claims_in_id_token: bool = False
+    people: dict[str, dict[str, object]] | None = None,
+    *,
+    claims_in_id_token: bool = False,
+    callback: str = CALLBACK,
 ) -> RunningProvider:
-    """Start provider.mjs and wait for its `ready <issuer>` line."""
+    """Start provider.mjs and wait for its `ready <issuer>` line; ``callback`` is the portal's
+    redirect URI it accepts (Django's test client's by default)."""
     node = _node_ready()
     secret = secrets.token_urlsafe(24)
     settings = {
         "port": 0,
         "client_id": CLIENT_ID,
         "client_secret": secret,
-        "redirect_uris": [CALLBACK],
+        "redirect_uris": [callback],
         "accounts": accounts() if people is None else people,
         "claims_in_id_token": claims_in_id_token,
     }
