@@ -49,6 +49,8 @@ def accounts() -> dict[str, dict[str, object]]:
     return {
         # 李喆 of Qingdao, a holder of the cast, real-name verified by the provider.
         "lizhe": {"name": "李喆", "id_number": cast_id_number(2), "id_number_verified": True},
+        # 张堃 of Jinan, whose portal account (the cast's "holder") was opened with a code.
+        "zhangkun": {"name": "张堃", "id_number": cast_id_number(1), "id_number_verified": True},
         "stranger": {"name": "钱多", "id_number": STRANGER_ID_NUMBER, "id_number_verified": True},
         "anonymous": {"name": "匿名"},  # no ID number at all
         "unverified": {"name": "李喆", "id_number": cast_id_number(2), "id_number_verified": False},

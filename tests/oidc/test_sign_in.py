@@ -20,7 +20,7 @@ from ecert.config import OidcConfig
 from ecert.core.identity.idnumbers import mask_id_number
 from ecert.core.rules.roles import Role
 from ecert.credentials.models import Holder
-from tests.conftest import World, cast_id_number
+from tests.conftest import PASSWORD, World, cast_id_number
 from tests.oidc.conftest import (
     CALLBACK,
     STRANGER_ID_NUMBER,
@@ -341,3 +341,27 @@ def test_a_provider_that_puts_the_number_in_the_id_token_signs_the_holder_in(
         assert "userinfo_endpoint" not in discovery
     finally:
         provider.stop()
+
+
+def test_a_holder_who_opened_an_account_with_a_code_gets_that_account(
+    client: Client, world: World, provider_sign_in: SignIn
+) -> None:
+    account = world.user("holder")  # 张堃's, linked to his holder row, with a password
+    provider_sign_in(client, "zhangkun")
+
+    assert int(client.session["_auth_user_id"]) == account.pk
+    assert User.objects.filter(username__startswith="holder-").count() == 0  # none made
+    assert User.objects.get(pk=account.pk).check_password(PASSWORD)  # unchanged
+
+
+def test_a_signed_in_holder_is_not_sent_to_the_provider_again(
+    client: Client, world: World, gov_sign_in: OidcConfig
+) -> None:
+    client.force_login(world.users["holder"])
+    assert client.get("/my/login/oidc/")["Location"] == "/my/"
+
+
+def test_the_refusal_page_without_a_refusal_goes_to_sign_in(
+    client: Client, gov_sign_in: OidcConfig
+) -> None:
+    assert client.get(REFUSED)["Location"] == LOGIN
