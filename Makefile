@@ -42,13 +42,17 @@ contract: install
 migrations-check: install
 	$(BIN)/ecert manage makemigrations --check --dry-run
 
-# Debian packages beside the lock file (Chromium, SoftHSM2, poppler-utils, CJK fonts; wrk and
+# Debian packages beside the lock file (Chromium, SoftHSM2, poppler-utils, CJK fonts, Node.js; wrk and
 # PostgreSQL for the benchmarks), installed only when missing: as root directly, otherwise the
 # script stops and prints the one command to run.
 system-packages:
 	bash tools/system_packages.sh test
 
-pytest: install system-packages
+# The OpenID provider the holder sign-in tests start (tests/oidc), from its committed lock file.
+tests/oidc/node_modules/.package-lock.json: tests/oidc/package.json tests/oidc/package-lock.json
+	npm ci --prefix tests/oidc --no-audit --no-fund
+
+pytest: install system-packages tests/oidc/node_modules/.package-lock.json
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test: lint typecheck contract migrations-check pytest

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Debian packages the project needs beside its Python lock file, installed when missing.
 #
-#   bash tools/system_packages.sh test       # Chromium, SoftHSM2, poppler-utils, CJK fonts
+#   bash tools/system_packages.sh test       # Chromium, SoftHSM2, poppler-utils, CJK fonts, Node.js
 #   bash tools/system_packages.sh postgres   # PostgreSQL installed, running, trust auth on loopback
 #   bash tools/system_packages.sh bench      # wrk and PostgreSQL, for `make bench`
 #
@@ -33,6 +33,9 @@ test_packages() {
     # all of fc-list's output: with -q it would stop early, and pipefail would count the SIGPIPE
     # this gives fc-list as a failure (and reinstall the fonts on every run).
     fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || MISSING+=(fonts-noto-cjk)
+    # The OpenID provider the holder sign-in tests start (tests/oidc/provider.mjs, npm ci).
+    command -v node >/dev/null || MISSING+=(nodejs)
+    command -v npm >/dev/null || MISSING+=(npm)
     install_missing
 }
 

@@ -36,6 +36,9 @@ class Config:
     # Months after its arrival a paper certificate still at its unit counts as not collected
     # (逾期不领取, seed 002 四); docs/distribution.md.
     paper_overdue_months: int = 12
+    # Holders' sign-in through the province's government service (docs/holders.md); None: only
+    # the ID number and password form.
+    oidc: OidcConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,25 @@ class CarrierConfig:
     url: str
     key: str
     timeout: float = 20.0
+
+
+@dataclass(frozen=True)
+class OidcConfig:
+    """An OpenID provider that verifies holders' identity (docs/holders.md, "Signing in through
+    a government service")."""
+
+    issuer: str
+    client_id: str
+    client_secret: str
+    provider_name: str  # shown on the button: 通过{provider_name}登录
+    id_number_claim: str = "id_number"
+    verified_claim: str = ""  # a claim that must be true, when the provider has one
+    scope: str = "openid profile"
+    timeout: float = 10.0
+
+    @property
+    def metadata_url(self) -> str:
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
 
 
 @dataclass(frozen=True)
@@ -179,6 +201,7 @@ def read_config(env: Mapping[str, str] | None = None, *, cwd: Path | None = None
         keystore=keystore,
         carrier=_carrier_config(env, mode),
         paper_overdue_months=paper_overdue_months(env),
+        oidc=oidc_config(env, mode),
     )
 
 
@@ -214,6 +237,61 @@ def _carrier_config(env: Mapping[str, str], mode: str) -> CarrierConfig | None:
             "ECERT_CARRIER_TIMEOUT must be 1 to 300 seconds",
         )
     return CarrierConfig(url=url, key=key, timeout=timeout)
+
+
+def oidc_config(env: Mapping[str, str], mode: str) -> OidcConfig | None:
+    """ECERT_OIDC_ISSUER, ECERT_OIDC_CLIENT_ID and ECERT_OIDC_CLIENT_SECRET together, or none of
+    them (then the portal offers only its own sign-in). ECERT_OIDC_PROVIDER_NAME names the service
+    on the button; ECERT_OIDC_ID_NUMBER_CLAIM (id_number) and ECERT_OIDC_VERIFIED_CLAIM (none)
+    name the claims; ECERT_OIDC_SCOPE ("openid profile") is what is asked for;
+    ECERT_OIDC_TIMEOUT (10) is in seconds. Production needs an https issuer."""
+    issuer = env.get("ECERT_OIDC_ISSUER", "").strip()
+    client_id = env.get("ECERT_OIDC_CLIENT_ID", "").strip()
+    secret = env.get("ECERT_OIDC_CLIENT_SECRET", "").strip()
+    if not (issuer or client_id or secret):
+        return None
+    scheme = urlsplit(issuer).scheme
+    if not (issuer and client_id and secret) or scheme not in {"http", "https"}:
+        raise EcertError(
+            "bad_oidc",
+            "ECERT_OIDC_ISSUER（http(s)://…）、ECERT_OIDC_CLIENT_ID 与 ECERT_OIDC_CLIENT_SECRET "
+            "须同时设置",
+            "set ECERT_OIDC_ISSUER (http(s)://…), ECERT_OIDC_CLIENT_ID and "
+            "ECERT_OIDC_CLIENT_SECRET together",
+        )
+    if mode == "production" and scheme != "https":
+        raise EcertError(
+            "oidc_not_https",
+            "生产环境的 ECERT_OIDC_ISSUER 须使用 https",
+            "in production ECERT_OIDC_ISSUER must use https",
+        )
+    scope = env.get("ECERT_OIDC_SCOPE", "").strip() or "openid profile"
+    if "openid" not in scope.split():
+        raise EcertError(
+            "oidc_scope_without_openid",
+            f"ECERT_OIDC_SCOPE 须包含 openid，收到 {scope!r}",
+            f"ECERT_OIDC_SCOPE must include openid; got {scope!r}",
+        )
+    try:
+        timeout = float(env.get("ECERT_OIDC_TIMEOUT", "10"))
+    except ValueError:
+        timeout = 0.0
+    if not 0 < timeout <= 60:
+        raise EcertError(
+            "bad_oidc_timeout",
+            "ECERT_OIDC_TIMEOUT 须为 1 至 60 秒",
+            "ECERT_OIDC_TIMEOUT must be 1 to 60 seconds",
+        )
+    return OidcConfig(
+        issuer=issuer,
+        client_id=client_id,
+        client_secret=secret,
+        provider_name=env.get("ECERT_OIDC_PROVIDER_NAME", "").strip()[:20] or "政务服务平台",
+        id_number_claim=env.get("ECERT_OIDC_ID_NUMBER_CLAIM", "").strip() or "id_number",
+        verified_claim=env.get("ECERT_OIDC_VERIFIED_CLAIM", "").strip(),
+        scope=scope,
+        timeout=timeout,
+    )
 
 
 def paper_overdue_months(env: Mapping[str, str]) -> int:

@@ -49,6 +49,9 @@ ECERT_MAX_BODY = int(os.environ.get("ECERT_MAX_BODY", 1040 * 2**20))
 ECERT_TSA_URL = os.environ.get("ECERT_TSA_URL", "")
 # The HTTP mail carrier (docs/operations.md, "Mail carrier"): None sends mail by files only.
 ECERT_CARRIER = CONFIG.carrier
+# Holders' sign-in through the province's government service (OpenID Connect, docs/holders.md):
+# None offers only the ID number and password form.
+ECERT_OIDC = CONFIG.oidc
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -127,8 +130,8 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
-# Staff sign in with a user name; holders with their ID number (the portal calls only
-# `authenticate`). A government identity provider is one more entry here (docs/holders.md).
+# Staff sign in with a user name; holders with their ID number and password, or through the
+# government service app (ECERT_OIDC above; the portal's own views, docs/holders.md).
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "ecert.accounts.backends.HolderIdNumberBackend",

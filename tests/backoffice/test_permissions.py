@@ -319,6 +319,10 @@ SPECIAL = {
     "portal:login",
     "portal:logout",
     "portal:activate",
+    # Signing in through the government service: tested in tests/oidc against a real provider.
+    "portal:oidc_start",
+    "portal:oidc_callback",
+    "portal:oidc_refused",
 }
 BAD_LIST = (
     "ZSGLH,KSXM,ZJHM,BKJB,BKZY,PZRQ,BMS\r\n"

@@ -1,8 +1,8 @@
 """Signing holders in with their ID number and the password they chose at activation.
 
-The portal's sign-in view only calls ``django.contrib.auth.authenticate``; another way in (a
-government identity provider over OIDC, say) is one more entry in AUTHENTICATION_BACKENDS, with no
-view changed (docs/holders.md).
+The portal's password form only calls ``django.contrib.auth.authenticate``. Signing in through the
+government service app (OpenID Connect) is a redirect flow with views of its own in the portal,
+which sign the account in with this backend's name (docs/holders.md, decision 190).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from django.contrib.auth import authenticate
@@ -32,6 +32,7 @@ from ecert.authorities.models import Authority
 from ecert.authorities.selectors import scope_for, user_has_perm
 from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdNumber
+from ecert.core.identity.provider_claims import CLAIM_REFUSALS, id_number_from_claims
 from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
 from ecert.core.rules.roles import STAFF_ROLES, Perm, Role, check_assignment
 from ecert.credentials.models import Holder
@@ -431,10 +432,12 @@ def _holder_username(holder: Holder) -> str:
 
 @transaction.atomic
 def holder_account_for_identity(
-    *, id_number: IdNumber, provider: str, now: datetime
+    *, id_number: IdNumber, provider: str, now: datetime, address: str = "", subject: str = ""
 ) -> User | None:
     """The portal account of a person whose ID number an identity provider has verified (for an
     OIDC or other government sign-in backend; see docs/holders.md); None if they hold nothing here.
+    ``address`` (the client's) and ``subject`` (the provider's id of the person, kept as a keyed
+    digest) go into the audit event.
     """
     holders = list(
         Holder.objects.filter(
@@ -450,10 +453,106 @@ def holder_account_for_identity(
         action="holder.identity_verified",
         object_type="holder",
         object_id=holders[0].pk,
-        data={"username": user.username, "provider": provider[:64]},
+        data={
+            "username": user.username,
+            "provider": provider[:64],
+            "id_number": str(id_number),  # masked
+            **_identity_context(address, subject),
+        },
         at=now,
     )
     return user
+
+
+def _identity_context(address: str, subject: str) -> dict[str, str]:
+    data = {"address": address[:64]}
+    if subject:
+        data["subject_digest"] = salted_hmac(
+            "ecert.accounts.identity_subject", subject
+        ).hexdigest()[:12]
+    return data
+
+
+# What signing in through an identity provider refuses with; the portal shows these texts.
+IDENTITY_REFUSALS = CLAIM_REFUSALS | {
+    "identity_no_certificate",
+    "account_disabled",
+    "account_not_holder",
+}
+
+
+def holder_identity_sign_in(
+    *,
+    claims: Mapping[str, object],
+    number_claim: str,
+    verified_claim: str,
+    provider: str,
+    address: str,
+    now: datetime,
+) -> User:
+    """The holder account of the person the provider's validated ``claims`` describe: their
+    verified ID number finds their holder rows, and ``holder_account_for_identity`` gives the
+    account (audited as ``holder.identity_verified``). A refusal (no or unverified number, no
+    certificate under it, a disabled or staff account) is audited as ``holder.identity_refused``
+    and raised as an EcertError whose code is in ``IDENTITY_REFUSALS``."""
+    subject = claims.get("sub")
+    subject = subject if isinstance(subject, str) else ""
+    id_number: IdNumber | None = None
+    try:
+        id_number = id_number_from_claims(
+            claims,
+            number_claim=number_claim,
+            verified_claim=verified_claim,
+            provider=provider,
+            today=timezone.localtime(now).date(),
+        )
+        user = holder_account_for_identity(
+            id_number=id_number, provider=provider, now=now, address=address, subject=subject
+        )
+        if user is None:
+            raise _no_certificate(id_number, provider)
+    except EcertError as error:
+        if error.code not in IDENTITY_REFUSALS:
+            raise
+        holder_identity_refused(
+            provider=provider,
+            reason=error.code,
+            address=address,
+            now=now,
+            id_number=id_number,
+            subject=subject,
+        )
+        raise
+    return user
+
+
+def _no_certificate(id_number: IdNumber, provider: str) -> EcertError:
+    return EcertError(
+        "identity_no_certificate",
+        f"{provider}核验的身份证件号码 {id_number} 名下没有本系统登记的证书，未登录。"
+        "如您确已取得证书，请联系发证机构核对证件号码。",
+        f"no certificate is recorded here under the ID number {id_number} that {provider} "
+        "verified, so nobody was signed in. If you do hold a certificate, ask the issuing "
+        "authority to check the ID number on record.",
+    )
+
+
+@transaction.atomic
+def holder_identity_refused(
+    *,
+    provider: str,
+    reason: str,
+    address: str,
+    now: datetime,
+    id_number: IdNumber | None = None,
+    subject: str = "",
+) -> None:
+    """Audit a sign-in through an identity provider that signed nobody in (``reason`` is the
+    refusal's code: a claim refused, or the exchange with the provider failed)."""
+    data = {"provider": provider[:64], "reason": reason[:64], **_identity_context(address, subject)}
+    if id_number is not None:
+        data["id_number"] = str(id_number)  # masked
+    audit_record(actor=None, action="holder.identity_refused", data=data, at=now)
 
 
 # Staff accounts: signing in to the back office, and what a security administrator does to the

@@ -9,6 +9,9 @@ urlpatterns = [
     path("login/", views.sign_in, name="login"),
     path("logout/", views.sign_out, name="logout"),
     path("activate/", views.activate, name="activate"),
+    path("login/oidc/", views.oidc_start, name="oidc_start"),
+    path("login/oidc/callback/", views.oidc_callback, name="oidc_callback"),
+    path("login/oidc/refused/", views.oidc_refused, name="oidc_refused"),
     path("credentials/<str:public_id>/", views.credential_detail, name="credential_detail"),
     path(
         "credentials/<str:public_id>/download/",

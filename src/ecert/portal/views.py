@@ -17,10 +17,15 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecert.accounts.errors import REFUSALS as ACTIVATION_REFUSALS
-from ecert.accounts.services import holder_account_activate
+from ecert.accounts.services import (
+    IDENTITY_REFUSALS,
+    holder_account_activate,
+    holder_identity_refused,
+    holder_identity_sign_in,
+)
 from ecert.accounts.throttle import (
     throttle_blocked,
     throttle_failure,
@@ -56,6 +61,7 @@ from ecert.documents.services import (
 from ecert.i18n import in_language
 from ecert.portal.access import holder_required, holder_user, is_holder
 from ecert.portal.forms import ActivationForm, PaperChoiceForm, ScopedCopyForm, SignInForm
+from ecert.portal.oidc import EXCHANGE_REFUSALS, oidc_claims, oidc_config, oidc_redirect
 from ecert.titles.selectors import title_reissue_latest
 from ecert.vocabulary import kind_label
 
@@ -65,6 +71,9 @@ PAPER_CHOICE_REFUSALS = frozenset(
     {"no_address", "paper_state", "formula", "control_character", "too_long", "not_found"}
 )
 HOLDER_BACKEND = "ecert.accounts.backends.HolderIdNumberBackend"
+OIDC_NEXT = "portal_oidc_next"  # session: where to go after signing in through the provider
+OIDC_REFUSAL = "portal_oidc_refusal"  # session: why the last sign-in through it failed
+OIDC_STATUS = {"identity_provider_down": 503, "identity_state_mismatch": 400}
 
 
 def _address(request: HttpRequest) -> str:
@@ -99,15 +108,13 @@ def _pdf(document: SealedDocument, filename: str, *, inline: bool) -> FileRespon
 @never_cache
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = ""
+    target = _safe_next(request, request.POST.get("next") or request.GET.get("next") or "")
+    config = oidc_config()
+    page = {"next": target, "oidc_provider": config.provider_name if config else ""}
     if request.method != "POST":
         if is_holder(request.user):
             return redirect(target or "portal:credential_list")
-        return render(request, "portal/sign_in.html", {"form": SignInForm(), "next": target})
+        return render(request, "portal/sign_in.html", {"form": SignInForm(), **page})
     form = SignInForm(request.POST)
     if form.is_valid():
         now = timezone.now()
@@ -126,7 +133,98 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 throttle_success(keys)
                 login(request, user)
                 return redirect(target or "portal:credential_list")
-    return render(request, "portal/sign_in.html", {"form": form, "next": target})
+    return render(request, "portal/sign_in.html", {"form": form, **page})
+
+
+def _safe_next(request: HttpRequest, target: str) -> str:
+    """``target`` if it is a page of this site, else empty."""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+@never_cache
+@require_GET
+def oidc_start(request: HttpRequest) -> HttpResponse:
+    """Off to the government service's sign-in (爱山东 …), which comes back to ``oidc_callback``."""
+    config = oidc_config()
+    if config is None:
+        raise Http404
+    target = _safe_next(request, request.GET.get("next", ""))
+    if is_holder(request.user):
+        return redirect(target or "portal:credential_list")
+    redirect_uri = request.build_absolute_uri(reverse("portal:oidc_callback"))
+    try:
+        response = oidc_redirect(request, config, redirect_uri)
+    except EcertError as error:
+        return _oidc_refused(request, config.provider_name, error)
+    request.session[OIDC_NEXT] = target
+    return response
+
+
+@never_cache
+@require_GET
+def oidc_callback(request: HttpRequest) -> HttpResponse:
+    """The provider's answer: its claims checked, the holder found by the verified ID number and
+    signed in, or the refusal shown (and audited)."""
+    config = oidc_config()
+    if config is None:
+        raise Http404
+    try:
+        claims = oidc_claims(request, config)
+        user = holder_identity_sign_in(
+            claims=claims,
+            number_claim=config.id_number_claim,
+            verified_claim=config.verified_claim,
+            provider=config.provider_name,
+            address=_address(request),
+            now=timezone.now(),
+        )
+    except EcertError as error:
+        if error.code not in IDENTITY_REFUSALS | EXCHANGE_REFUSALS:
+            raise
+        return _oidc_refused(request, config.provider_name, error)
+    target = request.session.pop(OIDC_NEXT, "")
+    request.session.pop(OIDC_REFUSAL, None)
+    login(request, user, backend=HOLDER_BACKEND)
+    return redirect(target or "portal:credential_list")
+
+
+def _oidc_refused(request: HttpRequest, provider: str, error: EcertError) -> HttpResponse:
+    """Audit a failed exchange (claim refusals were audited by the service), keep the reason in
+    the session and show it on a page of its own, which can be switched to English."""
+    if error.code in EXCHANGE_REFUSALS:
+        holder_identity_refused(
+            provider=provider, reason=error.code, address=_address(request), now=timezone.now()
+        )
+    request.session[OIDC_REFUSAL] = {
+        "code": error.code,
+        "zh": error.zh,
+        "en": error.en,
+        "provider": provider,
+    }
+    return redirect("portal:oidc_refused")
+
+
+@never_cache
+@require_GET
+def oidc_refused(request: HttpRequest) -> HttpResponse:
+    """Why signing in through the provider did not work, and the other ways in."""
+    refusal = request.session.get(OIDC_REFUSAL)
+    if not isinstance(refusal, dict):
+        return redirect("portal:login")
+    return render(
+        request,
+        "portal/oidc_refused.html",
+        {
+            "message": in_language(refusal["zh"], refusal["en"]),
+            "provider": refusal["provider"],
+            "code": refusal["code"],
+        },
+        status=OIDC_STATUS.get(refusal["code"], 403),
+    )
 
 
 @never_cache
