@@ -18,6 +18,7 @@ from bench import (
     mail_export,
     offline_verify,
     paper_assign,
+    replacement_package,
     signing,
     title_numbers,
     verify_api,
@@ -44,6 +45,7 @@ BENCHMARKS: dict[str, Callable[[int, list[str]], Report]] = {
     verify_during_import.NAME: verify_during_import.run,
     paper_assign.NAME: paper_assign.run,
     mail_export.NAME: mail_export.run,
+    replacement_package.NAME: replacement_package.run,
 }
 
 
