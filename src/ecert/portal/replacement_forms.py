@@ -62,7 +62,7 @@ class ApplicationForm(MailFields):
         choices=[(reason.value, label(reason)) for reason in Reason],
         widget=forms.RadioSelect,
     )
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=_("Full name"), max_length=50)
     id_number = forms.CharField(
         label=_("ID number"),
         max_length=32,
