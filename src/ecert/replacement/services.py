@@ -369,10 +369,13 @@ def application_submit(
 
 
 def _locked(application: Application) -> Application:
+    # Only the application's row: its batch is joined from the nullable side of an outer join,
+    # which PostgreSQL refuses to lock.
     found = rows_locked(
         Application.objects.select_related("unit", "target", "exam_centre", "batch").filter(
             pk=application.pk
-        )
+        ),
+        of=("self",),
     )
     if not found:
         raise refused_out_of_scope()
