@@ -16,7 +16,14 @@ from ecert.core.rules.paper import Method
 from ecert.core.rules.replacement import Outcome, State
 from ecert.credentials.models import Credential
 from ecert.replacement.models import Application
-from ecert.replacement.services import application_accept, application_return, application_submit
+from ecert.replacement.services import (
+    application_accept,
+    application_complete,
+    application_return,
+    application_submit,
+    batch_submit,
+    score_proof_issue,
+)
 from tests.conftest import PLACES, cast_id_number
 from tests.distribution.conftest import SD_ROWS, Paper, _csv, deliver, records_load
 from tests.distribution.conftest import paper as paper  # the fixture
@@ -306,6 +313,47 @@ def test_a_return_is_shown_with_its_reason_and_named_on_the_home_page(
     assert 'data-testid="application-notice"' in home
     assert f"您的补换申请 {application.reference} 已于" in home
     assert "被退回" in home
+
+
+def test_the_score_proof_is_linked_once_issued(paper: Paper, holder: Client) -> None:
+    record = paper.record(JINAN)
+    data = _form(record, work_need=WORK_NEED, score_proof="on")
+    assert holder.post(_apply_url(record), data).status_code == 302
+    application = Application.objects.get(credential=record)
+    assert "已申请，受理后开具" in _detail(holder, application)
+    application_accept(actor=paper.users["jinan_clerk"], application=application)
+    score_proof_issue(actor=paper.users["exam_centre_clerk"], application=application)
+    application.refresh_from_db()
+    assert application.score_proof is not None
+    page = _detail(holder, application)
+    proof_url = reverse("portal:credential_detail", args=[application.score_proof.public_id])
+    assert f'href="{proof_url}" data-testid="score-proof-link"' in page
+    assert "山东省人事考试中心已为您开具成绩合格证明" in page
+    assert holder.get(proof_url).status_code == 200
+
+
+def test_completion_names_the_new_certificate_and_the_home_page_says_so(
+    paper: Paper, holder: Client
+) -> None:
+    application = _applied(paper, holder)
+    application_accept(actor=paper.users["jinan_clerk"], application=application)
+    application.refresh_from_db()
+    assert application.batch is not None
+    batch_submit(actor=paper.users["jinan_clerk"], batch=application.batch)
+    application_complete(
+        actor=paper.users["exam_centre_clerk"],
+        application=application,
+        number="2637010000000999",
+        arrived_on=timezone.localdate(),
+    )
+    page = _detail(holder, application)
+    assert "已办结" in page
+    assert 'data-testid="completed-notice"' in page
+    assert 'data-testid="result-link"' in page
+    assert "已办结：山东省人事考试中心已登记新证书，管理号 2637010000000999" in page
+    home = holder.get(reverse("portal:credential_list")).content.decode()
+    assert f"您的补换申请 {application.reference} 已于" in home
+    assert "办结" in home
 
 
 def _upload(name: str, data: bytes) -> object:
