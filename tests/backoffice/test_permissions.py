@@ -29,6 +29,7 @@ from ecert.distribution.models import PaperCertificate
 from ecert.distribution.services import MailAddress, paper_choose
 from ecert.documents.printing import print_file_create, print_file_run
 from ecert.issuance.services import passlist_import_create, passlist_import_run
+from ecert.replacement.services import application_submit
 from ecert.titles.certificates import title_certificate_issue
 from ecert.titles.services import code_tables_load
 from tests.conftest import CAST, EMPLOYER_CREDIT_CODE, World
@@ -50,6 +51,7 @@ from tests.public.test_access import (
     PUBLIC_POSTS,
     SIGN_OUT,
 )
+from tests.replacement.conftest import holder_input
 from tests.titles.conftest import NOW, record, submit
 
 
@@ -255,6 +257,11 @@ ROUTES: dict[str, Route] = {
     "portal:scoped_copy_print": portal(
         frozenset(), not_found=HOLDER, public_id="<jinan>", reference="NOSUCHCOPY"
     ),
+    # Replacement in the portal (issue 17): the holder's paper certificate and application.
+    "portal:replacement_apply": portal(public_id="<paper>"),
+    "portal:replacement_list": portal(),
+    "portal:replacement_detail": portal(reference="<application>"),
+    "portal:replacement_withdraw": portal(ok_status=405, reference="<application>"),  # POST only
 }
 
 
@@ -445,6 +452,18 @@ def counter_check(request: pytest.FixtureRequest) -> str:
     ).reference
 
 
+@pytest.fixture
+def holder_application(request: pytest.FixtureRequest) -> str:
+    """The cast holder's replacement application for their paper certificate, made online."""
+    records: Paper = request.getfixturevalue("paper")
+    record = records.record("2537010000000201")
+    return application_submit(
+        actor=records.users["holder"],
+        credential=record,
+        form=holder_input(record, work_need="投标须出示纸质证书原件"),
+    ).reference
+
+
 def _kwargs(
     route_kwargs: dict[str, str], world: World, request: pytest.FixtureRequest
 ) -> dict[str, str]:
@@ -470,6 +489,8 @@ def _kwargs(
             kwargs[key] = request.getfixturevalue("jinan_mail_batch")
         elif value.startswith(("<paper:", "<collected:")):
             kwargs[key] = _paper_public_id(value, request)
+        elif value == "<application>":
+            kwargs[key] = request.getfixturevalue("holder_application")
         elif value in ("<paper_old>", "<counter_check>"):
             kwargs[key] = request.getfixturevalue(value[1:-1])
         elif value.startswith("<"):

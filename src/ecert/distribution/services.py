@@ -423,6 +423,24 @@ class MailAddress:
     postcode: str = ""
 
 
+def phone_check(phone: str) -> str:
+    """A phone number as it is kept (spaces and dashes dropped): 11-digit mobile or a landline
+    with its area code; EcertError on the field ``phone`` otherwise."""
+    digits = phone.strip().replace(" ", "").replace("-", "")
+    if not (
+        digits.isdigit()
+        and ((len(digits) == 11 and digits.startswith("1")) or 7 <= len(digits) <= 12)
+    ):
+        raise EcertError(
+            "bad_phone",
+            "联系电话须为 11 位手机号码或带区号的固定电话",
+            "the phone must be an 11-digit mobile number or a landline with its area code",
+            field="phone",
+            label=("联系电话", "phone"),
+        )
+    return digits
+
+
 def mail_address_check(address: MailAddress) -> MailAddress:
     """The address as it will be printed on a parcel; EcertError names the field at fault."""
     recipient = line_text_check("holder_name", address.recipient)
@@ -434,17 +452,7 @@ def mail_address_check(address: MailAddress) -> MailAddress:
             field="recipient",
             label=("收件人", "recipient"),
         )
-    phone = address.phone.strip().replace(" ", "").replace("-", "")
-    if not (
-        phone.isdigit() and ((len(phone) == 11 and phone.startswith("1")) or 7 <= len(phone) <= 12)
-    ):
-        raise EcertError(
-            "bad_phone",
-            "联系电话须为 11 位手机号码或带区号的固定电话",
-            "the phone must be an 11-digit mobile number or a landline with its area code",
-            field="phone",
-            label=("联系电话", "phone"),
-        )
+    phone = phone_check(address.phone)
     text = line_text_check("address", address.address)
     if len(text) < 6 or len(text) > 200:
         raise EcertError(

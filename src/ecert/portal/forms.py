@@ -109,8 +109,9 @@ class ScopedCopyForm(forms.Form):
         return valid_until
 
 
-class PaperChoiceForm(forms.Form):
-    """How the holder wants to receive their paper certificate (seed 001 一(一))."""
+class MailFields(forms.Form):
+    """Mail or collection, with the address a parcel carries: the paper-choice form's fields,
+    shared by the replacement application (the services check them: MailAddress)."""
 
     method = forms.ChoiceField(
         label=_("How you receive it"),
@@ -137,3 +138,7 @@ class PaperChoiceForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
     )
+
+
+class PaperChoiceForm(MailFields):
+    """How the holder wants to receive their paper certificate (seed 001 一(一))."""

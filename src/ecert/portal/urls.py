@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ecert.portal import views
+from ecert.portal import replacement_views, views
 
 app_name = "portal"
 
@@ -36,5 +36,21 @@ urlpatterns = [
         views.scoped_copy_document,
         {"inline": True},
         name="scoped_copy_print",
+    ),
+    path(
+        "credentials/<str:public_id>/replacement/",
+        replacement_views.replacement_apply,
+        name="replacement_apply",
+    ),
+    path("replacements/", replacement_views.replacement_list, name="replacement_list"),
+    path(
+        "replacements/<str:reference>/",
+        replacement_views.replacement_detail,
+        name="replacement_detail",
+    ),
+    path(
+        "replacements/<str:reference>/withdraw/",
+        replacement_views.replacement_withdraw,
+        name="replacement_withdraw",
     ),
 ]

@@ -62,6 +62,8 @@ from ecert.i18n import in_language
 from ecert.portal.access import holder_required, holder_user, is_holder
 from ecert.portal.forms import ActivationForm, PaperChoiceForm, ScopedCopyForm, SignInForm
 from ecert.portal.oidc import EXCHANGE_REFUSALS, oidc_claims, oidc_config, oidc_redirect
+from ecert.portal.selectors import open_application, recently_closed
+from ecert.replacement.selectors import applications_own
 from ecert.titles.selectors import title_reissue_latest
 from ecert.vocabulary import kind_label
 
@@ -269,8 +271,17 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 @holder_required
 def credential_list(request: HttpRequest) -> HttpResponse:
-    credentials = credential_list_own_for(user=holder_user(request))
-    return render(request, "portal/credential_list.html", {"credentials": credentials})
+    user = holder_user(request)
+    credentials = credential_list_own_for(user=user)
+    return render(
+        request,
+        "portal/credential_list.html",
+        {
+            "credentials": credentials,
+            "closed_applications": recently_closed(user, timezone.now()),
+            "has_applications": applications_own(user).exists(),
+        },
+    )
 
 
 @holder_required
@@ -297,6 +308,7 @@ def credential_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             if credential.kind == CredentialKind.TITLE_CERTIFICATE
             else None,
             "paper": paper_for_holder(user=user, public_id=credential.public_id),
+            "replacement": open_application(user, credential),
             "interim_note": in_language(*interim_note(credential.interim_ended_on))
             if credential.interim_ended_on
             else "",

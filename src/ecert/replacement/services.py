@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -58,7 +60,12 @@ from ecert.core.rules.roles import Perm
 from ecert.credentials.models import Credential
 from ecert.credentials.personal_data import id_number_lookup_hash
 from ecert.distribution.models import PaperCertificate
-from ecert.distribution.services import MailAddress, handing_out, mail_address_check
+from ecert.distribution.services import (
+    MailAddress,
+    handing_out,
+    mail_address_check,
+    phone_check,
+)
 from ecert.replacement.models import (
     Application,
     ApplicationEvent,
@@ -176,6 +183,18 @@ def _paper_waiting(credential: Credential) -> bool:
     ).exists()
 
 
+@contextmanager
+def _on_field(name: str, label: tuple[str, str]) -> Iterator[None]:
+    """Name the form field an error of a shared check (a name, an ID number) belongs to, so the
+    page can show it beside that field."""
+    try:
+        yield
+    except EcertError as error:
+        if error.field:
+            raise
+        raise EcertError(error.code, error.zh, error.en, field=name, label=label) from error
+
+
 def _may_apply(actor: User, credential: Credential, unit: Authority) -> Channel:
     """The holder applies for their own certificate; staff register one their unit receives."""
     if credential.holder.user_id is not None and credential.holder.user_id == actor.pk:
@@ -211,8 +230,11 @@ def application_submit(
         )
     place = handing_out(credential)
     channel = _may_apply(actor, credential, place.unit)
-    name = normalise_name(form.name)
-    id_number = parse_id_number(form.id_number, form.id_type)
+    with _on_field("name", ("姓名", "name")):
+        name = normalise_name(form.name)
+    with _on_field("id_number", ("证件号码", "ID number")):
+        id_number = parse_id_number(form.id_number, form.id_type)
+    phone = phone_check(form.phone) if form.phone.strip() else ""
     photo = None
     if form.photo is not None:
         rule = PhotoRule(qualification.photo_rule)
@@ -235,9 +257,11 @@ def application_submit(
             field="changes",
         )
     if "id_number" in changes:
-        changes["id_number"] = parse_id_number(changes["id_number"], form.id_type).value
+        with _on_field("changes", ("新的证件号码", "new ID number")):
+            changes["id_number"] = parse_id_number(changes["id_number"], form.id_type).value
     if "name" in changes:
-        changes["name"] = normalise_name(changes["name"])
+        with _on_field("changes", ("新的姓名", "new name")):
+            changes["name"] = normalise_name(changes["name"])
     address = None
     if form.method is Method.MAIL:
         if form.address is None:
@@ -299,7 +323,7 @@ def application_submit(
             applicant_level=form.level.strip(),
             applicant_specialty=form.specialty.strip(),
             applicant_approval_date=form.approval_date,
-            phone=form.phone.strip(),
+            phone=phone,
             changes=changes,
             work_need=form.work_need.strip() if assessment.work_need_stated else "",
             score_proof_asked=form.score_proof,
@@ -345,10 +369,13 @@ def application_submit(
 
 
 def _locked(application: Application) -> Application:
+    # Only the application's row: its batch is joined from the nullable side of an outer join,
+    # which PostgreSQL refuses to lock.
     found = rows_locked(
         Application.objects.select_related("unit", "target", "exam_centre", "batch").filter(
             pk=application.pk
-        )
+        ),
+        of=("self",),
     )
     if not found:
         raise refused_out_of_scope()
