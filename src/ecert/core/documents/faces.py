@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from enum import StrEnum
 from functools import cache
@@ -325,6 +325,21 @@ DOCUMENT_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             *("name", "id_number", "way", "collector", "collector_id", "id_source", "unit"),
             *("collected_at", "clerk", "proxy_note", "evidence"),
         ),
+        # 专业技术人员职业资格证书补发(更换)申请表 of one exam (seed 001 附件 二.5, 三); a row per person.
+        "replacement-application": ("unit", "month", "exam_code", "exam_name", "count"),
+        # 证书补发(更换)统计汇总表 of a unit's month (seed 001 附件 三); a row per exam.
+        "replacement-summary": ("unit", "month", "total", "photos"),
+    }
+)
+# The table lines of the layouts that have one (``Page.rows``), with the fields of each line;
+# ecert.core.documents.replacement_forms fills them.
+DOCUMENT_ROW_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "replacement-application": (
+            *("index", "zsglh", "ksxm", "zjlb", "zjhm", "xb", "bkjb", "bkzy", "csny", "pzrq"),
+            *("zp", "bms"),
+        ),
+        "replacement-summary": ("index", "exam_code", "exam_name", "count", "photos"),
     }
 )
 
@@ -335,9 +350,12 @@ def document_page(
     *,
     seal: Picture | None = None,
     photo: Picture | None = None,
+    rows: Sequence[Mapping[str, str]] = (),
 ) -> Page:
     """A page of a document layout: no field it does not read; empty values are left out (the
-    layout prints a blank, or leaves the row out)."""
+    layout prints a blank, or leaves the row out). ``rows`` are the lines of its table, each with
+    every field of ``DOCUMENT_ROW_FIELDS[layout]`` (empty ones print an empty cell); the layout
+    breaks them over as many pages as they need."""
     for key in fields:
         if key not in DOCUMENT_FIELDS[layout]:
             raise EcertError(
@@ -346,11 +364,22 @@ def document_page(
                 f"layout {layout} has no field {key}",
                 field=key,
             )
+    columns = DOCUMENT_ROW_FIELDS.get(layout, ())
+    for row in rows:
+        if set(row) != set(columns):
+            wrong = sorted(set(row) ^ set(columns))
+            raise EcertError(
+                "unknown_field",
+                f"版式 {layout} 的表格行字段不符：{'、'.join(wrong)}",
+                f"layout {layout}: a table line's fields do not match: {', '.join(wrong)}",
+                field=wrong[0],
+            )
     return Page(
         face=layout,
         fields={key: value for key, value in fields.items() if value},
         seal=seal,
         photo=photo,
+        rows=tuple(dict(row) for row in rows),
     )
 
 

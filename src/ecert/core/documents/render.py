@@ -58,6 +58,7 @@ class Page:
     seal: Picture | None = None
     photo: Picture | None = None
     extras: Mapping[str, str] = field(default_factory=dict)  # not checked: fixed layout options
+    rows: tuple[Mapping[str, str], ...] = ()  # a table's lines (document layouts), checked too
 
 
 class FontSet:
@@ -150,6 +151,8 @@ class Renderer:
             raise EcertError("no_pages", "没有要打印的页面", "no pages to print")
         for page in pages:
             self.fonts.check(page.fields)
+            for row in page.rows:
+                self.fonts.check(row)
         doc = json.dumps({"pages": [page_json(page) for page in pages]}, ensure_ascii=False)
         try:
             pdf = self._compiler.compile(
@@ -177,4 +180,5 @@ def page_json(page: Page) -> dict[str, object]:
         "qr": qr_svg(page.qr_text) if page.qr_text else None,
         "seal": page.seal.as_svg() if page.seal else None,
         "photo": page.photo.as_svg() if page.photo else None,
+        "rows": [dict(row) for row in page.rows],
     }
