@@ -68,6 +68,7 @@ from ecert.vocabulary import label
 
 PERM = Perm.HANDLE_REPLACEMENT
 PAGE_SIZE = 50
+FIRST_YEAR = 2000  # the error table's earliest year (the system's records start later)
 
 
 def _said(error: EcertError) -> str:
@@ -236,13 +237,15 @@ def batch_error_view(request: HttpRequest, reference: str) -> HttpResponse:
 def error_counts_view(request: HttpRequest) -> HttpResponse:
     """Seed 001 二(一)3: the errors of each unit's data, counted per year."""
     user = staff_user(request)
-    years = error_years(user, timezone.localdate())
+    today = timezone.localdate()
+    years = error_years(user, today)
     try:
         year = int(request.GET.get("year", ""))
     except ValueError:
         year = years[0]
-    if year not in years:
+    if not FIRST_YEAR <= year <= today.year:
         year = years[0]
+    years = sorted({*years, year}, reverse=True)
     rows = error_table(user, year)
     return render(
         request,

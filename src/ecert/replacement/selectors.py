@@ -241,8 +241,10 @@ def dispatches_for(user: User) -> models.QuerySet[Dispatch]:
     dispatches = (
         Dispatch.objects.all() if units is None else Dispatch.objects.filter(authority__in=units)
     )
-    return dispatches.select_related("authority", "created_by").annotate(
-        size=models.Count("batches")
+    return (
+        dispatches.select_related("authority", "created_by")
+        .annotate(size=models.Count("batches"))
+        .order_by("-created_at", "-id")
     )
 
 
