@@ -176,7 +176,8 @@ def batch_get_for(user: User, reference: str) -> Batch:
 
 def targets_above(user: User) -> list[Authority]:
     """The units in the user's scope that gather batches (the level above): every one that has
-    received a batch, or may receive one (an exam centre, a province department)."""
+    received a batch, or may receive one (a province's exam centre or department); those that
+    have received batches first."""
     units = _targets_in_scope(user)
     gathering = Authority.objects.filter(
         models.Q(pk__in=Batch.objects.values("target"))
@@ -185,7 +186,9 @@ def targets_above(user: User) -> list[Authority]:
     )
     if units is not None:
         gathering = gathering.filter(pk__in=units)
-    return list(gathering.order_by("path"))
+    received = set(Batch.objects.filter(target__in=gathering).values_list("target", flat=True))
+    # Those that have received batches first: the page opens on one with something to show.
+    return sorted(gathering, key=lambda unit: (unit.pk not in received, unit.path))
 
 
 def months_above(user: User) -> list[str]:
