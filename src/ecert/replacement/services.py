@@ -345,10 +345,12 @@ def application_submit(
 
 
 def _locked(application: Application) -> Application:
+    # Only the application's row: PostgreSQL refuses FOR UPDATE over the nullable batch join.
     found = rows_locked(
         Application.objects.select_related("unit", "target", "exam_centre", "batch").filter(
             pk=application.pk
-        )
+        ),
+        of=("self",),
     )
     if not found:
         raise refused_out_of_scope()
