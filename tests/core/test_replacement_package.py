@@ -10,6 +10,7 @@ import zipfile
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import pypdfium2
 import pytest
@@ -75,8 +76,16 @@ def _package(
     return ExamPackage(month="202005", exam_code=code, exam_name=name, unit="济南市", rows=rows)
 
 
-def _sheet(data: bytes) -> list[list[object]]:
-    return CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+def _raw_sheet(data: bytes) -> list[list[object]]:
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    return [list(row) for row in rows]
+
+
+def _sheet(data: bytes) -> list[list[str]]:
+    """The first sheet as calamine reads it; every cell must be text."""
+    rows = _raw_sheet(data)
+    assert all(isinstance(cell, str) for row in rows for cell in row), rows
+    return cast(list[list[str]], rows)
 
 
 def _pdf_pages(pdf: bytes) -> list[str]:
@@ -97,7 +106,7 @@ def renderer() -> Renderer:
 def test_the_workbook_has_the_11_columns_and_every_cell_is_text() -> None:
     package = _package(30)
 
-    sheet = _sheet(package_workbook(package))
+    sheet = _raw_sheet(package_workbook(package))
 
     assert sheet[0] == list(HEADER)
     assert HEADER == (
@@ -320,7 +329,8 @@ def test_a_row_whose_zp_names_a_photo_not_carried_is_refused() -> None:
     error = _refusal(replace(_package(1), rows=(row,)))
 
     assert (error.code, error.row, error.column) == ("package_photo_missing", 2, "J")
-    assert f"“{row.zjhm}.jpg”" in error.zh
+    assert f"“{row.zjhm[:4]}**********{row.zjhm[-4:]}.jpg”" in error.zh  # the ID number masked
+    assert row.zjhm not in str(error)
     assert "no such photo is carried" in error.en
 
 
@@ -343,7 +353,7 @@ def test_a_photo_that_is_not_a_jpeg_is_refused() -> None:
     [("ksxm", "张\x07三", "B"), ("bkzy", "=HYPERLINK(1)", "G"), ("bms", "济南市\n", "K")],
 )
 def test_a_character_that_cannot_be_stored_is_refused(field: str, value: str, column: str) -> None:
-    row = replace(_row(1), **{field: value})
+    row = replace(_row(1), **cast(dict[str, Any], {field: value}))
 
     error = _refusal(replace(_package(1), rows=(row,)))
 
@@ -362,7 +372,7 @@ def test_a_character_that_cannot_be_stored_is_refused(field: str, value: str, co
     ],
 )
 def test_a_malformed_cell_is_refused_with_its_place(field: str, value: str, column: str) -> None:
-    row = replace(_row(1), **{field: value})
+    row = replace(_row(1), **cast(dict[str, Any], {field: value}))
 
     error = _refusal(replace(_package(1), rows=(row,)))
 
@@ -486,3 +496,15 @@ def test_more_rows_than_an_xls_sheet_holds_are_refused() -> None:
 
     assert error.code == "package_too_many_rows"
     assert "65535" in error.zh
+
+
+def test_a_malformed_id_number_is_refused_without_showing_it_whole() -> None:
+    row = _row(1)
+    bad = row.zjhm[:17] + "x"
+    rows = (replace(row, zjhm=bad, zp=f"{bad}.jpg" if row.zp else ""),)
+
+    error = _refusal(replace(_package(1), rows=rows))
+
+    assert (error.code, error.column) == ("package_field_format", "C")
+    assert bad not in str(error)
+    assert f"{bad[:4]}**********{bad[-4:]}" in error.zh

@@ -26,7 +26,7 @@ from xlwt.BIFFRecords import SharedStringTable  # type: ignore[import-untyped]
 from xlwt.UnicodeUtils import upack2  # type: ignore[import-untyped]
 
 from ecert.core.errors import EcertError
-from ecert.core.identity.idnumbers import ID_TYPE_LABELS, SEX_LABELS, IdType, Sex
+from ecert.core.identity.idnumbers import ID_TYPE_LABELS, SEX_LABELS, IdType, Sex, mask_id_number
 from ecert.core.spreadsheets.passlist import FIELD_LABELS, Field, column_letter
 
 EXTENSION = ".XLS"  # the notice's own spelling (附件 二.4)
@@ -288,8 +288,8 @@ def _row_check(row: PackageRow) -> None:
         if len(value) > MAX_CELL or value.startswith(_FORMULA_START) or value != value.strip():
             raise EcertError(
                 "package_bad_character",
-                f"内容“{value[:40]}”不能写入：超过 {MAX_CELL} 字，首尾有空格，或以 = + - @ 开头",
-                f"{value[:40]!r} cannot be written: longer than {MAX_CELL} characters, "
+                f"内容“{_shown(name, value)[:40]}”不能写入：超过 {MAX_CELL} 字，首尾有空格，或以 = + - @ 开头",
+                f"{_shown(name, value)[:40]!r} cannot be written: longer than {MAX_CELL} characters, "
                 "spaces around it, or starting with = + - @",
                 field=name,
             )
@@ -320,7 +320,7 @@ def _row_check(row: PackageRow) -> None:
     )
     for name, good, zh, en in formats:
         if not good:
-            value = getattr(row, name)
+            value = _shown(name, getattr(row, name))
             raise EcertError(
                 "package_field_format",
                 f"“{value}”格式不对，应为{zh}",
@@ -331,16 +331,17 @@ def _row_check(row: PackageRow) -> None:
         if row.zp:
             raise EcertError(
                 "package_photo_missing",
-                f"照片栏写有“{row.zp}”，但没有随附这张照片",
-                f"ZP names {row.zp!r} but no such photo is carried",
+                f"照片栏写有“{_shown('zp', row.zp)}”，但没有随附这张照片",
+                f"ZP names {_shown('zp', row.zp)!r} but no such photo is carried",
                 field="zp",
             )
         return
     if row.zp != f"{row.zjhm}.jpg":
+        expected, given = _shown("zp", f"{row.zjhm}.jpg"), _shown("zp", row.zp)
         raise EcertError(
             "package_photo_name",
-            f"随附了照片，照片栏应为“{row.zjhm}.jpg”（证件号码.jpg），现为“{row.zp}”",
-            f"a photo is carried, so ZP must be {row.zjhm + '.jpg'!r} (ID number .jpg), not {row.zp!r}",
+            f"随附了照片，照片栏应为“{expected}”（证件号码.jpg），现为“{given}”",
+            f"a photo is carried, so ZP must be {expected!r} (ID number .jpg), not {given!r}",
             field="zp",
         )
     if not row.photo.startswith(b"\xff\xd8\xff"):
@@ -350,6 +351,16 @@ def _row_check(row: PackageRow) -> None:
             "the photo carried is not a JPEG",
             field="zp",
         )
+
+
+def _shown(name: str, value: str) -> str:
+    """A cell as an error message may show it: ID numbers (also in a photo's name) masked."""
+    if name == "zjhm":
+        return mask_id_number(value)
+    if name == "zp":
+        stem, dot, extension = value.rpartition(".")
+        return f"{mask_id_number(stem)}{dot}{extension}" if dot else mask_id_number(value)
+    return value
 
 
 def _is_day(text: str) -> bool:
