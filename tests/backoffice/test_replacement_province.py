@@ -226,7 +226,7 @@ def test_dispatch_sends_the_batches_on_and_keeps_the_packages_sha256(
     client = signed_in(client, paper, "exam_centre_clerk")
     package = body(client.get(reverse("backoffice:replacement_province_package"), {"month": MONTH}))
     form = client.get(reverse("backoffice:replacement_province_dispatch_new"), {"month": MONTH})
-    assert "济南市人力资源和社会保障局（1）" in text(form)
+    assert "济南市人力资源和社会保障局：1 份申请" in text(form)
     today = timezone.localdate()
     response = client.post(
         reverse("backoffice:replacement_province_dispatch_new"),

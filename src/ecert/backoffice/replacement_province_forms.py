@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ecert.replacement.models import Application, Batch, FoundBy
@@ -69,5 +70,5 @@ class DispatchForm(forms.Form):
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = batches
         field.label_from_instance = lambda b: (  # type: ignore[method-assign]
-            f"{b.unit.name}（{b.size}）"
+            gettext("%(unit)s: %(count)s applications") % {"unit": b.unit.name, "count": b.size}
         )
