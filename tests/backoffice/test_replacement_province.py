@@ -51,13 +51,13 @@ def signed_in(client: Client, paper: Paper, who: str) -> Client:
     return client
 
 
-def sheets(data: bytes) -> dict[str, list[list[object]]]:
+def sheets(data: bytes) -> dict[str, list[list[str]]]:
     """The workbooks of a package zip, by file name, read with calamine."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return {
             name: CalamineWorkbook.from_filelike(io.BytesIO(archive.read(name)))
             .get_sheet_by_index(0)
-            .to_python()
+            .to_python()  # type: ignore[misc]
             for name in archive.namelist()
             if name.endswith(".XLS")
         }

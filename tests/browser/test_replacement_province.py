@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from ecert.core.rules.replacement import BatchState
+from ecert.core.rules.replacement import BatchState, Reason
 from ecert.replacement.models import Batch, Dispatch
 from ecert.replacement.services import application_accept, batch_submit
 from tests.conftest import PASSWORD
@@ -58,7 +58,7 @@ def _batches(paper: Paper) -> tuple[Batch, Batch]:
     users = paper.users
     later = APPLIED + timedelta(hours=1)
     made = {}
-    for clerk, applicant, number, extra in (
+    cases: tuple[tuple[str, str, str, dict[str, object]], ...] = (
         ("jinan_clerk", "holder", "2537010000000201", {}),
         (
             "jinan_clerk",
@@ -67,8 +67,9 @@ def _batches(paper: Paper) -> tuple[Batch, Batch]:
             {"photo": id_photo(), "photo_name": "sun.jpg"},
         ),
         ("qingdao_clerk", "qingdao_clerk", "2537020000000202", {}),
-    ):
-        application = apply(paper, users[applicant], number, work_need=NEED, **extra)
+    )
+    for clerk, applicant, number, extra in cases:
+        application = apply(paper, users[applicant], number, Reason.LOST, work_need=NEED, **extra)
         batch = application_accept(actor=users[clerk], application=application, now=later).batch
         assert batch is not None
         made[clerk] = batch

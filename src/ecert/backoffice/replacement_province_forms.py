@@ -42,7 +42,7 @@ class BatchErrorForm(forms.Form):
         field = self.fields["application"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = batch.applications.select_related("credential").order_by("pk")
-        field.label_from_instance = lambda a: (  # type: ignore[method-assign]
+        field.label_from_instance = lambda a: (  # type: ignore[method-assign,assignment]
             f"{a.reference} {a.credential.holder_name} {a.credential.management_number}"
         )
 
@@ -69,6 +69,6 @@ class DispatchForm(forms.Form):
         field = self.fields["batches"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = batches
-        field.label_from_instance = lambda b: (  # type: ignore[method-assign]
+        field.label_from_instance = lambda b: (  # type: ignore[method-assign,assignment]
             gettext("%(unit)s: %(count)s applications") % {"unit": b.unit.name, "count": b.size}
         )

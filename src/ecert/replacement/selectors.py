@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.translation import get_language
@@ -134,7 +134,7 @@ def next_step(application: Application) -> str:
 # ── The level above: the batches sent to it ──────────────────────────────────────────────────
 
 
-def _targets_in_scope(user: User) -> models.QuerySet[Authority] | None:
+def _targets_in_scope(user: User) -> models.QuerySet[Authority, Any] | None:
     """The authorities in the user's scope (ids), or None when the scope is everything."""
     scope = scope_for(user, PERM)
     if scope.everything:
