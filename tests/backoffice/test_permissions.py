@@ -288,6 +288,63 @@ PAPER_ROUTES: dict[str, Route] = {
 }
 
 
+# Replacements at the level above (issue 17), walked with the Henan staff of the `paper` fixture
+# over Jinan's submitted batch of 202611 and the dispatch of Qingdao's. Everyone who handles
+# replacements gets the lists; what is about one batch or dispatch answers "not found" out of
+# scope; a unit that gathers no batch has no aggregate and no dispatch form ("not found"); one
+# that gathers but has nothing waiting is sent back to the list (302).
+HANDLERS = DISTRIBUTORS | frozenset(PAPER_USERS)
+ABOVE_SD = frozenset({"province_admin", "exam_centre_clerk"})  # sd-pta is in their scope
+GATHERING = ABOVE_SD | {"department_clerk", "ha_centre_clerk", "ha_finance_clerk"}
+JINAN_BATCH = ABOVE_SD | {"jinan_clerk"}  # the unit and the level above
+POST_ONLY = dict.fromkeys(HANDLERS, 405)
+
+
+REPLACEMENT_ROUTES: dict[str, tuple[dict[str, int], str]] = {
+    "backoffice:replacement_province_batches": (dict.fromkeys(HANDLERS, 200), ""),
+    "backoffice:replacement_province_errors": (dict.fromkeys(HANDLERS, 200), ""),
+    "backoffice:replacement_province_dispatches": (dict.fromkeys(HANDLERS, 200), ""),
+    "backoffice:replacement_province_dispatch_new": (
+        {**dict.fromkeys(HANDLERS, 404), **dict.fromkeys(GATHERING, 200)},
+        "",
+    ),
+    "backoffice:replacement_province_package": (
+        {
+            **dict.fromkeys(HANDLERS, 404),
+            **dict.fromkeys(GATHERING, 302),
+            **dict.fromkeys(ABOVE_SD, 200),
+        },
+        "",
+    ),
+    "backoffice:replacement_province_forms": (
+        {
+            **dict.fromkeys(HANDLERS, 404),
+            **dict.fromkeys(GATHERING, 302),
+            **dict.fromkeys(ABOVE_SD, 200),
+        },
+        "",
+    ),
+    "backoffice:replacement_province_batch": (
+        {**dict.fromkeys(HANDLERS, 404), **dict.fromkeys(ABOVE_SD, 200)},
+        "<jinan_batch>",
+    ),
+    "backoffice:replacement_province_batch_return": (POST_ONLY, "<jinan_batch>"),
+    "backoffice:replacement_province_batch_error": (POST_ONLY, "<jinan_batch>"),
+    "backoffice:replacement_province_dispatch": (
+        {**dict.fromkeys(HANDLERS, 404), **dict.fromkeys(ABOVE_SD, 200)},
+        "<dispatch>",
+    ),
+    "backoffice:replacement_batch_package": (
+        {**dict.fromkeys(HANDLERS, 404), **dict.fromkeys(JINAN_BATCH, 200)},
+        "<jinan_batch>",
+    ),
+    "backoffice:replacement_batch_forms": (
+        {**dict.fromkeys(HANDLERS, 404), **dict.fromkeys(JINAN_BATCH, 200)},
+        "<jinan_batch>",
+    ),
+}
+
+
 @dataclass(frozen=True)
 class ApiRoute:
     """An API operation: `ok` get `status`; other signed-in members 403; anonymous callers 401."""
@@ -546,7 +603,12 @@ def test_every_route_is_in_the_table() -> None:
     )
     assert (
         _route_names(get_resolver().url_patterns)
-        == set(ROUTES) | set(PAPER_ROUTES) | set(API_ROUTES) | SPECIAL | verification
+        == set(ROUTES)
+        | set(PAPER_ROUTES)
+        | set(REPLACEMENT_ROUTES)
+        | set(API_ROUTES)
+        | SPECIAL
+        | verification
     )
 
 
@@ -595,6 +657,64 @@ def test_paper_route_answers_each_member_of_the_cast(
     assert response.status_code == _expected(route, who), (name, who)
     if who == "anonymous":
         assert response["Location"].startswith(reverse(route.login))
+
+
+@pytest.mark.parametrize("name", sorted(REPLACEMENT_ROUTES))
+def test_replacement_route_answers_each_member_of_the_cast(
+    paper: Paper, client: Client, name: str
+) -> None:
+    """One route, every member of the cast and the Henan staff in turn (the batches are made
+    once): handlers get their answer, other signed-in users 403, anonymous ones the login."""
+    answers, marker = REPLACEMENT_ROUTES[name]
+    places = _replacement_places(paper)
+    kwargs = {"reference": places[marker]} if marker else {}
+    url = reverse(name, kwargs=kwargs)
+    got: dict[str, int] = {}
+    for who in [*CAST, *PAPER_USERS]:
+        client.force_login(paper.users[who])
+        got[who] = client.get(url).status_code
+    client.logout()
+    anonymous = client.get(url)
+    expected = {who: answers.get(who, 403) for who in got}
+    assert got == expected, name
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith(reverse("backoffice:login"))
+
+
+def _replacement_places(paper: Paper) -> dict[str, str]:
+    """Jinan's batch of 202611 submitted (the holder's application), Qingdao's sent on by the
+    exam centre."""
+    from ecert.replacement.services import (
+        DispatchInput,
+        application_accept,
+        batch_submit,
+        dispatch_record,
+    )
+    from tests.replacement.conftest import APPLIED, apply
+
+    users = paper.users
+    need = "投标须出示纸质证书原件"
+    batches = {}
+    for who, applicant, number in (
+        ("jinan_clerk", "holder", "2537010000000201"),
+        ("qingdao_clerk", "qingdao_clerk", "2537020000000202"),
+    ):
+        application = apply(paper, users[applicant], number, work_need=need)
+        batch = application_accept(actor=users[who], application=application, now=APPLIED).batch
+        assert batch is not None
+        batches[who] = batch_submit(actor=users[who], batch=batch, now=APPLIED)
+    dispatch = dispatch_record(
+        actor=users["exam_centre_clerk"],
+        authority=Authority.objects.get(key="sd-pta"),
+        form=DispatchInput(
+            month="202611",
+            batches=[batches["qingdao_clerk"]],
+            paper_mailed_on=APPLIED.date(),
+            data_uploaded_on=None,
+        ),
+        now=APPLIED,
+    )
+    return {"<jinan_batch>": batches["jinan_clerk"].reference, "<dispatch>": dispatch.reference}
 
 
 @pytest.mark.parametrize("who", [*CAST, "anonymous"])

@@ -1,18 +1,43 @@
 """The exchange package of seed 001 附件 二–三, made from applications: one workbook and one photo
 folder per exam, the two paper forms, one zip. The files themselves are written by
-ecert.core.spreadsheets.replacement_package; this module turns applications into its rows, taking
-every value from the certificate database (the record wins, seed 001 二(一)2).
+ecert.core.spreadsheets.replacement_package and ecert.core.documents.replacement_forms; this module
+turns applications into their rows, taking every value from the certificate database (the record
+wins, seed 001 二(一)2): what the applicant typed is never written.
+
+A unit's batch makes its own package (the (地市) of the file names is the unit: 济南市); the level
+above aggregates the submitted batches of a month into one package per exam under its own name
+(山东省人事考试中心), which is what it forwards and records in the dispatch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from ecert.authorities.models import Authority
 from ecert.catalogue.models import QualificationLevel
+from ecert.core.documents.replacement_forms import application_form_pdf, summary_form_pdf
 from ecert.core.errors import EcertError
+from ecert.core.identity.idnumbers import IdType, Sex
+from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
+from ecert.core.spreadsheets.replacement_package import (
+    EXTENSION,
+    ExamPackage,
+    PackageRow,
+    package_base_name,
+    package_row,
+    package_zip,
+    packages_check,
+)
 from ecert.credentials.models import Credential
-from ecert.replacement.models import Application
+from ecert.credentials.services import holder_id_number
+from ecert.replacement.models import Application, Batch
+
+CITY_BUREAU_SUFFIX = "人力资源和社会保障局"
 
 
 @dataclass(frozen=True)
@@ -21,16 +46,23 @@ class Exam:
     name: str  # as the file name prints it: the qualification and its level
 
 
-def exam_of(credential: Credential) -> Exam:
-    """The exam (考试代码, 考试名称) of a record, or EcertError when the catalogue has no code."""
+def exam_of(credential: Credential, _levels: dict[tuple[int, str], str] | None = None) -> Exam:
+    """The exam (考试代码, 考试名称) of a record, or EcertError when the catalogue has no code.
+    ``_levels`` caches the level codes already read, for a package of many applications."""
     qualification = credential.qualification
     assert qualification is not None
     code = qualification.exam_code
     if credential.level:
-        level = QualificationLevel.objects.filter(
-            qualification=qualification, name=credential.level
-        ).first()
-        code = level.exam_code if level is not None else ""
+        key = (qualification.pk, credential.level)
+        if _levels is not None and key in _levels:
+            code = _levels[key]
+        else:
+            level = QualificationLevel.objects.filter(
+                qualification=qualification, name=credential.level
+            ).first()
+            code = level.exam_code if level is not None else ""
+            if _levels is not None:
+                _levels[key] = code
     name = f"{credential.level}{qualification.name}" if credential.level else qualification.name
     if not code:
         raise EcertError(
@@ -42,12 +74,211 @@ def exam_of(credential: Credential) -> Exam:
     return Exam(code, name)
 
 
+def unit_label(authority: Authority) -> str:
+    """How a unit is named in the package (the (地市) of the file names, BMS): a city bureau by
+    its city (济南市人力资源和社会保障局 → 济南市, as seed 001 附件 二.4's example), any other
+    unit by its own name (山东省人事考试中心, 郑州市财政局)."""
+    if authority.kind == AuthorityKind.HR_BUREAU and authority.level == AuthorityLevel.CITY:
+        return authority.name.removesuffix(CITY_BUREAU_SUFFIX)
+    return authority.name
+
+
+def _city_of(application: Application) -> str:
+    """BMS: the record's registration city; a record without one is declared under the city of
+    the unit that received it (docs/decisions.md 171)."""
+    registration = application.credential.registration_authority
+    if registration is not None:
+        return unit_label(registration)
+    return unit_label(application.unit)
+
+
+def _birth_month(text: str) -> tuple[int, int] | None:
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+        return int(text[:4]), int(text[5:])
+    return None
+
+
+def row_of(application: Application) -> PackageRow:
+    """One application's row, every value from the certificate database's record; ZP names the
+    photo when the application carries one."""
+    record = application.credential
+    holder = record.holder
+    return package_row(
+        management_number=record.management_number,
+        name=record.holder_name or holder.name,
+        id_number=holder_id_number(holder),
+        id_type=IdType(holder.id_type),
+        sex=Sex(record.holder_sex) if record.holder_sex else None,
+        level=record.level,
+        specialty=record.specialty,
+        birth_month=_birth_month(record.holder_birth_month),
+        approval_date=record.approval_date,
+        city=_city_of(application),
+        photo=bytes(application.photo_jpeg) if application.photo_jpeg is not None else None,
+    )
+
+
+def _with_applications(applications: Iterable[Application]) -> list[Application]:
+    ids = [application.pk for application in applications]
+    return list(
+        Application.objects.filter(pk__in=ids)
+        .select_related(
+            "credential__qualification",
+            "credential__holder",
+            "credential__registration_authority",
+            "unit",
+        )
+        .order_by("pk")
+    )
+
+
 def packages_of(
     applications: Sequence[Application], *, unit_name: str, month: str
-) -> dict[Exam, list[Application]]:
-    """The applications grouped by exam, in the package's order; EcertError for an exam
-    without a code."""
-    grouped: dict[Exam, list[Application]] = {}
-    for application in applications:
-        grouped.setdefault(exam_of(application.credential), []).append(application)
-    return grouped
+) -> list[ExamPackage]:
+    """The applications as the exams of one package (``unit_name``'s ``month``), checked: an
+    exam without a code, or a row the province could not use, is refused with its reason and
+    the application it comes from."""
+    levels: dict[tuple[int, str], str] = {}
+    grouped: dict[Exam, list[tuple[PackageRow, Application]]] = {}
+    for application in _with_applications(applications):
+        exam = exam_of(application.credential, levels)
+        try:
+            row = row_of(application)
+        except (EcertError, ValueError, KeyError) as error:
+            raise _of_application(error, application) from None
+        grouped.setdefault(exam, []).append((row, application))
+    packages = [
+        ExamPackage(month, exam.code, exam.name, unit_name, tuple(row for row, _ in rows))
+        for exam, rows in sorted(grouped.items(), key=lambda item: item[0].code)
+    ]
+    try:
+        packages_check(packages)
+    except EcertError as error:
+        raise _located(error, packages, grouped) from None
+    return packages
+
+
+def _of_application(error: Exception, application: Application) -> EcertError:
+    reference, number = application.reference, application.credential.management_number
+    if isinstance(error, EcertError):
+        zh, en, code = error.zh, error.en, error.code
+    else:
+        zh, en, code = "证书数据库中的记录不完整", "the record is incomplete", "record_incomplete"
+    return EcertError(
+        code,
+        f"申请 {reference}（管理号 {number}）：{zh}",
+        f"application {reference} (management number {number}): {en}",
+        field=error.field if isinstance(error, EcertError) else "",
+    )
+
+
+def _located(
+    error: EcertError,
+    packages: list[ExamPackage],
+    grouped: dict[Exam, list[tuple[PackageRow, Application]]],
+) -> EcertError:
+    """A row's error also names the application it comes from."""
+    if error.row is None or not error.file:
+        return error
+    for package in packages:
+        if package_base_name(package) + EXTENSION != error.file:
+            continue
+        row = package.ordered[error.row - 2]
+        exam = Exam(package.exam_code, package.exam_name)
+        application = next(a for r, a in grouped[exam] if r is row)
+        zh, en = error.texts()
+        return EcertError(
+            error.code,
+            f"申请 {application.reference}：{zh}",
+            f"application {application.reference}: {en}",
+            field=error.field,
+        )
+    return error
+
+
+def batch_packages(batch: Batch) -> list[ExamPackage]:
+    """A unit's batch as its package: the unit's own name and the batch's month."""
+    return packages_of(
+        list(batch.applications.all()), unit_name=unit_label(batch.unit), month=batch.month
+    )
+
+
+def aggregate_packages(
+    batches: Sequence[Batch], *, authority: Authority, month: str
+) -> list[ExamPackage]:
+    """The level above's package of ``month``: per exam the rows of all ``batches`` (each row keeps
+    its BMS city), under the aggregating unit's own name."""
+    applications = list(Application.objects.filter(batch__in=[b.pk for b in batches]))
+    return packages_of(applications, unit_name=unit_label(authority), month=month)
+
+
+# ── Files ──────────────────────────────────────────────────────────────────────────────────────
+
+
+def package_file_name(packages: Sequence[ExamPackage]) -> str:
+    """``202611-济南市(证书补换数据).zip``."""
+    return f"{packages[0].month}-{packages[0].unit}(证书补换数据).zip"
+
+
+def forms_file_name(packages: Sequence[ExamPackage]) -> str:
+    return f"{packages[0].month}-{packages[0].unit}(证书补换纸质材料).zip"
+
+
+def forms_created(month: str) -> datetime:
+    """The date the forms carry: the first of the package's month, so the same data gives the
+    same files (as the zip's entries are dated)."""
+    return datetime(int(month[:4]), int(month[4:]), 1, tzinfo=UTC)
+
+
+def forms_zip(packages: Sequence[ExamPackage]) -> bytes:
+    """The two paper forms as PDFs in one zip: 《证书补发(更换)统计汇总表》 and, per exam,
+    《专业技术人员职业资格证书补发(更换)申请表》, named after the exam's workbook."""
+    from ecert.documents.services import renderer
+
+    draw = renderer()
+    created = forms_created(packages[0].month)
+    stamp = (int(packages[0].month[:4]), int(packages[0].month[4:]), 1, 0, 0, 0)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        summary = summary_form_pdf(packages, draw, created=created)
+        archive.writestr(
+            zipfile.ZipInfo(
+                f"{packages[0].month}-{packages[0].unit}-证书补发(更换)统计汇总表.pdf", stamp
+            ),
+            summary,
+        )
+        for package in sorted(packages, key=lambda p: p.exam_code):
+            pdf = application_form_pdf(package, draw, created=created)
+            name = f"{package_base_name(package)}-证书补发(更换)申请表.pdf"
+            archive.writestr(zipfile.ZipInfo(name, stamp), pdf)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class PackageFile:
+    name: str
+    sha256: str
+    rows: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"name": self.name, "sha256": self.sha256, "rows": self.rows}
+
+
+def package_files(packages: Sequence[ExamPackage]) -> tuple[bytes, list[PackageFile]]:
+    """The package zip and what a dispatch records of it: the zip itself and each exam's
+    workbook, by name, SHA-256 and number of rows."""
+    data = package_zip(packages)
+    files = [
+        PackageFile(
+            package_file_name(packages),
+            hashlib.sha256(data).hexdigest(),
+            sum(len(p.rows) for p in packages),
+        )
+    ]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for package in sorted(packages, key=lambda p: p.exam_code):
+            name = package_base_name(package) + EXTENSION
+            files.append(
+                PackageFile(name, hashlib.sha256(archive.read(name)).hexdigest(), len(package.rows))
+            )
+    return data, files

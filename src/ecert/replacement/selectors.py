@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
+from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from ecert.authorities.models import Authority
+from ecert.authorities.selectors import scope_for
 from ecert.core.errors import EcertError
+from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel
 from ecert.core.rules.replacement import Line, Route, State, record_check
 from ecert.core.rules.roles import Perm
 from ecert.credentials.services import holder_id_number
@@ -18,6 +24,8 @@ from ecert.replacement.models import (
     Batch,
     BatchError,
     BatchQuerySet,
+    Dispatch,
+    FoundBy,
 )
 from ecert.replacement.services import DESTINATIONS
 
@@ -121,3 +129,130 @@ def next_step(application: Application) -> str:
             "centre": application.exam_centre.name,
         }
     return _("Nobody: the application is closed")
+
+
+# ── The level above: the batches sent to it ──────────────────────────────────────────────────
+
+
+def _targets_in_scope(user: User) -> models.QuerySet[Authority, Any] | None:
+    """The authorities in the user's scope (ids), or None when the scope is everything."""
+    scope = scope_for(user, PERM)
+    if scope.everything:
+        return None
+    return Authority.objects.filter(scope.q("path")).values("pk")
+
+
+def batches_above(user: User) -> BatchQuerySet:
+    """The batches sent to a unit in the user's scope (the level above's view: not the user's own
+    unit's batches, which the unit's pages show)."""
+    return (
+        _sent_to(user)
+        .select_related("unit", "target", "dispatch")
+        .annotate(size=models.Count("applications"))
+    )
+
+
+def _sent_to(user: User) -> BatchQuerySet:
+    units = _targets_in_scope(user)
+    return Batch.objects.all() if units is None else Batch.objects.filter(target__in=units)
+
+
+def batch_above_get(user: User, reference: str) -> Batch:
+    """A batch sent to the user's level, or EcertError not_found, the same for one out of scope."""
+    found = batches_above(user).filter(reference=reference[:24]).first()
+    if found is None:
+        raise EcertError("not_found", "未找到该批次", "no such batch")
+    return found
+
+
+def batch_get_for(user: User, reference: str) -> Batch:
+    """A batch of a unit in the user's scope or sent to one (whose package the user may
+    download), or EcertError not_found."""
+    found = batches_for(user).filter(reference=reference[:24]).first()
+    if found is None:
+        raise EcertError("not_found", "未找到该批次", "no such batch")
+    return found
+
+
+def targets_above(user: User) -> list[Authority]:
+    """The units in the user's scope that gather batches (the level above): every one that has
+    received a batch, or may receive one (a province's exam centre or department); those that
+    have received batches first."""
+    units = _targets_in_scope(user)
+    gathering = Authority.objects.filter(
+        models.Q(pk__in=Batch.objects.values("target"))
+        | models.Q(kind=AuthorityKind.EXAM_CENTRE, level=AuthorityLevel.PROVINCE)
+        | models.Q(kind=AuthorityKind.DEPARTMENT, level=AuthorityLevel.PROVINCE)
+    )
+    if units is not None:
+        gathering = gathering.filter(pk__in=units)
+    received = set(Batch.objects.filter(target__in=gathering).values_list("target", flat=True))
+    # Those that have received batches first: the page opens on one with something to show.
+    return sorted(gathering, key=lambda unit: (unit.pk not in received, unit.path))
+
+
+def months_above(user: User) -> list[str]:
+    """The months of the batches sent to the user's level, newest first."""
+    months = _sent_to(user).order_by().values_list("month", flat=True).distinct()
+    return sorted(set(months), reverse=True)
+
+
+@dataclass(frozen=True)
+class ErrorCount:
+    unit: Authority
+    province: int  # found by the level above
+    ministry: int  # found by the ministry
+    batches: int  # batches the unit submitted that year
+
+    @property
+    def total(self) -> int:
+        return self.province + self.ministry
+
+
+def error_table(user: User, year: int) -> list[ErrorCount]:
+    """Seed 001 二(一)3's yearly count: per unit that sends batches to the user's level, the
+    errors recorded in ``year`` (by who found them) beside the batches it submitted that year."""
+    batches = _sent_to(user)
+    units = Authority.objects.filter(pk__in=batches.values("unit")).order_by("path")
+    errors = Counter(
+        BatchError.objects.filter(batch__in=batches.values("pk"), year=year).values_list(
+            "unit_id", "found_by"
+        )
+    )
+    sent = Counter(batches.filter(submitted_at__year=year).values_list("unit_id", flat=True))
+    return [
+        ErrorCount(
+            unit,
+            errors[(unit.pk, FoundBy.PROVINCE.value)],
+            errors[(unit.pk, FoundBy.MINISTRY.value)],
+            sent[unit.pk],
+        )
+        for unit in units
+    ]
+
+
+def error_years(user: User, today: date) -> list[int]:
+    """The years the error table can show: this year and every year with an error recorded."""
+    batches = _sent_to(user).values("pk")
+    years = set(BatchError.objects.filter(batch__in=batches).values_list("year", flat=True))
+    return sorted(years | {today.year}, reverse=True)
+
+
+def dispatches_for(user: User) -> models.QuerySet[Dispatch]:
+    """The dispatches of a unit in the user's scope."""
+    units = _targets_in_scope(user)
+    dispatches = (
+        Dispatch.objects.all() if units is None else Dispatch.objects.filter(authority__in=units)
+    )
+    return (
+        dispatches.select_related("authority", "created_by")
+        .annotate(size=models.Count("batches"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def dispatch_get_for(user: User, reference: str) -> Dispatch:
+    found = dispatches_for(user).filter(reference=reference[:24]).first()
+    if found is None:
+        raise EcertError("not_found", "未找到该上报记录", "no such dispatch")
+    return found

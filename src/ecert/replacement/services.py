@@ -369,8 +369,7 @@ def application_submit(
 
 
 def _locked(application: Application) -> Application:
-    # Only the application's row: its batch is joined from the nullable side of an outer join,
-    # which PostgreSQL refuses to lock.
+    # Only the application's row: PostgreSQL refuses FOR UPDATE over the nullable batch join.
     found = rows_locked(
         Application.objects.select_related("unit", "target", "exam_centre", "batch").filter(
             pk=application.pk
@@ -533,7 +532,7 @@ def batch_submit(*, actor: User, batch: Batch, now: datetime | None = None) -> B
                 "该批次没有已受理的申请，无需报送",
                 "the batch holds no accepted application: nothing to submit",
             )
-        check_packable(applications)
+        check_packable(locked, applications)
         locked.state = BatchState.SUBMITTED.value
         locked.state_since = locked.submitted_at = now
         locked.submitted_by = actor
@@ -565,12 +564,13 @@ def batch_submit(*, actor: User, batch: Batch, now: datetime | None = None) -> B
     return locked
 
 
-def check_packable(applications: list[Application]) -> None:
-    """Refuse a batch whose exchange package could not be made (an exam without a code): the
-    package module says why. Filled in by ecert.replacement.packages."""
-    from ecert.replacement.packages import packages_of
+def check_packable(batch: Batch, applications: list[Application]) -> None:
+    """Refuse a batch whose exchange package could not be made: its rows are built from the
+    certificate database and checked as the province will take them (an exam without a code, a
+    record missing what a row needs), and the refusal names the application."""
+    from ecert.replacement.packages import packages_of, unit_label
 
-    packages_of(applications, unit_name="", month="000000")
+    packages_of(applications, unit_name=unit_label(batch.unit), month=batch.month)
 
 
 # ── At the level above ─────────────────────────────────────────────────────────────────────────
