@@ -12,6 +12,7 @@ from ecert.backoffice import (
     organisation_views,
     paper_views,
     print_views,
+    replacement_views,
     seal_views,
     title_views,
     user_views,
@@ -135,3 +136,6 @@ urlpatterns += (
     + collection_views.urlpatterns
     + counter_check_views.urlpatterns
 )
+
+# Replacements at the receiving unit (issue 17).
+urlpatterns += replacement_views.urlpatterns
