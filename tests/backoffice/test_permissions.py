@@ -29,6 +29,8 @@ from ecert.distribution.models import PaperCertificate
 from ecert.distribution.services import MailAddress, paper_choose
 from ecert.documents.printing import print_file_create, print_file_run
 from ecert.issuance.services import passlist_import_create, passlist_import_run
+from ecert.replacement.models import Application
+from ecert.replacement.services import application_accept
 from ecert.titles.certificates import title_certificate_issue
 from ecert.titles.services import code_tables_load
 from tests.conftest import CAST, EMPLOYER_CREDIT_CODE, World
@@ -281,6 +283,36 @@ PAPER_ROUTES: dict[str, Route] = {
 }
 
 
+# Replacements at the receiving unit (issue 17): walked with the paper cast over 张堃's
+# application (with a photo and a form attached), received by Jinan and accepted into Jinan's
+# batch of the month. The exam centre gathers and completes it, so it sees the application but
+# not Jinan's own batch pages; every other clerk who handles replacements is told "not found".
+HANDLERS = DISTRIBUTORS  # every clerk but the institution's, and the Henan staff
+SEE_APPLICATION = frozenset({"province_admin", "exam_centre_clerk", "jinan_clerk"})
+SEE_UNIT_BATCH = frozenset({"province_admin", "jinan_clerk"})
+APPLICATION = {"reference": "<application>"}
+UNIT_BATCH = {"reference": "<unit_batch>"}
+REPLACEMENT_UNIT_ROUTES: dict[str, Route] = {
+    "backoffice:replacement_list": Route(HANDLERS),
+    "backoffice:replacement_new": Route(HANDLERS),
+    "backoffice:replacement_detail": Route(
+        SEE_APPLICATION, HANDLERS - SEE_APPLICATION, APPLICATION
+    ),
+    "backoffice:replacement_photo": Route(SEE_APPLICATION, HANDLERS - SEE_APPLICATION, APPLICATION),
+    "backoffice:replacement_ministry_form": Route(
+        SEE_APPLICATION, HANDLERS - SEE_APPLICATION, APPLICATION
+    ),
+    # POST only (scope: tests/backoffice/test_replacement_unit.py).
+    "backoffice:replacement_accept": Route(HANDLERS, kwargs=APPLICATION, ok_status=405),
+    "backoffice:replacement_return": Route(HANDLERS, kwargs=APPLICATION, ok_status=405),
+    "backoffice:replacement_unit_batch_list": Route(HANDLERS),
+    "backoffice:replacement_unit_batch_detail": Route(
+        SEE_UNIT_BATCH, HANDLERS - SEE_UNIT_BATCH, UNIT_BATCH
+    ),
+    "backoffice:replacement_unit_batch_submit": Route(HANDLERS, kwargs=UNIT_BATCH, ok_status=405),
+}
+
+
 @dataclass(frozen=True)
 class ApiRoute:
     """An API operation: `ok` get `status`; other signed-in members 403; anonymous callers 401."""
@@ -521,7 +553,12 @@ def test_every_route_is_in_the_table() -> None:
     )
     assert (
         _route_names(get_resolver().url_patterns)
-        == set(ROUTES) | set(PAPER_ROUTES) | set(API_ROUTES) | SPECIAL | verification
+        == set(ROUTES)
+        | set(PAPER_ROUTES)
+        | set(REPLACEMENT_UNIT_ROUTES)
+        | set(API_ROUTES)
+        | SPECIAL
+        | verification
     )
 
 
@@ -563,6 +600,43 @@ def test_paper_route_answers_each_member_of_the_cast(
         "<paper>": paper.record("2537010000000201").public_id,
         "<delivery>": delivery.reference,
     }
+    kwargs = {key: places.get(value, value) for key, value in route.kwargs.items()}
+    if who != "anonymous":
+        client.force_login(paper.users[who])
+    response = client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code == _expected(route, who), (name, who)
+    if who == "anonymous":
+        assert response["Location"].startswith(reverse(route.login))
+
+
+def _jinan_application(paper: Paper) -> Application:
+    """张堃's application, with a photo and an attached form, accepted by the Jinan clerk."""
+    from tests.photos import id_photo
+    from tests.replacement.conftest import APPLIED, apply
+
+    application = apply(
+        paper,
+        paper.users["holder"],
+        work_need="投标须出示纸质证书原件",
+        photo=id_photo(),
+        photo_name="张堃.jpg",
+        ministry_form=id_photo(),
+        ministry_form_name="申请表.jpg",
+    )
+    return application_accept(
+        actor=paper.users["jinan_clerk"], application=application, now=APPLIED
+    )
+
+
+@pytest.mark.parametrize("who", [*CAST, *PAPER_USERS, "anonymous"])
+@pytest.mark.parametrize("name", sorted(REPLACEMENT_UNIT_ROUTES))
+def test_replacement_unit_route_answers_each_member_of_the_cast(
+    paper: Paper, client: Client, name: str, who: str
+) -> None:
+    route = REPLACEMENT_UNIT_ROUTES[name]
+    application = _jinan_application(paper)
+    assert application.batch is not None
+    places = {"<application>": application.reference, "<unit_batch>": application.batch.reference}
     kwargs = {key: places.get(value, value) for key, value in route.kwargs.items()}
     if who != "anonymous":
         client.force_login(paper.users[who])
