@@ -16,8 +16,6 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    # The fields Chromium draws itself (dates, file choosers) in the pages' language.
-    "--lang=zh-CN",
 ]
 
 

@@ -58,8 +58,7 @@ class CounterApplicationForm(forms.Form):
     approval_date = forms.DateField(
         label=_("Approval date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("As the applicant wrote it; the certificate database decides"),
+        help_text=_("Such as 2015-05-01; as the applicant wrote it, the database decides"),
     )
     phone = forms.CharField(label=_("Phone"), max_length=20)
     method = forms.ChoiceField(
