@@ -8,6 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.test import Client
 from django.urls import reverse
 
@@ -33,8 +35,9 @@ def signed_in(client: Client, paper: Paper, who: str) -> Client:
     return client
 
 
-def text(response: object) -> str:
-    return response.content.decode()  # type: ignore[attr-defined]
+def text(response: HttpResponseBase) -> str:
+    assert isinstance(response, HttpResponse)
+    return response.content.decode()
 
 
 def counter_form(number: str = SUN_YUN, **changes: object) -> dict[str, object]:

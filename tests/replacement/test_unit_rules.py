@@ -25,17 +25,17 @@ WORK_NEED = "投标须出示纸质证书原件"
 LATER = APPLIED + timedelta(hours=1)
 
 
-def refused(call, **kwargs) -> EcertError:  # type: ignore[no-untyped-def]
+def refused(call, **kwargs) -> EcertError:
     with pytest.raises(EcertError) as caught:
         call(**kwargs)
     return caught.value
 
 
-def submitted(paper) -> Application:  # type: ignore[no-untyped-def]
+def submitted(paper) -> Application:
     return apply(paper, paper.users["holder"], work_need=WORK_NEED)
 
 
-def accepted(paper, now=LATER) -> Application:  # type: ignore[no-untyped-def]
+def accepted(paper, now=LATER) -> Application:
     return application_accept(
         actor=paper.users["jinan_clerk"], application=submitted(paper), now=now
     )
@@ -116,6 +116,7 @@ def test_a_frozen_batch_refuses_the_return_of_its_application(paper):
 
 def test_a_submitted_batch_is_not_submitted_twice(paper):
     batch = accepted(paper).batch
+    assert batch is not None
     batch_submit(actor=paper.users["jinan_clerk"], batch=batch, now=LATER)
     error = refused(batch_submit, actor=paper.users["jinan_clerk"], batch=batch, now=LATER)
     assert error.code == "batch_frozen"

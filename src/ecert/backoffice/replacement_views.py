@@ -51,7 +51,7 @@ from ecert.credentials.models import Credential
 from ecert.credentials.selectors import credential_text_condition, holders_with_id_number
 from ecert.distribution.services import MailAddress, handing_out
 from ecert.i18n import in_language
-from ecert.replacement.models import Application, Batch
+from ecert.replacement.models import Application, Batch, BatchQuerySet
 from ecert.replacement.selectors import (
     application_get_for,
     applications_for,
@@ -465,7 +465,7 @@ def replacement_return(request: HttpRequest, reference: str) -> HttpResponse:
 # ── The month's batch ──────────────────────────────────────────────────────────────────────────
 
 
-def _unit_batches(user: User) -> Any:
+def _unit_batches(user: User) -> BatchQuerySet:
     """The batches of the units the clerk acts for (the level above has its own pages)."""
     return (
         batches_for(user)
