@@ -29,7 +29,8 @@ from ecert.distribution.models import PaperCertificate
 from ecert.distribution.services import MailAddress, paper_choose
 from ecert.documents.printing import print_file_create, print_file_run
 from ecert.issuance.services import passlist_import_create, passlist_import_run
-from ecert.replacement.services import application_submit
+from ecert.replacement.models import Application
+from ecert.replacement.services import application_accept, application_submit
 from ecert.titles.certificates import title_certificate_issue
 from ecert.titles.services import code_tables_load
 from tests.conftest import CAST, EMPLOYER_CREDIT_CODE, World
@@ -293,24 +294,24 @@ PAPER_ROUTES: dict[str, Route] = {
 # replacements gets the lists; what is about one batch or dispatch answers "not found" out of
 # scope; a unit that gathers no batch has no aggregate and no dispatch form ("not found"); one
 # that gathers but has nothing waiting is sent back to the list (302).
-HANDLERS = DISTRIBUTORS | frozenset(PAPER_USERS)
+ABOVE_HANDLERS = DISTRIBUTORS | frozenset(PAPER_USERS)
 ABOVE_SD = frozenset({"province_admin", "exam_centre_clerk"})  # sd-pta is in their scope
 GATHERING = ABOVE_SD | {"department_clerk", "ha_centre_clerk", "ha_finance_clerk"}
 JINAN_BATCH = ABOVE_SD | {"jinan_clerk"}  # the unit and the level above
-POST_ONLY = dict.fromkeys(HANDLERS, 405)
+POST_ONLY = dict.fromkeys(ABOVE_HANDLERS, 405)
 
 
 REPLACEMENT_ROUTES: dict[str, tuple[dict[str, int], str]] = {
-    "backoffice:replacement_province_batches": (dict.fromkeys(HANDLERS, 200), ""),
-    "backoffice:replacement_province_errors": (dict.fromkeys(HANDLERS, 200), ""),
-    "backoffice:replacement_province_dispatches": (dict.fromkeys(HANDLERS, 200), ""),
+    "backoffice:replacement_province_batches": (dict.fromkeys(ABOVE_HANDLERS, 200), ""),
+    "backoffice:replacement_province_errors": (dict.fromkeys(ABOVE_HANDLERS, 200), ""),
+    "backoffice:replacement_province_dispatches": (dict.fromkeys(ABOVE_HANDLERS, 200), ""),
     "backoffice:replacement_province_dispatch_new": (
-        {**dict.fromkeys(HANDLERS, 404), **dict.fromkeys(GATHERING, 200)},
+        {**dict.fromkeys(ABOVE_HANDLERS, 404), **dict.fromkeys(GATHERING, 200)},
         "",
     ),
     "backoffice:replacement_province_package": (
         {
-            **dict.fromkeys(HANDLERS, 404),
+            **dict.fromkeys(ABOVE_HANDLERS, 404),
             **dict.fromkeys(GATHERING, 302),
             **dict.fromkeys(ABOVE_SD, 200),
         },
@@ -318,30 +319,57 @@ REPLACEMENT_ROUTES: dict[str, tuple[dict[str, int], str]] = {
     ),
     "backoffice:replacement_province_forms": (
         {
-            **dict.fromkeys(HANDLERS, 404),
+            **dict.fromkeys(ABOVE_HANDLERS, 404),
             **dict.fromkeys(GATHERING, 302),
             **dict.fromkeys(ABOVE_SD, 200),
         },
         "",
     ),
     "backoffice:replacement_province_batch": (
-        {**dict.fromkeys(HANDLERS, 404), **dict.fromkeys(ABOVE_SD, 200)},
+        {**dict.fromkeys(ABOVE_HANDLERS, 404), **dict.fromkeys(ABOVE_SD, 200)},
         "<jinan_batch>",
     ),
     "backoffice:replacement_province_batch_return": (POST_ONLY, "<jinan_batch>"),
     "backoffice:replacement_province_batch_error": (POST_ONLY, "<jinan_batch>"),
     "backoffice:replacement_province_dispatch": (
-        {**dict.fromkeys(HANDLERS, 404), **dict.fromkeys(ABOVE_SD, 200)},
+        {**dict.fromkeys(ABOVE_HANDLERS, 404), **dict.fromkeys(ABOVE_SD, 200)},
         "<dispatch>",
     ),
     "backoffice:replacement_batch_package": (
-        {**dict.fromkeys(HANDLERS, 404), **dict.fromkeys(JINAN_BATCH, 200)},
+        {**dict.fromkeys(ABOVE_HANDLERS, 404), **dict.fromkeys(JINAN_BATCH, 200)},
         "<jinan_batch>",
     ),
     "backoffice:replacement_batch_forms": (
-        {**dict.fromkeys(HANDLERS, 404), **dict.fromkeys(JINAN_BATCH, 200)},
+        {**dict.fromkeys(ABOVE_HANDLERS, 404), **dict.fromkeys(JINAN_BATCH, 200)},
         "<jinan_batch>",
     ),
+# Replacements at the receiving unit (issue 17): walked with the paper cast over 张堃's
+# application (with a photo and a form attached), received by Jinan and accepted into Jinan's
+# batch of the month. The exam centre gathers and completes it, so it sees the application but
+# not Jinan's own batch pages; every other clerk who handles replacements is told "not found".
+HANDLERS = DISTRIBUTORS  # every clerk but the institution's, and the Henan staff
+SEE_APPLICATION = frozenset({"province_admin", "exam_centre_clerk", "jinan_clerk"})
+SEE_UNIT_BATCH = frozenset({"province_admin", "jinan_clerk"})
+APPLICATION = {"reference": "<application>"}
+UNIT_BATCH = {"reference": "<unit_batch>"}
+REPLACEMENT_UNIT_ROUTES: dict[str, Route] = {
+    "backoffice:replacement_list": Route(HANDLERS),
+    "backoffice:replacement_new": Route(HANDLERS),
+    "backoffice:replacement_detail": Route(
+        SEE_APPLICATION, HANDLERS - SEE_APPLICATION, APPLICATION
+    ),
+    "backoffice:replacement_photo": Route(SEE_APPLICATION, HANDLERS - SEE_APPLICATION, APPLICATION),
+    "backoffice:replacement_ministry_form": Route(
+        SEE_APPLICATION, HANDLERS - SEE_APPLICATION, APPLICATION
+    ),
+    # POST only (scope: tests/backoffice/test_replacement_unit.py).
+    "backoffice:replacement_accept": Route(HANDLERS, kwargs=APPLICATION, ok_status=405),
+    "backoffice:replacement_return": Route(HANDLERS, kwargs=APPLICATION, ok_status=405),
+    "backoffice:replacement_unit_batch_list": Route(HANDLERS),
+    "backoffice:replacement_unit_batch_detail": Route(
+        SEE_UNIT_BATCH, HANDLERS - SEE_UNIT_BATCH, UNIT_BATCH
+    ),
+    "backoffice:replacement_unit_batch_submit": Route(HANDLERS, kwargs=UNIT_BATCH, ok_status=405),
 }
 
 
@@ -606,6 +634,7 @@ def test_every_route_is_in_the_table() -> None:
         == set(ROUTES)
         | set(PAPER_ROUTES)
         | set(REPLACEMENT_ROUTES)
+        | set(REPLACEMENT_UNIT_ROUTES)
         | set(API_ROUTES)
         | SPECIAL
         | verification
@@ -715,6 +744,44 @@ def _replacement_places(paper: Paper) -> dict[str, str]:
         now=APPLIED,
     )
     return {"<jinan_batch>": batches["jinan_clerk"].reference, "<dispatch>": dispatch.reference}
+def _jinan_application(paper: Paper) -> Application:
+    """张堃's application, with a photo and an attached form, accepted by the Jinan clerk."""
+    from tests.photos import id_photo
+    from tests.replacement.conftest import APPLIED, apply
+
+    application = apply(
+        paper,
+        paper.users["holder"],
+        work_need="投标须出示纸质证书原件",
+        photo=id_photo(),
+        photo_name="张堃.jpg",
+        ministry_form=id_photo(),
+        ministry_form_name="申请表.jpg",
+    )
+    return application_accept(
+        actor=paper.users["jinan_clerk"], application=application, now=APPLIED
+    )
+
+
+@pytest.mark.parametrize("name", sorted(REPLACEMENT_UNIT_ROUTES))
+def test_replacement_unit_route_answers_each_member_of_the_cast(
+    paper: Paper, client: Client, name: str
+) -> None:
+    """One route, every member of the cast and the Henan staff in turn over one application
+    (made once: the fixture is the costly part), then an anonymous visitor."""
+    route = REPLACEMENT_UNIT_ROUTES[name]
+    application = _jinan_application(paper)
+    assert application.batch is not None
+    places = {"<application>": application.reference, "<unit_batch>": application.batch.reference}
+    kwargs = {key: places.get(value, value) for key, value in route.kwargs.items()}
+    url = reverse(name, kwargs=kwargs)
+    for who in [*CAST, *PAPER_USERS]:
+        client.force_login(paper.users[who])
+        assert client.get(url).status_code == _expected(route, who), (name, who)
+    client.logout()
+    response = client.get(url)
+    assert response.status_code == _expected(route, "anonymous"), (name, "anonymous")
+    assert response["Location"].startswith(reverse(route.login))
 
 
 @pytest.mark.parametrize("who", [*CAST, "anonymous"])

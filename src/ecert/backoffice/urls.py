@@ -13,6 +13,7 @@ from ecert.backoffice import (
     paper_views,
     print_views,
     replacement_province_views,
+    replacement_views,
     seal_views,
     title_views,
     user_views,
@@ -139,3 +140,5 @@ urlpatterns += (
 
 # Replacements (issue 17): the level above's pages, and a batch's package and forms.
 urlpatterns += replacement_province_views.urlpatterns
+# Replacements at the receiving unit (issue 17).
+urlpatterns += replacement_views.urlpatterns

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ecert.core.rules.paper import Method
 from ecert.core.rules.replacement import BatchState, Channel, Outcome, Reason, Route, State
@@ -203,15 +204,19 @@ class Application(models.Model):
 
 
 class ApplicationEventKind(models.TextChoices):
-    SUBMITTED = "submitted", _("applied")
-    ACCEPTED = "accepted", _("accepted")
-    RETURNED = "returned", _("returned")
-    WITHDRAWN = "withdrawn", _("withdrawn")
-    FORWARDED = "forwarded", _("submitted in the month's batch")
-    BATCH_RETURNED = "batch_returned", _("batch returned by the level above")
-    DISPATCHED = "dispatched", _("sent on")
-    SCORE_PROOF = "score_proof", _("score proof issued")
-    COMPLETED = "completed", _("completed")
+    # A context of their own: "returned", "completed" and "sent on" also name other things.
+    SUBMITTED = "submitted", pgettext_lazy("replacement event", "applied")
+    ACCEPTED = "accepted", pgettext_lazy("replacement event", "accepted")
+    RETURNED = "returned", pgettext_lazy("replacement event", "returned")
+    WITHDRAWN = "withdrawn", pgettext_lazy("replacement event", "withdrawn")
+    FORWARDED = "forwarded", pgettext_lazy("replacement event", "submitted in the month's batch")
+    BATCH_RETURNED = (
+        "batch_returned",
+        pgettext_lazy("replacement event", "batch returned by the level above"),
+    )
+    DISPATCHED = "dispatched", pgettext_lazy("replacement event", "sent on")
+    SCORE_PROOF = "score_proof", pgettext_lazy("replacement event", "score proof issued")
+    COMPLETED = "completed", pgettext_lazy("replacement event", "completed")
 
 
 class ApplicationEvent(models.Model):

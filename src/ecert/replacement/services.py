@@ -369,7 +369,8 @@ def application_submit(
 
 
 def _locked(application: Application) -> Application:
-    # Only the application's row: PostgreSQL refuses FOR UPDATE over the nullable batch join.
+    # Only the application's row: PostgreSQL locks no row on the nullable side of an outer join
+    # (the batch); a batch is locked by its own writes (batch_for, batch_submit, batch_return).
     found = rows_locked(
         Application.objects.select_related("unit", "target", "exam_centre", "batch").filter(
             pk=application.pk
