@@ -343,6 +343,7 @@ REPLACEMENT_ROUTES: dict[str, tuple[dict[str, int], str]] = {
         {**dict.fromkeys(ABOVE_HANDLERS, 404), **dict.fromkeys(JINAN_BATCH, 200)},
         "<jinan_batch>",
     ),
+}
 # Replacements at the receiving unit (issue 17): walked with the paper cast over 张堃's
 # application (with a photo and a form attached), received by Jinan and accepted into Jinan's
 # batch of the month. The exam centre gathers and completes it, so it sees the application but
@@ -744,6 +745,8 @@ def _replacement_places(paper: Paper) -> dict[str, str]:
         now=APPLIED,
     )
     return {"<jinan_batch>": batches["jinan_clerk"].reference, "<dispatch>": dispatch.reference}
+
+
 def _jinan_application(paper: Paper) -> Application:
     """张堃's application, with a photo and an attached form, accepted by the Jinan clerk."""
     from tests.photos import id_photo
