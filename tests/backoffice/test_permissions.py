@@ -145,6 +145,10 @@ ROUTES: dict[str, Route] = {
     "backoffice:catalogue": Route(CLERKS),
     "backoffice:qualification_detail": Route(CLERKS, kwargs={"key": "constructor"}),
     "backoffice:catalogue_list_detail": Route(CLERKS, kwargs={"key": "national-style-1"}),
+    # The province administrator sets exam codes (issue 17); GET shows the page with the form.
+    "backoffice:catalogue_exam_code": Route(
+        frozenset({"province_admin"}), kwargs={"key": "constructor"}
+    ),
     "backoffice:credential_list": Route(CLERKS),
     "backoffice:credential_detail": Route(
         frozenset({"province_admin", "exam_centre_clerk", "jinan_clerk"}),

@@ -3,6 +3,7 @@ from django.urls import path
 
 from ecert.backoffice import (
     account_views,
+    catalogue_views,
     collection_views,
     counter_check_views,
     credential_views,
@@ -135,3 +136,6 @@ urlpatterns += (
     + collection_views.urlpatterns
     + counter_check_views.urlpatterns
 )
+
+# Replacements (issue 17): the catalogue settings the package needs, the exam centre's completion.
+urlpatterns += catalogue_views.urlpatterns
