@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.utils.translation import get_language
@@ -99,6 +100,12 @@ def applications_own(user: User) -> ApplicationQuerySet:
     return Application.objects.filter(holder__user=user).select_related(
         "credential__qualification", "unit", "result", "score_proof"
     )
+
+
+def applications_completed_since(user: User, *, since: datetime) -> ApplicationQuerySet:
+    """The holder's own applications completed since ``since``, newest first: what the portal's
+    home tells them of (the new certificate, the correction or the proof is ready)."""
+    return applications_own(user).filter(state=State.COMPLETED, state_since__gte=since)
 
 
 def next_step(application: Application) -> str:
