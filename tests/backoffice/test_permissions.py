@@ -123,6 +123,8 @@ COUNTER_CLERKS = frozenset(
     {"province_admin", "exam_centre_clerk", "jinan_clerk", "qingdao_clerk", "department_clerk"}
 )
 JINAN_CHECK = {"reference": "<counter_check>"}
+CENTRE = frozenset({"province_admin", "exam_centre_clerk"})  # they record what arrives
+SENT_UP = {"reference": "<sent_up>"}  # the cast holder's application, sent on to the exam centre
 
 
 def portal(
@@ -149,6 +151,12 @@ ROUTES: dict[str, Route] = {
     "backoffice:catalogue_exam_code": Route(
         frozenset({"province_admin"}), kwargs={"key": "constructor"}
     ),
+    # The exam centre completes the applications sent up to it (issue 17): a Jinan application
+    # the Shandong exam centre received; the POST-only routes answer a GET with 405.
+    "backoffice:replacement_centre_list": Route(CENTRE),
+    "backoffice:replacement_centre_detail": Route(CENTRE, kwargs=SENT_UP),
+    "backoffice:replacement_centre_complete": Route(CENTRE, kwargs=SENT_UP, ok_status=405),
+    "backoffice:replacement_centre_score_proof": Route(CENTRE, kwargs=SENT_UP, ok_status=405),
     "backoffice:credential_list": Route(CLERKS),
     "backoffice:credential_detail": Route(
         frozenset({"province_admin", "exam_centre_clerk", "jinan_clerk"}),
@@ -445,6 +453,15 @@ def counter_check(request: pytest.FixtureRequest) -> str:
     ).reference
 
 
+def _sent_up(request: pytest.FixtureRequest) -> str:
+    from tests.replacement.centre import WORK_NEED, sent_on
+    from tests.replacement.conftest import apply
+
+    records: Paper = request.getfixturevalue("paper")
+    application = apply(records, records.users["holder"], work_need=WORK_NEED)
+    return sent_on(records, application).reference
+
+
 def _kwargs(
     route_kwargs: dict[str, str], world: World, request: pytest.FixtureRequest
 ) -> dict[str, str]:
@@ -470,6 +487,8 @@ def _kwargs(
             kwargs[key] = request.getfixturevalue("jinan_mail_batch")
         elif value.startswith(("<paper:", "<collected:")):
             kwargs[key] = _paper_public_id(value, request)
+        elif value == "<sent_up>":
+            kwargs[key] = _sent_up(request)
         elif value in ("<paper_old>", "<counter_check>"):
             kwargs[key] = request.getfixturevalue(value[1:-1])
         elif value.startswith("<"):

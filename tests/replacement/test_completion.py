@@ -5,14 +5,13 @@ the new certificate over and public verification of the old one says 已换发."
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from ecert.catalogue.models import Qualification
-from ecert.catalogue.services import exam_code_set
 from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import CredentialForm, CredentialKind, CredentialStatus
 from ecert.core.rules.paper import Method
@@ -23,66 +22,19 @@ from ecert.distribution.services import MailAddress
 from ecert.replacement.models import Application
 from ecert.replacement.selectors import applications_completed_since
 from ecert.replacement.services import (
-    DispatchInput,
-    application_accept,
     application_complete,
     application_submit,
-    batch_submit,
-    dispatch_record,
     score_proof_issue,
 )
 from tests.conftest import cast_id_number
 from tests.distribution.conftest import Paper, _csv, records_load, sd_id
+from tests.replacement.centre import ARRIVED_ON, LATER, WORK_NEED, sent_on
 from tests.replacement.conftest import APPLIED, HA_NUMBER, SD_NUMBER, apply, holder_input
 
 pytestmark = pytest.mark.django_db
 
-LATER = APPLIED + timedelta(hours=1)
-ARRIVED_ON = date(2026, 11, 10)
-WORK_NEED = "投标须出示纸质证书原件"
 QUERY_API = "/api/v1/query"
 ABOLISHED_NUMBER = "2037010000000501"
-
-
-def codes_set(paper: Paper) -> None:
-    """The exam codes the packages of these tests need, set as the administrator sets them."""
-    for key, level, code in (("accounting", "中级", "061"), ("advertising", None, "091")):
-        exam_code_set(
-            actor=paper.users["province_admin"],
-            qualification=Qualification.objects.get(key=key),
-            level=level,
-            code=code,
-        )
-
-
-def sent_on(paper: Paper, application: Application) -> Application:
-    """The receiving unit accepts and submits its month; the level above sends it on."""
-    codes_set(paper)
-    unit_clerk = {
-        "sd-jinan": "jinan_clerk",
-        "ha-zhengzhou-finance": "zhengzhou_finance_clerk",
-    }[application.unit.key]
-    users = paper.users
-    application_accept(actor=users[unit_clerk], application=application, now=LATER)
-    application.refresh_from_db()
-    assert application.batch is not None
-    batch_submit(actor=users[unit_clerk], batch=application.batch, now=LATER)
-    target_clerk = {"sd-pta": "exam_centre_clerk", "ha-finance": "ha_finance_clerk"}[
-        application.target.key
-    ]
-    dispatch_record(
-        actor=users[target_clerk],
-        authority=application.target,
-        form=DispatchInput(
-            month="202611",
-            batches=[application.batch],
-            paper_mailed_on=ARRIVED_ON,
-            data_uploaded_on=ARRIVED_ON,
-        ),
-        now=LATER,
-    )
-    application.refresh_from_db()
-    return application
 
 
 def complete(

@@ -13,6 +13,7 @@ from ecert.backoffice import (
     organisation_views,
     paper_views,
     print_views,
+    replacement_centre_views,
     seal_views,
     title_views,
     user_views,
@@ -138,4 +139,4 @@ urlpatterns += (
 )
 
 # Replacements (issue 17): the catalogue settings the package needs, the exam centre's completion.
-urlpatterns += catalogue_views.urlpatterns
+urlpatterns += catalogue_views.urlpatterns + replacement_centre_views.urlpatterns
