@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from ecert.catalogue.models import Qualification
 from ecert.core.errors import EcertError
@@ -317,3 +318,23 @@ def test_the_holder_is_told_of_a_completed_application(paper: Paper) -> None:
 def test_an_open_application_is_not_told_as_completed(paper: Paper) -> None:
     sent_on(paper, apply(paper, paper.users["holder"], work_need=WORK_NEED))
     assert not applications_completed_since(paper.users["holder"], since=APPLIED)
+
+
+def test_the_portal_home_tells_the_holder(paper: Paper, client: Client) -> None:
+    application = sent_on(paper, apply(paper, paper.users["holder"], work_need=WORK_NEED))
+    done = application_complete(  # now: the home page tells of the last 30 days
+        actor=paper.users["exam_centre_clerk"],
+        application=application,
+        number="2637010000000999",
+        arrived_on=ARRIVED_ON,
+        now=timezone.now(),
+    )
+    client.force_login(paper.users["holder"])
+    page = client.get(reverse("portal:credential_list")).content.decode()
+    assert f'data-testid="completed-{application.reference}"' in page
+    assert "新证书（管理号 2637010000000999）已到" in page
+    assert done.result is not None
+    assert (
+        client.get(reverse("portal:credential_detail", args=[done.result.public_id])).status_code
+        == 200
+    )

@@ -7,6 +7,8 @@ credential that is not the holder's answers exactly like one that does not exist
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -56,8 +58,11 @@ from ecert.documents.services import (
 from ecert.i18n import in_language
 from ecert.portal.access import holder_required, holder_user, is_holder
 from ecert.portal.forms import ActivationForm, PaperChoiceForm, ScopedCopyForm, SignInForm
+from ecert.replacement.selectors import applications_completed_since
 from ecert.titles.selectors import title_reissue_latest
 from ecert.vocabulary import kind_label
+
+COMPLETED_SHOWN = timedelta(days=30)  # how long the home page tells of a completed application
 
 OWN = Perm.VIEW_OWN_CREDENTIAL
 # What a holder can cause and fix when choosing how to receive the paper certificate.
@@ -171,8 +176,15 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 @holder_required
 def credential_list(request: HttpRequest) -> HttpResponse:
-    credentials = credential_list_own_for(user=holder_user(request))
-    return render(request, "portal/credential_list.html", {"credentials": credentials})
+    user = holder_user(request)
+    credentials = credential_list_own_for(user=user)
+    # Issue 17: what of the holder's replacement applications completed in the last 30 days.
+    completed = applications_completed_since(user, since=timezone.now() - COMPLETED_SHOWN)
+    return render(
+        request,
+        "portal/credential_list.html",
+        {"credentials": credentials, "completed_applications": completed},
+    )
 
 
 @holder_required
