@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from ecert.core.rules.kinds import CredentialKind
 from ecert.replacement.models import Application
@@ -139,3 +140,9 @@ def test_the_henan_centre_completes_a_henan_application(paper: Paper, client: Cl
     )
     application.refresh_from_db()
     assert application.state == "completed"
+
+
+def test_the_form_proposes_today_as_the_arrival_date(paper: Paper, client: Client) -> None:
+    application = dispatched(paper)
+    page = _as(client, paper, "exam_centre_clerk").get(_detail(application)).content.decode()
+    assert f'value="{timezone.localdate().isoformat()}"' in page

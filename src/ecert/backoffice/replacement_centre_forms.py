@@ -20,5 +20,5 @@ class CompleteForm(forms.Form):
     arrived_on = forms.DateField(
         label=_("Day the new certificate arrived"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )

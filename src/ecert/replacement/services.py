@@ -345,10 +345,13 @@ def application_submit(
 
 
 def _locked(application: Application) -> Application:
+    # Only the application's row is locked: PostgreSQL refuses FOR UPDATE on the nullable side
+    # of the outer join to its batch.
     found = rows_locked(
         Application.objects.select_related("unit", "target", "exam_centre", "batch").filter(
             pk=application.pk
-        )
+        ),
+        of=("self",),
     )
     if not found:
         raise refused_out_of_scope()
