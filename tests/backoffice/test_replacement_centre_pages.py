@@ -20,8 +20,9 @@ from tests.replacement.conftest import HA_NUMBER, apply
 pytestmark = pytest.mark.django_db
 
 
-def dispatched(paper: Paper, **changes: object) -> Application:
-    return sent_on(paper, apply(paper, paper.users["holder"], work_need=WORK_NEED, **changes))
+def dispatched(paper: Paper, *, score_proof: bool = False) -> Application:
+    holder = paper.users["holder"]
+    return sent_on(paper, apply(paper, holder, work_need=WORK_NEED, score_proof=score_proof))
 
 
 def _as(client: Client, paper: Paper, who: str) -> Client:

@@ -26,8 +26,10 @@ class ExamCodeForm(forms.Form):
         super().__init__(*args, **kwargs)
         names = [level.name for level in qualification.levels.all()]
         if names:
-            self.fields["level"].choices = [(name, name) for name in names]
-            self.fields["level"].required = True
+            level = self.fields["level"]
+            assert isinstance(level, forms.ChoiceField)
+            level.choices = [(name, name) for name in names]
+            level.required = True
         else:
             del self.fields["level"]
 

@@ -158,19 +158,19 @@ def _load_qualifications(
         row = rows[key]
         for position, level in enumerate(q.levels, start=1):
             current = stored.levels.get((row.pk, level.name))
-            values: dict[str, Any] = {
+            level_values: dict[str, Any] = {
                 "position": position,
                 **_exam_code_values(level.exam_code, current),
             }
             if current is None:
                 current, outcome = (
-                    QualificationLevel(qualification=row, name=level.name, **values),
+                    QualificationLevel(qualification=row, name=level.name, **level_values),
                     "created",
                 )
                 levels.append(current)
                 stored.levels[(row.pk, level.name)] = current
             else:
-                outcome = _update(current, values) if current.pk else "unchanged"
+                outcome = _update(current, level_values) if current.pk else "unchanged"
             report.counts[f"levels {outcome}"] += 1
         for name in q.specialties:
             outcome = "unchanged"
