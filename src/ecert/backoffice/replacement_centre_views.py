@@ -137,8 +137,13 @@ def replacement_centre_complete(request: HttpRequest, reference: str) -> HttpRes
                 arrived_on=None if proof_only else form.cleaned_data["arrived_on"],
             )
         except EcertError as error:
+            if error.code == "already_completed":  # no form left to show it beside
+                messages.error(request, in_language(*error.texts()))
+                return redirect(
+                    "backoffice:replacement_centre_detail", reference=application.reference
+                )
             field = error.field if error.field in form.fields else None
-            if error.code in ("duplicate_number", "number_taken"):
+            if error.code == "number_taken":  # the pipeline names no field
                 field = "number"
             form.add_error(field, in_language(*error.texts()))
         else:
