@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ecert.core.identity.idnumbers import IdType, Sex
+from ecert.core.rules.catalogue import CorrectionRoute, ExamCodeSource, PhotoRule, ReplacementForm
 from ecert.core.rules.kinds import (
     AuthorityKind,
     AuthorityLevel,
@@ -128,6 +129,26 @@ ENUM_LABELS: dict[type[StrEnum], dict[str, Promise]] = {
         State.FORWARDED: pgettext_lazy("replacement", "submitted to the level above"),
         State.DISPATCHED: pgettext_lazy("replacement", "sent on to be processed"),
         State.COMPLETED: pgettext_lazy("replacement", "completed"),
+    },
+    ReplacementForm: {
+        ReplacementForm.STANDARD: pgettext_lazy("catalogue", "the standard application form"),
+        ReplacementForm.MINISTRY: pgettext_lazy("catalogue", "the form the ministry names"),
+    },
+    PhotoRule: {
+        PhotoRule.STANDARD: pgettext_lazy("catalogue", "10 KB to 30 KB"),
+        PhotoRule.OVER_30KB: pgettext_lazy("catalogue", "more than 30 KB"),
+    },
+    CorrectionRoute: {
+        CorrectionRoute.PROVINCE: pgettext_lazy("catalogue", "through the provincial exam centre"),
+        CorrectionRoute.MINISTRY: pgettext_lazy(
+            "catalogue", "up the industry line to the national ministry"
+        ),
+    },
+    ExamCodeSource: {
+        ExamCodeSource.CATALOGUE: pgettext_lazy("catalogue", "a notice (catalogue files)"),
+        ExamCodeSource.BACK_OFFICE: pgettext_lazy(
+            "catalogue", "the province administrator (back office)"
+        ),
     },
     BatchState: {
         BatchState.OPEN: pgettext_lazy("replacement", "gathering"),

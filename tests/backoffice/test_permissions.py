@@ -126,6 +126,8 @@ COUNTER_CLERKS = frozenset(
     {"province_admin", "exam_centre_clerk", "jinan_clerk", "qingdao_clerk", "department_clerk"}
 )
 JINAN_CHECK = {"reference": "<counter_check>"}
+CENTRE = frozenset({"province_admin", "exam_centre_clerk"})  # they record what arrives
+SENT_UP = {"reference": "<sent_up>"}  # the cast holder's application, sent on to the exam centre
 
 
 def portal(
@@ -148,6 +150,16 @@ ROUTES: dict[str, Route] = {
     "backoffice:catalogue": Route(CLERKS),
     "backoffice:qualification_detail": Route(CLERKS, kwargs={"key": "constructor"}),
     "backoffice:catalogue_list_detail": Route(CLERKS, kwargs={"key": "national-style-1"}),
+    # The province administrator sets exam codes (issue 17); GET shows the page with the form.
+    "backoffice:catalogue_exam_code": Route(
+        frozenset({"province_admin"}), kwargs={"key": "constructor"}
+    ),
+    # The exam centre completes the applications sent up to it (issue 17): a Jinan application
+    # the Shandong exam centre received; the POST-only routes answer a GET with 405.
+    "backoffice:replacement_centre_list": Route(CENTRE),
+    "backoffice:replacement_centre_detail": Route(CENTRE, kwargs=SENT_UP),
+    "backoffice:replacement_centre_complete": Route(CENTRE, kwargs=SENT_UP, ok_status=405),
+    "backoffice:replacement_centre_score_proof": Route(CENTRE, kwargs=SENT_UP, ok_status=405),
     "backoffice:credential_list": Route(CLERKS),
     "backoffice:credential_detail": Route(
         frozenset({"province_admin", "exam_centre_clerk", "jinan_clerk"}),
@@ -550,6 +562,15 @@ def holder_application(request: pytest.FixtureRequest) -> str:
     ).reference
 
 
+def _sent_up(request: pytest.FixtureRequest) -> str:
+    from tests.replacement.centre import WORK_NEED, sent_on
+    from tests.replacement.conftest import apply
+
+    records: Paper = request.getfixturevalue("paper")
+    application = apply(records, records.users["holder"], work_need=WORK_NEED)
+    return sent_on(records, application).reference
+
+
 def _kwargs(
     route_kwargs: dict[str, str], world: World, request: pytest.FixtureRequest
 ) -> dict[str, str]:
@@ -577,6 +598,8 @@ def _kwargs(
             kwargs[key] = _paper_public_id(value, request)
         elif value == "<application>":
             kwargs[key] = request.getfixturevalue("holder_application")
+        elif value == "<sent_up>":
+            kwargs[key] = _sent_up(request)
         elif value in ("<paper_old>", "<counter_check>"):
             kwargs[key] = request.getfixturevalue(value[1:-1])
         elif value.startswith("<"):

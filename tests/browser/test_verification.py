@@ -39,7 +39,7 @@ VERDICT_TEXTS = {
     "valid": "真实有效",
     "suspended": "真实，已暂停使用",
     "revoked": "真实，已撤销",
-    "superseded": "真实，已被换发的证书取代",
+    "superseded": "真实，已换发新证书",
     "not_genuine": "不是真实证书",
 }
 

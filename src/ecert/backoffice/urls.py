@@ -3,6 +3,7 @@ from django.urls import path
 
 from ecert.backoffice import (
     account_views,
+    catalogue_views,
     collection_views,
     counter_check_views,
     credential_views,
@@ -12,6 +13,7 @@ from ecert.backoffice import (
     organisation_views,
     paper_views,
     print_views,
+    replacement_centre_views,
     replacement_province_views,
     replacement_views,
     seal_views,
@@ -142,3 +144,5 @@ urlpatterns += (
 urlpatterns += replacement_province_views.urlpatterns
 # Replacements at the receiving unit (issue 17).
 urlpatterns += replacement_views.urlpatterns
+# Replacements (issue 17): the catalogue settings the package needs, the exam centre's completion.
+urlpatterns += catalogue_views.urlpatterns + replacement_centre_views.urlpatterns

@@ -17,6 +17,7 @@ from ecert.audit.selectors import audit_chain_break
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import user_has_perm
 from ecert.backoffice.access import requires, staff_user
+from ecert.backoffice.catalogue_forms import ExamCodeForm
 from ecert.backoffice.credential_forms import PhotoForm
 from ecert.backoffice.forms import ProofIssueForm
 from ecert.catalogue.models import CatalogueList, Qualification
@@ -101,7 +102,14 @@ def qualification_detail(request: HttpRequest, key: str) -> HttpResponse:
     qualification = qualification_get(key=key)
     if qualification is None:
         raise Http404
-    return render(request, "backoffice/qualification_detail.html", {"qualification": qualification})
+    form = None
+    if user_has_perm(staff_user(request), Perm.MANAGE_CATALOGUE):
+        form = ExamCodeForm(qualification=qualification)
+    return render(
+        request,
+        "backoffice/qualification_detail.html",
+        {"qualification": qualification, "exam_code_form": form},
+    )
 
 
 @requires(Perm.VIEW_CATALOGUE)

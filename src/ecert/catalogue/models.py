@@ -5,6 +5,12 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ecert.core.rules.catalogue import (
+    CorrectionRoute,
+    ExamCodeSource,
+    PhotoRule,
+    ReplacementForm,
+)
 from ecert.core.rules.kinds import CredentialKind
 from ecert.vocabulary import choices
 
@@ -15,11 +21,20 @@ class Qualification(models.Model):
     code = models.PositiveIntegerField(_("code"), unique=True, null=True)
     name = models.CharField(_("name"), max_length=64)
     abolished = models.BooleanField(_("abolished by the state"), default=False)
-    replacement_form = models.CharField(_("replacement form"), max_length=16)  # standard | ministry
-    photo_rule = models.CharField(_("photo rule"), max_length=16)  # standard | over_30kb
-    correction_route = models.CharField(_("correction route"), max_length=16)  # province | ministry
+    replacement_form = models.CharField(
+        _("replacement form"), max_length=16, choices=choices(ReplacementForm)
+    )
+    photo_rule = models.CharField(_("photo rule"), max_length=16, choices=choices(PhotoRule))
+    correction_route = models.CharField(
+        _("correction route"), max_length=16, choices=choices(CorrectionRoute)
+    )
     # For a qualification without levels; blank means unknown (see QualificationLevel.exam_code).
     exam_code = models.CharField(_("exam code"), max_length=3, blank=True)
+    # Who gave the exam code: the catalogue files (a notice) or the province administrator in the
+    # back office (ecert.catalogue.services.exam_code_set); blank while it is unknown.
+    exam_code_source = models.CharField(
+        _("exam code given by"), max_length=16, blank=True, choices=choices(ExamCodeSource)
+    )
     note = models.TextField(_("note"), blank=True)
     # What the national certificate's face prints (seed 002 附件, docs/catalogue.md): the English
     # title, the ministries that approve (style 1) or supervise (style 2) the qualification, and
@@ -52,6 +67,9 @@ class QualificationLevel(models.Model):
     name = models.CharField(_("level"), max_length=32)
     # Blank means the exam code is not known from any notice; a province administrator sets it.
     exam_code = models.CharField(_("exam code"), max_length=3, blank=True)
+    exam_code_source = models.CharField(
+        _("exam code given by"), max_length=16, blank=True, choices=choices(ExamCodeSource)
+    )
 
     class Meta:
         ordering = ["qualification", "position"]

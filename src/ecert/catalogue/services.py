@@ -1,4 +1,5 @@
-"""Loading the catalogue files into the database.
+"""Loading the catalogue files into the database, and the settings the province administrator
+edits in the back office (exam codes).
 
 Rules (docs/catalogue.md): qualifications, levels and specialties are added and updated, never
 deleted, so data recorded against them stays valid and a province administrator's additions
@@ -14,8 +15,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models, transaction
 
+from ecert.audit.locks import rows_locked
 from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
+from ecert.authorities.selectors import user_has_perm
 from ecert.catalogue.models import (
     CatalogueEntry,
     CatalogueList,
@@ -26,6 +29,8 @@ from ecert.catalogue.models import (
 )
 from ecert.core.errors import EcertError
 from ecert.core.rules import catalogue as core
+from ecert.core.rules.catalogue import ExamCodeSource, exam_code_check
+from ecert.core.rules.roles import Perm
 
 if TYPE_CHECKING:
     from ecert.accounts.models import User
@@ -113,8 +118,20 @@ def _qualification_values(q: core.Qualification, stored: Qualification | None) -
         "name_en": q.name_en,
         "approved_by": q.approved_by,
         "approved_by_specialty": dict(q.approved_by_specialty),
-        "exam_code": q.exam_code or (stored.exam_code if stored else ""),
+        **_exam_code_values(q.exam_code, stored),
     }
+
+
+def _exam_code_values(
+    given: str | None, stored: Qualification | QualificationLevel | None
+) -> dict[str, str]:
+    """The files' code where a notice gives one; otherwise whatever is stored (an administrator's
+    code, or nothing), with who gave it."""
+    if given:
+        return {"exam_code": given, "exam_code_source": ExamCodeSource.CATALOGUE.value}
+    if stored is None:
+        return {"exam_code": "", "exam_code_source": ""}
+    return {"exam_code": stored.exam_code, "exam_code_source": stored.exam_code_source}
 
 
 def _load_qualifications(
@@ -141,19 +158,19 @@ def _load_qualifications(
         row = rows[key]
         for position, level in enumerate(q.levels, start=1):
             current = stored.levels.get((row.pk, level.name))
-            values = {
+            level_values: dict[str, Any] = {
                 "position": position,
-                "exam_code": level.exam_code or (current.exam_code if current else ""),
+                **_exam_code_values(level.exam_code, current),
             }
             if current is None:
                 current, outcome = (
-                    QualificationLevel(qualification=row, name=level.name, **values),
+                    QualificationLevel(qualification=row, name=level.name, **level_values),
                     "created",
                 )
                 levels.append(current)
                 stored.levels[(row.pk, level.name)] = current
             else:
-                outcome = _update(current, values) if current.pk else "unchanged"
+                outcome = _update(current, level_values) if current.pk else "unchanged"
             report.counts[f"levels {outcome}"] += 1
         for name in q.specialties:
             outcome = "unchanged"
@@ -293,3 +310,106 @@ def _load_responsibility(
         )
     ResponsibilityRule.objects.bulk_create(rules)
     report.counts["responsibility rows replaced"] += len(wanted)
+
+
+# ── Edited in the back office ──────────────────────────────────────────────────────────────────
+
+
+def _exam_name(qualification: Qualification, level: str | None) -> str:
+    return f"{level}{qualification.name}" if level else qualification.name
+
+
+def exam_code_set(
+    *, actor: User, qualification: Qualification, level: str | None, code: str
+) -> Qualification | QualificationLevel:
+    """The province administrator sets the exam code (考试代码) of one exam: a level of
+    ``qualification``, or the qualification itself when it has no levels. The replacement
+    package names its files with it (seed 001 附件 二.4). A code is one exam's: one already given
+    to another exam is refused, naming it; a code a notice gives (the catalogue files) is changed
+    in the files, not here. Audited with the old and the new code."""
+    if not user_has_perm(actor, Perm.MANAGE_CATALOGUE):
+        raise EcertError(
+            "not_allowed",
+            "只有省级管理员可以修改目录",
+            "only a province administrator edits the catalogue",
+        )
+    code = exam_code_check(code)
+    with transaction.atomic():
+        # Every exam's code is compared with every other's: lock the qualifications (a small
+        # table) so two administrators cannot give one code to two exams at once.
+        list(rows_locked(Qualification.objects.order_by("pk")).values_list("pk", flat=True))
+        row: Qualification | QualificationLevel
+        levels = list(QualificationLevel.objects.filter(qualification=qualification))
+        if level:
+            found = next((lv for lv in levels if lv.name == level), None)
+            if found is None:
+                raise EcertError(
+                    "unknown_level",
+                    f"“{qualification.name}”没有“{level}”这一级别",
+                    f"{qualification.name} has no level {level!r}",
+                    field="level",
+                )
+            row = found
+        elif levels:
+            raise EcertError(
+                "level_needed",
+                f"“{qualification.name}”分级别设考试代码：请选择级别",
+                f"{qualification.name} has levels, each with its own exam code: choose the level",
+                field="level",
+            )
+        else:
+            row = Qualification.objects.get(pk=qualification.pk)
+        name = _exam_name(qualification, level)
+        if row.exam_code_source == ExamCodeSource.CATALOGUE and row.exam_code != code:
+            raise EcertError(
+                "exam_code_from_notice",
+                f"“{name}”的考试代码 {row.exam_code} 由通知给出（目录文件），不能在此修改；"
+                "如通知有变，请修改目录文件后重新导入",
+                f"the exam code {row.exam_code} of {name} is given by a notice (the catalogue "
+                "files) and is not changed here: if the notice changed, edit the files and load "
+                "them again",
+                field="code",
+            )
+        _exam_code_unused(code, row)
+        old = row.exam_code
+        if old == code:
+            return row
+        row.exam_code = code
+        row.exam_code_source = (
+            ExamCodeSource.CATALOGUE.value
+            if row.exam_code_source == ExamCodeSource.CATALOGUE
+            else ExamCodeSource.BACK_OFFICE.value
+        )
+        row.save(update_fields=["exam_code", "exam_code_source"])
+        audit_record(
+            actor=actor,
+            action="catalogue.exam_code_set",
+            object_type="qualification",
+            object_id=qualification.key,
+            data={"level": level or "", "old": old, "new": code},
+        )
+    return row
+
+
+def _exam_code_unused(code: str, row: Qualification | QualificationLevel) -> None:
+    """EcertError when another exam already has ``code``."""
+    levels = QualificationLevel.objects.select_related("qualification").filter(exam_code=code)
+    qualifications = Qualification.objects.filter(exam_code=code)
+    if isinstance(row, QualificationLevel):
+        levels = levels.exclude(pk=row.pk)
+    else:
+        qualifications = qualifications.exclude(pk=row.pk)
+    other_level = levels.first()
+    other_qualification = qualifications.first()
+    other = None
+    if other_level is not None:
+        other = _exam_name(other_level.qualification, other_level.name)
+    elif other_qualification is not None:
+        other = other_qualification.name
+    if other is not None:
+        raise EcertError(
+            "exam_code_taken",
+            f"考试代码 {code} 已是“{other}”的考试代码，一个代码只对应一项考试",
+            f"the exam code {code} is already that of {other}: one code names one exam",
+            field="code",
+        )

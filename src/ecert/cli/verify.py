@@ -34,7 +34,7 @@ VERDICT_TEXT = {
     Verdict.VALID_STATUS_UNKNOWN: "真实，未核对状态 / genuine; status not checked",
     Verdict.SUSPENDED: "真实，已暂停 / genuine, suspended",
     Verdict.REVOKED: "真实，已撤销 / genuine, revoked",
-    Verdict.SUPERSEDED: "真实，已被换发的证书取代 / genuine, replaced by a newer certificate",
+    Verdict.SUPERSEDED: "真实，已换发新证书 / genuine, replaced: a new certificate was issued",
     Verdict.EXPIRED: "真实，已过有效期 / genuine, expired",
     Verdict.NOT_YET_VALID: "真实，尚未生效 / genuine, not yet valid",
     Verdict.HOLDER_MISMATCH: "真实，但与所给持证人不符 / genuine, but not this holder",

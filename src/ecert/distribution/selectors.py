@@ -203,6 +203,10 @@ def _chosen(detail: dict[str, Any]) -> tuple[str, str]:
     label = method_label(str(detail.get("method", ""))) or ("—", "—")
     if detail.get("by") == "holder":
         zh, en = f"持证人选择{label[0]}", f"the holder chose {label[1]}"
+    elif detail.get("by") == "application":  # a replacement's new certificate (issue 17)
+        reference = str(detail.get("application", ""))
+        zh = f"补换申请 {reference} 中持证人已选择{label[0]}"
+        en = f"{label[1]}, as the holder asked in replacement application {reference}"
     else:
         zh, en = f"经办人代持证人选择{label[0]}", f"a clerk chose {label[1]} for the holder"
     if detail.get("recipient"):

@@ -20,6 +20,7 @@ from ecert.core.rules.roles import Perm
 from ecert.credentials.services import holder_id_number
 from ecert.replacement.models import (
     Application,
+    ApplicationEvent,
     ApplicationQuerySet,
     Batch,
     BatchError,
@@ -107,6 +108,42 @@ def applications_own(user: User) -> ApplicationQuerySet:
     return Application.objects.filter(holder__user=user).select_related(
         "credential__qualification", "unit", "result", "score_proof"
     )
+
+
+AT_CENTRE = (State.FORWARDED, State.DISPATCHED)
+
+
+def applications_at_centre(user: User, *, completed: bool = False) -> ApplicationQuerySet:
+    """The applications an exam centre in the user's scope completes (``Application.exam_centre``):
+    those sent up and waiting for their result, or with ``completed`` those done. Scoped through
+    ``visible_to`` and then narrowed to the exam centre's side."""
+    centres = Authority.objects.filter(scope_for(user, PERM).q("path")).values("pk")
+    states = [State.COMPLETED.value] if completed else [s.value for s in AT_CENTRE]
+    return (
+        applications_for(user)
+        .filter(exam_centre__in=centres, state__in=states)
+        .select_related("holder", "result", "score_proof")
+        .order_by("state_since", "id")
+    )
+
+
+def application_at_centre(user: User, reference: str) -> Application:
+    """One application the user's exam centre completes (in any state), or EcertError
+    not_found, the same for one out of scope."""
+    centres = Authority.objects.filter(scope_for(user, PERM).q("path")).values("pk")
+    found = (
+        applications_for(user)
+        .filter(exam_centre__in=centres, reference=reference)
+        .select_related("holder", "result", "score_proof")
+        .first()
+    )
+    if found is None:
+        raise EcertError("not_found", "未找到该补换申请", "no such replacement application")
+    return found
+
+
+def application_timeline(application: Application) -> list[ApplicationEvent]:
+    return list(application.events.select_related("unit").order_by("at", "id"))
 
 
 def next_step(application: Application) -> str:

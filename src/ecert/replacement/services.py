@@ -856,6 +856,12 @@ def application_complete(
         # of all locks: taken here before the application's row.
         locks_take(Lock.BULK)
         locked = _at_exam_centre(actor, application)
+        if locked.state == State.COMPLETED:
+            raise EcertError(
+                "already_completed",
+                "该申请已办结，不能再次办结",
+                "the application is already completed",
+            )
         if State(locked.state) not in (State.FORWARDED, State.DISPATCHED):
             raise EcertError(
                 "not_dispatched",

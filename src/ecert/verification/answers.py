@@ -30,8 +30,8 @@ VERDICT_LABELS: dict[Verdict, tuple[str, str]] = {
     Verdict.SUSPENDED: ("真实，已暂停使用", "Genuine, but suspended"),
     Verdict.REVOKED: ("真实，已撤销", "Genuine, but revoked"),
     Verdict.SUPERSEDED: (
-        "真实，已被换发的证书取代",
-        "Genuine, but replaced by a newer certificate",
+        "真实，已换发新证书",
+        "Genuine, but replaced: a new certificate was issued",
     ),
     Verdict.EXPIRED: ("真实，已过有效期", "Genuine, but past its last valid day"),
     Verdict.NOT_YET_VALID: ("真实，尚未生效", "Genuine, but not valid yet"),
@@ -88,7 +88,10 @@ CHECK_TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ("status", "ok"): ("状态有效", "Status: valid"),
     ("status", "suspended"): ("已被签发机构暂停使用", "Suspended by the issuing authority"),
     ("status", "revoked"): ("已被签发机构撤销", "Revoked by the issuing authority"),
-    ("status", "superseded"): ("已被换发的证书取代", "Replaced by a newer certificate"),
+    ("status", "superseded"): (
+        "已换发新证书，本证书已被取代",
+        "Replaced: a new certificate was issued",
+    ),
     ("status", "no_status_list"): (
         "没有该证书的状态列表，状态未知",
         "No status list for this certificate: status unknown",

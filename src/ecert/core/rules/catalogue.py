@@ -41,6 +41,29 @@ class CorrectionRoute(StrEnum):
     MINISTRY = "ministry"  # up the industry line to the national ministry
 
 
+class ExamCodeSource(StrEnum):
+    """Who gave an exam code (考试代码): a notice, through the catalogue files, or the province
+    administrator in the back office. A code the files give is theirs: a reload keeps it in line
+    with the notice; one the administrator set is kept by every reload (docs/catalogue.md)."""
+
+    CATALOGUE = "catalogue"
+    BACK_OFFICE = "back_office"
+
+
+def exam_code_check(code: str) -> str:
+    """The exam code of the replacement files' names (seed 001 附件 二.4: 202005-034-一级建造师…):
+    exactly three digits, or EcertError."""
+    code = code.strip()
+    if not re.fullmatch(r"[0-9]{3}", code):
+        raise EcertError(
+            "bad_exam_code",
+            f"“{code}”不是有效的考试代码：考试代码为 3 位数字，如 034",
+            f"{code!r} is not an exam code: an exam code is 3 digits, e.g. 034",
+            field="code",
+        )
+    return code
+
+
 @dataclass(frozen=True)
 class Level:
     name: str
