@@ -352,8 +352,8 @@ def test_completion_names_the_new_certificate_and_the_home_page_says_so(
     assert 'data-testid="result-link"' in page
     assert "已办结：山东省人事考试中心已登记新证书，管理号 2637010000000999" in page
     home = holder.get(reverse("portal:credential_list")).content.decode()
-    assert f"您的补换申请 {application.reference} 已于" in home
-    assert "办结" in home
+    assert f"您的补换申请 {application.reference} 已办结" in home
+    assert "新证书（管理号 2637010000000999）已到" in home
 
 
 def _upload(name: str, data: bytes) -> object:

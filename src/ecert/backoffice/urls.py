@@ -142,7 +142,8 @@ urlpatterns += (
 
 # Replacements (issue 17): the level above's pages, and a batch's package and forms.
 urlpatterns += replacement_province_views.urlpatterns
-# Replacements at the receiving unit (issue 17).
-urlpatterns += replacement_views.urlpatterns
 # Replacements (issue 17): the catalogue settings the package needs, the exam centre's completion.
 urlpatterns += catalogue_views.urlpatterns + replacement_centre_views.urlpatterns
+# Replacements at the receiving unit (issue 17), last: `replacement/<reference>/` would take the
+# names of the other pages' folders (province/, centre/).
+urlpatterns += replacement_views.urlpatterns
