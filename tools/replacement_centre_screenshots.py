@@ -1,4 +1,4 @@
-"""Pictures of docs/replacement-centre.md, taken from a served demo with Debian's Chromium.
+"""Pictures of docs/replacement.md, taken from a served demo with Debian's Chromium.
 
     ECERT_DATA_DIR=D .venv/bin/ecert demo --bind 127.0.0.1:8031   # one shell, a fresh directory D
     ECERT_DATA_DIR=D .venv/bin/python tools/replacement_centre_screenshots.py http://127.0.0.1:8031

@@ -1,4 +1,4 @@
-"""Pictures of docs/replacement-portal.md, taken from a served demo with Debian's Chromium.
+"""Pictures of docs/replacement.md, taken from a served demo with Debian's Chromium.
 
     ECERT_DATA_DIR=D .venv/bin/ecert demo --bind 127.0.0.1:8010   # one shell, a fresh directory D
     ECERT_DATA_DIR=D DJANGO_ALLOW_ASYNC_UNSAFE=true \\
