@@ -330,21 +330,7 @@ def credential_correct(
     corrected data, a new signature and status index, supersedes it; the old one then verifies as
     superseded and names the new one. Reason and evidence are kept with the correction."""
     now = now or timezone.now()
-    if not reason.strip():
-        raise EcertError(
-            "no_reason", "须填写更正原因", "give the reason for the correction", field="reason"
-        )
-    locked = _managed(actor, credential, Perm.CORRECT_CREDENTIAL)
-    # The replacement takes the holders lock, a status index and an audit event, and then the
-    # old one's status list is signed again: taken now, in order, the status lists come before
-    # the audit chain head they would otherwise follow.
-    locks_take(Lock.HOLDERS, Lock.STATUS_INDEXES, Lock.STATUS_LISTS, Lock.AUDIT_HEAD)
-    if locked.status not in (CredentialStatus.VALID, CredentialStatus.SUSPENDED):
-        raise EcertError(
-            "not_correctable",
-            "只有有效或暂停的证书可以更正",
-            "only a valid or suspended credential can be corrected",
-        )
+    locked = _to_supersede(actor, credential, reason, ("更正", "corrected"), "not_correctable")
     evidence_type = ""
     if evidence is not None:
         evidence_type = scan_type(
@@ -409,6 +395,30 @@ def credential_correct(
     return replacement
 
 
+def _to_supersede(
+    actor: User, credential: Credential, reason: str, verb: tuple[str, str], refusal: str
+) -> Credential:
+    """The credential a correction or a replacement supersedes, locked, once the reason is given
+    and the actor's authority manages it; only a valid or suspended one."""
+    zh, en = verb
+    if not reason.strip():
+        raise EcertError(
+            "no_reason", f"须填写{zh}原因", f"give the reason why it is {en}", field="reason"
+        )
+    locked = _managed(actor, credential, Perm.CORRECT_CREDENTIAL)
+    # The new credential takes the holders lock, a status index and an audit event, and then the
+    # old one's status list is signed again: taken now, in order, the status lists come before
+    # the audit chain head they would otherwise follow.
+    locks_take(Lock.HOLDERS, Lock.STATUS_INDEXES, Lock.STATUS_LISTS, Lock.AUDIT_HEAD)
+    if locked.status not in (CredentialStatus.VALID, CredentialStatus.SUSPENDED):
+        raise EcertError(
+            refusal,
+            f"只有有效或暂停的证书可以{zh}",
+            f"only a valid or suspended credential can be {en}",
+        )
+    return locked
+
+
 def _supersede_with(
     actor: User, locked: Credential, draft: CredentialDraft, now: datetime
 ) -> Credential:
@@ -430,18 +440,7 @@ def credential_reissue(
     a new record with the same data, under ``number`` when the new certificate has another
     management number, supersedes it (verification then says 已换发 and names the new one)."""
     now = now or timezone.now()
-    if not reason.strip():
-        raise EcertError(
-            "no_reason", "须填写换发原因", "give the reason for the replacement", field="reason"
-        )
-    locked = _managed(actor, credential, Perm.CORRECT_CREDENTIAL)
-    locks_take(Lock.HOLDERS, Lock.STATUS_INDEXES, Lock.STATUS_LISTS, Lock.AUDIT_HEAD)
-    if locked.status not in (CredentialStatus.VALID, CredentialStatus.SUSPENDED):
-        raise EcertError(
-            "not_reissuable",
-            "只有有效或暂停的证书可以换发",
-            "only a valid or suspended credential can be replaced",
-        )
+    locked = _to_supersede(actor, credential, reason, ("换发", "replaced"), "not_reissuable")
     draft = credential_draft_of(locked, issue_date=timezone.localdate(now))
     if number.strip():
         draft = replace(draft, number=number.strip())
