@@ -406,6 +406,18 @@ def test_the_check_passes_a_good_package() -> None:
     package_check(_package(20))
 
 
+def test_a_package_that_passed_does_not_let_a_changed_copy_or_a_refused_one_through() -> None:
+    good = _package(3)
+    package_check(good)  # passed once: the zip and the workbook do not check it again
+    bad = replace(good, rows=(*good.rows[:2], replace(good.rows[2], ksxm="")))
+
+    assert _refusal(bad).code == "package_field_missing"
+    assert _refusal(bad).code == "package_field_missing"  # refused again, not remembered
+    with pytest.raises(EcertError):
+        package_workbook(bad)
+    assert _sheet(package_workbook(good))[1:] == [list(row.cells()) for row in good.ordered]
+
+
 # ── The paper forms ──────────────────────────────────────────────────────────
 
 

@@ -15,6 +15,7 @@ from ecert.catalogue.models import QualificationLevel
 from ecert.core.errors import EcertError
 from ecert.core.rules.replacement import BatchState, State
 from ecert.core.spreadsheets.replacement_package import HEADER
+from ecert.credentials.models import Credential
 from ecert.credentials.services import holder_id_number
 from ecert.replacement.models import Batch
 from ecert.replacement.packages import (
@@ -144,3 +145,40 @@ def test_the_forms_are_one_summary_and_one_application_form_per_exam(paper: Pape
         "202611-济南市-证书补发(更换)统计汇总表.pdf",
         "202611-034-一级建造师(证书补换印制信息)数据(济南市)(1人)-证书补发(更换)申请表.pdf",
     ]
+
+
+def test_bms_is_the_records_registration_city_else_the_receiving_units(paper: Paper) -> None:
+    batch = submitted(paper, "jinan_clerk", SD_NUMBER, applicant="holder")
+    qingdao = Authority.objects.get(name="青岛市人力资源和社会保障局")
+    records = Credential.objects.filter(management_number=SD_NUMBER)
+    records.update(registration_authority=qingdao)
+    (package,) = batch_packages(batch)
+    assert package.rows[0].bms == "青岛市"  # the record wins over the unit that received it
+    records.update(registration_authority=None)
+    (package,) = batch_packages(batch)
+    assert package.rows[0].bms == "济南市"  # none on record: the receiving unit's city
+
+
+def test_a_record_a_row_cannot_be_made_from_names_the_application(paper: Paper) -> None:
+    batch = accepted(paper, "jinan_clerk", SD_NUMBER, applicant="holder")
+    application = batch.applications.get()
+    Credential.objects.filter(management_number=SD_NUMBER).update(holder_sex="x")
+    with pytest.raises(EcertError) as refused:
+        batch_submit(actor=paper.users["jinan_clerk"], batch=batch, now=LATER)
+    assert refused.value.code == "record_incomplete"
+    assert refused.value.zh == (
+        f"申请 {application.reference}（管理号 {SD_NUMBER}）：证书数据库中的记录不完整"
+    )
+    batch.refresh_from_db()
+    assert batch.state == BatchState.OPEN
+
+
+def test_a_row_the_province_could_not_take_names_the_application(paper: Paper) -> None:
+    batch = accepted(paper, "jinan_clerk", SD_NUMBER, "2537010000000203")
+    application = batch.applications.get(credential__management_number="2537010000000203")
+    Credential.objects.filter(management_number="2537010000000203").update(holder_name="孙\t芸")
+    with pytest.raises(EcertError) as refused:
+        batch_packages(batch)
+    assert refused.value.code == "package_bad_character"
+    assert refused.value.zh.startswith(f"申请 {application.reference}：")
+    assert "U+0009" in refused.value.zh

@@ -17,6 +17,11 @@ def pii_cipher() -> PiiCipher:
     return PiiCipher(settings.ECERT_PII_KEY)
 
 
+def id_number_plain(ciphertext: bytes | memoryview, id_type: str) -> str:
+    """A stored ID number decrypted: its ciphertext column and its type (bound as context)."""
+    return pii_cipher().decrypt(bytes(ciphertext), context=id_type)
+
+
 def id_number_lookup_hash(id_type: IdType, canonical: str) -> str:
     return pii_cipher().lookup_hash(canonical, context=id_type.value)
 

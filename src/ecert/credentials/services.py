@@ -26,7 +26,7 @@ from ecert.core.rules.photos import photo_check
 from ecert.core.rules.roles import Perm
 from ecert.core.rules.status import check_status_change
 from ecert.credentials.models import Credential, CredentialCorrection, Holder
-from ecert.credentials.personal_data import pii_cipher
+from ecert.credentials.personal_data import id_number_plain
 from ecert.credentials.pipeline import (
     HolderWriter,
     Outcomes,
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 def holder_id_number(holder: Holder) -> str:
     """Decrypt a holder's ID number; only for the holder's own documents and staff who need it."""
-    return pii_cipher().decrypt(bytes(holder.id_number_ciphertext), context=holder.id_type)
+    return id_number_plain(holder.id_number_ciphertext, holder.id_type)
 
 
 def not_found(public_id: str = "") -> EcertError:

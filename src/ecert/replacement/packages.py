@@ -14,12 +14,15 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
+
+from django.db.models import QuerySet
 
 from ecert.authorities.models import Authority
-from ecert.catalogue.models import QualificationLevel
+from ecert.catalogue.models import Qualification, QualificationLevel
 from ecert.core.documents.replacement_forms import application_form_pdf, summary_form_pdf
 from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdType, Sex
@@ -34,7 +37,7 @@ from ecert.core.spreadsheets.replacement_package import (
     packages_check,
 )
 from ecert.credentials.models import Credential
-from ecert.credentials.services import holder_id_number
+from ecert.credentials.personal_data import id_number_plain
 from ecert.replacement.models import Application, Batch
 
 CITY_BUREAU_SUFFIX = "人力资源和社会保障局"
@@ -46,24 +49,23 @@ class Exam:
     name: str  # as the file name prints it: the qualification and its level
 
 
-def exam_of(credential: Credential, _levels: dict[tuple[int, str], str] | None = None) -> Exam:
-    """The exam (考试代码, 考试名称) of a record, or EcertError when the catalogue has no code.
-    ``_levels`` caches the level codes already read, for a package of many applications."""
+def exam_of(credential: Credential) -> Exam:
+    """The exam (考试代码, 考试名称) of a record, or EcertError when the catalogue has no code."""
     qualification = credential.qualification
     assert qualification is not None
     code = qualification.exam_code
     if credential.level:
-        key = (qualification.pk, credential.level)
-        if _levels is not None and key in _levels:
-            code = _levels[key]
-        else:
-            level = QualificationLevel.objects.filter(
-                qualification=qualification, name=credential.level
-            ).first()
-            code = level.exam_code if level is not None else ""
-            if _levels is not None:
-                _levels[key] = code
-    name = f"{credential.level}{qualification.name}" if credential.level else qualification.name
+        level = QualificationLevel.objects.filter(
+            qualification=qualification, name=credential.level
+        ).first()
+        code = level.exam_code if level is not None else ""
+    return _exam(qualification, credential.level, code)
+
+
+def _exam(qualification: Qualification, level: str, code: str) -> Exam:
+    """The exam of ``qualification`` at ``level`` ("" for none) whose code the catalogue gives as
+    ``code`` (the level's when there is a level, else the qualification's)."""
+    name = f"{level}{qualification.name}" if level else qualification.name
     if not code:
         raise EcertError(
             "no_exam_code",
@@ -83,52 +85,101 @@ def unit_label(authority: Authority) -> str:
     return authority.name
 
 
-def _city_of(application: Application) -> str:
-    """BMS: the record's registration city; a record without one is declared under the city of
-    the unit that received it (docs/decisions.md 171)."""
-    registration = application.credential.registration_authority
-    if registration is not None:
-        return unit_label(registration)
-    return unit_label(application.unit)
-
-
 def _birth_month(text: str) -> tuple[int, int] | None:
     if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
         return int(text[:4]), int(text[5:])
     return None
 
 
-def row_of(application: Application) -> PackageRow:
-    """One application's row, every value from the certificate database's record; ZP names the
-    photo when the application carries one."""
-    record = application.credential
-    holder = record.holder
+# What a row takes from the database, read in one query for a whole package: the application,
+# its record and the record's holder (never what the applicant typed). The qualifications, levels
+# and authorities are few and are read once each (_Catalogue), not joined to every row.
+_ROW_VALUES = (
+    "reference",
+    "unit_id",
+    "photo_jpeg",
+    "credential__management_number",
+    "credential__holder_name",
+    "credential__holder_sex",
+    "credential__level",
+    "credential__specialty",
+    "credential__holder_birth_month",
+    "credential__approval_date",
+    "credential__qualification_id",
+    "credential__registration_authority_id",
+    "credential__holder__name",
+    "credential__holder__id_type",
+    "credential__holder__id_number_ciphertext",
+)
+
+
+class _Catalogue:
+    """The exams and unit names of a package's rows, each read once: a month's applications
+    share a few dozen exams and a few cities."""
+
+    def __init__(self, values: list[tuple[Any, ...]]) -> None:
+        qualification_ids = {v[10] for v in values if v[10] is not None}
+        authority_ids = {v[1] for v in values} | {v[11] for v in values if v[11] is not None}
+        self._qualifications = Qualification.objects.in_bulk(qualification_ids)
+        self._level_codes = {
+            (qualification, name): code
+            for qualification, name, code in QualificationLevel.objects.filter(
+                qualification__in=qualification_ids
+            ).values_list("qualification_id", "name", "exam_code")
+        }
+        self._labels = {
+            pk: unit_label(authority)
+            for pk, authority in Authority.objects.in_bulk(authority_ids).items()
+        }
+        self._exams: dict[tuple[int, str], Exam] = {}
+
+    def exam(self, qualification_id: int | None, level: str) -> Exam:
+        """As exam_of for a record of this qualification and level."""
+        assert qualification_id is not None
+        key = (qualification_id, level)
+        if key not in self._exams:
+            qualification = self._qualifications[qualification_id]
+            code = self._level_codes.get(key, "") if level else qualification.exam_code
+            self._exams[key] = _exam(qualification, level, code)
+        return self._exams[key]
+
+    def label(self, authority_id: int) -> str:
+        return self._labels[authority_id]
+
+
+def _row(values: tuple[Any, ...], catalogue: _Catalogue) -> PackageRow:
+    """One application's row from its ``_ROW_VALUES``. BMS is the record's registration city; a
+    record without one is declared under the city of the unit that received it (docs/
+    decisions.md 171)."""
+    (
+        _reference,
+        unit_id,
+        photo,
+        management_number,
+        record_name,
+        sex,
+        level,
+        specialty,
+        birth_month,
+        approval_date,
+        _qualification_id,
+        registration_id,
+        holder_name,
+        id_type,
+        ciphertext,
+    ) = values
     return package_row(
-        management_number=record.management_number,
-        name=record.holder_name or holder.name,
-        id_number=holder_id_number(holder),
-        id_type=IdType(holder.id_type),
-        sex=Sex(record.holder_sex) if record.holder_sex else None,
-        level=record.level,
-        specialty=record.specialty,
-        birth_month=_birth_month(record.holder_birth_month),
-        approval_date=record.approval_date,
-        city=_city_of(application),
-        photo=bytes(application.photo_jpeg) if application.photo_jpeg is not None else None,
-    )
-
-
-def _with_applications(applications: Iterable[Application]) -> list[Application]:
-    ids = [application.pk for application in applications]
-    return list(
-        Application.objects.filter(pk__in=ids)
-        .select_related(
-            "credential__qualification",
-            "credential__holder",
-            "credential__registration_authority",
-            "unit",
-        )
-        .order_by("pk")
+        management_number=management_number,
+        name=record_name or holder_name,
+        id_number=id_number_plain(ciphertext, id_type),
+        id_type=IdType(id_type),
+        sex=Sex(sex) if sex else None,
+        level=level,
+        specialty=specialty,
+        birth_month=_birth_month(birth_month),
+        approval_date=approval_date,
+        city=catalogue.label(registration_id if registration_id is not None else unit_id),
+        photo=bytes(photo) if photo is not None else None,
     )
 
 
@@ -138,15 +189,23 @@ def packages_of(
     """The applications as the exams of one package (``unit_name``'s ``month``), checked: an
     exam without a code, or a row the province could not use, is refused with its reason and
     the application it comes from."""
-    levels: dict[tuple[int, str], str] = {}
-    grouped: dict[Exam, list[tuple[PackageRow, Application]]] = {}
-    for application in _with_applications(applications):
-        exam = exam_of(application.credential, levels)
+    chosen = Application.objects.filter(pk__in=[application.pk for application in applications])
+    return _packages(chosen, unit_name=unit_name, month=month)
+
+
+def _packages(
+    applications: QuerySet[Application], *, unit_name: str, month: str
+) -> list[ExamPackage]:
+    values = list(applications.order_by("pk").values_list(*_ROW_VALUES))
+    catalogue = _Catalogue(values)
+    grouped: dict[Exam, list[tuple[PackageRow, str]]] = {}
+    for row_values in values:
+        exam = catalogue.exam(row_values[10], row_values[6])
         try:
-            row = row_of(application)
+            row = _row(row_values, catalogue)
         except (EcertError, ValueError, KeyError) as error:
-            raise _of_application(error, application) from None
-        grouped.setdefault(exam, []).append((row, application))
+            raise _of_application(error, row_values[0], row_values[3]) from None
+        grouped.setdefault(exam, []).append((row, row_values[0]))
     packages = [
         ExamPackage(month, exam.code, exam.name, unit_name, tuple(row for row, _ in rows))
         for exam, rows in sorted(grouped.items(), key=lambda item: item[0].code)
@@ -158,8 +217,7 @@ def packages_of(
     return packages
 
 
-def _of_application(error: Exception, application: Application) -> EcertError:
-    reference, number = application.reference, application.credential.management_number
+def _of_application(error: Exception, reference: str, number: str) -> EcertError:
     if isinstance(error, EcertError):
         zh, en, code = error.zh, error.en, error.code
     else:
@@ -175,7 +233,7 @@ def _of_application(error: Exception, application: Application) -> EcertError:
 def _located(
     error: EcertError,
     packages: list[ExamPackage],
-    grouped: dict[Exam, list[tuple[PackageRow, Application]]],
+    grouped: dict[Exam, list[tuple[PackageRow, str]]],
 ) -> EcertError:
     """A row's error also names the application it comes from."""
     if error.row is None or not error.file:
@@ -185,12 +243,12 @@ def _located(
             continue
         row = package.ordered[error.row - 2]
         exam = Exam(package.exam_code, package.exam_name)
-        application = next(a for r, a in grouped[exam] if r is row)
+        reference = next(a for r, a in grouped[exam] if r is row)
         zh, en = error.texts()
         return EcertError(
             error.code,
-            f"申请 {application.reference}：{zh}",
-            f"application {application.reference}: {en}",
+            f"申请 {reference}：{zh}",
+            f"application {reference}: {en}",
             field=error.field,
         )
     return error
@@ -198,9 +256,7 @@ def _located(
 
 def batch_packages(batch: Batch) -> list[ExamPackage]:
     """A unit's batch as its package: the unit's own name and the batch's month."""
-    return packages_of(
-        list(batch.applications.all()), unit_name=unit_label(batch.unit), month=batch.month
-    )
+    return _packages(batch.applications.all(), unit_name=unit_label(batch.unit), month=batch.month)
 
 
 def aggregate_packages(
@@ -208,8 +264,8 @@ def aggregate_packages(
 ) -> list[ExamPackage]:
     """The level above's package of ``month``: per exam the rows of all ``batches`` (each row keeps
     its BMS city), under the aggregating unit's own name."""
-    applications = list(Application.objects.filter(batch__in=[b.pk for b in batches]))
-    return packages_of(applications, unit_name=unit_label(authority), month=month)
+    applications = Application.objects.filter(batch__in=[batch.pk for batch in batches])
+    return _packages(applications, unit_name=unit_label(authority), month=month)
 
 
 # ── Files ──────────────────────────────────────────────────────────────────────────────────────

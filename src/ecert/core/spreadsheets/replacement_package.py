@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date
+from functools import cached_property
 
 import xlwt  # type: ignore[import-untyped]
 from xlwt.BIFFRecords import SharedStringTable  # type: ignore[import-untyped]
@@ -52,6 +53,7 @@ _REQUIRED = (Field.MANAGEMENT_NUMBER, Field.NAME, Field.ID_NUMBER, Field.APPROVA
 _ZIP_FILE_MODE = 0o100644 << 16
 _ZIP_DIR_MODE = (0o040755 << 16) | 0x10  # and the MS-DOS directory bit
 _WIDTHS = (20, 12, 22, 14, 6, 8, 22, 10, 12, 24, 10)  # characters, columns A–K
+_CHECKED = "_checked"  # set in an ExamPackage's __dict__ once package_check has passed it
 
 
 @dataclass(frozen=True)
@@ -98,9 +100,11 @@ class ExamPackage:
     unit: str
     rows: tuple[PackageRow, ...]
 
-    @property
+    @cached_property
     def ordered(self) -> tuple[PackageRow, ...]:
-        """The rows as every output lists them: by approval date (PZRQ), then management number."""
+        """The rows as every output lists them: by approval date (PZRQ), then management number.
+        Sorted once: the package is immutable, and the check, the workbook, the photos and the
+        forms all list them."""
         return tuple(sorted(self.rows, key=lambda row: (row.pzrq, row.zsglh, row.zjhm)))
 
     @property
@@ -159,7 +163,12 @@ def package_check(package: ExamPackage) -> None:
     """Raise EcertError (Chinese, then English; naming the exam, the row of the workbook and the
     field) for what the province could not take: an exam without a 3-digit code, a bad month,
     an empty package, a cell that is missing, malformed or cannot be stored, a duplicate ID or
-    management number, a ZP naming a photo that is not carried or a photo ZP does not name."""
+    management number, a ZP naming a photo that is not carried or a photo ZP does not name.
+
+    A package that passed is not checked again (the package is immutable, the answer the same):
+    the caller's check, the zip's and each workbook's are one check of the same rows."""
+    if package.__dict__.get(_CHECKED):
+        return
     exam_zh, exam_en = _exam_texts(package)
     if not _EXAM_CODE.fullmatch(package.exam_code):
         shown = package.exam_code or "无"
@@ -222,6 +231,7 @@ def package_check(package: ExamPackage) -> None:
                 seen[value] = row_number
         except EcertError as error:
             raise cell_error(error, file=file, row=row_number) from None
+    package.__dict__[_CHECKED] = True  # as cached_property keeps ``ordered``: frozen, not slotted
 
 
 def cell_error(error: EcertError, *, file: str, row: int) -> EcertError:
