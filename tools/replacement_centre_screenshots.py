@@ -81,8 +81,11 @@ def _prepare() -> tuple[list[str], str]:
     level = qualification.levels.filter(name=record.level).first()
     if level is not None and not level.exam_code:
         exam_code_set(actor=admin, qualification=qualification, level=record.level, code="099")
+    # Those already sent up by an earlier run (the demo's own applications wait at Jinan's desk).
     existing = list(
-        Application.objects.order_by("created_at", "id").values_list("reference", flat=True)
+        Application.objects.filter(state__in=["forwarded", "dispatched", "completed"])
+        .order_by("created_at", "id")
+        .values_list("reference", flat=True)
     )
     if existing:
         return existing, qualification.key
