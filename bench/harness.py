@@ -15,6 +15,8 @@ import resource
 import sqlite3
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -177,3 +179,53 @@ def run_child(module: str, database: str, out: Path, *args: str) -> dict[str, An
         return {"database": database, "failed": f"exit {completed.returncode}\n{tail}"}
     data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     return data
+
+
+def run_children(
+    name: str,
+    module: str,
+    selected: list[str],
+    figures_from: Callable[[dict[str, Any]], list[Figure]],
+    notes: list[str],
+) -> Report:
+    """The parent side of a benchmark measured in one child process per database
+    (``python -m <module>``): its figures, or why a database was skipped or failed."""
+    from bench import databases
+
+    report = Report(notes=notes)
+    with tempfile.TemporaryDirectory(prefix="ecert-bench-") as tmp:
+        for database in selected:
+            data = run_child(module, database, Path(tmp) / f"{database}.json")
+            label = databases.LABELS[database]
+            if "skipped" in data:
+                report.skipped.append(f"{name} on {label}: {data['skipped']}")
+            elif "failed" in data:
+                report.failed.append(f"{name} on {label}: {data['failed']}")
+            else:
+                report.figures.extend(figures_from(data))
+                report.measurements.append({"benchmark": name, **data})
+    return report
+
+
+def child_main(
+    module: str,
+    description: str | None,
+    measure: Callable[[str, Path], dict[str, Any]],
+    argv: list[str] | None = None,
+) -> None:
+    """The child side: measure one database in a scratch folder and write the JSON the parent
+    reads (``skipped`` when the database cannot be reached)."""
+    import argparse
+
+    from bench import databases
+
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=description)
+    parser.add_argument("--database", choices=databases.DATABASES, required=True)
+    parser.add_argument("--out", type=Path, required=True, help="where to write the JSON")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix=f"ecert-bench-{args.database}-") as work_dir:
+        try:
+            data = measure(args.database, Path(work_dir))
+        except databases.DatabaseUnavailable as exc:
+            data = {"database": args.database, "skipped": str(exc)}
+    args.out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

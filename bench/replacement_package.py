@@ -16,11 +16,8 @@ One child process per database (``python -m bench.replacement_package --database
 
 from __future__ import annotations
 
-import argparse
 import io
-import json
 import random
-import tempfile
 import time
 import zipfile
 from dataclasses import replace
@@ -29,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import databases
-from bench.harness import Baseline, Budget, Figure, Report, run_child
+from bench.harness import Baseline, Budget, Figure, Report, child_main, run_children
 from bench.rates import load_note
 
 NAME = "replacement-package"
@@ -222,34 +219,13 @@ def figures_from(data: dict[str, Any]) -> list[Figure]:
 def run(rows: int, selected: list[str]) -> Report:
     """Parent side; ``rows`` does not apply (a province's month of 20,000 applications)."""
     del rows
-    report = Report(notes=[load_note(NAME)])
-    with tempfile.TemporaryDirectory(prefix="ecert-bench-") as tmp:
-        for database in selected:
-            data = run_child("bench.replacement_package", database, Path(tmp) / f"{database}.json")
-            label = databases.LABELS[database]
-            if "skipped" in data:
-                report.skipped.append(f"{NAME} on {label}: {data['skipped']}")
-            elif "failed" in data:
-                report.failed.append(f"{NAME} on {label}: {data['failed']}")
-            else:
-                report.figures.extend(figures_from(data))
-                report.measurements.append({"benchmark": NAME, **data})
-    return report
+    return run_children(
+        NAME, "bench.replacement_package", selected, figures_from, [load_note(NAME)]
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.replacement_package", description=__doc__
-    )
-    parser.add_argument("--database", choices=databases.DATABASES, required=True)
-    parser.add_argument("--out", type=Path, required=True, help="where to write the JSON")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix=f"ecert-bench-{args.database}-") as work_dir:
-        try:
-            data = measure(args.database, Path(work_dir))
-        except databases.DatabaseUnavailable as exc:
-            data = {"database": args.database, "skipped": str(exc)}
-    args.out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    child_main("bench.replacement_package", __doc__, measure, argv)
 
 
 if __name__ == "__main__":

@@ -15,10 +15,7 @@ line is zero duplicates and zero gaps; DESIGN.md §7 gives no rate for this.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sqlite3
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -29,7 +26,7 @@ from typing import Any
 import psycopg
 
 from bench import databases
-from bench.harness import Baseline, Budget, Figure, Report, run_child
+from bench.harness import Baseline, Budget, Figure, Report, child_main, run_children
 from bench.rates import load_note
 
 NAME = "title-numbers"
@@ -181,32 +178,11 @@ def figures_from(data: dict[str, Any]) -> list[Figure]:
 def run(rows: int, selected: list[str]) -> Report:
     """Parent side; ``rows`` does not apply (8 writers × 500 numbers)."""
     del rows
-    report = Report(notes=[load_note(NAME)])
-    with tempfile.TemporaryDirectory(prefix="ecert-bench-") as tmp:
-        for database in selected:
-            data = run_child("bench.title_numbers", database, Path(tmp) / f"{database}.json")
-            label = databases.LABELS[database]
-            if "skipped" in data:
-                report.skipped.append(f"{NAME} on {label}: {data['skipped']}")
-            elif "failed" in data:
-                report.failed.append(f"{NAME} on {label}: {data['failed']}")
-            else:
-                report.figures.extend(figures_from(data))
-                report.measurements.append({"benchmark": NAME, **data})
-    return report
+    return run_children(NAME, "bench.title_numbers", selected, figures_from, [load_note(NAME)])
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.title_numbers", description=__doc__)
-    parser.add_argument("--database", choices=databases.DATABASES, required=True)
-    parser.add_argument("--out", type=Path, required=True, help="where to write the JSON")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix=f"ecert-bench-{args.database}-") as work_dir:
-        try:
-            data = measure(args.database, Path(work_dir))
-        except databases.DatabaseUnavailable as exc:
-            data = {"database": args.database, "skipped": str(exc)}
-    args.out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    child_main("bench.title_numbers", __doc__, measure, argv)
 
 
 if __name__ == "__main__":
