@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from ecert.audit.locks import Lock, locks_take, rows_locked
 from ecert.audit.services import audit_record
@@ -109,7 +110,7 @@ def delivery_record(
             "只有省人事考试中心的工作人员可以登记纸质证书到达",
             "only the exam centre's staff record the arrival of paper certificates",
         )
-    if arrived_on > now.date():
+    if arrived_on > timezone.localdate(now):
         raise EcertError(
             "future_date",
             "到达日期不能晚于今天",
@@ -596,7 +597,7 @@ def paper_move(
     if state in HANDED_OUT:
         paper.handed_out_at = now
         fields.append("handed_out_at")
-        _interim_end(paper.credential_id, now.date())
+        _interim_end(paper.credential_id, timezone.localdate(now))
     paper.save(update_fields=fields)
     return PaperEvent.objects.create(
         certificate=paper,
