@@ -6,20 +6,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pypdfium2
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from ecert.core.documents.pades import pdf_seal
-from ecert.core.rules.kinds import CredentialKind
 from ecert.credentials.models import Credential
 from ecert.documents.services import document_original, document_path
-from ecert.signing.services import sealing_key
 from tests.conftest import World
 from tests.portal.signed import signed_proof
+from tests.public.pdf_copies import altered, printed, sealed_by
 
 
 @pytest.fixture
@@ -31,31 +28,6 @@ def proof(world: World, issuing_keys: Any, own_storage: Any) -> Credential:
 def original(proof: Credential) -> bytes:
     document = document_original(actor=None, credential=proof, now=timezone.now())
     return document_path(document).read_bytes()
-
-
-def altered(pdf: bytes) -> bytes:
-    """One character of the sealed bytes changed (the producer's name in the metadata)."""
-    assert pdf.count(b"/Creator(Typst ") == 1
-    return pdf.replace(b"/Creator(Typst ", b"/Creator(Typse ", 1)
-
-
-def printed(pdf: bytes) -> bytes:
-    """A "print to PDF": the page drawn as a picture and written as a new PDF without a seal."""
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        picture = document[0].render(scale=2).to_pil().convert("RGB")
-    finally:
-        document.close()
-    out = __import__("io").BytesIO()
-    picture.save(out, format="PDF")
-    return out.getvalue()
-
-
-def sealed_by(pdf: bytes, authority: Any) -> bytes:
-    """The same page sealed again by ``authority``'s key (trusted here, but not the issuer's)."""
-    unsealed = pdf[: pdf.index(b"%%EOF") + len(b"%%EOF\n")]  # the layout before the seal
-    key = sealing_key(authority, CredentialKind.EXAM_PROOF, timezone.now())
-    return pdf_seal(unsealed, key, reason="copy")
 
 
 def _check(client: Client, pdf: bytes) -> str:
