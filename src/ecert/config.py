@@ -42,6 +42,9 @@ class Config:
     # A streaming replica of the PostgreSQL primary that verification reads from (docs/scaling.md);
     # None: every read goes to the primary.
     database_replica: dict[str, Any] | None = None
+    # The scheme of the verification URL in QR codes (docs/operations.md): https, or http for a
+    # development server that serves plain HTTP, as the demo does.
+    verify_scheme: str = "https"
 
 
 @dataclass(frozen=True)
@@ -227,12 +230,34 @@ def read_config(env: Mapping[str, str] | None = None, *, cwd: Path | None = None
         allowed_hosts=[h for h in hosts if h],
         database=database,
         verify_host=env.get("ECERT_VERIFY_HOST", "localhost:8000"),
+        verify_scheme=verify_scheme(env, mode),
         keystore=keystore,
         carrier=_carrier_config(env, mode),
         paper_overdue_months=paper_overdue_months(env),
         oidc=oidc_config(env, mode),
         database_replica=replica_from_env(env, database),
     )
+
+
+def verify_scheme(env: Mapping[str, str], mode: str) -> str:
+    """ECERT_VERIFY_SCHEME: the scheme printed in QR codes, https (production's default and only
+    choice) or http (the development default: ``ecert serve`` and the demo serve plain HTTP, and a
+    code must open the page that printed it)."""
+    default = "https" if mode == "production" else "http"
+    scheme = env.get("ECERT_VERIFY_SCHEME", "").strip().lower() or default
+    if scheme not in {"http", "https"}:
+        raise EcertError(
+            "bad_verify_scheme",
+            f"ECERT_VERIFY_SCHEME 只能是 https 或 http，收到 {scheme!r}",
+            f"ECERT_VERIFY_SCHEME must be https or http; got {scheme!r}",
+        )
+    if mode == "production" and scheme != "https":
+        raise EcertError(
+            "verify_not_https",
+            "生产环境的 ECERT_VERIFY_SCHEME 须为 https（二维码印在证书上，长期有效）",
+            "in production ECERT_VERIFY_SCHEME must be https (QR codes are printed for years)",
+        )
+    return scheme
 
 
 def _carrier_config(env: Mapping[str, str], mode: str) -> CarrierConfig | None:

@@ -22,6 +22,7 @@ ECERT_MODE = CONFIG.mode
 ECERT_DATA_DIR = CONFIG.data_dir
 ECERT_PII_KEY = CONFIG.pii_key
 ECERT_VERIFY_HOST = CONFIG.verify_host
+ECERT_VERIFY_SCHEME = CONFIG.verify_scheme
 ECERT_KEYSTORE = CONFIG.keystore
 ECERT_PAPER_OVERDUE_MONTHS = CONFIG.paper_overdue_months
 # A lock taken out of the order of ecert.audit.locks raises when on (tests turn it on), else it is

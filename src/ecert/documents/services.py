@@ -305,7 +305,7 @@ def _sealed_pdf(
     now: datetime,
 ) -> bytes:
     seal = _issuer_seal(credential)
-    text = qr_text(settings.ECERT_VERIFY_HOST, signed)
+    text = qr_text(settings.ECERT_VERIFY_HOST, signed, scheme=settings.ECERT_VERIFY_SCHEME)
     page: Page = page_for(credential, qr_text=text, seal=seal, scope=scope)
     pdf = renderer().document([page], created=credential.signed_at or now)
     key = sealing_key(credential.issuing_authority, CredentialKind(credential.kind), now)
