@@ -34,7 +34,7 @@ from ecert.documents.selectors import (
     printable_batch_get_for,
 )
 from ecert.documents.tasks import print_file_task
-from ecert.i18n import in_language
+from ecert.i18n import in_language, in_language_of
 
 PAGE_SIZE = 50
 
@@ -93,6 +93,7 @@ def print_file_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "backoffice/print_file_detail.html",
         {
             "job": job,
+            "message": in_language_of(job.message),
             "done": print_file_progress(job),
             "following": job.state not in FINISHED,
             "downloadable": print_file_path(job) is not None,
