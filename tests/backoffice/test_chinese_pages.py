@@ -18,7 +18,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from ecert.core.rules.kinds import CredentialStatus
+from ecert.credentials.services import credential_set_status
 from ecert.documents.models import PrintFile
+from ecert.verification.services import trust_list_forget
 from tests.backoffice.test_permissions import (
     PAPER_ROUTES,
     PAPER_USERS,
@@ -41,10 +44,12 @@ from tests.backoffice.test_permissions import (
     sd_import,  # noqa: F401
 )
 from tests.chinese_text import problems
-from tests.conftest import CAST, World
+from tests.conftest import CAST, World, cast_id_number
 from tests.distribution.conftest import Paper, deliver
 from tests.distribution.conftest import jinan_seals as jinan_seals  # the counter check's fixture
 from tests.distribution.conftest import paper as paper  # the fixture
+from tests.portal.signed import signed_proof
+from tests.public.conftest import payload_of
 from tests.public.test_access import PUBLIC_PAGES
 
 # What the tests typed: the cast's display names (their usernames), an uploaded file's name.
@@ -66,6 +71,9 @@ class Walk:
 
     def get(self, name: str, url: str, who: str) -> None:
         response = self.client.get(url, headers={"accept-language": "zh-hans"})
+        self._scan(name, url, who, response)
+
+    def _scan(self, name: str, url: str, who: str, response: Any) -> None:
         if not response.get("Content-Type", "").startswith("text/html"):
             return
         body = response.content
@@ -76,6 +84,10 @@ class Walk:
         self.pages += 1
         for problem in problems(body.decode(), data=TYPED):
             self.found.append(f"{name} ({url}) as {who}: {problem}")
+
+    def post(self, name: str, url: str, data: dict[str, str], who: str) -> None:
+        response = self.client.post(url, data, headers={"accept-language": "zh-hans"})
+        self._scan(name, url, who, response)
 
     def as_each(self, users: dict[str, Any], who: Iterable[str], name: str, url: str) -> None:
         for username in who:
@@ -202,3 +214,37 @@ def test_public_pages_are_chinese(
             walk.get(name, reverse(name, kwargs=kwargs), "anonymous")
     walk.as_each(world.users, ["employer"], "verify:org_home", reverse("verify:org_home"))
     assert not walk.found, walk.report()
+
+
+def test_verification_answers_are_chinese(
+    world: World, client: Client, issuing_keys: Any, own_storage: Any
+) -> None:
+    """The answers the public reads: a valid and a suspended credential's QR landing page, and
+    the query by name, ID number and number (found and not found)."""
+    trust_list_forget()
+    try:
+        walk = Walk(client)
+        credential = signed_proof(world, "jinan", "2025370100009999")
+        landing = reverse("verify:landing", kwargs={"payload": payload_of(credential)})
+        query = reverse("verify:query_result")
+        asked = {
+            "name": credential.holder_name,
+            "id_number": cast_id_number(1),
+            "number": credential.management_number,
+        }
+        walk.get("verify:landing", landing, "anonymous (valid)")
+        walk.post("verify:query_result", query, asked, "anonymous (valid)")
+        walk.post(
+            "verify:query_result", query, {**asked, "number": "2025370100000000"}, "anonymous"
+        )
+        credential_set_status(
+            actor=world.user("jinan_clerk"),
+            credential=credential,
+            status=CredentialStatus.SUSPENDED,
+            reason="核查中",
+        )
+        walk.get("verify:landing", landing, "anonymous (suspended)")
+        assert walk.pages >= 4
+        assert not walk.found, walk.report()
+    finally:
+        trust_list_forget()
