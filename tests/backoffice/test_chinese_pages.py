@@ -49,7 +49,7 @@ from tests.distribution.conftest import Paper, deliver
 from tests.distribution.conftest import jinan_seals as jinan_seals  # the counter check's fixture
 from tests.distribution.conftest import paper as paper  # the fixture
 from tests.portal.signed import signed_proof
-from tests.public.conftest import payload_of
+from tests.public.conftest import payload_of, qr_of
 from tests.public.test_access import PUBLIC_PAGES
 
 # What the tests typed: the cast's display names (their usernames), an uploaded file's name.
@@ -217,7 +217,7 @@ def test_public_pages_are_chinese(
 
 
 def test_verification_answers_are_chinese(
-    world: World, client: Client, issuing_keys: Any, own_storage: Any
+    world: World, client: Client, issuing_keys: Any, own_storage: Any, employer_organisation: Any
 ) -> None:
     """The answers the public reads: a valid and a suspended credential's QR landing page, and
     the query by name, ID number and number (found and not found)."""
@@ -237,6 +237,15 @@ def test_verification_answers_are_chinese(
         walk.post(
             "verify:query_result", query, {**asked, "number": "2025370100000000"}, "anonymous"
         )
+        # The organisation's page answers the same questions, by the QR's text and by query; its
+        # home lists what it verified.
+        client.force_login(world.users["employer"])
+        org = reverse("verify:org_verify")
+        walk.post("verify:org_verify", org, {"text": qr_of(credential)}, "employer")
+        walk.post("verify:org_verify", org, asked, "employer")
+        walk.post("verify:org_verify", org, {"text": "HTTPS://X/V/00A"}, "employer")
+        walk.get("verify:org_home", reverse("verify:org_home"), "employer")
+        client.logout()
         credential_set_status(
             actor=world.user("jinan_clerk"),
             credential=credential,
@@ -244,7 +253,7 @@ def test_verification_answers_are_chinese(
             reason="核查中",
         )
         walk.get("verify:landing", landing, "anonymous (suspended)")
-        assert walk.pages >= 4
+        assert walk.pages >= 8
         assert not walk.found, walk.report()
     finally:
         trust_list_forget()
