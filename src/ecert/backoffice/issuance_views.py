@@ -23,7 +23,7 @@ from ecert.core.rules.kinds import CredentialForm, CredentialKind
 from ecert.core.rules.roles import Perm
 from ecert.credentials.pipeline import ISSUE_REFUSALS
 from ecert.credentials.selectors import credential_get_for
-from ecert.i18n import in_language
+from ecert.i18n import in_language, in_language_of
 from ecert.issuance.models import ImportState, PassListImport
 from ecert.issuance.selectors import (
     import_authorities_for,
@@ -127,6 +127,7 @@ def import_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "backoffice/import_detail.html",
         {
             "job": job,
+            "message": in_language_of(job.message),
             "records": records,
             "document": document,
             "rows_read": import_progress(job),

@@ -32,11 +32,15 @@ from ecert.documents.selectors import (
     print_file_get_for,
     print_files_visible_to,
     printable_batch_get_for,
+    printable_batches_for,
 )
 from ecert.documents.tasks import print_file_task
-from ecert.i18n import in_language
+from ecert.i18n import in_language, in_language_of
 
 PAGE_SIZE = 50
+
+
+BATCHES_SHOWN = 20  # the newest; older batches are reached from their imports
 
 
 def _print_file_for(request: HttpRequest, reference: str) -> PrintFile:
@@ -82,7 +86,10 @@ def batch_print(request: HttpRequest, reference: str) -> HttpResponse:
 def print_file_list(request: HttpRequest) -> HttpResponse:
     jobs = print_files_visible_to(staff_user(request))
     page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "backoffice/print_file_list.html", {"page": page})
+    # The batches the user may print, so that a city bureau reaches them from the navigation
+    # (the exam centre also reaches them from its imports).
+    batches = printable_batches_for(user=staff_user(request))[:BATCHES_SHOWN]
+    return render(request, "backoffice/print_file_list.html", {"page": page, "batches": batches})
 
 
 @requires(Perm.VIEW_CREDENTIAL)
@@ -93,6 +100,7 @@ def print_file_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "backoffice/print_file_detail.html",
         {
             "job": job,
+            "message": in_language_of(job.message),
             "done": print_file_progress(job),
             "following": job.state not in FINISHED,
             "downloadable": print_file_path(job) is not None,

@@ -17,6 +17,7 @@ from ecert.audit.selectors import audit_chain_break
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import user_has_perm
 from ecert.backoffice.access import requires, staff_user
+from ecert.backoffice.audit_sentences import audit_rows
 from ecert.backoffice.catalogue_forms import ExamCodeForm
 from ecert.backoffice.credential_forms import PhotoForm
 from ecert.backoffice.forms import ProofIssueForm
@@ -228,6 +229,7 @@ def credential_activation_code(request: HttpRequest, public_id: str) -> HttpResp
 def audit_log(request: HttpRequest) -> HttpResponse:
     events = audit_list_for(user=staff_user(request), action=request.GET.get("action", "")[:64])
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = audit_rows(list(page))
     # Re-hashing covers every event, so only an auditor who may read every event runs it here.
     verified = request.GET.get("verify") == "1" and audit_may_verify(user=staff_user(request))
     chain_break = audit_chain_break() if verified else None
@@ -236,6 +238,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "backoffice/audit_log.html",
         {
             "page": page,
+            "rows": rows,
             "verified": verified,
             "chain_break": chain_break,
             "may_verify": audit_may_verify(user=staff_user(request)),

@@ -179,3 +179,19 @@ class ResponsibilityRule(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def review_level_names(self) -> str:
+        """The levels that review eligibility, by their names (省级/市级)."""
+        return _level_names(self.review_levels)
+
+    @property
+    def distribution_level_names(self) -> str:
+        return _level_names(self.distribution_levels)
+
+
+def _level_names(levels: list[str]) -> str:
+    from ecert.core.rules.kinds import AuthorityLevel
+    from ecert.vocabulary import label
+
+    return "/".join(str(label(AuthorityLevel(level))) for level in levels)

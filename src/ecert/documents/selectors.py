@@ -78,6 +78,21 @@ def printable_batch_get_for(*, user: User, reference: str) -> IssuanceBatch | No
     )
 
 
+def printable_batches_for(*, user: User) -> QuerySet[IssuanceBatch]:
+    """The batches holding a printable credential the user may see, newest first: what a city
+    bureau prints the certificates of its area from (the same test as ``printable_batch_get_for``)."""
+    visible = (
+        Credential.objects.visible_to(user, Perm.VIEW_CREDENTIAL)
+        .printable()
+        .filter(batch=OuterRef("pk"))
+    )
+    return (
+        IssuanceBatch.objects.filter(Exists(visible))
+        .select_related("issuing_authority")
+        .order_by("-created_at", "-id")
+    )
+
+
 def batch_printable_count(*, user: User, batch: IssuanceBatch) -> int:
     """How many valid credentials of the batch the user may see (what a print file of it holds
     when made at the top of the user's scope)."""

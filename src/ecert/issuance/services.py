@@ -344,7 +344,8 @@ def _reject(job: PassListImport, result: ImportResult, now: datetime) -> None:
     job.error_workbook = _write_errors(job, result)
     job.message = (
         f"{result.invalid} 行有错误，未保存任何数据；请下载错误清单，改正后重新导入 / "
-        f"{result.invalid} rows have errors and nothing was stored; download the error "
+        f"{result.invalid} {'row has' if result.invalid == 1 else 'rows have'} errors and "
+        "nothing was stored; download the error "
         "workbook, correct the file and import it again"
     )
     job.save()
