@@ -12,7 +12,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,9 @@ def _png(text: str, path: Path) -> Path:
     return path
 
 
-def _server_answer(text: str) -> tuple[str, list[tuple[str, str, str]]]:
+def _server_answer(
+    text: str, now: datetime | None = None
+) -> tuple[str, list[tuple[str, str, str]]]:
     """What the Python verifier says of ``text`` with the files the page keeps."""
     root = bytes(RootCertificate.objects.get(active=True).certificate)
     trust_doc = TrustListPublication.objects.order_by("-sequence").first()
@@ -93,7 +95,9 @@ def _server_answer(text: str) -> tuple[str, list[tuple[str, str, str]]]:
     for row in StatusListPublication.objects.all():
         document = load_status_list(bytes(row.document), trust)
         lists[document.list_number] = document
-    result = verify_qr_text(text, trust_list=trust, now=datetime.now(UTC), status_lists=lists)
+    result = verify_qr_text(
+        text, trust_list=trust, now=now or datetime.now(UTC), status_lists=lists
+    )
     return str(result.verdict), [(c.name, str(c.outcome), c.reason) for c in result.checks]
 
 
@@ -175,6 +179,23 @@ def test_with_the_network_off_the_page_opens_and_verifies_qr_pictures(
     _choose_picture(page, tmp_path / "valid.png")
     assert page.locator("[data-testid=holder]").inner_text().endswith("*")
     assert page.locator("[data-testid=number]").inner_text() == "2025370100001234"
+
+    # Two days later, still offline, the kept status list is past its next update: the page says
+    # so, and a credential's status is reported unknown, as the server's verifier would.
+    later = datetime.now(UTC) + timedelta(days=2)
+    page.clock.install(time=later)
+    page.reload()
+    page.locator("body[data-ready=true]").wait_for()
+    stale = page.locator("[data-testid=kept-files] li.stale")
+    assert stale.count() >= 1
+    assert "已过期" in stale.first.inner_text()
+    text = _text(published["valid"])
+    _choose_picture(page, tmp_path / "valid.png")
+    assert _page_answer(page) == _server_answer(text, later)
+    assert _page_answer(page)[0] == "valid_status_unknown"
+    assert page.locator("[data-check=status]").get_attribute("data-reason") == "status_list_expired"
+    assert page.locator("[data-testid=verdict-text]").inner_text() == "真实，状态未知"
+    _shoot(page, "valid_status_unknown")
 
     # A picture without a QR code says so, in Chinese.
     blank = tmp_path / "blank.png"
