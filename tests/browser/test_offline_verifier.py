@@ -12,6 +12,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,11 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from ecert.core.errors import EcertError
+from ecert.core.formats import cose
+from ecert.core.formats.algorithms import Algorithm, generate_key
 from ecert.core.formats.qr import ALPHABET, PATH, make_qr, qr_text
 from ecert.core.formats.status_list import StatusListDocument
-from ecert.core.formats.trust_list import load_trust_list
+from ecert.core.formats.trust_list import load_trust_list, sign_trust_list
 from ecert.core.formats.verify import load_status_list, verify_qr_text
 from ecert.core.rules.kinds import CredentialStatus
 from ecert.credentials.models import Credential
@@ -33,6 +36,21 @@ from ecert.signing.models import RootCertificate, StatusListPublication, TrustLi
 from ecert.signing.services import trust_list_publish
 from ecert.verification.services import trust_list_forget
 from tests.conftest import World
+from tests.core.format_vectors import (
+    ES256_KID,
+    KID,
+    NARROW_KID,
+    OLD_KID,
+    REVOKED_KID,
+    RFC6979_P256_SECRET,
+    ROOT_KID,
+    VECTOR_NOW,
+    DeterministicP256,
+    example_claims,
+    vector_root,
+    vector_signer_certificate,
+    vector_trust_list,
+)
 from tests.portal.signed import signed_proof
 
 pytestmark = pytest.mark.browser
@@ -280,3 +298,45 @@ def test_the_page_and_the_server_agree_on_every_published_vector(
     for case in vectors["trust_lists"]:
         refusal = page.evaluate("v => window.ecertOffline.trustListRefusal(v)", case)
         assert refusal == case["refused"], case["name"]
+
+
+def test_an_sm2_credential_is_sent_to_the_server_not_called_untrusted(
+    audit_flush_allowed: None, live_server: Any, db: Any, page: Any
+) -> None:
+    """WebCrypto has no SM2: the page says the server must check it; the server checks it."""
+    root = DeterministicP256(RFC6979_P256_SECRET)
+    root_der = vector_root(root, "ecert 测试根证书")
+    sm2 = generate_key(Algorithm.SM2_SM3)
+    certificate = vector_signer_certificate(root, root_der, sm2, 2)
+    kids = (KID, ES256_KID, NARROW_KID, OLD_KID, REVOKED_KID)
+    trust_list = vector_trust_list(root_der, dict.fromkeys(kids, certificate))
+    signed_trust = sign_trust_list(trust_list, root, kid=ROOT_KID)
+    claims = replace(example_claims()["exam_proof"], status_index=5)
+    text = qr_text("VERIFY.EXAMPLE.CN", cose.sign1(claims.to_cbor(), sm2, kid=KID, tagged=False))
+
+    server = verify_qr_text(
+        text,
+        trust_list=load_trust_list(signed_trust, root_certificate=root_der),
+        now=datetime.fromtimestamp(VECTOR_NOW, UTC),
+    )
+    assert server.verdict == "valid_status_unknown"  # genuine; this test gives it no status list
+
+    page.goto(f"{live_server.url}/verify/offline/")
+    page.locator("body[data-ready=true]").wait_for()
+    vector = {
+        "trust_list_hex": signed_trust.hex(),
+        "root_certificate_hex": root_der.hex(),
+        "status_lists_hex": [],
+        "now": VECTOR_NOW,
+        "qr_text": text,
+    }
+    answer = page.evaluate("v => window.ecertOffline.verifyVector(v)", vector)
+    assert answer["verdict"] == "needs_server"
+    assert answer["checks"][0] == {
+        "name": "integrity",
+        "outcome": "unknown",
+        "reason": "needs_server",
+    }
+    # What the page shows for it, in Chinese.
+    texts = json.loads(page.locator("#ecert-offline").text_content())["texts"]
+    assert texts["verdicts"]["needs_server"] == "此证书须联网核验"

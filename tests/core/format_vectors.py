@@ -180,13 +180,13 @@ def _ed25519(secret: bytes) -> SoftwareKey:
     return SoftwareKey(ed25519.Ed25519PrivateKey.from_private_bytes(secret), Algorithm.EDDSA)
 
 
-def _root(signer: Signer, name: str) -> bytes:
+def vector_root(signer: Signer, name: str) -> bytes:
     return self_signed_root(
         signer, DistinguishedName(common_name=name, organization=name), 1, CERT_FROM, CERT_UNTIL
     )
 
 
-def _signer_certificate(root: Signer, root_der: bytes, key: Signer, serial: int) -> bytes:
+def vector_signer_certificate(root: Signer, root_der: bytes, key: Signer, serial: int) -> bytes:
     return build_certificate(
         issuer_signer=root,
         issuer_name=parse_certificate(root_der),
@@ -199,7 +199,7 @@ def _signer_certificate(root: Signer, root_der: bytes, key: Signer, serial: int)
     )
 
 
-def _trust_list(root_der: bytes, certificates: dict[bytes, bytes]) -> TrustList:
+def vector_trust_list(root_der: bytes, certificates: dict[bytes, bytes]) -> TrustList:
     credentials_and_lists = frozenset({Purpose.CREDENTIALS, Purpose.STATUS_LISTS})
 
     def line(kid: bytes, **changes: Any) -> TrustedSigner:
@@ -372,12 +372,12 @@ def _keys() -> dict[bytes, Signer]:
 def _world(keys: dict[bytes, Signer]) -> tuple[bytes, bytes]:
     """The root certificate and the signed trust list of the vectors."""
     root = keys[ROOT_KID]
-    root_der = _root(root, "ecert 测试根证书")
+    root_der = vector_root(root, "ecert 测试根证书")
     certificates = {
-        kid: _signer_certificate(root, root_der, keys[kid], serial)
+        kid: vector_signer_certificate(root, root_der, keys[kid], serial)
         for serial, kid in enumerate((KID, ES256_KID, NARROW_KID, OLD_KID, REVOKED_KID), start=2)
     }
-    trust = _trust_list(root_der, certificates)
+    trust = vector_trust_list(root_der, certificates)
     return root_der, sign_trust_list(trust, root, kid=ROOT_KID)
 
 
@@ -416,7 +416,7 @@ def _status_lists_for_verify(
 def _trust_list_cases(keys: dict[bytes, Signer]) -> list[dict[str, str]]:
     root_der, signed = _world(keys)
     stranger = _ed25519(RFC8032_TEST3_SECRET)
-    stranger_der = _root(stranger, "另一个部署的根证书")
+    stranger_der = vector_root(stranger, "另一个部署的根证书")
     payload = cose.decode_sign1(signed).payload
     other_root_payload = cbor2.dumps(cbor2.loads(payload) | {4: stranger_der}, canonical=True)
     cases = [
