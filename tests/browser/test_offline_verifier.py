@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -340,3 +341,55 @@ def test_an_sm2_credential_is_sent_to_the_server_not_called_untrusted(
     # What the page shows for it, in Chinese.
     texts = json.loads(page.locator("#ecert-offline").text_content())["texts"]
     assert texts["verdicts"]["needs_server"] == "此证书须联网核验"
+
+
+def _camera_file(text: str, path: Path) -> Path:
+    """A one-frame Y4M video of the QR code on a white page: Chromium's fake camera plays it."""
+    from PIL import Image
+
+    code = tmp = path.with_suffix(".png")
+    _png(text, tmp)
+    frame = Image.new("L", (640, 480), 255)
+    symbol = Image.open(code).convert("L")
+    symbol.thumbnail((440, 440))
+    frame.paste(symbol, ((640 - symbol.width) // 2, (480 - symbol.height) // 2))
+    chroma = bytes([128]) * (320 * 240)
+    header = b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n"
+    path.write_bytes(header + b"FRAME\n" + frame.tobytes() + chroma + chroma)
+    return path
+
+
+def test_the_camera_reads_the_code_and_the_page_verifies_it(
+    audit_flush_allowed: None,
+    live_server: Any,
+    published: dict[str, Credential],
+    browser: Any,
+    tmp_path: Path,
+) -> None:
+    from tests.browser.conftest import CHROMIUM_FLAGS
+
+    video = _camera_file(_text(published["valid"]), tmp_path / "camera.y4m")
+    with_camera = browser.browser_type.launch(
+        executable_path=shutil.which("chromium"),
+        headless=True,
+        args=[
+            *CHROMIUM_FLAGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        context = with_camera.new_context(viewport=PHONE, is_mobile=True, locale="zh-CN")
+        context.grant_permissions(["camera"], origin=live_server.url)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/verify/offline/")
+        page.locator("body[data-ready=true]").wait_for()
+        page.locator("[data-testid=scan]").click()
+        page.locator("#result:not([hidden])").wait_for()
+        assert _page_answer(page) == _server_answer(_text(published["valid"]))
+        assert page.locator("[data-testid=verdict-text]").inner_text() == "真实有效"
+        # The camera is stopped once a code is read.
+        assert page.locator("#camera").is_hidden()
+    finally:
+        with_camera.close()
