@@ -99,7 +99,8 @@ export function render(result) {
   verdict.className = `verdict ${result.verdict}`;
   verdict.dataset.verdict = result.verdict;
   const genuine = !["not_genuine", "untrusted", "needs_server"].includes(result.verdict);
-  $("mark").textContent = result.verdict === "valid" ? "✓" : genuine ? "!" : "✗";
+  const marks = { valid: "✓", needs_server: "?" };
+  $("mark").textContent = marks[result.verdict] || (genuine ? "!" : "✗");
   $("verdict-text").textContent = T.verdicts[result.verdict];
   $("verdict-note").textContent = T.notes[result.verdict] || "";
   const facts = $("facts");
