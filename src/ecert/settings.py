@@ -116,6 +116,12 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": CONFIG.database}
+if CONFIG.database_replica is not None:
+    # Verification reads from a streaming replica, writes and the rest from the primary
+    # (ecert.replicas, docs/scaling.md); installed only when DATABASE_REPLICA_URL is set.
+    DATABASES["replica"] = CONFIG.database_replica
+    DATABASE_ROUTERS = ["ecert.replicas.ReplicaRouter"]
+    MIDDLEWARE.insert(1, "ecert.replicas.ReplicaReadsMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background work (big imports) without a broker: tasks are rows, `ecert worker` runs them.

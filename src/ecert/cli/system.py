@@ -71,8 +71,9 @@ def init(
 def worker(
     interval: Annotated[float, typer.Option(help="seconds between polls for new tasks")] = 1.0,
 ) -> None:
-    """Run background tasks (pass-list imports uploaded in the back office) until stopped; on
-    SQLite, also move verifications spooled during an import into the log every few seconds."""
+    """Run background tasks (pass-list imports uploaded in the back office) until stopped; also
+    move verifications spooled during an import (SQLite) or while the primary was down
+    (PostgreSQL with a replica) into the log every few seconds."""
     django_setup()
     from django.core.management import call_command
 
@@ -85,13 +86,11 @@ SPOOL_DRAIN_SECONDS = 5.0
 
 def _spool_drainer() -> None:
     """Drain the verification spool (verification/spool.py) at start and every few seconds; a
-    drain that finds the write lock taken tries again next time."""
+    drain that finds the write lock taken or the primary down tries again next time."""
     from django.db import connection
 
     from ecert.verification.spool import spool_drain
 
-    if connection.vendor != "sqlite":
-        return
     while True:
         try:
             spool_drain()

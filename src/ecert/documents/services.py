@@ -160,7 +160,7 @@ def scoped_copy_create(
     _check_sealable(credential)
     _issuer_seal(credential)  # refused now rather than after the copy is recorded
     purpose = _clean_purpose(purpose)
-    today = now.date()
+    today = timezone.localdate(now)  # the holder's day, in the deployment's time zone
     if not today < valid_until <= today + timedelta(days=SCOPE_MAX_DAYS):
         raise EcertError(
             "bad_valid_until",

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
 
-from django.db import connection, transaction
 from django.utils.crypto import constant_time_compare
 
 from ecert.accounts.models import User
@@ -88,9 +87,10 @@ def trust_list_forget() -> None:
 def verification_log(
     *, asker: Asker, channel: Channel, answer: Answer | None, asked: str, now: datetime
 ) -> None:
-    """Write one verification to the log. On PostgreSQL the commit does not wait for the disk:
-    a crash may lose the last fraction of a second of log lines, never a certificate. On SQLite
-    it never waits for a writer's lock: the row is spooled durably instead (spool.py)."""
+    """Write one verification to the log (spool.event_store). On PostgreSQL the commit does not
+    wait for the disk: a crash may lose the last fraction of a second of log lines, never a
+    certificate; while the primary cannot be reached the row is spooled durably instead. On
+    SQLite it never waits for a writer's lock: the row is spooled durably instead (spool.py)."""
     event = VerificationEvent(
         at=now,
         channel=channel,
@@ -101,13 +101,7 @@ def verification_log(
         verdict=answer.verdict.value if answer is not None else "not_found",
         asked=asked[:120],
     )
-    if connection.vendor != "postgresql":
-        event_store(event)
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        event.save(force_insert=True)
+    event_store(event)
 
 
 def _registry_row(public_id: str) -> Credential | None:

@@ -12,8 +12,12 @@ Each file is moved aside (renamed ``draining-…``) under an exclusive ``flock``
 and a writer appends only to the file it holds locked under the live name, so a renamed file is
 complete. Its lines go into the table in chunks; each chunk's transaction also advances the file's
 count in ``SpoolFile``, so a drain stopped anywhere (lock taken, crash) resumes after the last
-line it stored and never stores one twice. PostgreSQL does not use any of this: its writers do
-not block the log's inserts.
+line it stored and never stores one twice.
+
+PostgreSQL's writers do not block the log's inserts, so there a row goes to the table at once; but
+with a read replica (ecert.replicas, docs/scaling.md) verification keeps answering while the
+primary is down, and then the row cannot be written: it is spooled the same way, and drained when
+the primary answers again (the next logged verification, the log's reader, ``ecert worker``).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 
 from ecert.accounts.models import User
 from ecert.credentials.models import Credential
@@ -52,9 +56,13 @@ def spool_directory() -> Path:
 
 
 def event_store(event: VerificationEvent) -> None:
-    """Store one verification on SQLite: in the table when the write lock is free within
-    LOG_WAIT_MS, otherwise durably in the spool; then drain a chunk of the spool if any waits."""
+    """Store one verification: on SQLite in the table when the write lock is free within
+    LOG_WAIT_MS, on PostgreSQL when the primary answers; otherwise durably in the spool. Then
+    drain a chunk of the spool if any waits."""
     global _spool_until
+    if connection.vendor == "postgresql":
+        _postgresql_store(event)
+        return
     if connection.in_atomic_block:  # the caller's transaction already holds the lock
         event.save(force_insert=True)
         return
@@ -71,6 +79,34 @@ def event_store(event: VerificationEvent) -> None:
                 spool_drain(chunks=1)
             return
     spool_append(event)
+
+
+def _postgresql_store(event: VerificationEvent) -> None:
+    """The row in the table, its commit not waiting for the disk (a crash may lose the last
+    fraction of a second of log lines, never a certificate); in the spool when the primary cannot
+    be reached, and then without asking it again for RETRY_SECONDS."""
+    global _spool_until
+    if connection.in_atomic_block:  # one commit for a list's rows (lists.py)
+        event.save(force_insert=True)
+        return
+    if time.monotonic() >= _spool_until:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                event.save(force_insert=True)
+        except (OperationalError, InterfaceError):  # the primary is down or unreachable
+            _spool_until = time.monotonic() + RETRY_SECONDS
+        else:
+            if spool_waiting():
+                spool_drain(chunks=1)
+            return
+    spool_append(event)
+
+
+def _write_unavailable(error: OperationalError) -> bool:
+    """The table cannot be written now: SQLite's lock is taken, or PostgreSQL's primary is down."""
+    return connection.vendor == "postgresql" or lock_busy(error)
 
 
 def _line(event: VerificationEvent) -> bytes:
@@ -157,9 +193,7 @@ def _detach(path: Path) -> None:
 def spool_drain(*, chunks: int | None = None) -> int:
     """Move spooled verifications into the table, at most ``chunks`` transactions of DRAIN_CHUNK
     lines (all when None). Never waits for the write lock: stops when it is taken. Returns the
-    number of rows stored."""
-    if connection.vendor != "sqlite":
-        return 0
+    number of rows stored. On PostgreSQL it stops when the primary cannot be reached."""
     directory = spool_directory()
     try:
         names = sorted(os.listdir(directory))
@@ -173,8 +207,8 @@ def spool_drain(*, chunks: int | None = None) -> int:
         while chunks is None or chunks > 0:
             try:
                 added, finished = _drain_chunk(path)
-            except OperationalError as error:
-                if lock_busy(error):
+            except (OperationalError, InterfaceError) as error:
+                if isinstance(error, InterfaceError) or _write_unavailable(error):
                     return stored
                 raise
             stored += added
