@@ -52,7 +52,12 @@ system-packages:
 tests/oidc/node_modules/.package-lock.json: tests/oidc/package.json tests/oidc/package-lock.json
 	npm ci --prefix tests/oidc --no-audit --no-fund
 
-pytest: install system-packages tests/oidc/node_modules/.package-lock.json
+# The offline verifier's bundler and QR reader (web/offline-verifier), from its committed lock file;
+# the test that rebuilds the committed bundle uses them.
+web/offline-verifier/node_modules/.package-lock.json: web/offline-verifier/package.json web/offline-verifier/package-lock.json
+	npm ci --prefix web/offline-verifier --no-audit --no-fund
+
+pytest: install system-packages tests/oidc/node_modules/.package-lock.json web/offline-verifier/node_modules/.package-lock.json
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test: lint typecheck contract migrations-check pytest

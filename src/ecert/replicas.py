@@ -38,6 +38,7 @@ VERIFICATION_VIEWS = frozenset(
         "verify:pdf",
         "verify:seal",
         "verify:offline",
+        "verify:offline_worker",
         "api:verify",
         "api:query",
         "api:status",

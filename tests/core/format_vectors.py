@@ -6,15 +6,38 @@ are byte-for-byte reproducible; a third party can check their implementation aga
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ed25519
+import cbor2
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from ecert.core.errors import EcertError
 from ecert.core.formats import cose
-from ecert.core.formats.algorithms import Algorithm, SoftwareKey
+from ecert.core.formats.algorithms import Algorithm, Signer, SoftwareKey
 from ecert.core.formats.claims import Claims, IdTypeCode, KindCode
-from ecert.core.formats.qr import qr_text
+from ecert.core.formats.qr import base42_encode, qr_text
 from ecert.core.formats.status_list import StatusBits, StatusListDocument, StatusValue
+from ecert.core.formats.trust_list import (
+    Purpose,
+    TrustedAuthority,
+    TrustedSigner,
+    TrustList,
+    load_trust_list,
+    sign_trust_list,
+)
+from ecert.core.formats.verify import load_status_list, verify_qr_text
+from ecert.core.formats.x509 import (
+    DistinguishedName,
+    build_certificate,
+    parse_certificate,
+    self_signed_root,
+)
 
 # RFC 8032 §7.1, TEST 1 secret key: a published test key, never a real one.
 RFC8032_TEST1_SECRET = bytes.fromhex(
@@ -104,3 +127,358 @@ def build_vectors() -> dict[str, object]:
             "cose_sign1_hex": cose.sign1(status.to_cbor(), key, kid=KID).hex(),
         },
     }
+
+
+# ---- Verification vectors: a trust list, status lists, and credentials with their verdicts ----
+# Every verifier of ecert credentials (the server's Python, the offline page's JavaScript) must
+# give the verdict and the checks written here; tests/public/test_offline_verifier.py runs both.
+
+# A fixed P-256 scalar (the private key of RFC 6979 A.2.5), signing deterministically (RFC 6979),
+# so that the ES256 vectors are reproducible byte for byte like the Ed25519 ones.
+RFC6979_P256_SECRET = 0xC9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721
+# RFC 8032 §7.1 TEST 2: the key of a signer the trust list does not name.
+RFC8032_TEST2_SECRET = bytes.fromhex(
+    "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"
+)
+# RFC 8032 §7.1 TEST 3: the key of another deployment's root.
+RFC8032_TEST3_SECRET = bytes.fromhex(
+    "c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7"
+)
+ROOT_KID = bytes.fromhex("00000001")
+ES256_KID = bytes.fromhex("0e0e0e0e")
+UNKNOWN_KID = bytes.fromhex("0f0f0f0f")
+NARROW_KID = bytes.fromhex("0d0d0d0d")  # may sign title certificates only
+OLD_KID = bytes.fromhex("0c0c0c0c")  # rotated out before the credentials were signed
+REVOKED_KID = bytes.fromhex("0b0b0b0b")  # revoked before the credentials were signed
+VECTOR_NOW = 1_732_450_000  # 2024-11-24 12:06:40 UTC, 20:06 in China
+CERT_FROM = datetime(2024, 1, 1, tzinfo=UTC)
+CERT_UNTIL = datetime(2034, 1, 1, tzinfo=UTC)
+KEY_FROM = int(datetime(2024, 1, 1, tzinfo=UTC).timestamp())
+KEY_UNTIL = int(datetime(2029, 1, 1, tzinfo=UTC).timestamp())
+
+
+class DeterministicP256:
+    """An ES256 signer with RFC 6979 nonces: the same input always gives the same signature."""
+
+    algorithm = Algorithm.ES256
+
+    def __init__(self, secret: int) -> None:
+        self._key = ec.derive_private_key(secret, ec.SECP256R1())
+
+    def public_key_der(self) -> bytes:
+        return self._key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    def sign(self, data: bytes) -> bytes:
+        der = self._key.sign(data, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+        r, s = decode_dss_signature(der)
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def _ed25519(secret: bytes) -> SoftwareKey:
+    return SoftwareKey(ed25519.Ed25519PrivateKey.from_private_bytes(secret), Algorithm.EDDSA)
+
+
+def vector_root(signer: Signer, name: str) -> bytes:
+    return self_signed_root(
+        signer, DistinguishedName(common_name=name, organization=name), 1, CERT_FROM, CERT_UNTIL
+    )
+
+
+def vector_signer_certificate(root: Signer, root_der: bytes, key: Signer, serial: int) -> bytes:
+    return build_certificate(
+        issuer_signer=root,
+        issuer_name=parse_certificate(root_der),
+        subject_name=DistinguishedName(common_name=f"测试签名证书 {serial}", organization="测试"),
+        subject_public_key_der=key.public_key_der(),
+        serial_number=serial,
+        not_before=CERT_FROM,
+        not_after=CERT_UNTIL,
+        is_ca=False,
+    )
+
+
+def vector_trust_list(root_der: bytes, certificates: dict[bytes, bytes]) -> TrustList:
+    credentials_and_lists = frozenset({Purpose.CREDENTIALS, Purpose.STATUS_LISTS})
+
+    def line(kid: bytes, **changes: Any) -> TrustedSigner:
+        fields: dict[str, Any] = {
+            "kid": kid,
+            "authority": 9,
+            "certificate": certificates[kid],
+            "kinds": frozenset(KindCode),
+            "purposes": credentials_and_lists,
+            "not_before": KEY_FROM,
+            "not_after": KEY_UNTIL,
+        }
+        return TrustedSigner(**(fields | changes))
+
+    return TrustList(
+        sequence=3,
+        issued_at=VECTOR_NOW - 86_400,
+        next_update=VECTOR_NOW + 6 * 86_400,
+        root_certificate=root_der,
+        authorities=(
+            TrustedAuthority(9, "test-9", "测试省人力资源和社会保障厅", "11370000004186868C"),
+            TrustedAuthority(4, "test-4", "测试省职称办公室"),
+        ),
+        signers=(
+            line(KID),
+            line(ES256_KID),
+            line(NARROW_KID, kinds=frozenset({KindCode.TITLE_CERTIFICATE})),
+            line(OLD_KID, not_after=KEY_FROM + 86_400),
+            line(REVOKED_KID, revoked_at=KEY_FROM + 86_400),
+        ),
+        qualifications={3: "监理工程师"},
+    )
+
+
+def _status_document(number: int, entries: dict[int, StatusValue], next_update: int) -> bytes:
+    bits = StatusBits()
+    for offset, value in entries.items():
+        bits.set(offset, value)
+    return StatusListDocument(number, VECTOR_NOW - 3_600, next_update, bits).to_cbor()
+
+
+def _flip(data: bytes, index: int) -> bytes:
+    return data[:index] + bytes([data[index] ^ 0x01]) + data[index + 1 :]
+
+
+def _verification_cases(keys: dict[bytes, Signer]) -> list[dict[str, Any]]:
+    base = example_claims()["exam_proof"]
+
+    def claims(**changes: Any) -> bytes:
+        return replace(base, **changes).to_cbor()
+
+    def signed(payload: bytes, kid: bytes = KID, *, algorithm: int | None = None) -> bytes:
+        key = keys[kid]
+        if algorithm is None:
+            return cose.sign1(payload, key, kid=kid, tagged=False)
+        protected = cbor2.dumps({1: algorithm, 4: kid})
+        signature = key.sign(cose.sig_structure(protected, payload))
+        return cbor2.dumps([protected, {}, payload, signature])
+
+    list1 = 131_072
+    non_canonical = cbor2.dumps(dict(reversed(list(cbor2.loads(claims()).items()))))
+    good = signed(claims(status_index=list1 + 5))
+    cases: list[tuple[str, str, bytes | str]] = [
+        ("valid_ed25519", "有效：Ed25519 签名，状态列表 1 中为有效", good),
+        (
+            "valid_es256",
+            "有效：ES256 签名（RFC 6979 确定性签名）",
+            signed(claims(status_index=list1 + 6), ES256_KID),
+        ),
+        ("revoked", "已撤销：状态列表 1 第 3 项", signed(claims())),
+        ("superseded", "已换发：状态列表 1 第 4 项", signed(claims(status_index=list1 + 4))),
+        (
+            "status_list_expired",
+            "状态未知：状态列表 0 已过下次更新时间",
+            signed(claims(status_index=7)),
+        ),
+        (
+            "no_status_list",
+            "状态未知：没有状态列表 3",
+            signed(claims(status_index=3 * list1 + 1)),
+        ),
+        (
+            "status_list_bad_signature",
+            "状态未知：状态列表 2 的签名被改动，验证者拒收该列表",
+            signed(claims(status_index=2 * list1 + 1)),
+        ),
+        ("bad_signature", "签名被改动：签名的最后一个字节", _flip(good, len(good) - 1)),
+        ("altered_claims", "内容被改动：证书编号的一个字节", _flip(good, 60)),
+        ("unknown_key", "密钥不在信任列表中", signed(claims(), UNKNOWN_KID)),
+        (
+            "wrong_algorithm",
+            "保护头声称 ES256，密钥却是 Ed25519",
+            signed(claims(), KID, algorithm=-7),
+        ),
+        (
+            "signer_not_authorised",
+            "该密钥只能签发职称证书",
+            signed(claims(status_index=list1 + 5), NARROW_KID),
+        ),
+        (
+            "outside_signing_window",
+            "签名时间晚于密钥的停用时间",
+            signed(claims(status_index=list1 + 5), OLD_KID),
+        ),
+        (
+            "signer_revoked",
+            "签名时间晚于密钥的吊销时间",
+            signed(claims(status_index=list1 + 5), REVOKED_KID),
+        ),
+        (
+            "issuer_mismatch",
+            "声称的签发机构（4）不是密钥所属机构（9）",
+            signed(claims(status_index=list1 + 5, issuer=4)),
+        ),
+        (
+            "expired",
+            "已过最后有效日（2024-11-23）",
+            signed(claims(status_index=list1 + 5, valid_until=date(2024, 11, 23))),
+        ),
+        (
+            "not_yet_valid",
+            "签发日期在明天（中国时间）",
+            signed(claims(status_index=list1 + 5, issue_date=date(2024, 11, 25))),
+        ),
+        ("not_canonical", "内容的键未按规范顺序排列", signed(non_canonical)),
+        ("bad_character", "二维码文字含有 base42 以外的字符", qr_text(HOST, good)[:-1] + "a"),
+        (
+            "unsupported_version",
+            "二维码版本字节为 2",
+            f"HTTPS://{HOST}/V/" + base42_encode(b"\x02" + good),
+        ),
+    ]
+    trust = _trust_list_for_verify(keys)
+    lists = _status_lists_for_verify(keys, trust)
+    out = []
+    for name, description, item in cases:
+        text = item if isinstance(item, str) else qr_text(HOST, item)
+        result = verify_qr_text(
+            text,
+            trust_list=trust,
+            now=datetime.fromtimestamp(VECTOR_NOW, UTC),
+            status_lists=lists,
+        )
+        out.append(
+            {
+                "name": name,
+                "description": description,
+                "qr_text": text,
+                "verdict": str(result.verdict),
+                "checks": [[c.name, str(c.outcome), c.reason] for c in result.checks],
+            }
+        )
+    return out
+
+
+def _keys() -> dict[bytes, Signer]:
+    es256 = DeterministicP256(RFC6979_P256_SECRET)
+    test1 = test_key()
+    return {
+        ROOT_KID: es256,
+        KID: test1,
+        ES256_KID: es256,
+        NARROW_KID: test1,
+        OLD_KID: test1,
+        REVOKED_KID: test1,
+        UNKNOWN_KID: _ed25519(RFC8032_TEST2_SECRET),
+    }
+
+
+def _world(keys: dict[bytes, Signer]) -> tuple[bytes, bytes]:
+    """The root certificate and the signed trust list of the vectors."""
+    root = keys[ROOT_KID]
+    root_der = vector_root(root, "ecert 测试根证书")
+    certificates = {
+        kid: vector_signer_certificate(root, root_der, keys[kid], serial)
+        for serial, kid in enumerate((KID, ES256_KID, NARROW_KID, OLD_KID, REVOKED_KID), start=2)
+    }
+    trust = vector_trust_list(root_der, certificates)
+    return root_der, sign_trust_list(trust, root, kid=ROOT_KID)
+
+
+def _trust_list_for_verify(keys: dict[bytes, Signer]) -> TrustList:
+    root_der, signed = _world(keys)
+    return load_trust_list(signed, root_certificate=root_der)
+
+
+def _status_lists_signed(keys: dict[bytes, Signer]) -> list[bytes]:
+    key = keys[KID]
+    list1 = _status_document(
+        1, {3: StatusValue.REVOKED, 4: StatusValue.SUPERSEDED}, VECTOR_NOW + 86_400
+    )
+    list0 = _status_document(0, {}, VECTOR_NOW - 60)
+    list2 = cose.sign1(_status_document(2, {}, VECTOR_NOW + 86_400), key, kid=KID)
+    return [
+        cose.sign1(list0, key, kid=KID),
+        cose.sign1(list1, key, kid=KID),
+        _flip(list2, len(list2) - 1),
+    ]
+
+
+def _status_lists_for_verify(
+    keys: dict[bytes, Signer], trust: TrustList
+) -> dict[int, StatusListDocument]:
+    out = {}
+    for signed in _status_lists_signed(keys):
+        try:
+            document = load_status_list(signed, trust)
+        except EcertError:
+            continue
+        out[document.list_number] = document
+    return out
+
+
+def _trust_list_cases(keys: dict[bytes, Signer]) -> list[dict[str, str]]:
+    root_der, signed = _world(keys)
+    stranger = _ed25519(RFC8032_TEST3_SECRET)
+    stranger_der = vector_root(stranger, "另一个部署的根证书")
+    payload = cose.decode_sign1(signed).payload
+    other_root_payload = cbor2.dumps(cbor2.loads(payload) | {4: stranger_der}, canonical=True)
+    cases = [
+        ("trusted", "由持有的根证书签名", signed, root_der),
+        ("bad_signature", "签名的最后一个字节被改动", _flip(signed, len(signed) - 1), root_der),
+        (
+            "other_root",
+            "由持有的根签名，但列表写的是另一个根证书",
+            sign_trust_list_payload(other_root_payload, keys[ROOT_KID]),
+            root_der,
+        ),
+        ("stranger", "另一个部署的根签名的信任列表", signed, stranger_der),
+    ]
+    out = []
+    for name, description, document, root in cases:
+        try:
+            load_trust_list(document, root_certificate=root)
+            error = ""
+        except EcertError as refusal:
+            error = refusal.code
+        out.append(
+            {
+                "name": name,
+                "description": description,
+                "trust_list_hex": document.hex(),
+                "root_certificate_hex": root.hex(),
+                "refused": error,
+            }
+        )
+    return out
+
+
+def sign_trust_list_payload(payload: bytes, root: Signer) -> bytes:
+    return cose.sign1(payload, root, kid=ROOT_KID)
+
+
+def build_verification_vectors() -> dict[str, object]:
+    keys = _keys()
+    root_der, signed = _world(keys)
+    return {
+        "note": "Generated by tests/core/format_vectors.py; see docs/formats/verification-vectors.md.",
+        "now": VECTOR_NOW,
+        "root_certificate_hex": root_der.hex(),
+        "trust_list_hex": signed.hex(),
+        "status_lists_hex": [s.hex() for s in _status_lists_signed(keys)],
+        "credentials": _verification_cases(keys),
+        "trust_lists": _trust_list_cases(keys),
+    }
+
+
+VECTORS_DIR = Path(__file__).resolve().parents[2] / "docs" / "formats" / "vectors"
+
+
+def write_vectors() -> None:
+    """Write docs/formats/vectors/ from this code: `.venv/bin/python -m tests.core.format_vectors`."""
+    for name, vectors in (
+        ("v1.json", build_vectors()),
+        ("verification-v1.json", build_verification_vectors()),
+    ):
+        text = json.dumps(vectors, ensure_ascii=False, indent=2) + "\n"
+        (VECTORS_DIR / name).write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write_vectors()

@@ -114,6 +114,7 @@ def _reads_during(path: str, method: str = "get") -> str:
         "/V/PAYLOAD",
         "/verify/pdf/",
         "/verify/offline/",
+        "/verify/offline/sw.js",
         "/verify/seal/sd-hrss.png",
         "/api/v1/verify",
         "/api/v1/query",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ecert.public import org_views, views
+from ecert.public import offline, org_views, views
 
 app_name = "verify"
 
@@ -10,7 +10,9 @@ urlpatterns = [
     path("verify/", views.query, name="query"),
     path("verify/query-result/", views.query_result, name="query_result"),
     path("verify/pdf/", views.pdf, name="pdf"),
-    path("verify/offline/", views.offline, name="offline"),
+    path("verify/offline/", offline.offline, name="offline"),
+    path("verify/offline/sw.js", offline.offline_worker, name="offline_worker"),
+    path("verify/offline/manifest.webmanifest", offline.offline_manifest, name="offline_manifest"),
     path("verify/seal/<str:key>.png", views.seal, name="seal"),
     path("verify/org/register/", org_views.register, name="org_register"),
     path("verify/org/login/", org_views.sign_in, name="org_login"),

@@ -1,5 +1,5 @@
 """The public verification pages: the QR landing page, the online query, the PDF check, the seal
-pictures and the files an offline verifier needs. Anyone may use them; every answer is logged."""
+pictures (the offline verifier is in offline.py). Anyone may use them; every answer is logged."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from ecert.core.formats.verify import Verdict
 from ecert.documents.models import SealImage
 from ecert.documents.services import document_path, query_result_document
 from ecert.public.forms import CodeForm, PdfForm, QueryForm
-from ecert.signing.models import StatusListPublication, TrustListPublication
 from ecert.verification.limits import (
     PDF_PER_ADDRESS,
     Limit,
@@ -160,11 +159,3 @@ def seal(request: HttpRequest, key: str) -> HttpResponse:
     response = HttpResponse(bytes(image.image), content_type="image/png")
     response["Cache-Control"] = "public, max-age=3600"
     return response
-
-
-@require_GET
-def offline(request: HttpRequest) -> HttpResponse:
-    """The files an offline verifier needs, and how to use them."""
-    trust = TrustListPublication.objects.order_by("-sequence").only("sequence", "issued_at").first()
-    lists = StatusListPublication.objects.order_by("list_number").only("list_number", "issued_at")
-    return render(request, "public/offline.html", {"trust": trust, "status_lists": lists})
