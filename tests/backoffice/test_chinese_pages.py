@@ -54,10 +54,9 @@ from tests.public.test_access import PUBLIC_PAGES
 
 # What the tests typed: the cast's display names (their usernames), an uploaded file's name.
 TYPED = frozenset({*CAST, *PAPER_USERS, "records.csv"})
-# Pages other parts of issue 18 rewrite, left out of this walk:
-# - verify:offline, the offline verifier (part 3, the `pwa` helper rewrites the page);
-# - the PDF verdict (part 4, the `verdicts` helper) is a POST answer, not walked here.
-ELSEWHERE: frozenset[str] = frozenset({"verify:offline"})
+# Pages left out of this walk: none today. (The PDF verdict is a POST answer; its pages are read
+# in tests/public/test_pdf_verdicts.py.)
+ELSEWHERE: frozenset[str] = frozenset()
 
 
 class Walk:
