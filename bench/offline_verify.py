@@ -7,9 +7,10 @@ signer, status, validity window (holder match off). The trust list (ES256 root, 
 built with ``ecert.core.formats.x509``, signed with ``sign_trust_list``, read with
 ``load_trust_list``) and the status list are loaded once, before the clock starts.
 
-Budget (DESIGN.md §7): ≥ 5,000 / s per core for the ES256 document signer. EdDSA and SM2
-signers are measured too, without a budget. The baseline is the bare library verifying the
-same signature over the same bytes with the same key, in the same run. In-process, one thread.
+Budget (issue 18, raised from DESIGN.md §7's 5,000): ≥ 8,000 / s per core for the ES256 document
+signer. EdDSA and SM2 signers are measured too, without a budget. The baseline is the bare library
+verifying the same signature over the same bytes with the same key, in the same run. In-process,
+one thread.
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ from ecert.core.formats.qr import parse_qr_text
 from ecert.core.formats.verify import Verdict, verify_qr_text
 
 NAME = "offline-verify"
-# DESIGN.md §7: "offline verification of one QR payload ≥ 5,000 / s per core".
-BUDGET_PER_SECOND = 5_000.0
+# Issue 18: "offline verification keeps ≥ 8,000 verifications/s per core for an ES256 payload"
+# (DESIGN.md §7 asked for 5,000).
+BUDGET_PER_SECOND = 8_000.0
 BUDGETED = Algorithm.ES256
 BARE_LABELS = {
     "ES256": "cryptography ECDSA P-256 verify",
@@ -117,7 +119,7 @@ def run(rows: int, selected: list[str]) -> Report:
         f"{NAME}: verify_qr_text with trust list (ES256 root, {len(keys)} document signers) and "
         "one status list loaded once, holder match off, verdict checked valid before timing; "
         f"~{SECONDS_PER_MEASUREMENT:g} s CPU per rate in alternating rounds, one thread (per-core "
-        "rates). Budget (DESIGN.md §7) applies to the ES256 signer; EdDSA and SM2 are INFO."
+        "rates). Budget (issue 18) applies to the ES256 signer; EdDSA and SM2 are INFO."
     )
     report.notes.append(library_versions())
     return report
