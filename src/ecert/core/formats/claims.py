@@ -10,7 +10,6 @@ refused with an ``EcertError`` whose ``field`` names the claim. docs/formats/cre
 
 from __future__ import annotations
 
-import base64
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
@@ -329,13 +328,13 @@ def _public_id_bytes(public_id: str) -> bytes:
     return number.to_bytes(10, "big")
 
 
+# Every pair of alphabet characters, by the 10 bits it stands for: 80 bits are 8 pairs.
+_PUBLIC_ID_PAIRS = tuple(a + b for a in PUBLIC_ID_ALPHABET for b in PUBLIC_ID_ALPHABET)
+
+
 def _public_id_text(raw: bytes) -> str:
-    number = int.from_bytes(raw, "big")
-    chars = []
-    for _ in range(PUBLIC_ID_LENGTH):
-        number, digit = divmod(number, 32)
-        chars.append(PUBLIC_ID_ALPHABET[digit])
-    return "".join(reversed(chars))
+    number, pairs = int.from_bytes(raw, "big"), _PUBLIC_ID_PAIRS
+    return "".join(pairs[number >> shift & 0x3FF] for shift in (70, 60, 50, 40, 30, 20, 10, 0))
 
 
 def _date_int(value: date) -> int:
@@ -376,10 +375,6 @@ assert all(f.default in (None, MISSING) for f in fields(Claims))
 _KIND_CODES = {int(code): code for code in KindCode}
 _ID_TYPE_BY_INT = {int(code): code for code in IdTypeCode}
 _SEX_CODES = {int(code): code for code in SexCode}
-# base64's base32 alphabet to the public id alphabet: the same 5-bit groups, most significant first.
-_FROM_BASE32 = bytes.maketrans(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", PUBLIC_ID_ALPHABET.encode("ascii")
-)
 _RESIDENT_ID_LIMIT = 10**17
 _DECODE_ERRORS = (cbor2.CBORDecodeError, ValueError, TypeError, OverflowError, MemoryError)
 
@@ -390,8 +385,10 @@ def _claims_as_written(data: bytes) -> Claims | None:
     None for anything else, which ``_claims_read_strictly`` then reads or refuses with its reason.
 
     Every check of the strict reader and of ``Claims.__post_init__`` is made here, so when this
-    returns claims the strict reader returns equal claims. Bytes equal to the deterministic
-    encoding of the plain values read hold no trailing data, indefinite length or duplicate key.
+    returns claims the strict reader returns equal claims. With the keys in rising order, bytes
+    equal to cbor2's (shortest) encoding of the plain values read are their deterministic encoding
+    (the strict reader's canonical check) and hold no trailing data, indefinite length or
+    duplicate key.
     """
     try:
         item = cbor2.loads(data, max_depth=2, allow_indefinite=False, allow_duplicate_keys=False)
@@ -400,9 +397,12 @@ def _claims_as_written(data: bytes) -> Claims | None:
     if type(item) is not dict or not item.keys() >= _REQUIRED_KEYS:
         return None
     values = dict(_ABSENT)
+    previous = 0
     for key, value in item.items():
-        if type(key) is not int or key not in _BY_KEY:
+        # Keys 1 to 24 in rising order are the deterministic order (each is one or two bytes).
+        if type(key) is not int or key not in _BY_KEY or key <= previous:
             return None
+        previous = key
         name, kind, _required, limit = _BY_KEY[key]
         if kind == _TEXT:
             if type(value) is int and name == "id_number":
@@ -434,7 +434,7 @@ def _claims_as_written(data: bytes) -> Claims | None:
         elif kind == _PID:
             if type(value) is not bytes or len(value) != 10:
                 return None
-            values[name] = base64.b32encode(value).translate(_FROM_BASE32).decode("ascii")
+            values[name] = _public_id_text(value)
         elif type(value) is not int or value < 0:
             return None
         elif kind == _DATE:
@@ -467,7 +467,7 @@ def _claims_as_written(data: bytes) -> Claims | None:
         # a resident ID number travels as the integer of its first 17 digits, any other as text
         or resident != (type(item[8]) is int)
         or (resident and (sex is not None or values["birth_month"] is not None))
-        or deterministic_dumps(item) != data
+        or cbor2.dumps(item) != data  # keys in order: the shortest forms are deterministic
     ):
         return None
     values["kind"], values["id_type"], values["sex"] = kind_code, id_type, sex
