@@ -10,6 +10,7 @@ refused with an ``EcertError`` whose ``field`` names the claim. docs/formats/cre
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
@@ -376,6 +377,13 @@ _KIND_CODES = {int(code): code for code in KindCode}
 _ID_TYPE_BY_INT = {int(code): code for code in IdTypeCode}
 _SEX_CODES = {int(code): code for code in SexCode}
 _RESIDENT_ID_LIMIT = 10**17
+# CBOR key -> (attribute, kind, longest text, lowest and highest integer); the kinds are the
+# module's constant strings, compared by identity. Integers without a range here are codes,
+# looked up after the pass (kind, ID type, sex).
+_AS_WRITTEN: dict[int, tuple[str, str, int, int, float]] = {
+    key: (name, kind, limit, *_INT_RANGES.get(name, (0, math.inf)))
+    for key, name, kind, _required, limit in _SCHEMA
+}
 _DECODE_ERRORS = (cbor2.CBORDecodeError, ValueError, TypeError, OverflowError, MemoryError)
 
 
@@ -399,12 +407,17 @@ def _claims_as_written(data: bytes) -> Claims | None:
     values = dict(_ABSENT)
     previous = 0
     for key, value in item.items():
+        spec = _AS_WRITTEN.get(key)
         # Keys 1 to 24 in rising order are the deterministic order (each is one or two bytes).
-        if type(key) is not int or key not in _BY_KEY or key <= previous:
+        if spec is None or type(key) is not int or key <= previous:
             return None
         previous = key
-        name, kind, _required, limit = _BY_KEY[key]
-        if kind == _TEXT:
+        name, kind, limit, low, high = spec
+        if kind is _INT:  # the most frequent, then text
+            if type(value) is not int or not low <= value <= high:
+                return None
+            values[name] = value
+        elif kind is _TEXT:
             if type(value) is int and name == "id_number":
                 if not 0 <= value < _RESIDENT_ID_LIMIT:
                     return None
@@ -427,31 +440,26 @@ def _claims_as_written(data: bytes) -> Claims | None:
             ):
                 return None
             values[name] = text
-        elif kind == _BOOL:
+        elif kind is _BOOL:
             if type(value) is not bool:
                 return None
             values[name] = value
-        elif kind == _PID:
+        elif kind is _PID:
             if type(value) is not bytes or len(value) != 10:
                 return None
             values[name] = _public_id_text(value)
         elif type(value) is not int or value < 0:
             return None
-        elif kind == _DATE:
+        elif kind is _DATE:
             try:
                 values[name] = date(value // 10000, value // 100 % 100, value % 100)
             except (ValueError, OverflowError):
                 return None
-        elif kind == _MONTH:
+        else:  # _MONTH
             year, month = divmod(value, 100)
             if not (1900 <= year <= 2100 and 1 <= month <= 12):
                 return None
             values[name] = (year, month)
-        else:
-            bounds = _INT_RANGES.get(name)
-            if bounds is not None and not bounds[0] <= value <= bounds[1]:
-                return None
-            values[name] = value
     kind_code = _KIND_CODES.get(values["kind"])
     id_type = _ID_TYPE_BY_INT.get(values["id_type"])
     sex = values["sex"]
