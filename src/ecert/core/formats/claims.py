@@ -334,8 +334,17 @@ _PUBLIC_ID_PAIRS = tuple(a + b for a in PUBLIC_ID_ALPHABET for b in PUBLIC_ID_AL
 
 
 def _public_id_text(raw: bytes) -> str:
-    number, pairs = int.from_bytes(raw, "big"), _PUBLIC_ID_PAIRS
-    return "".join(pairs[number >> shift & 0x3FF] for shift in (70, 60, 50, 40, 30, 20, 10, 0))
+    n, pairs = int.from_bytes(raw, "big"), _PUBLIC_ID_PAIRS
+    return (
+        pairs[n >> 70 & 0x3FF]
+        + pairs[n >> 60 & 0x3FF]
+        + pairs[n >> 50 & 0x3FF]
+        + pairs[n >> 40 & 0x3FF]
+        + pairs[n >> 30 & 0x3FF]
+        + pairs[n >> 20 & 0x3FF]
+        + pairs[n >> 10 & 0x3FF]
+        + pairs[n & 0x3FF]
+    )
 
 
 def _date_int(value: date) -> int:

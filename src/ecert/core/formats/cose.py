@@ -131,7 +131,10 @@ def _decode_as_written(data: bytes) -> Sign1 | None:
     unprotected map, protected header {1: algorithm, 4: key id} in deterministic encoding), read
     without the general strict reader; None for anything else, which ``decode_sign1`` then reads
     (or refuses) the strict way. Bytes equal to that encoding hold no trailing data, indefinite
-    length, duplicate key or deep nesting, so the two readers cannot disagree on them."""
+    length, duplicate key or deep nesting, so the two readers cannot disagree on them.
+
+    The reader read some prefix of ``data``, at least as long as the shortest encoding of what it
+    read; so when ``data`` is exactly that long, the prefix is all of it and in shortest form."""
     try:
         item = cbor2.loads(data, max_depth=4, allow_indefinite=False, allow_duplicate_keys=False)
     except (cbor2.CBORDecodeError, ValueError, TypeError, OverflowError, MemoryError):
@@ -152,8 +155,12 @@ def _decode_as_written(data: bytes) -> Sign1 | None:
         and not unprotected
     ):
         return None
-    written = b"\x84" + _bstr(protected) + b"\xa0" + _bstr(payload) + _bstr(signature)
-    if (b"\xd2" + written if tagged else written) != data:
+    # The shortest encoding of what was read is exactly as long as the input only if the reader
+    # consumed every byte and every head is in its shortest form; then the input is that encoding.
+    shortest = tagged + 2 + len(protected) + len(payload) + len(signature)
+    for size in (len(protected), len(payload), len(signature)):
+        shortest += 1 if size < 24 else 2 if size < 0x100 else 3 if size < 0x10000 else 5
+    if shortest != len(data):
         return None
     try:
         headers = cbor2.loads(protected, max_depth=1)
