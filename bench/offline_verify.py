@@ -140,14 +140,32 @@ def profile(algorithm: Algorithm, calls: int, top: int) -> None:
     stats.sort_stats("tottime").print_stats(top)
 
 
+def repeat(algorithm: Algorithm, calls: int, which: str) -> None:
+    """Run ``calls`` verifications (ours or the bare one), nothing else: for an instruction count,
+    ``valgrind --tool=callgrind`` of two such runs with different ``calls``, whose difference
+    divided by the difference of calls is the count of one verification (the set-up cancels)."""
+    keys, verifier = _setup()
+    key = next(k for k in keys if k.algorithm is algorithm)
+    _text, ours, bare = _calls(key, verifier)
+    call = ours if which == "ours" else bare
+    for _ in range(calls):
+        call()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.offline_verify", description=__doc__)
     parser.add_argument("--profile", choices=[name(a) for a in ALGORITHMS], default="ES256")
     parser.add_argument("--calls", type=int, default=20_000)
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument(
+        "--repeat", choices=["ours", "bare"], help="only run the calls (for callgrind), no profile"
+    )
     args = parser.parse_args(argv)
     algorithm = next(a for a in ALGORITHMS if name(a) == args.profile)
-    profile(algorithm, args.calls, args.top)
+    if args.repeat:
+        repeat(algorithm, args.calls, args.repeat)
+    else:
+        profile(algorithm, args.calls, args.top)
 
 
 if __name__ == "__main__":
