@@ -7,9 +7,10 @@ signer, status, validity window (holder match off). The trust list (ES256 root, 
 built with ``ecert.core.formats.x509``, signed with ``sign_trust_list``, read with
 ``load_trust_list``) and the status list are loaded once, before the clock starts.
 
-Budget (DESIGN.md §7): ≥ 5,000 / s per core for the ES256 document signer. EdDSA and SM2
-signers are measured too, without a budget. The baseline is the bare library verifying the
-same signature over the same bytes with the same key, in the same run. In-process, one thread.
+Budget (issue 18, raised from DESIGN.md §7's 5,000): ≥ 8,000 / s per core for the ES256 document
+signer. EdDSA and SM2 signers are measured too, without a budget. The baseline is the bare library
+verifying the same signature over the same bytes with the same key, in the same run. In-process,
+one thread.
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ from ecert.core.formats.qr import parse_qr_text
 from ecert.core.formats.verify import Verdict, verify_qr_text
 
 NAME = "offline-verify"
-# DESIGN.md §7: "offline verification of one QR payload ≥ 5,000 / s per core".
-BUDGET_PER_SECOND = 5_000.0
+# Issue 18: "offline verification keeps ≥ 8,000 verifications/s per core for an ES256 payload"
+# (DESIGN.md §7 asked for 5,000).
+BUDGET_PER_SECOND = 8_000.0
 BUDGETED = Algorithm.ES256
 BARE_LABELS = {
     "ES256": "cryptography ECDSA P-256 verify",
@@ -117,7 +119,7 @@ def run(rows: int, selected: list[str]) -> Report:
         f"{NAME}: verify_qr_text with trust list (ES256 root, {len(keys)} document signers) and "
         "one status list loaded once, holder match off, verdict checked valid before timing; "
         f"~{SECONDS_PER_MEASUREMENT:g} s CPU per rate in alternating rounds, one thread (per-core "
-        "rates). Budget (DESIGN.md §7) applies to the ES256 signer; EdDSA and SM2 are INFO."
+        "rates). Budget (issue 18) applies to the ES256 signer; EdDSA and SM2 are INFO."
     )
     report.notes.append(library_versions())
     return report
@@ -138,14 +140,32 @@ def profile(algorithm: Algorithm, calls: int, top: int) -> None:
     stats.sort_stats("tottime").print_stats(top)
 
 
+def repeat(algorithm: Algorithm, calls: int, which: str) -> None:
+    """Run ``calls`` verifications (ours or the bare one), nothing else: for an instruction count,
+    ``valgrind --tool=callgrind`` of two such runs with different ``calls``, whose difference
+    divided by the difference of calls is the count of one verification (the set-up cancels)."""
+    keys, verifier = _setup()
+    key = next(k for k in keys if k.algorithm is algorithm)
+    _text, ours, bare = _calls(key, verifier)
+    call = ours if which == "ours" else bare
+    for _ in range(calls):
+        call()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.offline_verify", description=__doc__)
     parser.add_argument("--profile", choices=[name(a) for a in ALGORITHMS], default="ES256")
     parser.add_argument("--calls", type=int, default=20_000)
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument(
+        "--repeat", choices=["ours", "bare"], help="only run the calls (for callgrind), no profile"
+    )
     args = parser.parse_args(argv)
     algorithm = next(a for a in ALGORITHMS if name(a) == args.profile)
-    profile(algorithm, args.calls, args.top)
+    if args.repeat:
+        repeat(algorithm, args.calls, args.repeat)
+    else:
+        profile(algorithm, args.calls, args.top)
 
 
 if __name__ == "__main__":

@@ -152,6 +152,30 @@ def test_surrounding_white_space_is_removed_when_claims_are_built():
     assert make(holder_name=" 张三\u3000").holder_name == "张三"
 
 
+@pytest.mark.parametrize(
+    "text", ["建筑\u3000工程", "建筑\u00a0工程", "Ana\u2003Lima"], ids=["ideographic", "nbsp", "em"]
+)
+def test_text_with_a_wide_or_no_break_space_inside_round_trips(text):
+    claims = make(specialty=text)
+    assert claims_from_cbor(claims.to_cbor()) == claims
+
+
+@pytest.mark.parametrize("text", [" 张三", "张三\u3000", "\u00a0张三"])
+def test_text_with_surrounding_space_is_refused_when_read_as_not_canonical(text):
+    error = read_error(deterministic_dumps(claims_map(k6=text.encode("gb18030"))))
+    assert error.code == "not_canonical"
+
+
+def test_blank_text_is_refused_when_read():
+    error = read_error(deterministic_dumps(claims_map(k6=" ".encode("gb18030"))))
+    assert (error.code, error.field) == ("empty", "holder_name")
+
+
+def test_resident_id_number_written_as_text_is_refused_when_read_as_not_canonical():
+    as_text = claims_map(k8=COMMON["id_number"].encode("ascii"))
+    assert read_error(deterministic_dumps(as_text)).code == "not_canonical"
+
+
 @pytest.mark.parametrize("text", ["Jose\u0301", "\u1100\u1161", "\uf900"])
 def test_text_that_is_not_nfc_is_refused_when_read(text):
     error = read_error(deterministic_dumps(claims_map(k6=text.encode("gb18030"))))

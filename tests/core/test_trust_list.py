@@ -241,3 +241,28 @@ def test_a_list_the_registry_builds_gets_keys_only_for_its_roots_signers():
 
     assert own.signers[0].verification_key is not None
     assert raised.value.code == "bad_signer"
+
+
+def test_a_certificate_accepted_under_its_own_root_is_refused_in_another_roots_list():
+    w = world()
+    other_root = make_root(name="另一个根证书")
+    stranger = make_signer(other_root)
+    own = trusted(other_root, [entry(stranger, 2)])
+
+    with pytest.raises(EcertError) as raised:
+        load_trust_list(publish(w.root, [entry(stranger, 2)]), root_certificate=w.root.certificate)
+
+    assert own.signers[0].verification_key is not None
+    assert raised.value.code == "bad_signer"
+
+
+def test_a_newer_list_reads_each_signers_window_and_revocation_anew():
+    w = world()
+    older = trusted(w.root, [entry(w.authority1, 1)])
+    newer = trusted(w.root, [entry(w.authority1, 1, not_after=WINDOW_START + 1, revoked_at=5)])
+
+    old_signer, new_signer = older.signers[0], newer.signers[0]
+
+    assert (old_signer.not_after, old_signer.revoked_at) == (WINDOW_END, None)
+    assert (new_signer.not_after, new_signer.revoked_at) == (WINDOW_START + 1, 5)
+    assert new_signer.verification_key == old_signer.verification_key

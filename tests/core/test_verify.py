@@ -35,6 +35,7 @@ from tests.core.signing_world import (
     HOLDER_NAME,
     HOST,
     NOW,
+    SIGNED_AT,
     Key,
     entry,
     make_claims,
@@ -525,6 +526,66 @@ def test_credential_signed_at_or_after_its_key_was_revoked_is_untrusted(after):
 
     assert result.verdict is Verdict.UNTRUSTED
     assert outcomes(result) == {**ALL_PASS, "signer": (FAIL, "signer_revoked")}
+
+
+# A verifier that keeps running: newer trust lists and status lists count from the first use
+# (signer keys already checked are reused across lists; what each list says is read anew).
+
+
+def test_a_key_a_newer_trust_list_adds_verifies_at_once():
+    w = world()
+    newcomer = make_signer(w.root, serial=11)
+    signed = sign_credential(make_claims(), newcomer)
+    older = verify(signed)
+
+    newer = verify(signed, trust_list=trusted(w.root, [entry(w.authority1, 1), entry(newcomer, 1)]))
+
+    assert older.check("signer").reason == "unknown_signer"
+    assert newer.verdict is Verdict.VALID
+    assert outcomes(newer) == ALL_PASS
+
+
+def test_a_key_a_newer_trust_list_revokes_stops_verifying_at_once():
+    w = world()
+    signed = sign_credential(make_claims(), w.authority1)
+    before = [verify(signed).verdict for _ in range(20)]
+    revoked = trusted(w.root, [entry(w.authority1, 1, revoked_at=SIGNED_AT - HOUR)])
+
+    after = verify(signed, trust_list=revoked)
+
+    assert set(before) == {Verdict.VALID}
+    assert after.verdict is Verdict.UNTRUSTED
+    assert outcomes(after) == {**ALL_PASS, "signer": (FAIL, "signer_revoked")}
+    assert verify(signed, trust_list=revoked).verdict is Verdict.UNTRUSTED
+
+
+def test_a_key_a_newer_trust_list_drops_is_unknown_at_once():
+    w = world()
+    signed = sign_credential(make_claims(issuer=2), w.authority2)
+    before = verify(signed)
+
+    after = verify(signed, trust_list=trusted(w.root, [entry(w.authority1, 1)]))
+
+    assert before.verdict is Verdict.VALID
+    assert after.verdict is Verdict.UNTRUSTED
+    assert after.check("signer").reason == "unknown_signer"
+
+
+def test_a_credential_verified_valid_many_times_is_revoked_by_the_next_status_list():
+    claims = make_claims()
+    signed = sign_credential(claims, world().authority1)
+    current = status_lists()
+    before = [verify(signed, lists=current).verdict for _ in range(20)]
+
+    revoked = verify(signed, lists=status_lists({claims.status_offset: StatusValue.REVOKED}))
+    revoked_again = verify(signed, lists=status_lists({claims.status_offset: StatusValue.REVOKED}))
+
+    assert set(before) == {Verdict.VALID}
+    assert revoked.verdict is Verdict.REVOKED
+    assert outcomes(revoked) == {**ALL_PASS, "status": (FAIL, "revoked")}
+    assert revoked.status is StatusValue.REVOKED
+    assert revoked_again.verdict is Verdict.REVOKED
+    assert verify(signed, lists=current).verdict is Verdict.VALID  # the older list, as it said
 
 
 # Holder match

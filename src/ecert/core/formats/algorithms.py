@@ -10,7 +10,8 @@ default user id ``1234567812345678`` of GM/T 0009; the others go through cryptog
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Protocol, TypeAlias
 
@@ -189,6 +190,11 @@ def _unsupported() -> EcertError:
     )
 
 
+# The signature schemes, built once: every verification reuses them.
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
+_SM2_SM3 = sm_ec.ECDSA(sm_hashes.SM3())
+
+
 @dataclass(frozen=True)
 class VerificationKey:
     """A public key ready to verify; built once per signer and reused for every credential."""
@@ -196,24 +202,46 @@ class VerificationKey:
     algorithm: Algorithm
     spki_der: bytes
     _key: object
+    # The library call for this key's type, chosen once (a verifier calls it for every credential).
+    _verify: Callable[[bytes, bytes], None] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_verify", _library_verify(self._key))
 
     def verify(self, data: bytes, signature: bytes) -> bool:
         """True if ``signature`` (raw COSE form) is valid for ``data``; never raises on bad input."""
         if len(signature) != SIGNATURE_LENGTH:
             return False
-        key = self._key
         try:
-            if isinstance(key, ed25519.Ed25519PublicKey):
-                key.verify(signature, data)
-            elif isinstance(key, ec.EllipticCurvePublicKey):
-                key.verify(_der_from_raw(signature), data, ec.ECDSA(hashes.SHA256()))
-            elif isinstance(key, sm_ec.EllipticCurvePublicKey):
-                key.verify(_der_from_raw(signature), data, sm_ec.ECDSA(sm_hashes.SM3()))
-            else:  # pragma: no cover - load_verification_key builds no other kind
-                return False
+            self._verify(signature, data)
         except (InvalidSignature, SmInvalidSignature, ValueError):
             return False
         return True
+
+
+def _library_verify(key: object) -> Callable[[bytes, bytes], None]:
+    """(raw signature, data) -> None, raising if the signature does not hold."""
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return key.verify
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        ec_key = key
+
+        def verify_es256(signature: bytes, data: bytes) -> None:
+            ec_key.verify(_der_from_raw(signature), data, _ECDSA_SHA256)
+
+        return verify_es256
+    if isinstance(key, sm_ec.EllipticCurvePublicKey):
+        sm_key = key
+
+        def verify_sm2(signature: bytes, data: bytes) -> None:
+            sm_key.verify(_der_from_raw(signature), data, _SM2_SM3)
+
+        return verify_sm2
+
+    def refuse(signature: bytes, data: bytes) -> None:  # load_verification_key builds no other
+        raise ValueError("unsupported key type")
+
+    return refuse
 
 
 def load_verification_key(spki_der: bytes) -> VerificationKey:

@@ -10,12 +10,15 @@ refused with an ``EcertError`` whose ``field`` names the claim. docs/formats/cre
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from datetime import date
 from enum import IntEnum
 from typing import Any
+
+import cbor2
 
 from ecert.core.errors import EcertError
 from ecert.core.formats.cbor import deterministic_dumps, strict_loads
@@ -326,13 +329,22 @@ def _public_id_bytes(public_id: str) -> bytes:
     return number.to_bytes(10, "big")
 
 
+# Every pair of alphabet characters, by the 10 bits it stands for: 80 bits are 8 pairs.
+_PUBLIC_ID_PAIRS = tuple(a + b for a in PUBLIC_ID_ALPHABET for b in PUBLIC_ID_ALPHABET)
+
+
 def _public_id_text(raw: bytes) -> str:
-    number = int.from_bytes(raw, "big")
-    chars = []
-    for _ in range(PUBLIC_ID_LENGTH):
-        number, digit = divmod(number, 32)
-        chars.append(PUBLIC_ID_ALPHABET[digit])
-    return "".join(reversed(chars))
+    n, pairs = int.from_bytes(raw, "big"), _PUBLIC_ID_PAIRS
+    return (
+        pairs[n >> 70 & 0x3FF]
+        + pairs[n >> 60 & 0x3FF]
+        + pairs[n >> 50 & 0x3FF]
+        + pairs[n >> 40 & 0x3FF]
+        + pairs[n >> 30 & 0x3FF]
+        + pairs[n >> 20 & 0x3FF]
+        + pairs[n >> 10 & 0x3FF]
+        + pairs[n & 0x3FF]
+    )
 
 
 def _date_int(value: date) -> int:
@@ -362,6 +374,127 @@ def _to_map(claims: Claims) -> dict[int, Any]:
 
 def claims_from_cbor(data: bytes) -> Claims:
     """Read v1 claims strictly; raise EcertError for anything a v1 writer would not produce."""
+    claims = _claims_as_written(data)
+    return claims if claims is not None else _claims_read_strictly(data)
+
+
+# What ``_claims_as_written`` needs of the schema, computed once.
+_REQUIRED_KEYS = frozenset(key for key, _name, _kind, required, _limit in _SCHEMA if required)
+_ABSENT: dict[str, Any] = {f.name: None for f in fields(Claims)}  # required ones are all present
+assert all(f.default in (None, MISSING) for f in fields(Claims))
+_KIND_CODES = {int(code): code for code in KindCode}
+_ID_TYPE_BY_INT = {int(code): code for code in IdTypeCode}
+_SEX_CODES = {int(code): code for code in SexCode}
+_RESIDENT_ID_LIMIT = 10**17
+# CBOR key -> (attribute, kind, longest text, lowest and highest integer); the kinds are the
+# module's constant strings, compared by identity. Integers without a range here are codes,
+# looked up after the pass (kind, ID type, sex).
+_AS_WRITTEN: dict[int, tuple[str, str, int, int, float]] = {
+    key: (name, kind, limit, *_INT_RANGES.get(name, (0, math.inf)))
+    for key, name, kind, _required, limit in _SCHEMA
+}
+_DECODE_ERRORS = (cbor2.CBORDecodeError, ValueError, TypeError, OverflowError, MemoryError)
+
+
+def _claims_as_written(data: bytes) -> Claims | None:
+    """The claims if ``data`` is what a v1 writer produces (deterministic encoding, every value of
+    its type, in range, NFC text without edge spaces or unprintable characters), read in one pass;
+    None for anything else, which ``_claims_read_strictly`` then reads or refuses with its reason.
+
+    Every check of the strict reader and of ``Claims.__post_init__`` is made here, so when this
+    returns claims the strict reader returns equal claims. With the keys in rising order, bytes
+    equal to cbor2's (shortest) encoding of the plain values read are their deterministic encoding
+    (the strict reader's canonical check) and hold no trailing data, indefinite length or
+    duplicate key.
+    """
+    try:
+        item = cbor2.loads(data, max_depth=2, allow_indefinite=False, allow_duplicate_keys=False)
+    except _DECODE_ERRORS:
+        return None
+    if type(item) is not dict or not item.keys() >= _REQUIRED_KEYS:
+        return None
+    values = dict(_ABSENT)
+    previous = 0
+    for key, value in item.items():
+        spec = _AS_WRITTEN.get(key)
+        # Keys 1 to 24 in rising order are the deterministic order (each is one or two bytes).
+        if spec is None or type(key) is not int or key <= previous:
+            return None
+        previous = key
+        name, kind, limit, low, high = spec
+        if kind is _INT:  # the most frequent, then text
+            if type(value) is not int or not low <= value <= high:
+                return None
+            values[name] = value
+        elif kind is _TEXT:
+            if type(value) is int and name == "id_number":
+                if not 0 <= value < _RESIDENT_ID_LIMIT:
+                    return None
+                body = f"{value:017d}"
+                values[name] = body + gb11643_check_character(body)
+                continue
+            if type(value) is not bytes:
+                return None
+            try:
+                text = value.decode("gb18030")
+            except UnicodeDecodeError:
+                return None
+            if not (
+                text
+                and len(text) <= limit
+                and text.isprintable()
+                and text.strip() == text
+                and unicodedata.is_normalized("NFC", text)
+                and text.encode("gb18030") == value
+            ):
+                return None
+            values[name] = text
+        elif kind is _BOOL:
+            if type(value) is not bool:
+                return None
+            values[name] = value
+        elif kind is _PID:
+            if type(value) is not bytes or len(value) != 10:
+                return None
+            values[name] = _public_id_text(value)
+        elif type(value) is not int or value < 0:
+            return None
+        elif kind is _DATE:
+            try:
+                values[name] = date(value // 10000, value // 100 % 100, value % 100)
+            except (ValueError, OverflowError):
+                return None
+        else:  # _MONTH
+            year, month = divmod(value, 100)
+            if not (1900 <= year <= 2100 and 1 <= month <= 12):
+                return None
+            values[name] = (year, month)
+    kind_code = _KIND_CODES.get(values["kind"])
+    id_type = _ID_TYPE_BY_INT.get(values["id_type"])
+    sex = values["sex"]
+    if sex is not None:
+        sex = _SEX_CODES.get(sex)
+        if sex is None:
+            return None
+    resident = id_type is IdTypeCode.RESIDENT
+    if (
+        kind_code is None
+        or id_type is None
+        or (values["qualification"] is None) == (values["title"] is None)
+        # a resident ID number travels as the integer of its first 17 digits, any other as text
+        or resident != (type(item[8]) is int)
+        or (resident and (sex is not None or values["birth_month"] is not None))
+        or cbor2.dumps(item) != data  # keys in order: the shortest forms are deterministic
+    ):
+        return None
+    values["kind"], values["id_type"], values["sex"] = kind_code, id_type, sex
+    claims: Claims = object.__new__(Claims)
+    claims.__dict__.update(values)  # frozen: checked above, as Claims.__post_init__ would
+    return claims
+
+
+def _claims_read_strictly(data: bytes) -> Claims:
+    """Read claims step by step, refusing with the first reason found (``claims_from_cbor``)."""
     try:
         item = strict_loads(data, max_depth=2)
     except EcertError as error:

@@ -92,6 +92,9 @@ def sign1(
 
 def decode_sign1(data: bytes) -> Sign1:
     """Parse a COSE_Sign1 without verifying it; raise EcertError for anything else."""
+    message = _decode_as_written(data)
+    if message is not None:
+        return message
     try:
         item = strict_loads(data)
     except EcertError as error:
@@ -120,6 +123,58 @@ def decode_sign1(data: bytes) -> Sign1:
             raise EcertError("bad_headers", "签名头格式错误", "malformed COSE headers")
     else:
         headers = {}
+    return Sign1(protected, headers, unprotected, payload, signature)
+
+
+def _decode_as_written(data: bytes) -> Sign1 | None:
+    """The message if its bytes are exactly what ``sign1`` writes (shortest lengths, empty
+    unprotected map, protected header {1: algorithm, 4: key id} in deterministic encoding), read
+    without the general strict reader; None for anything else, which ``decode_sign1`` then reads
+    (or refuses) the strict way. Bytes equal to that encoding hold no trailing data, indefinite
+    length, duplicate key or deep nesting, so the two readers cannot disagree on them.
+
+    The reader read some prefix of ``data``, at least as long as the shortest encoding of what it
+    read; so when ``data`` is exactly that long, the prefix is all of it and in shortest form."""
+    try:
+        item = cbor2.loads(data, max_depth=4, allow_indefinite=False, allow_duplicate_keys=False)
+    except (cbor2.CBORDecodeError, ValueError, TypeError, OverflowError, MemoryError):
+        return None
+    tagged = type(item) is cbor2.CBORTag
+    if tagged:
+        if item.tag != SIGN1_TAG:
+            return None
+        item = item.value
+    if type(item) is not list or len(item) != 4:
+        return None
+    protected, unprotected, payload, signature = item
+    if not (
+        type(protected) is bytes
+        and type(payload) is bytes
+        and type(signature) is bytes
+        and type(unprotected) is dict
+        and not unprotected
+    ):
+        return None
+    # The shortest encoding of what was read is exactly as long as the input only if the reader
+    # consumed every byte and every head is in its shortest form; then the input is that encoding.
+    shortest = tagged + 2 + len(protected) + len(payload) + len(signature)
+    for size in (len(protected), len(payload), len(signature)):
+        shortest += 1 if size < 24 else 2 if size < 0x100 else 3 if size < 0x10000 else 5
+    if shortest != len(data):
+        return None
+    try:
+        headers = cbor2.loads(protected, max_depth=1)
+    except (cbor2.CBORDecodeError, ValueError, TypeError, OverflowError, MemoryError):
+        return None
+    if type(headers) is not dict or headers.keys() != {HEADER_ALG, HEADER_KID}:
+        return None
+    algorithm, kid = headers[HEADER_ALG], headers[HEADER_KID]
+    if (
+        type(algorithm) is not int
+        or type(kid) is not bytes
+        or _protected(algorithm, kid) != protected
+    ):
+        return None
     return Sign1(protected, headers, unprotected, payload, signature)
 
 

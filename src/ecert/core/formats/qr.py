@@ -33,6 +33,9 @@ ERROR_LEVEL = "M"
 # Alphanumeric characters a version-12 symbol holds at level M (ISO/IEC 18004, table 7).
 MAX_TEXT_CHARS = 419
 MAX_PAYLOAD_CHARS = 600  # far above what fits in a version-12 code; longer text is refused unread
+# The lowest byte of every 3-byte slot, for payloads up to the longest read (base42_decode).
+_SLOT_LOW_SLOTS = MAX_PAYLOAD_CHARS // 3 + 1
+_SLOT_LOW = int.from_bytes(b"\xff\0\0" * _SLOT_LOW_SLOTS, "little")
 _HOST = re.compile(
     r"[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?(?:\.[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?)*(?::[0-9]{1,5})?"
 )
@@ -63,20 +66,24 @@ def base42_decode(text: str) -> bytes:
         raise EcertError(
             "bad_character", "二维码内容含有非法字符", "payload contains a character outside base42"
         )
-    full = len(values) - len(values) % 3
-    try:
-        out = bytearray(
-            b"".join(
-                (low + mid * BASE + high * BASE * BASE).to_bytes(2, "big")
-                for low, mid, high in zip(
-                    values[0:full:3], values[1:full:3], values[2:full:3], strict=True
-                )
-            )
-        )
-        if full < len(values):
-            out += (values[full] + values[full + 1] * BASE).to_bytes(1, "big")
-    except OverflowError as error:
-        raise EcertError("bad_value", "二维码内容无法解码", "payload does not decode") from error
+    # All groups at once, in C: the digits read as one little-endian integer hold each group in a
+    # 3-byte slot (low, mid, high); masks and shifts take the three digits of every slot apart, and
+    # low + 42·mid + 42²·high < 2²⁴ leaves each slot's value in its slot (no carry crosses). A last
+    # pair is a slot of its own with high = 0, whose value is the last byte.
+    groups, rest = divmod(len(values), 3)
+    slots = groups + (rest > 0)
+    low = _SLOT_LOW if slots <= _SLOT_LOW_SLOTS else int.from_bytes(b"\xff\0\0" * slots, "little")
+    digits = int.from_bytes(values, "little")
+    summed = (
+        (digits & low) + (digits >> 8 & low) * BASE + (digits >> 16 & low) * (BASE * BASE)
+    ).to_bytes(3 * slots, "little")
+    if summed[2::3].count(0) != slots or (rest and summed[-2] != 0):  # > 65,535, or a byte > 255
+        raise EcertError("bad_value", "二维码内容无法解码", "payload does not decode")
+    out = bytearray(2 * groups)
+    out[0::2] = summed[1 : 3 * groups : 3]  # each group's two bytes, most significant first
+    out[1::2] = summed[0 : 3 * groups : 3]
+    if rest:
+        out.append(summed[-3])
     return bytes(out)
 
 

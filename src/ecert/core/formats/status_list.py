@@ -45,6 +45,10 @@ class StatusValue(IntEnum):
         return cls[CredentialStatus(status).name]
 
 
+_BY_BITS = tuple(sorted(StatusValue))  # an entry's two bits -> its value (read per verification)
+assert [int(value) for value in _BY_BITS] == [0, 1, 2, 3]
+
+
 class StatusBits:
     """One list's entries in memory (32 KiB)."""
 
@@ -57,7 +61,7 @@ class StatusBits:
 
     def get(self, offset: int) -> StatusValue:
         byte, shift = self._locate(offset)
-        return StatusValue((self._bits[byte] >> shift) & 0b11)
+        return _BY_BITS[(self._bits[byte] >> shift) & 0b11]
 
     def set(self, offset: int, value: StatusValue) -> None:
         byte, shift = self._locate(offset)

@@ -170,21 +170,41 @@ def trust_list_with_keys(trust_list: TrustList) -> TrustList:
 
 
 def _with_keys(trust_list: TrustList, root: CertificateInfo) -> TrustList:
-    signers = []
-    for signer in trust_list.signers:
-        try:
-            certificate = parse_certificate(signer.certificate)
-            key = load_verification_key(certificate.subject_public_key_der)
-        except EcertError as error:
-            raise EcertError("bad_signer", "签名证书无法读取", str(error)) from error
-        if not verify_issued_by(certificate, root):
-            raise EcertError(
-                "bad_signer",
-                "签名证书不是由根证书签发",
-                "a signer certificate is not from the root",
-            )
-        signers.append(replace(signer, verification_key=key))
-    return replace(trust_list, signers=tuple(signers))
+    signers = tuple(
+        replace(signer, verification_key=_signer_key(signer.certificate, root))
+        for signer in trust_list.signers
+    )
+    return replace(trust_list, signers=signers)
+
+
+# Signer keys already checked, by (signer certificate, root certificate) DER: a verifier that loads
+# a newer trust list (the registry rebuilds its own every few seconds) parses and checks only the
+# certificates it has not seen under that root. What a key may sign, and from when its signatures
+# are void, comes from each list itself, never from here.
+_CHECKED_KEYS: dict[tuple[bytes, bytes], VerificationKey] = {}
+_CHECKED_KEYS_MAX = 4_096
+
+
+def _signer_key(certificate: bytes, root: CertificateInfo) -> VerificationKey:
+    """The key of a signer certificate issued by ``root``; EcertError ``bad_signer`` otherwise."""
+    checked = _CHECKED_KEYS.get((certificate, root.der))
+    if checked is not None:
+        return checked
+    try:
+        info = parse_certificate(certificate)
+        key = load_verification_key(info.subject_public_key_der)
+    except EcertError as error:
+        raise EcertError("bad_signer", "签名证书无法读取", str(error)) from error
+    if not verify_issued_by(info, root):
+        raise EcertError(
+            "bad_signer",
+            "签名证书不是由根证书签发",
+            "a signer certificate is not from the root",
+        )
+    if len(_CHECKED_KEYS) >= _CHECKED_KEYS_MAX:
+        _CHECKED_KEYS.clear()
+    _CHECKED_KEYS[(certificate, root.der)] = key
+    return key
 
 
 def _read(payload: bytes) -> TrustList:

@@ -98,6 +98,17 @@ def _result(*checks: Check, **found: object) -> VerificationResult:
     return VerificationResult(rest, **found)  # type: ignore[arg-type]
 
 
+# The checks that passed, made once: a result shares them (Check is frozen).
+_INTEGRITY_OK = Check("integrity", Outcome.PASS, "ok")
+_SIGNER_OK = Check("signer", Outcome.PASS, "ok")
+_STATUS_OK = Check("status", Outcome.PASS, "ok")
+_VALIDITY_OK = Check("validity", Outcome.PASS, "ok")
+_HOLDER_OK = Check("holder", Outcome.PASS, "ok")
+_HOLDER_NOT_ASKED = Check("holder", Outcome.SKIPPED, "not_asked")
+_NO_STATUS_LIST = Check("status", Outcome.UNKNOWN, "no_status_list")
+_STATUS_LIST_EXPIRED = Check("status", Outcome.UNKNOWN, "status_list_expired")
+
+
 def verify_qr_text(text: str, **kwargs: object) -> VerificationResult:
     """Verify the text of a scanned ecert QR code; see ``verify_credential`` for the options."""
     try:
@@ -139,17 +150,17 @@ def verify_credential(
         return _result(Check("integrity", Outcome.FAIL, "bad_signature"), signer=signer)
     authority = trust_list.authority(signer.authority)
     if registry_status is None:
-        status_check = _status_check(claims, status_lists or {}, now)
-        status = _status_value(claims, status_lists or {})
+        status, status_check = _status(claims, status_lists or {}, now)
     else:
-        status_check = _registry_status_check(registry_status)
-        status = registry_status
-    return _result(
-        Check("integrity", Outcome.PASS, "ok"),
-        _signer_check(claims, signer),
-        status_check,
-        _validity_check(claims, now),
-        _holder_check(claims, holder_name, holder_id_number),
+        status, status_check = registry_status, _registry_status_check(registry_status)
+    return VerificationResult(
+        (
+            _INTEGRITY_OK,
+            _signer_check(claims, signer),
+            status_check,
+            _validity_check(claims, now),
+            _holder_check(claims, holder_name, holder_id_number),
+        ),
         claims=claims,
         signer=signer,
         authority=authority,
@@ -161,32 +172,28 @@ def _signer_check(claims: Claims, signer: TrustedSigner) -> Check:
     if claims.issuer != signer.authority:
         return Check("signer", Outcome.FAIL, "issuer_mismatch")
     problem = signer.signing_problem(claims.signed_at, Purpose.CREDENTIALS, claims.kind)
-    return (
-        Check("signer", Outcome.FAIL, problem) if problem else Check("signer", Outcome.PASS, "ok")
-    )
+    return Check("signer", Outcome.FAIL, problem) if problem else _SIGNER_OK
 
 
-def _status_value(claims: Claims, lists: Mapping[int, StatusListDocument]) -> StatusValue | None:
-    document = lists.get(claims.status_list)
-    return document.status_of(claims.status_index) if document else None
-
-
-def _status_check(claims: Claims, lists: Mapping[int, StatusListDocument], now: datetime) -> Check:
+def _status(
+    claims: Claims, lists: Mapping[int, StatusListDocument], now: datetime
+) -> tuple[StatusValue | None, Check]:
+    """The credential's entry in its signed status list, and the status check drawn from it."""
     document = lists.get(claims.status_list)
     if document is None:
-        return Check("status", Outcome.UNKNOWN, "no_status_list")
+        return None, _NO_STATUS_LIST
     value = document.status_of(claims.status_index)
     if value is not StatusValue.VALID:
-        return Check("status", Outcome.FAIL, value.name.lower())
+        return value, Check("status", Outcome.FAIL, value.name.lower())
     if now.timestamp() > document.next_update:
-        return Check("status", Outcome.UNKNOWN, "status_list_expired")
-    return Check("status", Outcome.PASS, "ok")
+        return value, _STATUS_LIST_EXPIRED
+    return value, _STATUS_OK
 
 
 def _registry_status_check(value: StatusValue) -> Check:
     if value is not StatusValue.VALID:
         return Check("status", Outcome.FAIL, value.name.lower())
-    return Check("status", Outcome.PASS, "ok")
+    return _STATUS_OK
 
 
 def _validity_check(claims: Claims, now: datetime) -> Check:
@@ -195,12 +202,12 @@ def _validity_check(claims: Claims, now: datetime) -> Check:
         return Check("validity", Outcome.FAIL, "not_yet_valid")
     if claims.valid_until is not None and claims.valid_until < today:
         return Check("validity", Outcome.FAIL, "expired")
-    return Check("validity", Outcome.PASS, "ok")
+    return _VALIDITY_OK
 
 
 def _holder_check(claims: Claims, name: str | None, id_number: str | None) -> Check:
     if name is None and id_number is None:
-        return Check("holder", Outcome.SKIPPED, "not_asked")
+        return _HOLDER_NOT_ASKED
     if name is not None:
         try:
             matches = normalise_name(name) == normalise_name(claims.holder_name)
@@ -210,7 +217,7 @@ def _holder_check(claims: Claims, name: str | None, id_number: str | None) -> Ch
             return Check("holder", Outcome.FAIL, "name_mismatch")
     if id_number is not None and _id_key(id_number) != _id_key(claims.id_number):
         return Check("holder", Outcome.FAIL, "id_number_mismatch")
-    return Check("holder", Outcome.PASS, "ok")
+    return _HOLDER_OK
 
 
 def _id_key(raw: str) -> str:
