@@ -71,8 +71,8 @@ def init(
 def worker(
     interval: Annotated[float, typer.Option(help="seconds between polls for new tasks")] = 1.0,
 ) -> None:
-    """Run background tasks (pass-list imports uploaded in the back office) until stopped; on
-    SQLite, also move verifications spooled during an import into the log every few seconds."""
+    """Run background tasks (pass-list imports uploaded in the back office) until stopped; also
+    move spooled verifications (verification/spool.py) into the log every few seconds."""
     django_setup()
     from django.core.management import call_command
 
@@ -90,8 +90,6 @@ def _spool_drainer() -> None:
 
     from ecert.verification.spool import spool_drain
 
-    if connection.vendor != "sqlite":
-        return
     while True:
         try:
             spool_drain()
