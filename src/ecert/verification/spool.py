@@ -342,7 +342,7 @@ def _drain_forever() -> None:
             spool_drain()
         except DatabaseError as error:
             _log.warning("verification spool: the log cannot be written now (%s)", error)
-            connection.close()
         except Exception:  # the thread must outlive any one bad round
             _log.exception("verification spool drain failed")
-            connection.close()
+        finally:
+            connection.close()  # this thread's own; reopened by the next round with lines
