@@ -23,10 +23,12 @@ class VerificationConfig(AppConfig):
                 )
         # A key revoked, an account deactivated, an organisation suspended or its quota changed:
         # every process of the machine checks its cached API keys again (decision 208).
-        for model in (ApiToken, User, Organisation):
+        for holder in (ApiToken, User, Organisation):
             for signal in (post_save, post_delete):
                 signal.connect(
-                    _forget_keys, sender=model, dispatch_uid=f"keys-{model.__name__}-{id(signal)}"
+                    _forget_keys,
+                    sender=holder,
+                    dispatch_uid=f"keys-{holder.__name__}-{id(signal)}",
                 )
 
 

@@ -36,8 +36,8 @@ from ecert.credentials.selectors import credentials_by_id_number_and_number
 from ecert.signing.models import RootCertificate, SignerKey
 from ecert.signing.services import trust_list_build
 from ecert.verification.answers import Answer, answer_from_registry, answer_from_result
-from ecert.verification.models import Channel, Organisation, VerificationEvent
-from ecert.verification.spool import event_store
+from ecert.verification.models import Channel, Organisation
+from ecert.verification.spool import Logged, event_store
 from ecert.verification.stand_in import StandIn, stand_in_build
 
 TRUST_LIST_SECONDS = 30  # how long a process reuses the trust list it built (docs/verification.md)
@@ -93,7 +93,7 @@ def verification_log(
     (spool.py: appended and synced to a file, moved into the table in batches), or in the
     caller's transaction when there is one."""
     event_store(
-        VerificationEvent(
+        Logged(
             at=now,
             channel=channel,
             organisation_id=asker.organisation.pk if asker.organisation is not None else None,
