@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from threading import Lock
 
@@ -22,12 +22,16 @@ from ecert.accounts.models import User
 from ecert.core.documents.pades import pdf_check
 from ecert.core.documents.qr_images import qr_texts_in_pdf_bytes
 from ecert.core.errors import EcertError
-from ecert.core.formats import cose
-from ecert.core.formats.claims import claims_from_cbor
 from ecert.core.formats.qr import parse_qr_text
 from ecert.core.formats.status_list import StatusValue
 from ecert.core.formats.trust_list import TrustList, trust_list_with_keys
-from ecert.core.formats.verify import Check, Outcome, Verdict, verify_credential
+from ecert.core.formats.verify import (
+    Check,
+    Outcome,
+    Verdict,
+    _registry_status_check,  # the status check from the registry's value, as verify_credential makes it
+    verify_credential,
+)
 from ecert.core.identity.idnumbers import mask_id_number
 from ecert.core.identity.names import mask_name, normalise_name
 from ecert.core.rules.titles import parse_title_number
@@ -169,25 +173,28 @@ def _verified(
 ) -> Answer:
     if trust is None:
         return Answer(Verdict.UNTRUSTED, (Check("signer", Outcome.FAIL, "no_trust_list"),))
-    credential = None
-    try:
-        public_id = claims_from_cbor(cose.decode_sign1(signed).payload).public_id
-    except EcertError:
-        public_id = None
-    if public_id is not None:
-        credential = _registry_row(public_id)
+    # The signature first, then the registry's row of the credential it names: one decoding of
+    # the claims, and no read for a payload whose signature does not hold.
     result = verify_credential(
         signed,
         trust_list=trust,
         now=now,
         holder_name=holder_name,
         holder_id_number=holder_id_number,
-        registry_status=(
-            StatusValue.of(credential.status)  # type: ignore[arg-type]
-            if credential is not None
-            else None
-        ),
+        status_lists={},  # the registry's status replaces the status check below
     )
+    credential = None
+    if result.claims is not None and result.check("integrity").outcome is Outcome.PASS:
+        credential = _registry_row(result.claims.public_id)
+    if credential is not None:
+        status = StatusValue.of(credential.status)  # type: ignore[arg-type]
+        result = replace(
+            result,
+            checks=tuple(
+                _registry_status_check(status) if c.name == "status" else c for c in result.checks
+            ),
+            status=status,
+        )
     return answer_from_result(result, trust, credential)
 
 
