@@ -12,6 +12,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import cache
 from threading import Lock
 
 from django.db import connection
@@ -136,14 +137,24 @@ def _registry_row(public_id: str) -> Credential | None:
     pk, status, kind, form, interim_ended_on = row
     if isinstance(interim_ended_on, str):  # SQLite hands dates back as text
         interim_ended_on = date.fromisoformat(interim_ended_on)
-    return Credential(
-        pk=pk,
-        public_id=public_id,
-        status=status,
-        kind=kind,
-        form=form,
-        interim_ended_on=interim_ended_on,
-    )
+    found = {
+        "id": pk,
+        "public_id": public_id,
+        "status": status,
+        "kind": kind,
+        "form": form,
+        "interim_ended_on": interim_ended_on,
+    }
+    # As the ORM builds a row of ``only()``: any other field is loaded when first read.
+    names = _registry_fields()
+    return Credential.from_db(_read_connection().alias, names, tuple(found[name] for name in names))
+
+
+@cache
+def _registry_fields() -> list[str]:
+    """The registry row's columns in the model's field order, which ``from_db`` expects."""
+    wanted = {"id", "public_id", "status", "kind", "form", "interim_ended_on"}
+    return [f.attname for f in Credential._meta.concrete_fields if f.attname in wanted]
 
 
 def signed_answer(
