@@ -142,7 +142,7 @@ def test_a_drain_while_the_database_is_down_keeps_every_line_for_later(own_stora
 
     spool_drain()
 
-    assert sorted(VerificationEvent.objects.values_list("address", flat=True)) == [
+    assert sorted(str(a) for a in VerificationEvent.objects.values_list("address", flat=True)) == [
         f"192.0.2.{n}" for n in range(5)
     ]
     assert not list(spool_directory().glob("*.jsonl"))
