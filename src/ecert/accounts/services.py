@@ -250,6 +250,9 @@ def api_token_authenticate_cached(*, token: str, related: Sequence[str] = ()) ->
             _checked.clear()
         _checked[key] = (clock + API_TOKEN_CACHE_SECONDS, stamp, api_token)
     _touch(api_token, timezone.now())
+    # The account's role assignments are cached on the instance for one request (User.
+    # active_assignments); a kept instance must read them again for the next one.
+    api_token.user.__dict__.pop("_active_assignments", None)
     return api_token.user
 
 

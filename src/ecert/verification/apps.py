@@ -12,7 +12,7 @@ class VerificationConfig(AppConfig):
         # key itself (other processes rebuild theirs within TRUST_LIST_SECONDS).
         from django.db.models.signals import post_delete, post_save
 
-        from ecert.accounts.models import ApiToken, User
+        from ecert.accounts.models import ApiToken, RoleAssignment, User
         from ecert.signing.models import RootCertificate, SignerKey
         from ecert.verification.models import Organisation
 
@@ -21,9 +21,10 @@ class VerificationConfig(AppConfig):
                 signal.connect(
                     _forget, sender=model, dispatch_uid=f"trust-{model.__name__}-{id(signal)}"
                 )
-        # A key revoked, an account deactivated, an organisation suspended or its quota changed:
+        # A key revoked, an account deactivated or its roles changed, an organisation suspended or
+        # its quota changed:
         # every process of the machine checks its cached API keys again (decision 208).
-        for holder in (ApiToken, User, Organisation):
+        for holder in (ApiToken, User, RoleAssignment, Organisation):
             for signal in (post_save, post_delete):
                 signal.connect(
                     _forget_keys,
