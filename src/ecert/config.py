@@ -39,6 +39,12 @@ class Config:
     # Holders' sign-in through the province's government service (docs/holders.md); None: only
     # the ID number and password form.
     oidc: OidcConfig | None = None
+    # A streaming replica of the PostgreSQL primary that verification reads from (docs/scaling.md);
+    # None: every read goes to the primary.
+    database_replica: dict[str, Any] | None = None
+    # The scheme of the verification URL in QR codes (docs/operations.md): https, or http for a
+    # development server that serves plain HTTP, as the demo does.
+    verify_scheme: str = "https"
 
 
 @dataclass(frozen=True)
@@ -85,19 +91,20 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def database_from_url(url: str) -> dict[str, Any]:
-    """Turn `postgres://user:pass@host:port/name?opt=val` into a Django DATABASES entry."""
+def database_from_url(url: str, variable: str = "DATABASE_URL") -> dict[str, Any]:
+    """Turn `postgres://user:pass@host:port/name?opt=val` into a Django DATABASES entry;
+    ``variable`` names the setting in an error."""
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
         raise EcertError(
             "database_not_postgresql",
-            f"DATABASE_URL 只支持 PostgreSQL（postgres://…），收到 {parts.scheme}://",
-            f"DATABASE_URL supports PostgreSQL only (postgres://…); got {parts.scheme}://",
+            f"{variable} 只支持 PostgreSQL（postgres://…），收到 {parts.scheme}://",
+            f"{variable} supports PostgreSQL only (postgres://…); got {parts.scheme}://",
         )
     name = unquote(parts.path.lstrip("/"))
     if not name:
         raise EcertError(
-            "database_unnamed", "DATABASE_URL 缺少数据库名", "DATABASE_URL has no database name"
+            "database_unnamed", f"{variable} 缺少数据库名", f"{variable} has no database name"
         )
     return {
         "ENGINE": "django.db.backends.postgresql",
@@ -110,6 +117,31 @@ def database_from_url(url: str) -> dict[str, Any]:
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": dict(parse_qsl(parts.query)),
     }
+
+
+def replica_from_env(env: Mapping[str, str], primary: dict[str, Any]) -> dict[str, Any] | None:
+    """DATABASE_REPLICA_URL: a streaming replica of the DATABASE_URL primary (docs/scaling.md),
+    or None when unset. It needs a PostgreSQL primary and must be another server than it. In tests
+    the alias mirrors the primary's test database (Django's TEST MIRROR)."""
+    url = env.get("DATABASE_REPLICA_URL", "").strip()
+    if not url:
+        return None
+    if primary["ENGINE"] != "django.db.backends.postgresql":
+        raise EcertError(
+            "replica_without_primary",
+            "设置 DATABASE_REPLICA_URL 时须同时以 DATABASE_URL 指定 PostgreSQL 主库",
+            "DATABASE_REPLICA_URL needs a PostgreSQL primary in DATABASE_URL",
+        )
+    replica = database_from_url(url, "DATABASE_REPLICA_URL")
+    where = ("HOST", "PORT", "NAME")
+    if [replica[k] for k in where] == [primary[k] for k in where]:
+        raise EcertError(
+            "replica_is_primary",
+            "DATABASE_REPLICA_URL 与 DATABASE_URL 指向同一个数据库；只读副本须是另一台服务器",
+            "DATABASE_REPLICA_URL names the same database as DATABASE_URL; a replica is "
+            "another server",
+        )
+    return replica | {"TEST": {"MIRROR": "default"}}
 
 
 def sqlite_database(data_dir: Path) -> dict[str, Any]:
@@ -198,11 +230,34 @@ def read_config(env: Mapping[str, str] | None = None, *, cwd: Path | None = None
         allowed_hosts=[h for h in hosts if h],
         database=database,
         verify_host=env.get("ECERT_VERIFY_HOST", "localhost:8000"),
+        verify_scheme=verify_scheme(env, mode),
         keystore=keystore,
         carrier=_carrier_config(env, mode),
         paper_overdue_months=paper_overdue_months(env),
         oidc=oidc_config(env, mode),
+        database_replica=replica_from_env(env, database),
     )
+
+
+def verify_scheme(env: Mapping[str, str], mode: str) -> str:
+    """ECERT_VERIFY_SCHEME: the scheme printed in QR codes, https (production's default and only
+    choice) or http (the development default: ``ecert serve`` and the demo serve plain HTTP, and a
+    code must open the page that printed it)."""
+    default = "https" if mode == "production" else "http"
+    scheme = env.get("ECERT_VERIFY_SCHEME", "").strip().lower() or default
+    if scheme not in {"http", "https"}:
+        raise EcertError(
+            "bad_verify_scheme",
+            f"ECERT_VERIFY_SCHEME 只能是 https 或 http，收到 {scheme!r}",
+            f"ECERT_VERIFY_SCHEME must be https or http; got {scheme!r}",
+        )
+    if mode == "production" and scheme != "https":
+        raise EcertError(
+            "verify_not_https",
+            "生产环境的 ECERT_VERIFY_SCHEME 须为 https（二维码印在证书上，长期有效）",
+            "in production ECERT_VERIFY_SCHEME must be https (QR codes are printed for years)",
+        )
+    return scheme
 
 
 def _carrier_config(env: Mapping[str, str], mode: str) -> CarrierConfig | None:

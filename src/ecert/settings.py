@@ -22,6 +22,7 @@ ECERT_MODE = CONFIG.mode
 ECERT_DATA_DIR = CONFIG.data_dir
 ECERT_PII_KEY = CONFIG.pii_key
 ECERT_VERIFY_HOST = CONFIG.verify_host
+ECERT_VERIFY_SCHEME = CONFIG.verify_scheme
 ECERT_KEYSTORE = CONFIG.keystore
 ECERT_PAPER_OVERDUE_MONTHS = CONFIG.paper_overdue_months
 # A lock taken out of the order of ecert.audit.locks raises when on (tests turn it on), else it is
@@ -116,6 +117,12 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": CONFIG.database}
+if CONFIG.database_replica is not None:
+    # Verification reads from a streaming replica, writes and the rest from the primary
+    # (ecert.replicas, docs/scaling.md); installed only when DATABASE_REPLICA_URL is set.
+    DATABASES["replica"] = CONFIG.database_replica
+    DATABASE_ROUTERS = ["ecert.replicas.ReplicaRouter"]
+    MIDDLEWARE.insert(1, "ecert.replicas.ReplicaReadsMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background work (big imports) without a broker: tasks are rows, `ecert worker` runs them.

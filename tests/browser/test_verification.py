@@ -126,7 +126,8 @@ def test_the_qr_code_of_a_sealed_pdf_opens_a_valid_verdict_with_a_masked_holder(
 ) -> None:
     texts = [t for t in qr_texts_in_pdf_bytes(_sealed_pdf(proof)) if PATH in t]
     assert len(texts) == 1
-    prefix = f"HTTPS://{django_settings.ECERT_VERIFY_HOST.upper()}{PATH}"  # QR alphanumerics
+    scheme, host = django_settings.ECERT_VERIFY_SCHEME, django_settings.ECERT_VERIFY_HOST
+    prefix = f"{scheme}://{host}{PATH}".upper()  # QR alphanumerics
     assert texts[0].startswith(prefix)
     payload = texts[0].removeprefix(prefix)
     id_number = holder_id_number(proof.holder)

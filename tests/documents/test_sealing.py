@@ -314,3 +314,28 @@ def test_the_page_shows_the_issuers_red_seal(sealed: Sealed, tmp_path: Path) -> 
     red = sum(1 for r, g, b in pixels if r > 180 and g < 90 and b < 90)  # type: ignore[misc]
 
     assert red > 500  # the ring, star and name of a 4 cm seal at 50 dpi; nothing else is red
+
+
+def test_a_scoped_copy_counts_tomorrow_in_china_time(world: World) -> None:
+    """At 01:00 in Shanghai on 7 December it is still 6 December in UTC; tomorrow is the 8th."""
+    credential = _signed_proof(world)
+    after_midnight = datetime(2026, 12, 6, 17, tzinfo=UTC)
+
+    with pytest.raises(EcertError) as raised:
+        scoped_copy_create(
+            actor=None,
+            credential=credential,
+            purpose="办理执业注册",
+            valid_until=date(2026, 12, 7),
+            now=after_midnight,
+        )
+    copy = scoped_copy_create(
+        actor=None,
+        credential=credential,
+        purpose="办理执业注册",
+        valid_until=date(2026, 12, 8),
+        now=after_midnight,
+    )
+
+    assert raised.value.code == "bad_valid_until"
+    assert copy.valid_until == date(2026, 12, 8)

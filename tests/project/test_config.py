@@ -153,3 +153,21 @@ def test_embedded_sqlite_runs_in_wal_mode_with_a_busy_timeout(
         assert cursor.fetchone()[0] == 1
     assert sqlite.transaction_mode == "IMMEDIATE"  # type: ignore[attr-defined]
     sqlite.close()
+
+
+def test_qr_codes_use_http_in_development_and_https_in_production() -> None:
+    assert read_config({}).verify_scheme == "http"  # what `ecert serve` and the demo serve
+    assert read_config({"ECERT_VERIFY_SCHEME": "HTTPS"}).verify_scheme == "https"
+    assert read_config(SAFE_PRODUCTION).verify_scheme == "https"
+
+
+@pytest.mark.parametrize(
+    ("env", "complaint"),
+    [
+        ({"ECERT_VERIFY_SCHEME": "ftp"}, "ECERT_VERIFY_SCHEME must be https or http"),
+        ({**SAFE_PRODUCTION, "ECERT_VERIFY_SCHEME": "http"}, "in production"),
+    ],
+)
+def test_a_qr_scheme_that_cannot_serve_is_refused(env: dict[str, str], complaint: str) -> None:
+    with pytest.raises(EcertError, match=complaint):
+        read_config(env)

@@ -10,7 +10,10 @@ import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import pikepdf
+import pypdfium2
 import pytest
 import zxingcpp
 from PIL import Image
@@ -21,6 +24,8 @@ from ecert.core.formats import cose
 from ecert.core.formats.claims import claims_from_cbor
 from ecert.core.formats.qr import ALPHABET, PATH, parse_qr_text
 from tests.ecert_command import run_ecert
+
+NOT_ORIGINAL = 3  # `ecert verify`'s exit status for a PDF that is not the sealed original
 
 
 def _ok(result: subprocess.CompletedProcess[str]) -> str:
@@ -79,6 +84,12 @@ class Deployment:
     def qr(self, public_id: str, name: str) -> Path:
         out = self.work / name
         _ok(run_ecert(self.data_dir, "keys", "credential-qr", public_id, "--out", str(out)))
+        return out
+
+    def sealed_pdf(self, public_id: str, name: str) -> Path:
+        """The sealed original PDF of a credential, as `ecert render` writes it."""
+        out = self.work / name
+        _ok(run_ecert(self.data_dir, "render", public_id, "-o", str(out)))
         return out
 
     def export(self, name: str) -> Published:
@@ -195,15 +206,99 @@ def test_a_signed_credential_verifies_valid_offline(signed: tuple[Path, Publishe
     assert "✓ status: pass (ok)" in result.stdout
 
 
-def test_a_pdf_holding_the_qr_verifies_valid(
+def test_a_picture_of_the_qr_saved_as_pdf_is_not_an_original(
     signed: tuple[Path, Published], tmp_path: Path
 ) -> None:
     picture, published = signed
     with Image.open(picture) as image:
         image.save(tmp_path / "q.pdf")
     result = _verify(tmp_path / "q.pdf", published)
+    assert result.returncode == NOT_ORIGINAL, result.stdout + result.stderr
+    assert "✗ sealed: fail (unsigned)" in result.stdout
+    assert "verdict" not in result.stdout  # its genuine QR code says nothing about the file
+
+
+@pytest.fixture(scope="module")
+def sealed(deployment: Deployment, signed: tuple[Path, Published]) -> tuple[Path, Published]:
+    """The sealed original PDF of the credential of ``signed``, and the trust files."""
+    _, published = signed
+    return deployment.sealed_pdf(deployment.credentials_of("sd-hrss")[0], "原件.pdf"), published
+
+
+def test_the_sealed_original_pdf_is_an_original_and_its_credential_valid(
+    sealed: tuple[Path, Published],
+) -> None:
+    pdf, published = sealed
+    result = _verify(pdf, published)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "文件 / file: 原件" in result.stdout
+    assert "✓ issuer: pass" in result.stdout
     assert "verdict: valid " in result.stdout
+
+
+def _printed(pdf: Path, out: Path) -> Path:
+    """A "print to PDF": the page drawn as a picture and written as a new, unsealed PDF."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        document[0].render(scale=2).to_pil().convert("RGB").save(out)
+    finally:
+        document.close()
+    return out
+
+
+def _rewritten(pdf: Path, out: Path) -> Path:
+    """The file opened and saved again by another PDF program (pikepdf): same pages, new bytes."""
+    with pikepdf.open(pdf) as document:
+        document.save(out)
+    return out
+
+
+def _altered(pdf: Path, out: Path) -> Path:
+    """One character of the sealed bytes changed (the producer's version in the metadata)."""
+    data = pdf.read_bytes()
+    assert data.count(b"/Creator(Typst ") == 1
+    out.write_bytes(data.replace(b"/Creator(Typst ", b"/Creator(Typse ", 1))
+    return out
+
+
+def _appended(pdf: Path, out: Path) -> Path:
+    """A line added at the end, as a program that re-saves incrementally does."""
+    out.write_bytes(pdf.read_bytes() + b"\n% re-saved\n")
+    return out
+
+
+@pytest.mark.parametrize(
+    ("make", "failed"),
+    [
+        (_altered, "✗ intact: fail (altered)"),
+        (_rewritten, "✗ intact: fail (altered)"),
+        (_printed, "✗ sealed: fail (unsigned)"),
+        (_appended, "✗ whole_file: fail (added_after_signing)"),
+    ],
+    ids=["altered", "rewritten", "printed", "appended"],
+)
+def test_a_pdf_that_is_not_the_original_says_which_check_failed(
+    sealed: tuple[Path, Published], tmp_path: Path, make: Any, failed: str
+) -> None:
+    pdf, published = sealed
+    copy = make(pdf, tmp_path / "副本.pdf")
+    result = _verify(copy, published)
+    assert result.returncode == NOT_ORIGINAL, result.stdout + result.stderr
+    assert "文件不是原件 / not an original" in result.stdout
+    assert failed in result.stdout
+    assert "verdict" not in result.stdout
+    assert "ask the holder for the original" in result.stdout.replace("\n", " ")
+
+
+def test_a_pdf_sealed_by_another_deployment_is_not_an_original(
+    signed: tuple[Path, Published], other_deployment: tuple[Path, Published], tmp_path: Path
+) -> None:
+    _, published = signed
+    other = Deployment(other_deployment[0].parent / "data", other_deployment[0].parent)
+    pdf = other.sealed_pdf(other.credentials_of("sd-hrss")[0], "他处.pdf")
+    result = _verify(pdf, published)
+    assert result.returncode == NOT_ORIGINAL, result.stdout + result.stderr
+    assert "✗ trusted: fail (untrusted)" in result.stdout
 
 
 def test_a_tampered_payload_is_not_genuine(signed: tuple[Path, Published]) -> None:

@@ -111,8 +111,9 @@ def holder_code(
         now=now,
         authority=credential.registration_authority or credential.issuing_authority,
     )
-    scheme = "https" if settings.ECERT_MODE == "production" else "http"
-    address = portal_url or f"{scheme}://{settings.ECERT_VERIFY_HOST}/my/activate/"
+    address = portal_url or (
+        f"{settings.ECERT_VERIFY_SCHEME}://{settings.ECERT_VERIFY_HOST}/my/activate/"
+    )
     expires = timezone.localtime(now + ACTIVATION_LIFETIME)
     typer.echo(
         "持证人账户激活通知\n"

@@ -219,6 +219,8 @@ def credential_qr(
     if credential is None or credential.signed is None:
         console.print(f"[red]没有证书 / no credential {public_id}[/red]")
         raise typer.Exit(1)
-    text = qr_text(settings.ECERT_VERIFY_HOST, bytes(credential.signed))
+    text = qr_text(
+        settings.ECERT_VERIFY_HOST, bytes(credential.signed), scheme=settings.ECERT_VERIFY_SCHEME
+    )
     make_qr(text).save(str(out), scale=4, border=4)
     console.print(f"{out}: {len(text)} 字符 / characters")

@@ -85,7 +85,7 @@ SPOOL_DRAIN_SECONDS = 5.0
 
 def _spool_drainer() -> None:
     """Drain the verification spool (verification/spool.py) at start and every few seconds; a
-    drain that finds the write lock taken tries again next time."""
+    drain that finds the write lock taken or the primary down tries again next time."""
     from django.db import connection
 
     from ecert.verification.spool import spool_drain
@@ -209,8 +209,26 @@ def demo(
     )
     for username, label in logins:
         console.print(f"  {username:<22} {label}")
+    _demo_qr_address(bind)
     if serve_after:
         serve(bind=bind, workers=2, task_worker=True)
+
+
+def _demo_qr_address(bind: str) -> None:
+    """Say where the demo's QR codes lead, and warn when that is not the port it serves on."""
+    from django.conf import settings
+
+    host, scheme = settings.ECERT_VERIFY_HOST, settings.ECERT_VERIFY_SCHEME
+    console.print(
+        f"证书二维码打开 / certificate QR codes open: {scheme}://{host}/V/…", markup=False
+    )
+    if host.rpartition(":")[2] != bind.rpartition(":")[2]:
+        console.print(
+            f"注意：二维码指向 {host}，本演示在 {bind} 提供服务；请设置 ECERT_VERIFY_HOST。 / "
+            f"the QR codes lead to {host} but the demo serves {bind}: set ECERT_VERIFY_HOST.",
+            style="yellow",
+            markup=False,
+        )
 
 
 @app.command("load-authorities")

@@ -2,7 +2,9 @@
 
 Needs no database and no network: the root certificate (obtained once from an official channel),
 the trust list and, optionally, status lists, as files published by ``ecert keys
-export-trust-list``.
+export-trust-list``. A PDF is first checked as a file, by the same decision as the public PDF
+check page (ecert.core.documents.originals): a copy that is not the sealed original is reported
+as such, with the check it failed, and exits 3 whatever its QR code says.
 """
 
 from __future__ import annotations
@@ -15,11 +17,24 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ecert.core.documents.originals import (
+    PdfReading,
+    PdfReason,
+    pdf_check_outcomes,
+    pdf_read,
+    pdf_reason,
+)
 from ecert.core.documents.qr_images import qr_texts_in_file
 from ecert.core.errors import EcertError
 from ecert.core.formats.status_list import StatusListDocument
-from ecert.core.formats.trust_list import load_trust_list
-from ecert.core.formats.verify import Outcome, Verdict, load_status_list, verify_qr_text
+from ecert.core.formats.trust_list import TrustList, load_trust_list
+from ecert.core.formats.verify import (
+    Outcome,
+    Verdict,
+    VerificationResult,
+    load_status_list,
+    verify_qr_text,
+)
 from ecert.core.rules.titles import (
     GRASSROOTS,
     CodeTables,
@@ -42,6 +57,27 @@ VERDICT_TEXT = {
     Verdict.NOT_GENUINE: "不是真实证书 / not genuine",
 }
 EXIT_CODES = {Verdict.VALID: 0, Verdict.VALID_STATUS_UNKNOWN: 0}
+NOT_ORIGINAL_EXIT = 3
+PDF_REASON_TEXT = {
+    PdfReason.OK: "原件，电子签章完好 / the sealed original",
+    PdfReason.NOT_PDF: "无法读取的 PDF / not a readable PDF",
+    PdfReason.UNSIGNED: "没有电子签章（扫描件、打印成 PDF 或转换件）/ no seal: a scan, a print to "
+    "PDF or a converted copy",
+    PdfReason.ALTERED: "签章后内容被改动 / changed after it was sealed",
+    PdfReason.ADDED_AFTER_SIGNING: "签章后被另存或编辑 / re-saved or edited after sealing",
+    PdfReason.UNTRUSTED: "签章密钥不受信任 / the seal's key is not trusted",
+    PdfReason.NO_QR: "未读到证书二维码 / no certificate QR code could be read",
+    PdfReason.WRONG_SIGNER: "签章不是发证机构所盖 / not sealed by the certificate's issuer",
+}
+PDF_CHECK_MARKS = {True: ("✓", "pass"), False: ("✗", "fail")}
+PDF_CHECK_TEXT = {
+    "sealed": "有电子签章 / carries a seal",
+    "intact": "签章内容未被改动 / sealed content unchanged",
+    "whole_file": "签章后未再改存 / nothing added after sealing",
+    "trusted": "签章密钥受信任 / seal key trusted",
+    "qr": "读到证书二维码 / certificate QR code read",
+    "issuer": "由发证机构盖章 / sealed by the certificate's issuer",
+}
 
 
 @cache
@@ -98,21 +134,27 @@ def verify(
     except EcertError as error:
         raise _fail(str(error)) from error
     path = Path(source)
-    if path.is_file():
-        try:
-            texts = qr_texts_in_file(path)
-        except EcertError as error:
-            raise _fail(str(error)) from error
-        if not texts:
-            raise _fail(f"{path}: 未找到二维码 / no QR code found")
-    else:
-        texts = [source]
     now = at or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    worst = 0
-    for text in texts:
-        result = verify_qr_text(
+    pdf: PdfReading | None = None
+    if path.is_file():
+        try:
+            with path.open("rb") as file:
+                head = file.read(5)
+            if head == b"%PDF-":
+                pdf = pdf_read(path.read_bytes(), [root.read_bytes()])
+                texts = list(pdf.qr_texts)
+            else:
+                texts = qr_texts_in_file(path)
+        except (OSError, EcertError) as error:
+            raise _fail(str(error)) from error
+        if pdf is None and not texts:
+            raise _fail(f"{path}: 未找到二维码 / no QR code found")
+    else:
+        texts = [source]
+    results = [
+        verify_qr_text(
             text,
             trust_list=trusted,
             now=now,
@@ -120,6 +162,12 @@ def verify(
             holder_name=name,
             holder_id_number=id_number,
         )
+        for text in texts
+    ]
+    if pdf is not None and _pdf_not_original(pdf, results, trusted):
+        raise typer.Exit(NOT_ORIGINAL_EXIT)
+    worst = 0
+    for result in results:
         verdict = result.verdict
         console.print(f"结论 / verdict: {verdict.value}  {VERDICT_TEXT[verdict]}")
         for check in result.checks:
@@ -141,3 +189,43 @@ def verify(
                 console.print(f"  编号解读 / number reads: {reading}{grassroots}")
         worst = max(worst, EXIT_CODES.get(verdict, 1))
     raise typer.Exit(worst)
+
+
+def _pdf_not_original(
+    reading: PdfReading, results: list[VerificationResult], trusted: TrustList
+) -> bool:
+    """Print the file's own verdict and checks; True if it is not the sealed original, whose
+    QR code then proves nothing and is not reported (docs/verification.md, "Checking a PDF")."""
+    found = next((r for r in results if r.claims is not None), None)
+
+    def sealed_by_issuer(certificate: bytes) -> bool:
+        return found is not None and any(
+            signer.certificate == certificate and signer.authority == found.claims.issuer
+            for signer in trusted.signers
+            if found.claims is not None
+        )
+
+    reason = pdf_reason(
+        reading, credential_read=found is not None, sealed_by_issuer=sealed_by_issuer
+    )
+    if reason is PdfReason.OK:
+        console.print(f"文件 / file: {PDF_REASON_TEXT[reason]}", markup=False)
+    else:
+        console.print(f"[red]文件不是原件 / not an original: {PDF_REASON_TEXT[reason]}[/red]")
+    for check in pdf_check_outcomes(reason):
+        mark, state = (
+            ("·", "not checked") if check.passed is None else PDF_CHECK_MARKS[check.passed]
+        )
+        failure = f" ({check.reason.value})" if check.passed is False else ""
+        console.print(
+            f"  {mark} {check.name}: {state}{failure}  {PDF_CHECK_TEXT[check.name]}", markup=False
+        )
+    if reason is PdfReason.OK:
+        return False
+    console.print(
+        "此文件不能证明任何事；请向持证人索要原件，或扫描纸质证书上的二维码、按编号查询。 / "
+        "A copy proves nothing: ask the holder for the original, or scan the QR code on the "
+        "paper certificate, or query the certificate by its number.",
+        markup=False,
+    )
+    return True

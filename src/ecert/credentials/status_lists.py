@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 
 from ecert.audit.locks import Lock, locks_take
 from ecert.audit.services import audit_record
@@ -122,7 +122,9 @@ def status_list_fresh(*, list_number: int, now: datetime) -> StatusListPublicati
         with waiting_at_most(STATUS_LIST_WAIT_MS):
             published = status_lists_publish(actor=None, authority=key.authority, now=now)
     except OperationalError as error:
-        if row is None or not lock_busy(error):
+        # SQLite's lock taken by an import, or PostgreSQL's primary down while a replica serves
+        # (docs/scaling.md): the list as last signed meanwhile.
+        if row is None or not (lock_busy(error) or connection.vendor == "postgresql"):
             raise
         return row
     return next((p for p in published if p.list_number == list_number), None)

@@ -328,7 +328,11 @@ def _pages(job: PrintFile, *, with_seal: bool) -> Iterator[Page]:
             if issuer.pk not in seals:
                 seals[issuer.pk] = seal_picture(issuer)
             seal = seals[issuer.pk]
-        text = qr_text(settings.ECERT_VERIFY_HOST, bytes(credential.signed))
+        text = qr_text(
+            settings.ECERT_VERIFY_HOST,
+            bytes(credential.signed),
+            scheme=settings.ECERT_VERIFY_SCHEME,
+        )
         yield page_for(credential, qr_text=text, seal=seal)
 
 

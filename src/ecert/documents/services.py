@@ -160,7 +160,7 @@ def scoped_copy_create(
     _check_sealable(credential)
     _issuer_seal(credential)  # refused now rather than after the copy is recorded
     purpose = _clean_purpose(purpose)
-    today = now.date()
+    today = timezone.localdate(now)  # the holder's day, in the deployment's time zone
     if not today < valid_until <= today + timedelta(days=SCOPE_MAX_DAYS):
         raise EcertError(
             "bad_valid_until",
@@ -305,7 +305,7 @@ def _sealed_pdf(
     now: datetime,
 ) -> bytes:
     seal = _issuer_seal(credential)
-    text = qr_text(settings.ECERT_VERIFY_HOST, signed)
+    text = qr_text(settings.ECERT_VERIFY_HOST, signed, scheme=settings.ECERT_VERIFY_SCHEME)
     page: Page = page_for(credential, qr_text=text, seal=seal, scope=scope)
     pdf = renderer().document([page], created=credential.signed_at or now)
     key = sealing_key(credential.issuing_authority, CredentialKind(credential.kind), now)

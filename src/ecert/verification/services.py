@@ -15,13 +15,18 @@ from datetime import date, datetime
 from functools import cache
 from threading import Lock
 
-from django.db import connection
+from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.crypto import constant_time_compare
 
 from ecert.accounts.models import User
-from ecert.core.documents.pades import pdf_check
-from ecert.core.documents.qr_images import qr_texts_in_pdf_bytes
+from ecert.core.documents.originals import (
+    PdfCheckOutcome,
+    PdfReason,
+    pdf_check_outcomes,
+    pdf_read,
+    pdf_reason,
+)
 from ecert.core.errors import EcertError
 from ecert.core.formats.qr import parse_qr_text
 from ecert.core.formats.status_list import StatusValue
@@ -114,9 +119,10 @@ def verification_log(
 
 
 def _read_connection() -> BaseDatabaseWrapper:
-    """The connection the verification path reads from; the one place to route those reads (to a
-    replica, say)."""
-    return connection
+    """The connection the verification path's own SQL reads from: where the router sends the
+    ORM's reads of the same request (the replica for a verification request when one is
+    configured, ecert.replicas; the primary inside a transaction on it)."""
+    return connections[router.db_for_read(Credential)]
 
 
 _REGISTRY_ROW = (
@@ -326,13 +332,19 @@ def code_verify(
 
 @dataclass(frozen=True)
 class PdfAnswer:
-    """An uploaded PDF: is it the signed original, and what does the credential in it say."""
+    """An uploaded PDF: is it the signed original, and what does the credential in it say.
+
+    ``answer`` is the credential's own verdict, shown only for an original: a copy's QR code
+    proves nothing about the copy (docs/verification.md, "Checking a PDF").
+    """
 
     original: bool
-    reason: (
-        str  # ok, not_pdf, unsigned, altered, added_after_signing, untrusted, wrong_signer, no_qr
-    )
+    reason: PdfReason
     answer: Answer | None = None
+
+    @property
+    def checks(self) -> tuple[PdfCheckOutcome, ...]:
+        return pdf_check_outcomes(self.reason)
 
 
 def pdf_verify(*, pdf: bytes, now: datetime, asker: Asker) -> PdfAnswer:
@@ -350,30 +362,21 @@ def pdf_verify(*, pdf: bytes, now: datetime, asker: Asker) -> PdfAnswer:
 
 
 def _pdf_result(pdf: bytes, now: datetime) -> PdfAnswer:
-    if not pdf.startswith(b"%PDF-"):
-        return PdfAnswer(False, "not_pdf")
-    roots = [bytes(r) for r in RootCertificate.objects.values_list("certificate", flat=True)]
-    try:
-        check = pdf_check(pdf, roots)
-        texts = qr_texts_in_pdf_bytes(pdf)
-    except Exception:  # a stranger's file through two PDF parsers: never a 500
-        return PdfAnswer(False, "not_pdf")
-    answer = next((a for a in (qr_answer(t, now=now) for t in texts) if a.facts), None)
-    if answer is None and texts:
-        answer = qr_answer(texts[0], now=now)
-    if not check.signed:
-        return PdfAnswer(False, "unsigned", answer)
-    if not check.intact:
-        return PdfAnswer(False, "altered", answer)
-    if not check.whole_file:
-        return PdfAnswer(False, "added_after_signing", answer)
-    if not check.trusted:
-        return PdfAnswer(False, "untrusted", answer)
-    if answer is None or answer.facts is None:
-        return PdfAnswer(False, "no_qr", answer)
-    if not _signed_by_issuer(check.signer_certificate, answer):
-        return PdfAnswer(False, "wrong_signer", answer)
-    return PdfAnswer(True, "ok", answer)
+    roots: list[bytes] = []
+    if pdf.startswith(b"%PDF-"):
+        roots = [bytes(r) for r in RootCertificate.objects.values_list("certificate", flat=True)]
+    reading = pdf_read(pdf, roots)
+    answers = [qr_answer(t, now=now) for t in reading.qr_texts]
+    answer = next((a for a in answers if a.facts), answers[0] if answers else None)
+    found = answer if answer is not None and answer.facts is not None else None
+    reason = pdf_reason(
+        reading,
+        credential_read=found is not None,
+        sealed_by_issuer=lambda certificate: (
+            found is not None and _signed_by_issuer(certificate, found)
+        ),
+    )
+    return PdfAnswer(reason is PdfReason.OK, reason, answer)
 
 
 def _signed_by_issuer(certificate: bytes, answer: Answer) -> bool:

@@ -248,7 +248,8 @@ def _detach(path: Path) -> None:
 def spool_drain(*, chunks: int | None = None) -> int:
     """Move spooled verifications into the table, at most ``chunks`` transactions of DRAIN_CHUNK
     lines (all when None). Never waits for SQLite's write lock: stops when it is taken. A file
-    another process is draining is left to it. Returns the number of rows stored."""
+    another process is draining is left to it, or, for a whole drain, waited for (so that the
+    log is complete when a whole drain returns). Returns the number of rows stored."""
     directory = spool_directory()
     try:
         names = sorted(os.listdir(directory))
@@ -264,8 +265,8 @@ def spool_drain(*, chunks: int | None = None) -> int:
         except FileNotFoundError:  # another process finished it
             continue
         try:
-            try:
-                fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            try:  # a whole drain waits for another drainer of the file; a chunk goes on
+                fcntl.flock(held, fcntl.LOCK_EX | (fcntl.LOCK_NB if chunks is not None else 0))
             except BlockingIOError:  # another process is draining it
                 continue
             while chunks is None or chunks > 0:

@@ -1,5 +1,8 @@
 """The QR text of a credential: ``HTTPS://<verify host>/V/<payload>``, one code that works two ways.
 
+The scheme is the deployment's (``HTTP`` only for a development server such as the demo's, which
+serves plain HTTP); a verifier reads texts with either scheme alike.
+
 A phone camera opens the URL as the online verification page; an offline verifier reads the
 payload, which is the signed credential itself. The whole text uses only QR alphanumeric
 characters (5.5 bits each) so the code stays small: the payload is written in base42, the 42
@@ -24,6 +27,7 @@ _DECODE_TABLE = bytes(ALPHABET.find(chr(code)) & 0xFF for code in range(256))
 BASE = len(ALPHABET)  # 42
 PAYLOAD_VERSION = 1
 PATH = "/V/"
+SCHEMES = ("HTTPS", "HTTP")  # the first is the default; both are QR alphanumerics when upper-case
 MAX_QR_VERSION = 12
 ERROR_LEVEL = "M"
 # Alphanumeric characters a version-12 symbol holds at level M (ISO/IEC 18004, table 7).
@@ -76,34 +80,39 @@ def base42_decode(text: str) -> bytes:
     return bytes(out)
 
 
-def qr_text(host: str, signed: bytes) -> str:
-    """The QR text for a signed credential (an untagged COSE_Sign1)."""
-    host = host.upper()
+def qr_text(host: str, signed: bytes, *, scheme: str = SCHEMES[0]) -> str:
+    """The QR text for a signed credential (an untagged COSE_Sign1), upper-case throughout."""
+    host, scheme = host.upper(), scheme.upper()
     if not _HOST.fullmatch(host):
         raise EcertError("bad_host", "验证网址的主机名无效", f"invalid verification host {host!r}")
-    return f"HTTPS://{host}{PATH}{base42_encode(bytes([PAYLOAD_VERSION]) + signed)}"
+    if scheme not in SCHEMES:
+        raise EcertError(
+            "bad_scheme", "验证网址的协议只能是 https 或 http", f"invalid scheme {scheme!r}"
+        )
+    return f"{scheme}://{host}{PATH}{base42_encode(bytes([PAYLOAD_VERSION]) + signed)}"
 
 
-def qr_text_length(host: str, signed: bytes) -> int:
-    """``len(qr_text(host, signed))``, without building the text (bulk issuance checks it)."""
+def qr_text_length(host: str, signed: bytes, *, scheme: str = SCHEMES[0]) -> int:
+    """``len(qr_text(host, signed, scheme=scheme))``, without building the text (bulk issuance
+    checks it)."""
     payload = 1 + len(signed)
-    return len("HTTPS://") + len(host) + len(PATH) + 3 * (payload // 2) + 2 * (payload % 2)
+    return len(scheme) + 3 + len(host) + len(PATH) + 3 * (payload // 2) + 2 * (payload % 2)
 
 
-def qr_fits(host: str, signed: bytes) -> bool:
+def qr_fits(host: str, signed: bytes, *, scheme: str = SCHEMES[0]) -> bool:
     """True if the credential's QR text fits a version-12 symbol at level M."""
-    return qr_text_length(host, signed) <= MAX_TEXT_CHARS
+    return qr_text_length(host, signed, scheme=scheme) <= MAX_TEXT_CHARS
 
 
 def parse_qr_text(text: str) -> tuple[str, bytes]:
     """Split QR text into (host, signed bytes); raise EcertError for anything else.
 
-    Scheme and host are compared without regard to case, as browsers do; the path and payload
-    must be exactly as written.
+    Scheme (HTTPS or HTTP) and host are compared without regard to case, as browsers do; the
+    path and payload must be exactly as written.
     """
     text = text.strip()
     scheme, sep, rest = text.partition("://")
-    if not sep or scheme.upper() != "HTTPS":
+    if not sep or scheme.upper() not in SCHEMES:
         raise EcertError("not_ecert", "不是本系统的证书二维码", "not an ecert certificate QR code")
     host, sep, payload = rest.partition(PATH)
     if not sep or not _HOST.fullmatch(host.upper()):

@@ -1,0 +1,142 @@
+"""A read replica (ecert.replicas, docs/scaling.md): configured by DATABASE_REPLICA_URL, and the
+verification views, only they, read from it. The real streaming replica is exercised in
+tests/public/test_streaming_replica.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.test import RequestFactory
+from django.urls import resolve
+
+from ecert.config import read_config
+from ecert.core.errors import EcertError
+from ecert.credentials.models import Credential
+from ecert.replicas import (
+    ReplicaReadsMiddleware,
+    ReplicaRouter,
+    read_alias,
+    verification_reads,
+)
+from ecert.verification.models import VerificationEvent
+
+PRIMARY_URL = "postgres://ecert@db1.example:5432/ecert"
+REPLICA_URL = "postgres://ecert@db2.example:5432/ecert?sslmode=require"
+
+
+def test_a_replica_url_adds_a_mirrored_postgresql_replica(tmp_path: Path) -> None:
+    config = read_config(
+        {
+            "ECERT_DATA_DIR": str(tmp_path),
+            "DATABASE_URL": PRIMARY_URL,
+            "DATABASE_REPLICA_URL": REPLICA_URL,
+        }
+    )
+    replica = config.database_replica
+    assert replica is not None
+    assert (replica["HOST"], replica["NAME"]) == ("db2.example", "ecert")
+    assert replica["OPTIONS"] == {"sslmode": "require"}
+    assert replica["TEST"] == {"MIRROR": "default"}  # tests read the primary's test database
+    assert read_config({"ECERT_DATA_DIR": str(tmp_path)}).database_replica is None
+
+
+@pytest.mark.parametrize(
+    ("primary", "replica", "code", "named"),
+    [
+        (None, REPLICA_URL, "replica_without_primary", "DATABASE_URL"),
+        (PRIMARY_URL, PRIMARY_URL, "replica_is_primary", "DATABASE_REPLICA_URL"),
+        (PRIMARY_URL, "mysql://db2.example/ecert", "database_not_postgresql", "REPLICA"),
+        (PRIMARY_URL, "postgres://db2.example/", "database_unnamed", "DATABASE_REPLICA_URL"),
+    ],
+)
+def test_an_unusable_replica_url_is_refused_in_both_languages(
+    tmp_path: Path, primary: str | None, replica: str, code: str, named: str
+) -> None:
+    env = {"ECERT_DATA_DIR": str(tmp_path), "DATABASE_REPLICA_URL": replica}
+    if primary is not None:
+        env["DATABASE_URL"] = primary
+    with pytest.raises(EcertError) as raised:
+        read_config(env)
+    assert raised.value.code == code
+    assert named in raised.value.zh
+    assert named in raised.value.en
+    assert raised.value.zh != raised.value.en
+
+
+def test_without_a_replica_every_read_alias_is_the_primary() -> None:
+    assert read_alias() == "default"
+
+
+@pytest.mark.django_db(transaction=True)  # outside the test case's transaction
+def test_the_router_sends_verification_reads_to_the_replica_and_writes_to_the_primary() -> None:
+    router = ReplicaRouter()
+    assert router.db_for_read(Credential) == "default"
+    with verification_reads():
+        assert router.db_for_read(Credential) == "replica"
+        assert router.db_for_write(Credential) == "default"
+        with transaction.atomic():  # a service reading what it is about to change
+            assert router.db_for_read(Credential) == "default"
+    assert router.db_for_read(Credential) == "default"
+    read_there = Credential(pk=1)
+    read_there._state.db = "replica"
+    assert router.db_for_write(Credential, instance=read_there) == "default"
+    event = VerificationEvent()
+    event._state.db = "default"
+    assert router.allow_relation(event, read_there)
+    assert router.allow_migrate("default", "credentials")
+    assert not router.allow_migrate("replica", "credentials")
+
+
+def _reads_during(path: str, method: str = "get") -> str:
+    """Where a read of the view at ``path`` goes, seen from inside the view."""
+    seen: list[str] = []
+    request: HttpRequest = getattr(RequestFactory(), method)(path)
+    match = request.resolver_match = resolve(path)
+
+    def view_runs(request: HttpRequest) -> HttpResponse:
+        middleware.process_view(request, match.func, (), {})
+        seen.append(ReplicaRouter().db_for_read(Credential))
+        return HttpResponse()
+
+    middleware = ReplicaReadsMiddleware(view_runs)
+    middleware(request)
+    seen.append(ReplicaRouter().db_for_read(Credential))  # after the request: unmarked again
+    assert seen[1] == "default"
+    return seen[0]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/V/PAYLOAD",
+        "/verify/pdf/",
+        "/verify/offline/",
+        "/verify/seal/sd-hrss.png",
+        "/api/v1/verify",
+        "/api/v1/query",
+        "/api/v1/status/7",
+        "/api/v1/trust-list",
+        "/api/v1/status-lists/0",
+        "/api/v1/root-certificate",
+    ],
+)
+def test_the_verification_views_read_from_the_replica(path: str) -> None:
+    assert _reads_during(path) == "replica"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/verify/",  # the query page also hands out query results (a document is written)
+        "/verify/query-result/",
+        "/verify/org/check/",
+        "/backoffice/",
+        "/my/",
+        "/api/v1/passlists",
+    ],
+)
+def test_other_views_read_from_the_primary(path: str) -> None:
+    assert _reads_during(path) == "default"
