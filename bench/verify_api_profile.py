@@ -50,10 +50,10 @@ def profile(credentials: int, requests: int, top: int) -> None:
     from django.utils import timezone
 
     from ecert.accounts.models import User
-    from ecert.accounts.services import api_token_authenticate
+    from ecert.accounts.services import api_token_authenticate, api_token_authenticate_cached
     from ecert.api.verification_schemas import answer_out
     from ecert.core.formats.verify import verify_qr_text
-    from ecert.verification.limits import organisation_quota_take
+    from ecert.verification.limits import organisation_quota_take, verification_take
     from ecert.verification.models import Channel
     from ecert.verification.organisations import organisation_of
     from ecert.verification.services import (
@@ -76,8 +76,17 @@ def profile(credentials: int, requests: int, top: int) -> None:
         if answer.status_code != 200 or answer.json()["verdict"] != "valid":
             raise RuntimeError(f"{answer.status_code} {answer.content[:200]!r}")
 
+    scanner = Client(HTTP_HOST="127.0.0.1")
+    paths = ["/V/" + text.split("/V/", 1)[1] for text in texts]
+
+    def landing(i: int) -> None:
+        answer = scanner.get(paths[i % len(paths)])
+        if answer.status_code != 200:
+            raise RuntimeError(f"{answer.status_code} {answer.content[:200]!r}")
+
     for i in range(WARM_UP):
         request(i)
+        landing(i)
     with CaptureQueriesContext(connection) as queries:
         request(0)
     print(f"one request sends {len(queries.captured_queries)} SQL statements through Django:")
@@ -107,9 +116,15 @@ def profile(credentials: int, requests: int, top: int) -> None:
 
     parts: list[tuple[str, Callable[[int], object]]] = [
         ("whole request (test client)", request),
+        ("landing page (test client)", landing),
         ("api_token_authenticate", lambda i: api_token_authenticate(token=token)),
+        (
+            "api_token_authenticate_cached",
+            lambda i: api_token_authenticate_cached(token=token, related=("organisation",)),
+        ),
         ("organisation_of (came with the key)", lambda i: organisation_of(user)),
         ("organisation_quota_take", lambda i: organisation_quota_take(organisation, now)),
+        ("verification_take (held blocks)", lambda i: verification_take(asker, now)),
         ("qr_answer (all of it)", lambda i: qr_answer(texts[i % n], now=now)),
         ("· _registry_row alone", lambda i: _registry_row(public_ids[i % n])),
         (
@@ -122,12 +137,13 @@ def profile(credentials: int, requests: int, top: int) -> None:
     rows = [_timed(label, requests, function) for label, function in parts]
     print(f"\nper call, {requests:,} calls each (one process, no concurrency):")
     for row in rows:
-        print(f"  {row['part']:<32} CPU {row['cpu_ms']:6.3f} ms   wall {row['wall_ms']:6.3f} ms")
+        print(f"  {row['part']:<34} CPU {row['cpu_ms']:6.3f} ms   wall {row['wall_ms']:6.3f} ms")
     if top:
         profiler = cProfile.Profile()
         profiler.enable()
         for i in range(requests):
             request(i)
+            landing(i)
         profiler.disable()
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(top)

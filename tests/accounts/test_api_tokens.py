@@ -57,3 +57,41 @@ def test_a_token_of_a_deactivated_user_no_longer_works(world: World) -> None:
     User.objects.filter(username="exam_centre_clerk").update(is_active=False)
 
     assert api_token_authenticate(token=token) is None
+
+
+def test_a_kept_key_stops_working_at_once_when_it_is_revoked(world: World) -> None:
+    from ecert.accounts.services import (
+        api_token_authenticate_cached,
+        api_token_create,
+        api_token_revoke,
+    )
+
+    api_token, token = api_token_create(actor=None, user=world.users["exam_centre_clerk"], name="x")
+    assert api_token_authenticate_cached(token=token) == world.users["exam_centre_clerk"]
+    assert api_token_authenticate_cached(token=token) is not None  # now from the process's cache
+
+    api_token_revoke(actor=None, api_token=api_token)
+
+    assert api_token_authenticate_cached(token=token) is None
+
+
+def test_a_kept_key_is_checked_again_when_another_process_stamps_a_change(world: World) -> None:
+    from django.utils import timezone
+
+    from ecert.accounts.services import (
+        _stamp_path,
+        api_token_authenticate_cached,
+        api_token_create,
+    )
+
+    _, token = api_token_create(actor=None, user=world.users["exam_centre_clerk"], name="x")
+    assert api_token_authenticate_cached(token=token) is not None
+    # Revoked without this process's signals, as another process's revocation looks from here:
+    ApiToken.objects.update(revoked_at=timezone.now())
+    assert api_token_authenticate_cached(token=token) is not None  # kept: nothing was stamped
+
+    other = _stamp_path().with_name("stamp-of-another-process")
+    other.write_bytes(b"changed")
+    other.replace(_stamp_path())
+
+    assert api_token_authenticate_cached(token=token) is None

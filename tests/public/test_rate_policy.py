@@ -190,3 +190,23 @@ def test_retry_after_counts_to_the_end_of_the_window(
     limit: Limit, at: datetime, seconds: int
 ) -> None:
     assert retry_after(limit, at) == seconds
+
+
+def test_an_organisations_quota_held_in_blocks_answers_exactly_its_quota(
+    world: World, employer_organisation: Organisation
+) -> None:
+    from ecert.verification.limits import ORGANISATION_DAY, limit_used, verification_take
+    from ecert.verification.services import Asker
+
+    Organisation.objects.filter(pk=employer_organisation.pk).update(daily_quota=200)
+    organisation = Organisation.objects.get(pk=employer_organisation.pk)
+    asker = Asker("192.0.2.9", world.users["employer"], organisation)
+    now = timezone.now()
+
+    answers = [verification_take(asker, now) for _ in range(201)]
+
+    assert answers[:200] == [None] * 200
+    refusal = answers[200]
+    assert refusal is not None
+    assert refusal.code == "quota_exceeded"
+    assert limit_used(ORGANISATION_DAY, organisation.reference, now) == 200

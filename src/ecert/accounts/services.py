@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
+import time
 import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
@@ -177,6 +181,14 @@ def api_token_authenticate(
     ``related`` names one-to-one relations of the user to load in the same query (the API loads
     the caller's organisation this way).
     """
+    api_token = _api_token_find(token, related)
+    if api_token is None:
+        return None
+    _touch(api_token, now or timezone.now())
+    return api_token.user
+
+
+def _api_token_find(token: str, related: Sequence[str]) -> ApiToken | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     presented = _token_hash(token)
@@ -185,11 +197,63 @@ def api_token_authenticate(
     ).select_related("user", *(f"user__{name}" for name in related))
     for api_token in candidates:
         if hmac.compare_digest(api_token.key_hash, presented):
-            if not api_token.user.is_active:
-                return None
-            _touch(api_token, now or timezone.now())
-            return api_token.user
+            return api_token if api_token.user.is_active else None
     return None
+
+
+# API keys checked in this process, kept API_TOKEN_CACHE_SECONDS (decision 208): the key's hash
+# -> (monotonic expiry, the stamp when checked, the token with its user and their relations).
+API_TOKEN_CACHE_SECONDS = 10.0
+_checked: dict[tuple[str, tuple[str, ...]], tuple[float, tuple[int, int], ApiToken]] = {}
+
+
+def _stamp_path() -> Path:
+    return Path(settings.ECERT_DATA_DIR) / "api-token-stamp"
+
+
+def _stamp() -> tuple[int, int]:
+    """Changes whenever any process of this machine changed a token, account or organisation."""
+    try:
+        found = os.stat(_stamp_path())
+    except FileNotFoundError:
+        return (0, 0)
+    return (found.st_ino, found.st_mtime_ns)
+
+
+def api_tokens_forget() -> None:
+    """Forget every checked key, in this process and (through the stamp file, which every check
+    compares) in every process of this machine: after a key is revoked, an account changed or an
+    organisation decided. Other machines forget theirs within API_TOKEN_CACHE_SECONDS."""
+    _checked.clear()
+    path = _stamp_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fresh.write_bytes(secrets.token_bytes(8))
+    os.replace(fresh, path)  # a new inode: a stamp no earlier check can have seen
+
+
+def api_token_authenticate_cached(*, token: str, related: Sequence[str] = ()) -> User | None:
+    """``api_token_authenticate`` for the hot path of the API: a key checked within the last
+    API_TOKEN_CACHE_SECONDS is not looked up again unless a change was stamped since."""
+    key = (_token_hash(token), tuple(related))
+    stamp, clock = _stamp(), time.monotonic()
+    held = _checked.get(key)
+    if held is not None and held[0] > clock and held[1] == stamp:
+        api_token = held[2]
+    else:
+        found = _api_token_find(token, related)
+        if found is None:
+            _checked.pop(key, None)
+            return None
+        api_token = found
+        if len(_checked) > 10_000:  # many keys: start again rather than grow
+            _checked.clear()
+        _checked[key] = (clock + API_TOKEN_CACHE_SECONDS, stamp, api_token)
+    _touch(api_token, timezone.now())
+    # The account's role assignments are cached on the instance for one request (User.
+    # active_assignments); a kept instance must read them again for the next one.
+    api_token.user.__dict__.pop("_active_assignments", None)
+    return api_token.user
 
 
 def _touch(api_token: ApiToken, now: datetime) -> None:
@@ -197,6 +261,7 @@ def _touch(api_token: ApiToken, now: datetime) -> None:
     request: on SQLite a running import holds the write lock, and then it is skipped at once."""
     if api_token.last_used_at is not None and now - api_token.last_used_at < LAST_USED_STEP:
         return
+    api_token.last_used_at = now  # a cached token is not written again for LAST_USED_STEP
     try:
         with waiting_at_most(0):
             ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)

@@ -16,7 +16,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from ecert.accounts.services import api_token_authenticate
+from ecert.accounts.services import api_token_authenticate_cached
 from ecert.api.credentials import router as credentials_router
 from ecert.api.errors import REFUSALS, LimitRefusal, error_body, status_of
 from ecert.api.passlists import router as passlists_router
@@ -46,7 +46,7 @@ class ApiTokenAuth(HttpBearer):
     """``Authorization: Bearer ecert_…``; a token that is presented but wrong is refused outright."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = api_token_authenticate(token=token.strip(), related=TOKEN_USER_RELATED)
+        user = api_token_authenticate_cached(token=token.strip(), related=TOKEN_USER_RELATED)
         if user is None:
             raise AuthenticationError()
         request.user = user

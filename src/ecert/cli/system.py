@@ -72,8 +72,7 @@ def worker(
     interval: Annotated[float, typer.Option(help="seconds between polls for new tasks")] = 1.0,
 ) -> None:
     """Run background tasks (pass-list imports uploaded in the back office) until stopped; also
-    move verifications spooled during an import (SQLite) or while the primary was down
-    (PostgreSQL with a replica) into the log every few seconds."""
+    move spooled verifications (verification/spool.py) into the log every few seconds."""
     django_setup()
     from django.core.management import call_command
 

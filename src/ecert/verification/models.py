@@ -1,8 +1,8 @@
 """Employer organisations (用证单位) and the log of every verification the registry answers.
 
 The log is not the audit log: it records reads (who asked about which credential, through which
-channel, and what they were told), thousands a second at peak, so it is a plain table written
-without waiting for the disk (docs/verification.md). Changes to organisations go through the
+channel, and what they were told), thousands a second at peak, so it is a plain table filled in
+batches from a synced spool file (verification/spool.py, docs/verification.md). Changes to organisations go through the
 hash-chained audit log like every other write.
 """
 

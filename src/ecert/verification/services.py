@@ -10,10 +10,13 @@ from __future__ import annotations
 import hashlib
 import time
 import unicodedata
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from functools import cache
 from threading import Lock
 
+from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.crypto import constant_time_compare
 
 from ecert.accounts.models import User
@@ -25,12 +28,16 @@ from ecert.core.documents.originals import (
     pdf_reason,
 )
 from ecert.core.errors import EcertError
-from ecert.core.formats import cose
-from ecert.core.formats.claims import claims_from_cbor
 from ecert.core.formats.qr import parse_qr_text
 from ecert.core.formats.status_list import StatusValue
 from ecert.core.formats.trust_list import TrustList, trust_list_with_keys
-from ecert.core.formats.verify import Check, Outcome, Verdict, verify_credential
+from ecert.core.formats.verify import (
+    Check,
+    Outcome,
+    Verdict,
+    _registry_status_check,  # the status check from the registry's value, as verify_credential makes it
+    verify_credential,
+)
 from ecert.core.identity.idnumbers import mask_id_number
 from ecert.core.identity.names import mask_name, normalise_name
 from ecert.core.rules.titles import parse_title_number
@@ -39,8 +46,8 @@ from ecert.credentials.selectors import credentials_by_id_number_and_number
 from ecert.signing.models import RootCertificate, SignerKey
 from ecert.signing.services import trust_list_build
 from ecert.verification.answers import Answer, answer_from_registry, answer_from_result
-from ecert.verification.models import Channel, Organisation, VerificationEvent
-from ecert.verification.spool import event_store
+from ecert.verification.models import Channel, Organisation
+from ecert.verification.spool import Logged, event_store
 from ecert.verification.stand_in import StandIn, stand_in_build
 
 TRUST_LIST_SECONDS = 30  # how long a process reuses the trust list it built (docs/verification.md)
@@ -92,30 +99,68 @@ def trust_list_forget() -> None:
 def verification_log(
     *, asker: Asker, channel: Channel, answer: Answer | None, asked: str, now: datetime
 ) -> None:
-    """Write one verification to the log (spool.event_store). On PostgreSQL the commit does not
-    wait for the disk: a crash may lose the last fraction of a second of log lines, never a
-    certificate; while the primary cannot be reached the row is spooled durably instead. On
-    SQLite it never waits for a writer's lock: the row is spooled durably instead (spool.py)."""
-    event = VerificationEvent(
-        at=now,
-        channel=channel,
-        organisation=asker.organisation,
-        user=asker.user if asker.user is not None and asker.user.pk else None,
-        address=asker.address,
-        credential=answer.credential if answer is not None else None,
-        verdict=answer.verdict.value if answer is not None else "not_found",
-        asked=asked[:120],
+    """Write one verification to the log, durably before the answer goes out: through the spool
+    (spool.py: appended and synced to a file, moved into the table in batches), or in the
+    caller's transaction when there is one."""
+    event_store(
+        Logged(
+            at=now,
+            channel=channel,
+            organisation_id=asker.organisation.pk if asker.organisation is not None else None,
+            user_id=asker.user.pk if asker.user is not None and asker.user.pk else None,
+            address=asker.address,
+            credential_id=answer.credential.pk
+            if answer is not None and answer.credential is not None
+            else None,
+            verdict=answer.verdict.value if answer is not None else "not_found",
+            asked=asked[:120],
+        )
     )
-    event_store(event)
+
+
+def _read_connection() -> BaseDatabaseWrapper:
+    """The connection the verification path's own SQL reads from: where the router sends the
+    ORM's reads of the same request (the replica for a verification request when one is
+    configured, ecert.replicas; the primary inside a transaction on it)."""
+    return connections[router.db_for_read(Credential)]
+
+
+_REGISTRY_ROW = (
+    "SELECT id, status, kind, form, interim_ended_on FROM credentials_credential"
+    " WHERE public_id = %s LIMIT 1"
+)
 
 
 def _registry_row(public_id: str) -> Credential | None:
     """The registry's row for a signed credential: its status and its key, nothing more (the facts
-    shown come from the verified claims). The busiest query of the API, so kept lean."""
-    found = Credential.objects.only(
-        "public_id", "status", "kind", "form", "interim_ended_on"
-    ).filter(public_id=public_id)[:1]
-    return next(iter(found), None)
+    shown come from the verified claims). The busiest query of the API: one indexed lookup in
+    plain SQL, no ORM."""
+    with _read_connection().cursor() as cursor:
+        cursor.execute(_REGISTRY_ROW, [public_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, status, kind, form, interim_ended_on = row
+    if isinstance(interim_ended_on, str):  # SQLite hands dates back as text
+        interim_ended_on = date.fromisoformat(interim_ended_on)
+    found = {
+        "id": pk,
+        "public_id": public_id,
+        "status": status,
+        "kind": kind,
+        "form": form,
+        "interim_ended_on": interim_ended_on,
+    }
+    # As the ORM builds a row of ``only()``: any other field is loaded when first read.
+    names = _registry_fields()
+    return Credential.from_db(_read_connection().alias, names, tuple(found[name] for name in names))
+
+
+@cache
+def _registry_fields() -> list[str]:
+    """The registry row's columns in the model's field order, which ``from_db`` expects."""
+    wanted = {"id", "public_id", "status", "kind", "form", "interim_ended_on"}
+    return [f.attname for f in Credential._meta.concrete_fields if f.attname in wanted]
 
 
 def signed_answer(
@@ -145,25 +190,28 @@ def _verified(
 ) -> Answer:
     if trust is None:
         return Answer(Verdict.UNTRUSTED, (Check("signer", Outcome.FAIL, "no_trust_list"),))
-    credential = None
-    try:
-        public_id = claims_from_cbor(cose.decode_sign1(signed).payload).public_id
-    except EcertError:
-        public_id = None
-    if public_id is not None:
-        credential = _registry_row(public_id)
+    # The signature first, then the registry's row of the credential it names: one decoding of
+    # the claims, and no read for a payload whose signature does not hold.
     result = verify_credential(
         signed,
         trust_list=trust,
         now=now,
         holder_name=holder_name,
         holder_id_number=holder_id_number,
-        registry_status=(
-            StatusValue.of(credential.status)  # type: ignore[arg-type]
-            if credential is not None
-            else None
-        ),
+        status_lists={},  # the registry's status replaces the status check below
     )
+    credential = None
+    if result.claims is not None and result.check("integrity").outcome is Outcome.PASS:
+        credential = _registry_row(result.claims.public_id)
+    if credential is not None:
+        status = StatusValue.of(credential.status)  # type: ignore[arg-type]
+        result = replace(
+            result,
+            checks=tuple(
+                _registry_status_check(status) if c.name == "status" else c for c in result.checks
+            ),
+            status=status,
+        )
     return answer_from_result(result, trust, credential)
 
 

@@ -1,4 +1,4 @@
-"""The verification log on SQLite when a writer holds the lock: a durable write-behind.
+"""The verification log's durable write-behind: answered verifications go to a spool file first.
 
 SQLite has one write lock, and an import holds it until it commits (a 100,000-row import for a
 minute or more). A verification must not wait for it, and must not go unlogged. So on SQLite a
@@ -8,33 +8,39 @@ before the answer goes out. Spooled lines move into the table (``spool_drain``) 
 verification that finds the lock free, when the log is read, and every few seconds in ``ecert
 worker`` (docs/verification.md, decision 83).
 
+On PostgreSQL every verification answered outside a caller's transaction is spooled (decision
+207): one ``write`` and one ``fsync`` shared by the requests that wait for it at the same time
+(group commit), where an INSERT and its commit cost a round trip and a transaction each. A thread
+in each web process (``spool_drainer_start``) moves the lines into the table every DRAIN_SECONDS
+in chunks; when the database cannot be reached the lines stay and the next round tries again, so
+verification keeps answering while the primary is down and nothing answered is lost.
+
 Each file is moved aside (renamed ``draining-…``) under an exclusive ``flock`` before it is read,
 and a writer appends only to the file it holds locked under the live name, so a renamed file is
 complete. Its lines go into the table in chunks; each chunk's transaction also advances the file's
-count in ``SpoolFile``, so a drain stopped anywhere (lock taken, crash) resumes after the last
-line it stored and never stores one twice.
-
-PostgreSQL's writers do not block the log's inserts, so there a row goes to the table at once; but
-with a read replica (ecert.replicas, docs/scaling.md) verification keeps answering while the
-primary is down, and then the row cannot be written: it is spooled the same way, and drained when
-the primary answers again (the next logged verification, the log's reader, ``ecert worker``).
+count in ``SpoolFile``, so a drain stopped anywhere (lock taken, crash, database gone) resumes
+after the last line it stored and never stores one twice. A drainer holds a detached file's
+``flock`` while it drains it, so two processes never drain the same file at once.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
+import logging
 import os
 import threading
 import time
 import uuid
 from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 
 from ecert.accounts.models import User
 from ecert.credentials.models import Credential
@@ -44,32 +50,69 @@ from ecert.verification.models import Organisation, SpoolFile, VerificationEvent
 LOG_WAIT_MS = 200  # a writer's commit takes milliseconds; an import's takes a minute
 RETRY_SECONDS = 1.0  # after a busy lock, a process spools without asking again for this long
 DRAIN_CHUNK = 1_000  # lines per drain transaction: the lock is held for a few milliseconds
+DRAIN_SECONDS = 0.5  # on PostgreSQL, how often a web process moves its spool into the table
 LIVE_SUFFIX = ".jsonl"
 DRAINING_PREFIX = "draining-"
 
-_append_lock = threading.Lock()
+_append_lock = threading.Lock()  # one writer at a time on this process's file
+_sync_lock = threading.Lock()  # one fsync at a time; the others wait and are covered by it
 _spool_until = 0.0  # monotonic clock; before it, this process spools without trying the table
+_log = logging.getLogger(__name__)
+
+
+class _Writer:
+    """This process's spool file, kept open between appends (reopened after a drainer renamed it
+    or after a fork), and the group commit's counters: lines written, lines known to be synced."""
+
+    pid = -1
+    path: Path | None = None
+    descriptor = -1
+    written = 0
+    synced = 0
+
+
+_writer = _Writer()
 
 
 def spool_directory() -> Path:
     return Path(settings.ECERT_DATA_DIR) / "verification-spool"
 
 
-def event_store(event: VerificationEvent) -> None:
-    """Store one verification: on SQLite in the table when the write lock is free within
-    LOG_WAIT_MS, on PostgreSQL when the primary answers; otherwise durably in the spool. Then
-    drain a chunk of the spool if any waits."""
+@dataclass(frozen=True)
+class Logged:
+    """One verification to log, as the spool writes it: the log row's columns, no model object
+    (building one costs more than the rest of the write on the hot path)."""
+
+    at: datetime
+    channel: str
+    organisation_id: int | None
+    user_id: int | None
+    address: str | None
+    credential_id: int | None
+    verdict: str
+    asked: str
+
+    def event(self) -> VerificationEvent:
+        return VerificationEvent(**asdict(self))
+
+
+def event_store(logged: Logged) -> None:
+    """Store one verification durably. Inside a caller's transaction: in the table with it.
+    On PostgreSQL: in the spool (synced before this returns), drained by this process's thread.
+    On SQLite: in the table when the write lock is free within LOG_WAIT_MS, otherwise in the
+    spool; then drain a chunk of the spool if any waits."""
     global _spool_until
-    if connection.vendor == "postgresql":
-        _postgresql_store(event)
+    if connection.in_atomic_block:  # committed (or not) with the caller's own writes
+        logged.event().save(force_insert=True)
         return
-    if connection.in_atomic_block:  # the caller's transaction already holds the lock
-        event.save(force_insert=True)
+    if connection.vendor != "sqlite":
+        spool_append(logged)
+        spool_drainer_start()
         return
     if time.monotonic() >= _spool_until:
         try:
             with waiting_at_most(LOG_WAIT_MS):
-                event.save(force_insert=True)
+                logged.event().save(force_insert=True)
         except OperationalError as error:
             if not lock_busy(error):
                 raise
@@ -78,38 +121,10 @@ def event_store(event: VerificationEvent) -> None:
             if spool_waiting():
                 spool_drain(chunks=1)
             return
-    spool_append(event)
+    spool_append(logged)
 
 
-def _postgresql_store(event: VerificationEvent) -> None:
-    """The row in the table, its commit not waiting for the disk (a crash may lose the last
-    fraction of a second of log lines, never a certificate); in the spool when the primary cannot
-    be reached, and then without asking it again for RETRY_SECONDS."""
-    global _spool_until
-    if connection.in_atomic_block:  # one commit for a list's rows (lists.py)
-        event.save(force_insert=True)
-        return
-    if time.monotonic() >= _spool_until:
-        try:
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                event.save(force_insert=True)
-        except (OperationalError, InterfaceError):  # the primary is down or unreachable
-            _spool_until = time.monotonic() + RETRY_SECONDS
-        else:
-            if spool_waiting():
-                spool_drain(chunks=1)
-            return
-    spool_append(event)
-
-
-def _write_unavailable(error: OperationalError) -> bool:
-    """The table cannot be written now: SQLite's lock is taken, or PostgreSQL's primary is down."""
-    return connection.vendor == "postgresql" or lock_busy(error)
-
-
-def _line(event: VerificationEvent) -> bytes:
+def _line(event: VerificationEvent | Logged) -> bytes:
     record = {
         "at": event.at.isoformat(),
         "channel": event.channel,
@@ -123,35 +138,75 @@ def _line(event: VerificationEvent) -> bytes:
     return json.dumps(record, ensure_ascii=False).encode() + b"\n"
 
 
-def spool_append(event: VerificationEvent) -> None:
-    """Append the event to this process's spool file and flush it to the disk."""
+def spool_append(event: VerificationEvent | Logged) -> None:
+    """Append the event to this process's spool file; returns once it is on the disk."""
+    line = _line(event)
+    with _append_lock:
+        descriptor = _descriptor()
+        while True:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            if _still_live(descriptor):
+                break
+            descriptor = _reopen()  # closing the detached file releases its lock
+        try:
+            os.write(descriptor, line)
+        finally:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+        _writer.written += 1
+        mine = _writer.written
+    _sync(mine)
+
+
+def _sync(mine: int) -> None:
+    """Group commit: return once line number ``mine`` of this process is on the disk. One fsync
+    covers every line written before it started, so concurrent requests share it."""
+    with _sync_lock:
+        if _writer.synced >= mine:
+            return
+        with _append_lock:
+            target, descriptor = _writer.written, _writer.descriptor
+        try:
+            os.fsync(descriptor)
+        except OSError as error:  # closed by a reopen, which synced it before closing
+            if error.errno != errno.EBADF:
+                raise
+        _writer.synced = max(_writer.synced, target)
+
+
+def _descriptor() -> int:
+    """This process's open spool file for the current spool directory (under _append_lock)."""
+    path = spool_directory() / f"{os.getpid()}{LIVE_SUFFIX}"
+    if _writer.pid != os.getpid() or _writer.path != path or _writer.descriptor < 0:
+        if _writer.pid != os.getpid():  # a forked child: the parent's descriptor is not ours
+            _writer.descriptor, _writer.written, _writer.synced = -1, 0, 0
+        return _reopen()
+    return _writer.descriptor
+
+
+def _still_live(descriptor: int) -> bool:
+    """The descriptor's file is still under the live name (no drainer renamed it)."""
+    assert _writer.path is not None
+    try:
+        return os.stat(_writer.path).st_ino == os.fstat(descriptor).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def _reopen() -> int:
+    """Close (after syncing) the file a drainer detached, and open the live one (under
+    _append_lock); every line written before is then on the disk."""
+    old = _writer.descriptor
+    if old >= 0 and _writer.pid == os.getpid():
+        os.fsync(old)
+        os.close(old)
+        _writer.synced = _writer.written
     directory = spool_directory()
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{os.getpid()}{LIVE_SUFFIX}"
-    line = _line(event)
-    with _append_lock:
-        descriptor = _open_locked(path)
-        try:
-            created = os.fstat(descriptor).st_size == 0
-            os.write(descriptor, line)
-            os.fsync(descriptor)
-            if created:
-                _sync_directory(directory)
-        finally:
-            os.close(descriptor)  # releases the flock
-
-
-def _open_locked(path: Path) -> int:
-    """A descriptor of the file under ``path``, locked; reopened when a drainer renamed it."""
-    while True:
-        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        try:
-            if os.stat(path).st_ino == os.fstat(descriptor).st_ino:
-                return descriptor
-        except FileNotFoundError:
-            pass
-        os.close(descriptor)
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    _sync_directory(directory)
+    _writer.pid, _writer.path, _writer.descriptor = os.getpid(), path, descriptor
+    return descriptor
 
 
 def _sync_directory(directory: Path) -> None:
@@ -185,15 +240,16 @@ def _detach(path: Path) -> None:
         except FileNotFoundError:
             return
         os.rename(path, path.with_name(f"{DRAINING_PREFIX}{uuid.uuid4().hex}{LIVE_SUFFIX}"))
-        _sync_directory(path.parent)
     finally:
-        os.close(descriptor)
+        os.close(descriptor)  # the writer waiting for the lock goes on at once
+    _sync_directory(path.parent)
 
 
 def spool_drain(*, chunks: int | None = None) -> int:
     """Move spooled verifications into the table, at most ``chunks`` transactions of DRAIN_CHUNK
-    lines (all when None). Never waits for the write lock: stops when it is taken. Returns the
-    number of rows stored. On PostgreSQL it stops when the primary cannot be reached."""
+    lines (all when None). Never waits for SQLite's write lock: stops when it is taken. A file
+    another process is draining is left to it, or, for a whole drain, waited for (so that the
+    log is complete when a whole drain returns). Returns the number of rows stored."""
     directory = spool_directory()
     try:
         names = sorted(os.listdir(directory))
@@ -204,20 +260,31 @@ def spool_drain(*, chunks: int | None = None) -> int:
             _detach(directory / name)
     stored = 0
     for path in sorted(directory.glob(f"{DRAINING_PREFIX}*{LIVE_SUFFIX}")):
-        while chunks is None or chunks > 0:
-            try:
-                added, finished = _drain_chunk(path)
-            except (OperationalError, InterfaceError) as error:
-                if isinstance(error, InterfaceError) or _write_unavailable(error):
-                    return stored
-                raise
-            stored += added
-            chunks = None if chunks is None else chunks - 1
-            if finished:
-                path.unlink(missing_ok=True)
-                break
-        else:
-            return stored
+        try:
+            held = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:  # another process finished it
+            continue
+        try:
+            try:  # a whole drain waits for another drainer of the file; a chunk goes on
+                fcntl.flock(held, fcntl.LOCK_EX | (fcntl.LOCK_NB if chunks is not None else 0))
+            except BlockingIOError:  # another process is draining it
+                continue
+            while chunks is None or chunks > 0:
+                try:
+                    added, finished = _drain_chunk(path)
+                except OperationalError as error:
+                    if lock_busy(error):
+                        return stored
+                    raise
+                stored += added
+                chunks = None if chunks is None else chunks - 1
+                if finished:
+                    path.unlink(missing_ok=True)
+                    break
+            else:
+                return stored
+        finally:
+            os.close(held)
     return stored
 
 
@@ -229,7 +296,7 @@ def _drain_chunk(path: Path) -> tuple[int, bool]:
     except FileNotFoundError:  # another process finished it
         return 0, True
     with waiting_at_most(0), transaction.atomic():
-        record, _ = SpoolFile.objects.get_or_create(name=path.name)
+        record, _ = SpoolFile.objects.select_for_update().get_or_create(name=path.name)
         part = lines[record.lines : record.lines + DRAIN_CHUNK]
         if part:
             VerificationEvent.objects.bulk_create(_events(json.loads(line) for line in part))
@@ -268,3 +335,34 @@ def _events(records: Iterable[dict[str, Any]]) -> list[VerificationEvent]:
         )
         for r in rows
     ]
+
+
+_drainer_pid = -1
+_drainer_lock = threading.Lock()
+
+
+def spool_drainer_start() -> None:
+    """Start this process's drain thread (PostgreSQL) unless it runs already."""
+    global _drainer_pid
+    if _drainer_pid == os.getpid():
+        return
+    with _drainer_lock:
+        if _drainer_pid == os.getpid():
+            return
+        _drainer_pid = os.getpid()
+        threading.Thread(target=_drain_forever, name="verification-spool", daemon=True).start()
+
+
+def _drain_forever() -> None:
+    """Every DRAIN_SECONDS, move the spool into the table. A database that cannot be reached (the
+    primary stopped, a failover) leaves every line where it is for the next round."""
+    while True:
+        time.sleep(DRAIN_SECONDS)
+        try:
+            spool_drain()
+        except DatabaseError as error:
+            _log.warning("verification spool: the log cannot be written now (%s)", error)
+        except Exception:  # the thread must outlive any one bad round
+            _log.exception("verification spool drain failed")
+        finally:
+            connection.close()  # this thread's own; reopened by the next round with lines
