@@ -84,7 +84,14 @@ def test_a_batch_prints_one_page_per_valid_credential_each_with_its_own_qr(
 
     assert (job.state, job.pages) == (PrintFileState.COMPLETED, 4)
     assert qr_on_pages == [
-        [qr_text(settings.ECERT_VERIFY_HOST, bytes(c.signed or b""))] for c in printed
+        [
+            qr_text(
+                settings.ECERT_VERIFY_HOST,
+                bytes(c.signed or b""),
+                scheme=settings.ECERT_VERIFY_SCHEME,
+            )
+        ]
+        for c in printed
     ]
     assert [
         c.holder.name in text for c, text in zip(printed, _page_texts(path, 4), strict=True)

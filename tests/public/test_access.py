@@ -23,6 +23,8 @@ PUBLIC_PAGES: dict[str, dict[str, str]] = {
     "verify:query": {},
     "verify:pdf": {},
     "verify:offline": {},
+    "verify:offline_manifest": {},  # the offline verifier's web app manifest
+    "verify:offline_worker": {},  # and its service worker
     "verify:seal": {"key": "sd-hrss"},
     "verify:org_register": {},
     "verify:org_login": {},

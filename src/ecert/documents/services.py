@@ -60,6 +60,7 @@ _QR_REFUSALS = frozenset(  # ecert.core.formats.qr
         "bad_value",
         "bad_character",
         "bad_host",
+        "bad_scheme",
         "not_ecert",
         "empty",
         "too_long",
