@@ -89,9 +89,11 @@ def _text(credential: Credential) -> str:
 
 
 def _altered(text: str) -> str:
-    """One character of the signed claims changed to its neighbour."""
+    """One byte of the signature changed: the lowest digit of a base42 group near the end (the
+    signature is the message's last item) swapped with its neighbour. A change inside the claims
+    would sometimes break their encoding instead (malformed_not_cbor), depending on the claims."""
     head, payload = text.split(PATH, 1)
-    index = 60
+    index = 3 * ((len(payload) - 30) // 3)
     swapped = ALPHABET[ALPHABET.index(payload[index]) ^ 1]
     return head + PATH + payload[:index] + swapped + payload[index + 1 :]
 

@@ -138,8 +138,9 @@ def test_a_drain_while_the_database_is_down_keeps_every_line_for_later(own_stora
         check=False,
     )
     assert down.stdout.strip().splitlines()[-1:] == ["unreachable"], down.stderr[-2000:]
-    assert list(spool_directory().glob("draining-*.jsonl"))  # detached, not stored, still there
-
+    # The lines are not looked for in the spool here: once an earlier test of this process has
+    # logged a verification, this process runs the spool's drain thread, which may store them at
+    # any moment. What must hold is below: after the failed drain, each is stored exactly once.
     spool_drain()
 
     assert sorted(str(a) for a in VerificationEvent.objects.values_list("address", flat=True)) == [
