@@ -42,3 +42,13 @@ def page(browser: Any) -> Iterator[Any]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_trust_list() -> Iterator[None]:
+    """Each test's keys are its own: the live server must not keep an earlier test's trust list."""
+    from ecert.verification.services import trust_list_forget
+
+    trust_list_forget()
+    yield
+    trust_list_forget()

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,7 +34,6 @@ from ecert.credentials.services import credential_set_status
 from ecert.credentials.status_lists import status_lists_publish
 from ecert.signing.models import RootCertificate, StatusListPublication, TrustListPublication
 from ecert.signing.services import trust_list_publish
-from ecert.verification.services import trust_list_forget
 from tests.conftest import World
 from tests.core.format_vectors import (
     ES256_KID,
@@ -60,13 +58,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 VECTORS = Path(__file__).resolve().parents[2] / "docs" / "formats" / "vectors"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_trust_list() -> Iterator[None]:
-    trust_list_forget()
-    yield
-    trust_list_forget()
 
 
 @pytest.fixture

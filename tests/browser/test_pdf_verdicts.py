@@ -8,7 +8,7 @@ Set ECERT_SCREENSHOT_DIR (docs/verification) to keep pdf-<case>.png and pdf-<cas
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from ecert.credentials.models import Credential
 from ecert.documents.services import document_original, document_path
-from ecert.verification.services import trust_list_forget
 from tests.conftest import World
 from tests.portal.signed import signed_proof
 from tests.public.pdf_copies import altered, printed, sealed_by
@@ -26,13 +25,6 @@ pytestmark = pytest.mark.browser
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 WIDTHS = {"": {"width": 1280, "height": 900}, "-phone": {"width": 390, "height": 844}}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_trust_list() -> Iterator[None]:
-    trust_list_forget()
-    yield
-    trust_list_forget()
 
 
 @pytest.fixture

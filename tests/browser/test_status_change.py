@@ -8,7 +8,6 @@ Set ECERT_SCREENSHOT_DIR to keep pictures of the confirmation and of the landing
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ from ecert.core.documents.qr_images import qr_texts_in_pdf_bytes
 from ecert.core.formats.qr import PATH
 from ecert.credentials.models import Credential
 from ecert.documents.services import document_original, document_path
-from ecert.verification.services import trust_list_forget
 from tests.conftest import PASSWORD, World
 from tests.portal.signed import signed_proof
 
@@ -27,13 +25,6 @@ pytestmark = pytest.mark.browser
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 NUMBER = "2025370100004321"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_trust_list() -> Iterator[None]:
-    trust_list_forget()
-    yield
-    trust_list_forget()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +18,10 @@ from ecert.core.documents.qr_images import qr_texts_in_pdf_bytes
 from ecert.core.formats.qr import PATH
 from ecert.credentials.models import Credential
 from ecert.documents.services import document_original, document_path
-from ecert.verification.services import trust_list_forget
 from tests.conftest import PASSWORD, World
 
 pytestmark = pytest.mark.browser
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_trust_list() -> Iterator[None]:
-    trust_list_forget()
-    yield
-    trust_list_forget()
 
 
 def _shoot(page: Any, name: str) -> None:

@@ -25,7 +25,6 @@ from ecert.credentials.models import Credential
 from ecert.credentials.services import credential_set_status, holder_id_number
 from ecert.documents.services import document_original, document_path
 from ecert.verification.models import Organisation
-from ecert.verification.services import trust_list_forget
 from tests.conftest import PASSWORD, World
 from tests.portal.signed import signed_proof
 
@@ -42,14 +41,6 @@ VERDICT_TEXTS = {
     "superseded": "真实，已换发新证书",
     "not_genuine": "不是真实证书",
 }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_trust_list() -> Iterator[None]:
-    """Each test's keys are its own: the live server must not keep an earlier test's trust list."""
-    trust_list_forget()
-    yield
-    trust_list_forget()
 
 
 @pytest.fixture
