@@ -51,7 +51,7 @@ def profile(credentials: int, requests: int, top: int) -> None:
 
     from ecert.accounts.models import User
     from ecert.accounts.services import api_token_authenticate, api_token_authenticate_cached
-    from ecert.api.verification_schemas import answer_out
+    from ecert.api.verification_schemas import answer_json
     from ecert.core.formats.verify import verify_qr_text
     from ecert.verification.limits import organisation_quota_take, verification_take
     from ecert.verification.models import Channel
@@ -132,7 +132,7 @@ def profile(credentials: int, requests: int, top: int) -> None:
             lambda i: verify_qr_text(texts[i % n], trust_list=trust, now=now),
         ),
         ("verification_log", log),
-        ("answer_out + JSON", lambda i: answer_out(answers[i % n]).model_dump_json()),
+        ("answer_json", lambda i: answer_json(answers[i % n])),
     ]
     rows = [_timed(label, requests, function) for label, function in parts]
     print(f"\nper call, {requests:,} calls each (one process, no concurrency):")

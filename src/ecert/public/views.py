@@ -17,7 +17,9 @@ from ecert.core.formats.qr import PATH
 from ecert.core.formats.verify import Verdict
 from ecert.documents.models import SealImage
 from ecert.documents.services import document_path, query_result_document
+from ecert.public.answer_html import landing_html, verdict_in_language
 from ecert.public.forms import CodeForm, PdfForm, QueryForm
+from ecert.public.frame import framed_page
 from ecert.verification.limits import (
     PDF_PER_ADDRESS,
     Limit,
@@ -67,7 +69,7 @@ def landing(request: HttpRequest, payload: str) -> HttpResponse:
     """Where a phone lands after scanning a certificate's QR code: the verdict first."""
     text = f"HTTPS://{settings.ECERT_VERIFY_HOST}{PATH}{payload}"
     answer = qr_verify(text=text, now=timezone.now(), asker=request_asker(request))
-    return render(request, "public/landing.html", {"answer": answer})
+    return framed_page(request, title=verdict_in_language(answer), content=landing_html(answer))
 
 
 @never_cache

@@ -117,10 +117,15 @@ CHECK_TEXTS: dict[tuple[str, str], tuple[str, str]] = {
 CHECK_NOT_DONE = ("未检查", "Not checked")
 
 
+def check_key(check: Check) -> tuple[str, str]:
+    """The key of ``check``'s words in CHECK_TEXTS: every ``malformed_…`` reads the same."""
+    reason = "malformed" if check.reason.startswith("malformed_") else check.reason
+    return check.name, reason
+
+
 def check_text(check: Check) -> tuple[str, str]:
     """What ``check`` found, in Chinese and English; a check that was not reached says so."""
-    reason = "malformed" if check.reason.startswith("malformed_") else check.reason
-    return CHECK_TEXTS.get((check.name, reason), CHECK_NOT_DONE)
+    return CHECK_TEXTS.get(check_key(check), CHECK_NOT_DONE)
 
 
 @dataclass(frozen=True)

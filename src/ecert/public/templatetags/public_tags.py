@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import template
+from django.utils.safestring import SafeString
 
-from ecert.core.formats.verify import Check, Verdict
+from ecert.core.formats.verify import Verdict
 from ecert.i18n import in_language
-from ecert.verification.answers import NOT_FOUND_LABEL, VERDICT_LABELS, Answer, check_text
+from ecert.public.answer_html import answer_html
+from ecert.verification.answers import NOT_FOUND_LABEL, VERDICT_LABELS, Answer
 
 register = template.Library()
 
@@ -26,21 +26,8 @@ def verdict_label(verdict: str) -> str:
     return in_language(*VERDICT_LABELS[Verdict(verdict)])
 
 
-@register.filter
-def check_label(check: Check) -> str:
-    return in_language(*check_text(check))
-
-
-@register.inclusion_tag("public/answer.html")
-def answer_block(answer: Answer) -> dict[str, Any]:
-    """The verdict in the page's language with the other language beneath, then the facts."""
-    zh, en = VERDICT_LABELS[answer.verdict]
-    kind = in_language(*answer.facts.kind_label()) if answer.facts is not None else ""
-    note = answer.facts.interim_note() if answer.facts is not None else None
-    return {
-        "answer": answer,
-        "verdict_zh": in_language(zh, en),
-        "verdict_en": in_language(en, zh),
-        "kind_label": kind,
-        "interim_note": in_language(*note) if note else "",
-    }
+@register.simple_tag
+def answer_block(answer: Answer) -> SafeString:
+    """The verdict in the page's language with the other language beneath, then the facts and
+    the checks (ecert.public.answer_html)."""
+    return answer_html(answer)
