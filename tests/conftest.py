@@ -73,9 +73,12 @@ class World:
 @pytest.fixture(scope="session", autouse=True)
 def _data_dir_of_this_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Every test process (each xdist worker) keeps its files, media and file cache in a folder of
-    its own, so parallel workers never read each other's progress or documents."""
+    its own, so parallel workers never read each other's progress or documents. It runs no spool
+    drain thread (ECERT_SPOOL_DRAIN=worker): one would store, at any moment, the lines of
+    whichever test's spool is current; a test that needs its verifications in the log drains."""
     data = tmp_path_factory.mktemp("ecert-data")
     override = override_settings(
+        ECERT_SPOOL_DRAIN="worker",
         ECERT_DATA_DIR=data,
         MEDIA_ROOT=data / "media",
         CACHES={

@@ -45,6 +45,10 @@ class Config:
     # The scheme of the verification URL in QR codes (docs/operations.md): https, or http for a
     # development server that serves plain HTTP, as the demo does.
     verify_scheme: str = "https"
+    # Who moves the verification spool into the log on PostgreSQL (docs/verification.md): "thread",
+    # a thread in every process that logs a verification, and `ecert worker`; or "worker", only
+    # `ecert worker` and reading the log (the test suite, which drains when it means to).
+    spool_drain: str = "thread"
 
 
 @dataclass(frozen=True)
@@ -236,7 +240,25 @@ def read_config(env: Mapping[str, str] | None = None, *, cwd: Path | None = None
         paper_overdue_months=paper_overdue_months(env),
         oidc=oidc_config(env, mode),
         database_replica=replica_from_env(env, database),
+        spool_drain=spool_drain(env),
     )
+
+
+SPOOL_DRAINS = ("thread", "worker")
+
+
+def spool_drain(env: Mapping[str, str]) -> str:
+    """ECERT_SPOOL_DRAIN: "thread" (the default) drains the verification spool in a thread of each
+    process that logs a verification on PostgreSQL, "worker" leaves it to `ecert worker` (which
+    drains in both cases) and to reading the log."""
+    drain = env.get("ECERT_SPOOL_DRAIN", "").strip().lower() or "thread"
+    if drain not in SPOOL_DRAINS:
+        raise EcertError(
+            "bad_spool_drain",
+            f"ECERT_SPOOL_DRAIN 只能是 thread 或 worker，收到 {drain!r}",
+            f"ECERT_SPOOL_DRAIN must be thread or worker; got {drain!r}",
+        )
+    return drain
 
 
 def verify_scheme(env: Mapping[str, str], mode: str) -> str:

@@ -334,3 +334,55 @@ def test_the_audit_log_page_tells_events_in_sentences(world: World, client: Clie
     assert f"证书 {world.credentials['jinan'].public_id}" in html
     assert ">系统<" in html
     assert not problems(html, data=frozenset(CAST))
+
+
+def _audit_log(client: Client, world: World, language: str) -> str:
+    client.force_login(world.users["auditor"])
+    page = client.get(reverse("backoffice:audit_log"), HTTP_ACCEPT_LANGUAGE=language)
+    return page.content.decode()
+
+
+def test_a_published_status_list_is_named_by_its_list_number_alone(
+    world: World, issuing_keys: Any, client: Client
+) -> None:
+    """The sentence and the object name the list by the number its file publishes (第 0 号), not
+    by how many lists were signed (which read as 状态列表 1 beside 第 0 号)."""
+    from datetime import UTC, datetime
+
+    from ecert.audit.models import AuditEvent
+    from ecert.credentials.status_lists import status_lists_publish
+
+    published = status_lists_publish(
+        actor=None, authority=world.authorities["sd-hrss"], now=datetime(2026, 3, 1, tzinfo=UTC)
+    )
+    assert [p.list_number for p in published] == [0]
+    event = AuditEvent.objects.get(action="signing.status_lists_published")
+    assert event.object_id == "0"
+
+    html = _audit_log(client, world, "zh-hans")
+    assert "发布状态列表：第 0 号" in html
+    assert "状态列表 第 0 号" in html
+    assert "状态列表 1" not in html
+    assert "status list no. 0" in _audit_log(client, world, "en")
+
+
+def test_a_status_list_event_recorded_with_a_count_reads_by_its_list_numbers(
+    world: World, client: Client
+) -> None:
+    """Events written before the fix hold the count of lists as their object id (in the chain,
+    never rewritten); the page names them by their list numbers all the same."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        audit_record(
+            actor=None,
+            action="signing.status_lists_published",
+            authority=world.authorities["sd-hrss"],
+            object_type="status_list",
+            object_id=2,
+            data={"lists": [0, 1]},
+        )
+    html = _audit_log(client, world, "zh-hans")
+    assert "发布状态列表：第 0、1 号" in html
+    assert "状态列表 第 0、1 号" in html
+    assert "状态列表 2" not in html

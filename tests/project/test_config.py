@@ -171,3 +171,14 @@ def test_qr_codes_use_http_in_development_and_https_in_production() -> None:
 def test_a_qr_scheme_that_cannot_serve_is_refused(env: dict[str, str], complaint: str) -> None:
     with pytest.raises(EcertError, match=complaint):
         read_config(env)
+
+
+def test_processes_drain_the_verification_spool_by_default_unless_left_to_the_worker() -> None:
+    assert read_config({}).spool_drain == "thread"
+    assert read_config(SAFE_PRODUCTION).spool_drain == "thread"
+    assert read_config({"ECERT_SPOOL_DRAIN": " Worker "}).spool_drain == "worker"
+
+
+def test_an_unknown_spool_drain_is_refused_with_the_choices() -> None:
+    with pytest.raises(EcertError, match="ECERT_SPOOL_DRAIN must be thread or worker; got 'off'"):
+        read_config({"ECERT_SPOOL_DRAIN": "off"})

@@ -4,6 +4,9 @@ before its answer goes out, and reaches the table in batches (verification/spool
 A process answering verifications is killed with SIGKILL mid-stream: every verification it had
 answered is in the log after the next drain, each once. A drain while the database cannot be
 reached (the primary stopped) fails and leaves every line, which a later drain stores.
+
+Who drains (ECERT_SPOOL_DRAIN): by default a thread of the process that answered, within a
+second; with "worker" (the test suite's setting) nothing in that process, and `ecert worker`.
 """
 
 from __future__ import annotations
@@ -12,16 +15,19 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from ecert.credentials.models import Credential
 from ecert.verification.models import Channel, VerificationEvent
-from ecert.verification.spool import spool_directory, spool_drain
+from ecert.verification.services import Asker, qr_verify
+from ecert.verification.spool import DRAIN_SECONDS, spool_directory, spool_drain
 from tests.conftest import World
 from tests.portal.signed import signed_proof
 from tests.public.conftest import qr_of
@@ -73,6 +79,24 @@ else:
     print("drained")
 """
 
+# Three verifications answered, then up to argv[2] seconds for them to reach the log by themselves;
+# prints how many are there.
+_ANSWER_THREE_AND_WAIT = """
+import sys
+import time
+import django
+django.setup()
+from django.utils import timezone
+from ecert.verification.models import Channel, VerificationEvent
+from ecert.verification.services import Asker, qr_verify
+for n in range(3):
+    qr_verify(text=sys.argv[1], now=timezone.now(), asker=Asker(f"198.51.100.{n}"), channel=Channel.API)
+deadline = time.monotonic() + float(sys.argv[2])
+while VerificationEvent.objects.count() < 3 and time.monotonic() < deadline:
+    time.sleep(0.1)
+print(VerificationEvent.objects.count())
+"""
+
 
 def _environment(database_url: str) -> dict[str, str]:
     from django.conf import settings
@@ -89,6 +113,10 @@ def _test_database_url() -> str:
     given = connection.settings_dict
     host, port = given["HOST"] or "127.0.0.1", given["PORT"] or "5432"
     return f"postgres://{given['USER']}@{host}:{port}/{given['NAME']}"
+
+
+def _spooled_lines() -> int:
+    return sum(len(path.read_bytes().splitlines()) for path in spool_directory().glob("*.jsonl"))
 
 
 @pytest.fixture
@@ -138,12 +166,71 @@ def test_a_drain_while_the_database_is_down_keeps_every_line_for_later(own_stora
         check=False,
     )
     assert down.stdout.strip().splitlines()[-1:] == ["unreachable"], down.stderr[-2000:]
-    # The lines are not looked for in the spool here: once an earlier test of this process has
-    # logged a verification, this process runs the spool's drain thread, which may store them at
-    # any moment. What must hold is below: after the failed drain, each is stored exactly once.
+    assert _spooled_lines() == 5  # kept (no drain thread runs in the test process)
+    assert not VerificationEvent.objects.exists()
     spool_drain()
 
     assert sorted(str(a) for a in VerificationEvent.objects.values_list("address", flat=True)) == [
         f"192.0.2.{n}" for n in range(5)
     ]
     assert not list(spool_directory().glob("*.jsonl"))
+
+
+def _answer_three_and_wait(proof: Credential, seconds: float, **env: str) -> str:
+    answered = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", _ANSWER_THREE_AND_WAIT, qr_of(proof), str(seconds)],
+        env=_environment(_test_database_url()) | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert answered.returncode == 0, answered.stderr[-2000:]
+    return answered.stdout.strip()
+
+
+def test_the_test_process_runs_no_drain_thread_and_its_lines_wait_for_a_drain(
+    proof: Credential,
+) -> None:
+    answer = qr_verify(
+        text=qr_of(proof), now=timezone.now(), asker=Asker("198.51.100.7"), channel=Channel.API
+    )
+    assert answer.verdict.value == "valid"
+    time.sleep(3 * DRAIN_SECONDS)  # a drain thread would have stored the line by now
+
+    assert "verification-spool" not in {thread.name for thread in threading.enumerate()}
+    assert _spooled_lines() == 1
+    assert not VerificationEvent.objects.exists()
+    assert spool_drain() == 1
+    assert list(VerificationEvent.objects.values_list("address", flat=True)) == ["198.51.100.7"]
+
+
+def test_by_default_a_process_drains_the_verifications_it_answered(proof: Credential) -> None:
+    assert _answer_three_and_wait(proof, 30) == "3"  # ECERT_SPOOL_DRAIN unset: its thread
+    assert _spooled_lines() == 0
+
+
+def test_with_draining_left_to_the_worker_ecert_worker_stores_the_lines(
+    proof: Credential,
+) -> None:
+    assert _answer_three_and_wait(proof, 6 * DRAIN_SECONDS, ECERT_SPOOL_DRAIN="worker") == "0"
+    assert _spooled_lines() == 3
+
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "ecert.cli", "worker"],
+        env=_environment(_test_database_url()) | {"ECERT_SPOOL_DRAIN": "worker"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while VerificationEvent.objects.count() < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        worker.terminate()
+        _, errors = worker.communicate(timeout=30)
+    assert sorted(str(a) for a in VerificationEvent.objects.values_list("address", flat=True)) == [
+        f"198.51.100.{n}" for n in range(3)
+    ], errors[-2000:]
+    assert _spooled_lines() == 0

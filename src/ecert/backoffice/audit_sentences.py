@@ -650,6 +650,26 @@ def object_label(object_type: str, object_id: str) -> str:
     return f"{name} {object_id}".strip()
 
 
+def status_lists_label(numbers: Any) -> str:
+    """Status lists named as the sentence names them: by the numbers their files publish
+    (``list_number``), never by a row or a count."""
+    many = isinstance(numbers, list | tuple) and len(numbers) > 1
+    return in_language(
+        f"状态列表 第 {_plain(numbers)} 号",
+        f"status list{'s' if many else ''} no. {_plain(numbers)}",
+    )
+
+
+def _object_of(event: AuditEvent, shown: Mapping[str, Mapping[str, str]]) -> str:
+    """The object column of one event. A status-list event's object is read from the list numbers
+    in its data: its object id held how many lists were signed before decision 282."""
+    if event.object_type == "status_list" and isinstance(event.data.get("lists"), list):
+        return status_lists_label(event.data["lists"])
+    return object_label(
+        event.object_type, shown.get(event.object_type, {}).get(event.object_id, event.object_id)
+    )
+
+
 def actor_label(actor_label_: str, actor_id: int | None) -> str:
     """Who acted: the account's name, or 系统 for the system's own events."""
     return _t(SYSTEM) if actor_id is None and actor_label_ == "system" else actor_label_
@@ -703,9 +723,7 @@ def audit_rows(events: list[AuditEvent]) -> list[EventRow]:
             actor=actor_label(e.actor_label, e.actor_id),
             authority=e.authority.name if e.authority is not None else "—",
             sentence=event_sentence(e.action, e.data, names),
-            object=object_label(
-                e.object_type, shown.get(e.object_type, {}).get(e.object_id, e.object_id)
-            ),
+            object=_object_of(e, shown),
         )
         for e in events
     ]

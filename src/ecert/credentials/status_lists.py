@@ -86,11 +86,19 @@ def status_lists_publish(
         action="signing.status_lists_published",
         authority=authority,
         object_type="status_list",
-        object_id=len(published),
+        object_id=_numbers_published([p.list_number for p in published]),
         data={"lists": [p.list_number for p in published]},
         at=now,
     )
     return published
+
+
+def _numbers_published(numbers: list[int]) -> str:
+    """The audit event's object: the list number (``list_number``, as its file publishes it), or
+    the first and last of the run 0…n-1 that a publication of every list signs."""
+    if len(numbers) > 1:
+        return f"{numbers[0]}-{numbers[-1]}"
+    return "".join(str(n) for n in numbers)
 
 
 def status_list_republish(*, status_index: int | None, now: datetime) -> None:

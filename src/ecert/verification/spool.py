@@ -11,9 +11,10 @@ worker`` (docs/verification.md, decision 83).
 On PostgreSQL every verification answered outside a caller's transaction is spooled (decision
 207): one ``write`` and one ``fsync`` shared by the requests that wait for it at the same time
 (group commit), where an INSERT and its commit cost a round trip and a transaction each. A thread
-in each web process (``spool_drainer_start``) moves the lines into the table every DRAIN_SECONDS
-in chunks; when the database cannot be reached the lines stay and the next round tries again, so
-verification keeps answering while the primary is down and nothing answered is lost.
+in each web process (``spool_drainer_start``; unless ECERT_SPOOL_DRAIN is "worker") moves the
+lines into the table every DRAIN_SECONDS in chunks; when the database cannot be reached the lines
+stay and the next round tries again, so verification keeps answering while the primary is down
+and nothing answered is lost.
 
 Each file is moved aside (renamed ``draining-…``) under an exclusive ``flock`` before it is read,
 and a writer appends only to the file it holds locked under the live name, so a renamed file is
@@ -98,7 +99,8 @@ class Logged:
 
 def event_store(logged: Logged) -> None:
     """Store one verification durably. Inside a caller's transaction: in the table with it.
-    On PostgreSQL: in the spool (synced before this returns), drained by this process's thread.
+    On PostgreSQL: in the spool (synced before this returns), drained by this process's thread
+    (ECERT_SPOOL_DRAIN=thread) or by ``ecert worker``.
     On SQLite: in the table when the write lock is free within LOG_WAIT_MS, otherwise in the
     spool; then drain a chunk of the spool if any waits."""
     global _spool_until
@@ -342,9 +344,11 @@ _drainer_lock = threading.Lock()
 
 
 def spool_drainer_start() -> None:
-    """Start this process's drain thread (PostgreSQL) unless it runs already."""
+    """Start this process's drain thread (PostgreSQL) unless it runs already or the setting
+    ECERT_SPOOL_DRAIN leaves draining to ``ecert worker`` ("worker", as the tests do: a thread
+    of the test process would drain the spool of whichever test runs at the time)."""
     global _drainer_pid
-    if _drainer_pid == os.getpid():
+    if _drainer_pid == os.getpid() or settings.ECERT_SPOOL_DRAIN != "thread":
         return
     with _drainer_lock:
         if _drainer_pid == os.getpid():
