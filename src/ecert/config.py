@@ -49,6 +49,7 @@ class Config:
     # a thread in every process that logs a verification, and `ecert worker`; or "worker", only
     # `ecert worker` and reading the log (the test suite, which drains when it means to).
     spool_drain: str = "thread"
+    spool_sync: str = "interval"
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,7 @@ def read_config(env: Mapping[str, str] | None = None, *, cwd: Path | None = None
         oidc=oidc_config(env, mode),
         database_replica=replica_from_env(env, database),
         spool_drain=spool_drain(env),
+        spool_sync=spool_sync(env),
     )
 
 
@@ -259,6 +261,25 @@ def spool_drain(env: Mapping[str, str]) -> str:
             f"ECERT_SPOOL_DRAIN must be thread or worker; got {drain!r}",
         )
     return drain
+
+
+SPOOL_SYNCS = ("interval", "answer")
+
+
+def spool_sync(env: Mapping[str, str]) -> str:
+    """ECERT_VERIFY_LOG_SYNC: when an answered verification's spooled line reaches the disk.
+    "interval" (the default): handed to the operating system before the answer goes out, so a
+    crash of the server process loses nothing, and synced to the disk within SYNC_SECONDS;
+    "answer": synced before the answer goes out, so a power cut loses nothing either (each answer
+    then waits for the disk; decision 276)."""
+    sync = env.get("ECERT_VERIFY_LOG_SYNC", "").strip().lower() or "interval"
+    if sync not in SPOOL_SYNCS:
+        raise EcertError(
+            "bad_verify_log_sync",
+            f"ECERT_VERIFY_LOG_SYNC 只能是 interval 或 answer，收到 {sync!r}",
+            f"ECERT_VERIFY_LOG_SYNC must be interval or answer; got {sync!r}",
+        )
+    return sync
 
 
 def verify_scheme(env: Mapping[str, str], mode: str) -> str:

@@ -28,6 +28,7 @@ ECERT_PAPER_OVERDUE_MONTHS = CONFIG.paper_overdue_months
 # "thread": each process that logs verifications on PostgreSQL drains its spool; "worker": only
 # `ecert worker` and reading the log do (verification/spool.py).
 ECERT_SPOOL_DRAIN = CONFIG.spool_drain
+ECERT_VERIFY_LOG_SYNC = CONFIG.spool_sync
 # A lock taken out of the order of ecert.audit.locks raises when on (tests turn it on), else it is
 # logged with its stack.
 ECERT_LOCK_ORDER_CHECK = DEBUG

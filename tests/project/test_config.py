@@ -182,3 +182,14 @@ def test_processes_drain_the_verification_spool_by_default_unless_left_to_the_wo
 def test_an_unknown_spool_drain_is_refused_with_the_choices() -> None:
     with pytest.raises(EcertError, match="ECERT_SPOOL_DRAIN must be thread or worker; got 'off'"):
         read_config({"ECERT_SPOOL_DRAIN": "off"})
+
+
+def test_the_verification_log_is_synced_within_an_interval_unless_asked_on_every_answer() -> None:
+    assert read_config({}).spool_sync == "interval"
+    assert read_config(SAFE_PRODUCTION).spool_sync == "interval"
+    assert read_config({"ECERT_VERIFY_LOG_SYNC": " Answer "}).spool_sync == "answer"
+
+
+def test_an_unknown_verification_log_sync_is_refused_with_the_choices() -> None:
+    with pytest.raises(EcertError, match="ECERT_VERIFY_LOG_SYNC 只能是 interval 或 answer"):
+        read_config({"ECERT_VERIFY_LOG_SYNC": "never"})

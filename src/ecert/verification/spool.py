@@ -3,14 +3,20 @@
 SQLite has one write lock, and an import holds it until it commits (a 100,000-row import for a
 minute or more). A verification must not wait for it, and must not go unlogged. So on SQLite a
 log row is written at once when the lock comes within LOG_WAIT_MS; otherwise it is appended to
-this process's spool file in ``ECERT_DATA_DIR/verification-spool`` and flushed to the disk
-before the answer goes out. Spooled lines move into the table (``spool_drain``) at the next
+this process's spool file in ``ECERT_DATA_DIR/verification-spool`` before the answer goes out.
+Spooled lines move into the table (``spool_drain``) at the next
 verification that finds the lock free, when the log is read, and every few seconds in ``ecert
 worker`` (docs/verification.md, decision 83).
 
 On PostgreSQL every verification answered outside a caller's transaction is spooled (decision
-207): one ``write`` and one ``fsync`` shared by the requests that wait for it at the same time
-(group commit), where an INSERT and its commit cost a round trip and a transaction each. A thread
+207), where an INSERT and its commit cost a round trip and a transaction each.
+
+When the line reaches the disk is ECERT_VERIFY_LOG_SYNC (decision 276). With "interval", the
+default, it is written to the file (so it is the operating system's, and a crash or kill of the
+server process loses nothing) before the answer goes out, and a thread of the process syncs the
+file within SYNC_SECONDS: a power cut can lose the lines of that last moment. With "answer" it is
+synced before the answer goes out: one ``fsync`` shared by the requests that wait for it at the
+same time (group commit), which every answer waits for. A thread
 in each web process (``spool_drainer_start``; unless ECERT_SPOOL_DRAIN is "worker") moves the
 lines into the table every DRAIN_SECONDS in chunks; when the database cannot be reached the lines
 stay and the next round tries again, so verification keeps answering while the primary is down
@@ -52,6 +58,7 @@ LOG_WAIT_MS = 200  # a writer's commit takes milliseconds; an import's takes a m
 RETRY_SECONDS = 1.0  # after a busy lock, a process spools without asking again for this long
 DRAIN_CHUNK = 1_000  # lines per drain transaction: the lock is held for a few milliseconds
 DRAIN_SECONDS = 0.5  # on PostgreSQL, how often a web process moves its spool into the table
+SYNC_SECONDS = 0.1  # ECERT_VERIFY_LOG_SYNC=interval: the longest a written line waits for the disk
 LIVE_SUFFIX = ".jsonl"
 DRAINING_PREFIX = "draining-"
 
@@ -99,7 +106,7 @@ class Logged:
 
 def event_store(logged: Logged) -> None:
     """Store one verification durably. Inside a caller's transaction: in the table with it.
-    On PostgreSQL: in the spool (synced before this returns), drained by this process's thread
+    On PostgreSQL: in the spool (written, or synced, before this returns), drained by this process's thread
     (ECERT_SPOOL_DRAIN=thread) or by ``ecert worker``.
     On SQLite: in the table when the write lock is free within LOG_WAIT_MS, otherwise in the
     spool; then drain a chunk of the spool if any waits."""
@@ -141,7 +148,8 @@ def _line(event: VerificationEvent | Logged) -> bytes:
 
 
 def spool_append(event: VerificationEvent | Logged) -> None:
-    """Append the event to this process's spool file; returns once it is on the disk."""
+    """Append the event to this process's spool file; returns once the file has it, or once it
+    is on the disk when ECERT_VERIFY_LOG_SYNC is "answer"."""
     line = _line(event)
     with _append_lock:
         descriptor = _descriptor()
@@ -156,7 +164,10 @@ def spool_append(event: VerificationEvent | Logged) -> None:
             fcntl.flock(descriptor, fcntl.LOCK_UN)
         _writer.written += 1
         mine = _writer.written
-    _sync(mine)
+    if settings.ECERT_VERIFY_LOG_SYNC == "answer":
+        _sync(mine)
+    else:
+        _syncer_wake()
 
 
 def _sync(mine: int) -> None:
@@ -173,6 +184,43 @@ def _sync(mine: int) -> None:
             if error.errno != errno.EBADF:
                 raise
         _writer.synced = max(_writer.synced, target)
+
+
+_unsynced = threading.Event()  # lines were written that the syncer has not synced
+_syncer_pid = -1
+_syncer_lock = threading.Lock()
+
+
+def _syncer_wake() -> None:
+    """Have this process's syncer sync the file within SYNC_SECONDS (started on first use)."""
+    global _syncer_pid
+    if _syncer_pid != os.getpid():
+        with _syncer_lock:
+            if _syncer_pid != os.getpid():
+                _syncer_pid = os.getpid()
+                threading.Thread(target=_sync_forever, name="spool-sync", daemon=True).start()
+    _unsynced.set()
+
+
+def _sync_forever() -> None:
+    """Sync what was written, SYNC_SECONDS after the first line that is not on the disk yet."""
+    while True:
+        _unsynced.wait()
+        time.sleep(SYNC_SECONDS)
+        _unsynced.clear()  # a line written from now on sets it again, for the next round
+        with _append_lock:
+            written = _writer.written
+        try:
+            _sync(written)
+        except OSError:  # the next line or reopen syncs it; keep the thread
+            _log.exception("verification spool: sync failed")
+
+
+def spool_synced() -> bool:
+    """Every line this process wrote is on the disk."""
+    with _append_lock:
+        written = _writer.written
+    return _writer.synced >= written
 
 
 def _descriptor() -> int:
