@@ -19,6 +19,7 @@ DEVELOPMENT_SECRET_KEY = "ecert-development-only-secret-key-not-for-production" 
 DEVELOPMENT_PII_KEY = "ZWNlcnQtZGV2ZWxvcG1lbnQtcGlpLWtleS0zMmJ5dGU="  # base64 of a fixed 32 bytes
 DEVELOPMENT_KEY_PASSWORD = "ecert-development-only-key-password"  # noqa: S105
 SQLITE_BUSY_TIMEOUT_SECONDS = 20
+REPLICA_CONNECT_TIMEOUT = "2"  # seconds, libpq's connect_timeout (decision 286)
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,11 @@ def database_from_url(url: str, variable: str = "DATABASE_URL") -> dict[str, Any
 
 def replica_from_env(env: Mapping[str, str], primary: dict[str, Any]) -> dict[str, Any] | None:
     """DATABASE_REPLICA_URL: a streaming replica of the DATABASE_URL primary (docs/scaling.md),
-    or None when unset. It needs a PostgreSQL primary and must be another server than it. In tests
-    the alias mirrors the primary's test database (Django's TEST MIRROR)."""
+    or None when unset. It needs a PostgreSQL primary and must be another server than it. Without
+    a connect_timeout of its own it gets REPLICA_CONNECT_TIMEOUT, so that a replica that does not
+    answer at all holds a verification up that long at most before it is read from the primary
+    (ecert.replicas). In tests the alias mirrors the primary's test database (Django's TEST
+    MIRROR)."""
     url = env.get("DATABASE_REPLICA_URL", "").strip()
     if not url:
         return None
@@ -145,6 +149,7 @@ def replica_from_env(env: Mapping[str, str], primary: dict[str, Any]) -> dict[st
             "DATABASE_REPLICA_URL names the same database as DATABASE_URL; a replica is "
             "another server",
         )
+    replica["OPTIONS"].setdefault("connect_timeout", REPLICA_CONNECT_TIMEOUT)
     return replica | {"TEST": {"MIRROR": "default"}}
 
 
