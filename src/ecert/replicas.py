@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from threading import Lock
 from typing import Any
@@ -86,7 +86,8 @@ def replica_usable() -> bool:
         connection.close_if_health_check_failed()
         connection.ensure_connection()
     except DatabaseError as error:
-        connection.close()
+        with suppress(DatabaseError):
+            connection.close()
         with _replica_down_lock:
             first = time.monotonic() >= _replica_down_until
             _replica_down_until = time.monotonic() + REPLICA_RETRY_SECONDS
