@@ -108,6 +108,12 @@ class PostgresPair:
     def primary_stop(self) -> None:
         self._pg_ctl(self.primary_dir, "stop", self.primary_port)
 
+    def replica_start(self) -> None:
+        self._pg_ctl(self.replica_dir, "start", self.replica_port)
+
+    def replica_stop(self) -> None:
+        self._pg_ctl(self.replica_dir, "stop", self.replica_port)
+
     def close(self) -> None:
         for directory, port in ((self.replica_dir, self.replica_port), (self.primary_dir, 0)):
             if (directory / "postmaster.pid").exists():

@@ -19,6 +19,7 @@ DEVELOPMENT_SECRET_KEY = "ecert-development-only-secret-key-not-for-production" 
 DEVELOPMENT_PII_KEY = "ZWNlcnQtZGV2ZWxvcG1lbnQtcGlpLWtleS0zMmJ5dGU="  # base64 of a fixed 32 bytes
 DEVELOPMENT_KEY_PASSWORD = "ecert-development-only-key-password"  # noqa: S105
 SQLITE_BUSY_TIMEOUT_SECONDS = 20
+REPLICA_CONNECT_TIMEOUT = "2"  # seconds, libpq's connect_timeout (decision 286)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class Config:
     # A streaming replica of the PostgreSQL primary that verification reads from (docs/scaling.md);
     # None: every read goes to the primary.
     database_replica: dict[str, Any] | None = None
+    # A cache shared by every application server (ECERT_CACHE_URL, Redis): the Django CACHES entry;
+    # None: the file cache in ECERT_DATA_DIR/cache, shared by the processes of one machine only.
+    cache: dict[str, Any] | None = None
     # The scheme of the verification URL in QR codes (docs/operations.md): https, or http for a
     # development server that serves plain HTTP, as the demo does.
     verify_scheme: str = "https"
@@ -126,8 +130,11 @@ def database_from_url(url: str, variable: str = "DATABASE_URL") -> dict[str, Any
 
 def replica_from_env(env: Mapping[str, str], primary: dict[str, Any]) -> dict[str, Any] | None:
     """DATABASE_REPLICA_URL: a streaming replica of the DATABASE_URL primary (docs/scaling.md),
-    or None when unset. It needs a PostgreSQL primary and must be another server than it. In tests
-    the alias mirrors the primary's test database (Django's TEST MIRROR)."""
+    or None when unset. It needs a PostgreSQL primary and must be another server than it. Without
+    a connect_timeout of its own it gets REPLICA_CONNECT_TIMEOUT, so that a replica that does not
+    answer at all holds a verification up that long at most before it is read from the primary
+    (ecert.replicas). In tests the alias mirrors the primary's test database (Django's TEST
+    MIRROR)."""
     url = env.get("DATABASE_REPLICA_URL", "").strip()
     if not url:
         return None
@@ -146,6 +153,7 @@ def replica_from_env(env: Mapping[str, str], primary: dict[str, Any]) -> dict[st
             "DATABASE_REPLICA_URL names the same database as DATABASE_URL; a replica is "
             "another server",
         )
+    replica["OPTIONS"].setdefault("connect_timeout", REPLICA_CONNECT_TIMEOUT)
     return replica | {"TEST": {"MIRROR": "default"}}
 
 
@@ -243,6 +251,7 @@ def read_config(env: Mapping[str, str] | None = None, *, cwd: Path | None = None
         database_replica=replica_from_env(env, database),
         spool_drain=spool_drain(env),
         spool_sync=spool_sync(env),
+        cache=cache_from_env(env),
     )
 
 
@@ -280,6 +289,67 @@ def spool_sync(env: Mapping[str, str]) -> str:
             f"ECERT_VERIFY_LOG_SYNC must be interval or answer; got {sync!r}",
         )
     return sync
+
+
+CACHE_SOCKET_TIMEOUT = 2  # seconds, to connect to the shared cache and for each command
+
+
+def cache_from_env(env: Mapping[str, str]) -> dict[str, Any] | None:
+    """ECERT_CACHE_URL: a Redis server that every application server shares (docs/scaling.md), as
+    ``redis://[:password@]host[:port][/db]``, ``rediss://…`` (TLS) or ``unix:///path?db=N``; rate
+    limits, quotas and import progress are then counted there, once for all servers. None when
+    unset. Connecting and each command wait CACHE_SOCKET_TIMEOUT seconds at most unless the URL
+    says otherwise (``?socket_timeout=…&socket_connect_timeout=…``)."""
+    url = env.get("ECERT_CACHE_URL", "").strip()
+    if not url:
+        return None
+    shown = _without_password(url)
+
+    def refuse(zh: str, en: str) -> EcertError:
+        return EcertError(
+            "bad_cache_url",
+            f"ECERT_CACHE_URL 无法使用（{zh}），收到 {shown}；"
+            "应为 redis://主机:6379/0、rediss://… 或 unix:///路径",
+            f"ECERT_CACHE_URL is unusable ({en}); got {shown}; "
+            "expected redis://host:6379/0, rediss://… or unix:///path",
+        )
+
+    parts = urlsplit(url)
+    if parts.scheme not in {"redis", "rediss", "unix"}:
+        raise refuse("只支持 Redis", "only Redis is supported")
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port when it is read
+    except ValueError:
+        raise refuse("端口无效", "the port is not a number from 0 to 65535") from None
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    if parts.scheme == "unix":
+        if not parts.path:
+            raise refuse("缺少套接字路径", "no socket path")
+        db = query.get("db", "0")
+    else:
+        if not parts.hostname:
+            raise refuse("缺少主机", "no host")
+        db = parts.path.lstrip("/") or query.get("db", "0")
+    if not db.isdigit():
+        raise refuse("数据库编号须为非负整数", "the database number must be a whole number")
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "OPTIONS": {
+            "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+            "socket_timeout": CACHE_SOCKET_TIMEOUT,
+        },
+    }
+
+
+def _without_password(url: str) -> str:
+    """The URL as an error message may show it: a password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return parts._replace(netloc=f"{user}:***@{netloc}").geturl()
 
 
 def verify_scheme(env: Mapping[str, str], mode: str) -> str:

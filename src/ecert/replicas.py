@@ -11,25 +11,36 @@ transaction on the primary, so a service that reads what it is about to change (
 status list) reads it from the primary. Nothing else reads from the replica: the back office and
 the portal read what they have just written.
 
-``read_alias()`` is the one answer to "which connection do verification reads use", for code that
-reads with SQL of its own instead of the ORM. Without a replica it is ``default``, the router and
-the middleware are not installed, and nothing changes. Migrations run on the primary only; the
-replica receives them through replication.
+A replica that cannot be reached does not fail the request: before it marks a request, the
+middleware makes sure the replica's connection works (``replica_usable``); when it does not, the
+request reads from the primary, and for REPLICA_RETRY_SECONDS no request of this process tries the
+replica again (one warning in the log per such period). The mark is the one decision: the router
+and ``read_alias()`` (for code that reads with SQL of its own instead of the ORM) both follow it.
+Without a replica the router and the middleware are not installed, and nothing changes.
+Migrations run on the primary only; the replica receives them through replication.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
+from threading import Lock
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 
 PRIMARY = "default"
 REPLICA = "replica"
+# After the replica could not be reached, this process reads verifications from the primary for so
+# many seconds before it tries the replica again (decision 285).
+REPLICA_RETRY_SECONDS = 5.0
+
+logger = logging.getLogger(__name__)
 
 # The views that only read (and log): "namespace:name" as Django resolves them.
 VERIFICATION_VIEWS = frozenset(
@@ -50,22 +61,69 @@ VERIFICATION_VIEWS = frozenset(
 
 _reading_for_verification: ContextVar[bool] = ContextVar("ecert_replica_reads", default=False)
 
+# Until when (time.monotonic()) this process does not try the replica; 0.0: it is tried.
+_replica_down_until = 0.0
+_replica_down_lock = Lock()
+
 
 def replica_configured() -> bool:
     return REPLICA in settings.DATABASES
 
 
+def replica_usable() -> bool:
+    """Whether verification reads may go to the replica now: it is configured, was not found
+    down in the last REPLICA_RETRY_SECONDS, and its connection answers (an open connection is
+    health-checked, a closed one opened, within the URL's connect_timeout). When it does not
+    answer, the primary takes the reads for the next REPLICA_RETRY_SECONDS, and a warning says so
+    once for that period."""
+    global _replica_down_until
+    if not replica_configured():
+        return False
+    if time.monotonic() < _replica_down_until:
+        return False
+    connection = connections[REPLICA]
+    try:
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
+    except DatabaseError as error:
+        with suppress(DatabaseError):
+            connection.close()
+        with _replica_down_lock:
+            first = time.monotonic() >= _replica_down_until
+            _replica_down_until = time.monotonic() + REPLICA_RETRY_SECONDS
+        if first:
+            logger.warning(
+                "the read replica cannot be reached; verification reads go to the primary for "
+                "the next %.0f s: %s",
+                REPLICA_RETRY_SECONDS,
+                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__,
+            )
+        return False
+    return True
+
+
+def replica_down_forget() -> None:
+    """Try the replica again at the next verification (tests)."""
+    global _replica_down_until
+    with _replica_down_lock:
+        _replica_down_until = 0.0
+
+
 def read_alias() -> str:
-    """The database alias verification reads use: ``replica`` when one is configured, else
-    ``default``. Reads made in a transaction on the primary must use ``default`` instead."""
-    return REPLICA if replica_configured() else PRIMARY
+    """The database alias the current reads use: ``replica`` inside a verification request (or
+    ``verification_reads``) when the replica was usable at its start and no transaction is open
+    on the primary, else ``default``. The router answers the same."""
+    if _reading_for_verification.get() and not connections[PRIMARY].in_atomic_block:
+        return REPLICA
+    return PRIMARY
 
 
 @contextmanager
 def verification_reads() -> Iterator[None]:
-    """Within the block, ORM reads outside a primary transaction go to the replica (when one is
-    configured): what the middleware does for a verification request, for other callers."""
-    token = _reading_for_verification.set(True)
+    """Within the block, ORM reads outside a primary transaction go to the replica when it is
+    usable (``replica_usable``): what the middleware does for a verification request, for other
+    callers."""
+    token = _reading_for_verification.set(replica_usable())
     try:
         yield
     finally:
@@ -76,9 +134,7 @@ class ReplicaRouter:
     """Reads of a verification request to the replica, everything else to the primary."""
 
     def db_for_read(self, model: type[Any], **hints: Any) -> str:
-        if _reading_for_verification.get() and not connections[PRIMARY].in_atomic_block:
-            return REPLICA
-        return PRIMARY
+        return read_alias()
 
     def db_for_write(self, model: type[Any], **hints: Any) -> str:
         return PRIMARY  # also for a row read from the replica: never write to it
@@ -92,7 +148,8 @@ class ReplicaRouter:
 
 
 class ReplicaReadsMiddleware:
-    """Marks a request for one of VERIFICATION_VIEWS, so that its reads go to the replica."""
+    """Marks a request for one of VERIFICATION_VIEWS, so that its reads go to the replica, when the
+    replica is usable; otherwise the request reads from the primary."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -109,4 +166,4 @@ class ReplicaReadsMiddleware:
     ) -> None:
         match = request.resolver_match
         if match is not None and match.view_name in VERIFICATION_VIEWS:
-            _reading_for_verification.set(True)
+            _reading_for_verification.set(replica_usable())

@@ -133,8 +133,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Shared by the web and worker processes on one machine: import progress is written here, because
 # the import's own transaction keeps its rows invisible (and SQLite's write lock held) until commit.
+# With several machines, ECERT_CACHE_URL names a Redis server that all of them share, so that rate
+# limits and quotas are counted once for the deployment (docs/scaling.md).
 CACHES = {
-    "default": {
+    "default": CONFIG.cache
+    or {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(ECERT_DATA_DIR / "cache"),
     }

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ecert.accounts.services import api_token_create
+from ecert.config import cache_from_env
 from ecert.credentials.models import Credential
 from ecert.verification.limits import (
     ORGANISATION_DAY,
@@ -20,11 +21,13 @@ from ecert.verification.limits import (
     VERIFY_PER_ADDRESS,
     Limit,
     retry_after,
+    shared_cache_down_forget,
 )
 from ecert.verification.models import Organisation, VerificationEvent
 from tests.conftest import World
 from tests.portal.signed import signed_proof
 from tests.public.conftest import NOW, qr_of
+from tests.streaming_replica import free_port
 
 # One second into a ten-minute window (NOW is 12:00 in China, a multiple of 600 seconds).
 CLOCK = NOW + timedelta(seconds=1)
@@ -210,3 +213,25 @@ def test_an_organisations_quota_held_in_blocks_answers_exactly_its_quota(
     assert refusal is not None
     assert refusal.code == "quota_exceeded"
     assert limit_used(ORGANISATION_DAY, organisation.reference, now) == 200
+
+
+def test_the_keyless_api_answers_and_limits_while_the_shared_cache_is_down(
+    client: Client, proof: Credential, settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ECERT_CACHE_URL names a Redis that refuses connections: the API answers, each process
+    counting for itself meanwhile (decision 288), and one warning says so."""
+    settings.CACHES = {
+        "default": cache_from_env({"ECERT_CACHE_URL": f"redis://127.0.0.1:{free_port()}/0"})
+    }
+    shared_cache_down_forget()
+    try:
+        answers = [
+            _api(client, "api:verify", {"qr": qr_of(proof)})
+            for _ in range(VERIFY_PER_ADDRESS.count + 1)
+        ]
+    finally:
+        shared_cache_down_forget()
+    assert [a.status_code for a in answers] == [200] * VERIFY_PER_ADDRESS.count + [429]
+    assert {a.json()["verdict"] for a in answers[:-1]} == {"valid"}
+    warned = [r for r in caplog.records if "shared cache cannot be reached" in r.getMessage()]
+    assert len(warned) == 1

@@ -3,8 +3,10 @@
 A PostgreSQL primary and a ``pg_basebackup -R`` replica of the test's own run on loopback
 (tests/streaming_replica.py); a real ``ecert serve`` is started with ``DATABASE_URL`` at the
 primary and ``DATABASE_REPLICA_URL`` at the replica. It shows that the API and the QR landing page
-read the registry from the replica, and that they keep answering while the primary is stopped,
-with every answered verification in the log once the primary is back and the spool is drained.
+read the registry from the replica, that they keep answering while the primary is stopped,
+with every answered verification in the log once the primary is back and the spool is drained,
+and that they answer from the primary while the replica is stopped and from the replica again
+once it is back.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from ecert.replicas import REPLICA_RETRY_SECONDS
 from tests.streaming_replica import PostgresPair, free_port, pair_create, postgres_bin
 
 pytestmark = pytest.mark.skipif(
@@ -163,6 +166,19 @@ def _primary_status(served: Served, public_id: str) -> str:
     return str(row[0])
 
 
+def _serve_log(served: Served) -> str:
+    return (served.data_dir / "serve.log").read_text(encoding="utf-8", errors="replace")
+
+
+def _status_change(served: Served, public_id: str, change: str) -> None:
+    """The real command, on the primary (a command is no verification view)."""
+    _child(
+        served.env,
+        *("-m", "ecert.cli", "credential", "status", public_id, change),
+        *("--reason", "replica test"),
+    )
+
+
 def test_verification_reads_the_registry_from_the_replica(served: Served) -> None:
     pair = served.pair
     qr, public_id = served.qr(0), served.public_id(0)
@@ -235,3 +251,47 @@ def test_verification_answers_while_the_primary_is_stopped_and_loses_no_log_line
     assert len(logged) == logged_before + 1 + answered + 1
     assert logged[logged_before:].count(public_id) == 1 + answered + 1
     assert not [p for p in (served.data_dir / "verification-spool").iterdir()]
+
+
+def test_verification_answers_from_the_primary_while_the_replica_is_stopped(
+    served: Served,
+) -> None:
+    pair = served.pair
+    qr, public_id = served.qr(2), served.public_id(2)
+    assert _verify(served, qr)["verdict"] == "valid"
+    pair.replica_stop()
+    try:
+        with pytest.raises(psycopg.OperationalError):  # the replica is really down
+            pair.connect(DATABASE, replica=True).close()
+        for n in range(6):  # within a second: both server processes, not one warning a request
+            assert _verify(served, qr, key=n % 2 == 1)["verdict"] == "valid"
+        warnings = _serve_log(served).count("the read replica cannot be reached")
+        assert 1 <= warnings <= 2, _serve_log(served)[-3000:]
+        # Suspended on the primary while the replica is down: every answer (200, from both
+        # server processes, with and without a key) reads the primary and sees it at once.
+        _status_change(served, public_id, "suspend")
+        for n in range(4):
+            assert _verify(served, qr, key=n % 2 == 1)["verdict"] == "suspended"
+        for _ in range(2):
+            assert "真实，已暂停使用" in _landing(served, qr)
+    finally:
+        pair.replica_start()
+    pair.replica_catch_up(DATABASE)
+    assert _primary_status(served, public_id) == "suspended"
+    # Back: once the processes' pause after the failure is over, reads go to the replica again.
+    # With its replay paused, a reinstatement on the primary is not seen by the answers yet.
+    time.sleep(REPLICA_RETRY_SECONDS + 1)
+    with pair.connect(DATABASE, replica=True) as replica:
+        replica.execute("SELECT pg_wal_replay_pause()")
+    try:
+        _status_change(served, public_id, "reinstate")
+        assert _primary_status(served, public_id) == "valid"
+        for n in range(4):
+            assert _verify(served, qr, key=n % 2 == 1)["verdict"] == "suspended"
+        assert "真实，已暂停使用" in _landing(served, qr)
+    finally:
+        with pair.connect(DATABASE, replica=True) as replica:
+            replica.execute("SELECT pg_wal_replay_resume()")
+    pair.replica_catch_up(DATABASE)
+    assert _verify(served, qr)["verdict"] == "valid"
+    assert "真实有效" in _landing(served, qr)

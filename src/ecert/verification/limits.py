@@ -1,28 +1,43 @@
 """Rate limits and quotas, counted in fixed windows in the Django cache.
 
-The cache is shared by every web process of a deployment (file-based on one machine, Redis or
-Memcached on several), so a limit holds across processes. Counters are keyed by a keyed hash of
-the address or account, never the address itself. Counting is not transactional: under heavy
-concurrency a few requests past a limit may get through, which is acceptable for a rate limit.
+The cache is shared by the web processes of one machine (the file cache, by default) or by every
+server of a deployment (Redis, ECERT_CACHE_URL; docs/scaling.md), so a limit holds across them.
+Counters are keyed by a keyed hash of the address or account, never the address itself. On Redis
+(and the in-memory cache of tests) a use is counted atomically: the counter is created if missing
+(``add``) and increased in one command (``incr``, Redis's INCRBY); a use that passes the limit is
+given back at once (``decr``), so concurrent askers never pass a limit together, though one of
+them may be refused by another's use given back a moment later. The file cache cannot increase in
+place: it reads and writes, and under heavy concurrency a few requests past a limit may get
+through, which is acceptable for a rate limit on one machine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import time as clock
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from math import ceil
 from threading import Lock
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.memcached import BaseMemcachedCache
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 if TYPE_CHECKING:
     from ecert.verification.models import Organisation
     from ecert.verification.services import Asker
 
+logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 _CHINA = timezone(timedelta(hours=8))
 DAY = 86_400
 
@@ -78,17 +93,86 @@ def limit_take(
     """
     allowed = limit.count if count is None else count
     key = _key(limit, who, now)
-    used = int(cache.get(key, 0))
+    return _counted(lambda counter: _take(counter, key, limit, allowed, uses))
+
+
+def _take(counter: BaseCache, key: str, limit: Limit, allowed: int, uses: int) -> bool:
+    if isinstance(counter, _COUNTS_IN_PLACE):
+        return _take_in_place(counter, key, limit, allowed, uses)
+    used = int(counter.get(key, 0))
     if used + uses > allowed:
         return False
-    cache.set(key, used + uses, timeout=limit.seconds + 60)
+    counter.set(key, used + uses, timeout=limit.seconds + 60)
     return True
+
+
+# Caches whose ``incr`` is one atomic step that keeps the key's expiry (the file cache's is a read
+# and a write, with the default timeout).
+_COUNTS_IN_PLACE = (RedisCache, BaseMemcachedCache, LocMemCache)
+
+
+def _take_in_place(counter: BaseCache, key: str, limit: Limit, allowed: int, uses: int) -> bool:
+    if uses > allowed:
+        return False
+    for _ in range(2):
+        counter.add(key, 0, timeout=limit.seconds + 60)  # only when missing: a window's first use
+        try:
+            used = int(counter.incr(key, uses))
+            break
+        except ValueError:  # expired between the two commands: create it again
+            continue
+    else:
+        return False
+    if used > allowed:
+        counter.decr(key, uses)  # give the uses back: nothing counted
+        return False
+    return True
+
+
+# While the shared cache (Redis) cannot be reached, this process counts in a cache of its own for
+# SHARED_RETRY_SECONDS before it tries the shared one again (decision 288): the limits then hold
+# per process, as they did before the cache was shared, and verification keeps answering.
+SHARED_RETRY_SECONDS = 5.0
+_own_counter = LocMemCache(
+    "ecert-limits-while-shared-cache-down", {"OPTIONS": {"MAX_ENTRIES": 10_000}}
+)
+_shared_down_until = 0.0
+_shared_down_lock = Lock()
+
+
+def _counted(count: Callable[[BaseCache], _T]) -> _T:
+    """``count`` in the shared cache, or in this process's own while the shared one is down."""
+    global _shared_down_until
+    if clock.monotonic() < _shared_down_until:
+        return count(_own_counter)
+    try:
+        return count(caches["default"])
+    except (RedisConnectionError, RedisTimeoutError) as error:
+        with _shared_down_lock:
+            first = clock.monotonic() >= _shared_down_until
+            _shared_down_until = clock.monotonic() + SHARED_RETRY_SECONDS
+        if first:
+            logger.warning(
+                "the shared cache cannot be reached; rate limits and quotas are counted in this "
+                "process for the next %.0f s: %s",
+                SHARED_RETRY_SECONDS,
+                error,
+            )
+        return count(_own_counter)
+
+
+def shared_cache_down_forget() -> None:
+    """Try the shared cache again at the next count, and forget the counts of this process."""
+    global _shared_down_until
+    with _shared_down_lock:
+        _shared_down_until = 0.0
+    _own_counter.clear()
 
 
 def limit_used(limit: Limit, who: str, now: datetime) -> int:
     """How many uses ``who`` has had in the current window."""
-    used = cache.get(_key(limit, who, now), 0)
-    return int(used)
+    key = _key(limit, who, now)
+    return _counted(lambda counter: int(counter.get(key, 0)))
 
 
 def retry_after(limit: Limit, now: datetime) -> int:
