@@ -27,7 +27,7 @@ from django.utils import timezone
 from ecert.credentials.models import Credential
 from ecert.verification.models import Channel, VerificationEvent
 from ecert.verification.services import Asker, qr_verify
-from ecert.verification.spool import DRAIN_SECONDS, spool_directory, spool_drain
+from ecert.verification.spool import DRAIN_SECONDS, spool_append, spool_directory, spool_drain
 from tests.conftest import World
 from tests.portal.signed import signed_proof
 from tests.public.conftest import qr_of
@@ -234,3 +234,18 @@ def test_with_draining_left_to_the_worker_ecert_worker_stores_the_lines(
         f"198.51.100.{n}" for n in range(3)
     ], errors[-2000:]
     assert _spooled_lines() == 0
+
+
+def test_a_line_whose_credential_has_gone_is_stored_without_it(
+    own_storage: Path, proof: Credential
+) -> None:
+    at = timezone.now()
+    spool_append(VerificationEvent(at=at, channel=Channel.QR, verdict="valid", credential=proof))
+    gone = VerificationEvent(at=at, channel=Channel.QR, verdict="valid", asked="gone")
+    gone.credential_id = 2**40  # no such row: the log has no constraint to refuse it (dec. 277)
+    spool_append(gone)
+
+    spool_drain()
+
+    stored = dict(VerificationEvent.objects.values_list("asked", "credential_id"))
+    assert stored == {"": proof.pk, "gone": None}
