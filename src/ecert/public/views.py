@@ -3,12 +3,15 @@ pictures (the offline verifier is in offline.py). Anyone may use them; every ans
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,7 +22,7 @@ from ecert.documents.models import SealImage
 from ecert.documents.services import document_path, query_result_document
 from ecert.public.answer_html import landing_html, verdict_in_language
 from ecert.public.forms import CodeForm, PdfForm, QueryForm
-from ecert.public.frame import framed_page
+from ecert.public.frame import asked_language, framed_page
 from ecert.verification.limits import (
     PDF_PER_ADDRESS,
     Limit,
@@ -69,7 +72,14 @@ def landing(request: HttpRequest, payload: str) -> HttpResponse:
     """Where a phone lands after scanning a certificate's QR code: the verdict first."""
     text = f"HTTPS://{settings.ECERT_VERIFY_HOST}{PATH}{payload}"
     answer = qr_verify(text=text, now=timezone.now(), asker=request_asker(request))
-    return framed_page(request, title=verdict_in_language(answer), content=landing_html(answer))
+    language = asked_language(request)
+    with override(language) if language else nullcontext():
+        response = framed_page(
+            request, title=verdict_in_language(answer), content=landing_html(answer)
+        )
+    if language:
+        response.headers["Content-Language"] = language
+    return response
 
 
 @never_cache
