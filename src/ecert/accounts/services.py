@@ -10,6 +10,7 @@ import time
 import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -211,10 +212,15 @@ def _stamp_path() -> Path:
     return Path(settings.ECERT_DATA_DIR) / "api-token-stamp"
 
 
+@lru_cache(maxsize=8)
+def _stamp_name(data_dir: str) -> str:
+    return os.path.join(data_dir, "api-token-stamp")
+
+
 def _stamp() -> tuple[int, int]:
     """Changes whenever any process of this machine changed a token, account or organisation."""
     try:
-        found = os.stat(_stamp_path())
+        found = os.stat(_stamp_name(str(settings.ECERT_DATA_DIR)))
     except FileNotFoundError:
         return (0, 0)
     return (found.st_ino, found.st_mtime_ns)
