@@ -156,7 +156,7 @@ def _registry_row(public_id: str) -> Credential | None:
     return Credential.from_db(_read_connection().alias, names, tuple(found[name] for name in names))
 
 
-def _fetch_one(database: BaseDatabaseWrapper, sql: str, params: list[object]) -> Any:
+def _fetch_one(database: BaseDatabaseWrapper, sql: str, params: list[str]) -> Any:
     """The first row of ``sql``, the busiest query of the site (decision 277).
 
     On PostgreSQL through the driver's cursor, without Django's cursor wrapper and without its
@@ -176,13 +176,21 @@ def _fetch_one(database: BaseDatabaseWrapper, sql: str, params: list[object]) ->
                 cursor.execute(sql, params)
                 row = cursor.fetchone()
         except OperationalError:
-            if database.in_atomic_block or database.health_check_done:
+            if database.in_atomic_block or _health_checked(database):
                 raise
             database.close()
-            database.health_check_done = True  # the new connection is the check; no third try
+            _health_checked(database, True)  # the new connection is the check; no third try
             continue
-        database.health_check_done = True
+        _health_checked(database, True)
         return row
+
+
+def _health_checked(database: BaseDatabaseWrapper, done: bool | None = None) -> bool:
+    """Django's mark that this request's health check was made (not in the type stubs); set it
+    when ``done`` is given."""
+    if done is not None:
+        database.health_check_done = done  # type: ignore[attr-defined]
+    return bool(database.health_check_done)  # type: ignore[attr-defined]
 
 
 @cache
