@@ -255,6 +255,21 @@ def read_config(env: Mapping[str, str] | None = None, *, cwd: Path | None = None
     )
 
 
+def env_choice(
+    env: Mapping[str, str], name: str, choices: tuple[str, ...], *, default: str | None = None
+) -> str:
+    """The value of the variable ``name``, one of ``choices`` (case and spaces aside); unset, the
+    ``default`` or else the first choice. Anything else is refused, naming the choices."""
+    value = env.get(name, "").strip().lower() or default or choices[0]
+    if value not in choices:
+        raise EcertError(
+            f"bad_{name.removeprefix('ECERT_').lower()}",
+            f"{name} 只能是 {' 或 '.join(choices)}，收到 {value!r}",
+            f"{name} must be {' or '.join(choices)}; got {value!r}",
+        )
+    return value
+
+
 SPOOL_DRAINS = ("thread", "worker")
 
 
@@ -262,14 +277,7 @@ def spool_drain(env: Mapping[str, str]) -> str:
     """ECERT_SPOOL_DRAIN: "thread" (the default) drains the verification spool in a thread of each
     process that logs a verification on PostgreSQL, "worker" leaves it to `ecert worker` (which
     drains in both cases) and to reading the log."""
-    drain = env.get("ECERT_SPOOL_DRAIN", "").strip().lower() or "thread"
-    if drain not in SPOOL_DRAINS:
-        raise EcertError(
-            "bad_spool_drain",
-            f"ECERT_SPOOL_DRAIN 只能是 thread 或 worker，收到 {drain!r}",
-            f"ECERT_SPOOL_DRAIN must be thread or worker; got {drain!r}",
-        )
-    return drain
+    return env_choice(env, "ECERT_SPOOL_DRAIN", SPOOL_DRAINS)
 
 
 SPOOL_SYNCS = ("interval", "answer")
@@ -281,14 +289,7 @@ def spool_sync(env: Mapping[str, str]) -> str:
     crash of the server process loses nothing, and synced to the disk within SYNC_SECONDS;
     "answer": synced before the answer goes out, so a power cut loses nothing either (each answer
     then waits for the disk; decision 276)."""
-    sync = env.get("ECERT_VERIFY_LOG_SYNC", "").strip().lower() or "interval"
-    if sync not in SPOOL_SYNCS:
-        raise EcertError(
-            "bad_verify_log_sync",
-            f"ECERT_VERIFY_LOG_SYNC 只能是 interval 或 answer，收到 {sync!r}",
-            f"ECERT_VERIFY_LOG_SYNC must be interval or answer; got {sync!r}",
-        )
-    return sync
+    return env_choice(env, "ECERT_VERIFY_LOG_SYNC", SPOOL_SYNCS)
 
 
 CACHE_SOCKET_TIMEOUT = 2  # seconds, to connect to the shared cache and for each command
@@ -357,13 +358,7 @@ def verify_scheme(env: Mapping[str, str], mode: str) -> str:
     choice) or http (the development default: ``ecert serve`` and the demo serve plain HTTP, and a
     code must open the page that printed it)."""
     default = "https" if mode == "production" else "http"
-    scheme = env.get("ECERT_VERIFY_SCHEME", "").strip().lower() or default
-    if scheme not in {"http", "https"}:
-        raise EcertError(
-            "bad_verify_scheme",
-            f"ECERT_VERIFY_SCHEME 只能是 https 或 http，收到 {scheme!r}",
-            f"ECERT_VERIFY_SCHEME must be https or http; got {scheme!r}",
-        )
+    scheme = env_choice(env, "ECERT_VERIFY_SCHEME", ("https", "http"), default=default)
     if mode == "production" and scheme != "https":
         raise EcertError(
             "verify_not_https",

@@ -23,16 +23,16 @@ Migrations run on the primary only; the replica receives them through replicatio
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
-from threading import Lock
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
+
+from ecert.outages import Outage
 
 PRIMARY = "default"
 REPLICA = "replica"
@@ -61,9 +61,8 @@ VERIFICATION_VIEWS = frozenset(
 
 _reading_for_verification: ContextVar[bool] = ContextVar("ecert_replica_reads", default=False)
 
-# Until when (time.monotonic()) this process does not try the replica; 0.0: it is tried.
-_replica_down_until = 0.0
-_replica_down_lock = Lock()
+# The replica as this process last found it (ecert.outages): left alone for REPLICA_RETRY_SECONDS.
+replica_outage = Outage("the read replica", REPLICA_RETRY_SECONDS, logger)
 
 
 def replica_configured() -> bool:
@@ -76,10 +75,7 @@ def replica_usable() -> bool:
     health-checked, a closed one opened, within the URL's connect_timeout). When it does not
     answer, the primary takes the reads for the next REPLICA_RETRY_SECONDS, and a warning says so
     once for that period."""
-    global _replica_down_until
-    if not replica_configured():
-        return False
-    if time.monotonic() < _replica_down_until:
+    if not replica_configured() or replica_outage.left_alone():
         return False
     connection = connections[REPLICA]
     try:
@@ -88,25 +84,14 @@ def replica_usable() -> bool:
     except DatabaseError as error:
         with suppress(DatabaseError):
             connection.close()
-        with _replica_down_lock:
-            first = time.monotonic() >= _replica_down_until
-            _replica_down_until = time.monotonic() + REPLICA_RETRY_SECONDS
-        if first:
-            logger.warning(
-                "the read replica cannot be reached; verification reads go to the primary for "
-                "the next %.0f s: %s",
-                REPLICA_RETRY_SECONDS,
-                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__,
-            )
+        replica_outage.found_down(error, "verification reads go to the primary")
         return False
     return True
 
 
 def replica_down_forget() -> None:
     """Try the replica again at the next verification (tests)."""
-    global _replica_down_until
-    with _replica_down_lock:
-        _replica_down_until = 0.0
+    replica_outage.forget()
 
 
 def read_alias() -> str:

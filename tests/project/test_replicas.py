@@ -193,7 +193,7 @@ def test_an_unreachable_replica_sends_the_verification_reads_to_the_primary_for_
     replica_at: ReplicaAt, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     replica_at(_unreachable())
-    monkeypatch.setattr(replicas, "REPLICA_RETRY_SECONDS", 0.5)
+    monkeypatch.setattr(replicas.replica_outage, "seconds", 0.5)
     with caplog.at_level(logging.WARNING, logger="ecert.replicas"):
         assert _reads_during("/api/v1/verify") == "default"
         assert _reads_during("/V/PAYLOAD") == "default"
@@ -211,7 +211,7 @@ def test_an_unreachable_replica_sends_the_verification_reads_to_the_primary_for_
 def test_a_replica_that_answers_again_takes_the_reads_after_the_pause(
     replica_at: ReplicaAt, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(replicas, "REPLICA_RETRY_SECONDS", 0.5)
+    monkeypatch.setattr(replicas.replica_outage, "seconds", 0.5)
     replica_at(_unreachable())
     assert _reads_during("/api/v1/verify") == "default"
     replica_at(dict(connections["default"].settings_dict))  # "restarted", and answering

@@ -205,7 +205,7 @@ def test_counting_returns_to_the_shared_cache_once_it_answers_again(
     limit = Limit("shared-cache-test", 3, 600)
     shared.append(_key(limit, who, now))
     reachable = settings.CACHES
-    monkeypatch.setattr(limits, "SHARED_RETRY_SECONDS", 0.3)
+    monkeypatch.setattr(limits.shared_cache_outage, "seconds", 0.3)
     settings.CACHES = {
         "default": cache_from_env({"ECERT_CACHE_URL": f"redis://127.0.0.1:{free_port()}/0"})
     }

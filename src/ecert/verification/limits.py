@@ -14,7 +14,6 @@ through, which is acceptable for a rate limit on one machine.
 from __future__ import annotations
 
 import logging
-import time as clock
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
@@ -31,6 +30,8 @@ from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from ecert.outages import Outage
 
 if TYPE_CHECKING:
     from ecert.verification.models import Organisation
@@ -136,36 +137,24 @@ SHARED_RETRY_SECONDS = 5.0
 _own_counter = LocMemCache(
     "ecert-limits-while-shared-cache-down", {"OPTIONS": {"MAX_ENTRIES": 10_000}}
 )
-_shared_down_until = 0.0
-_shared_down_lock = Lock()
+# The shared cache as this process last found it (ecert.outages).
+shared_cache_outage = Outage("the shared cache", SHARED_RETRY_SECONDS, logger)
 
 
 def _counted(count: Callable[[BaseCache], _T]) -> _T:
     """``count`` in the shared cache, or in this process's own while the shared one is down."""
-    global _shared_down_until
-    if clock.monotonic() < _shared_down_until:
+    if shared_cache_outage.left_alone():
         return count(_own_counter)
     try:
         return count(caches["default"])
     except (RedisConnectionError, RedisTimeoutError) as error:
-        with _shared_down_lock:
-            first = clock.monotonic() >= _shared_down_until
-            _shared_down_until = clock.monotonic() + SHARED_RETRY_SECONDS
-        if first:
-            logger.warning(
-                "the shared cache cannot be reached; rate limits and quotas are counted in this "
-                "process for the next %.0f s: %s",
-                SHARED_RETRY_SECONDS,
-                error,
-            )
+        shared_cache_outage.found_down(error, "rate limits and quotas are counted in this process")
         return count(_own_counter)
 
 
 def shared_cache_down_forget() -> None:
     """Try the shared cache again at the next count, and forget the counts of this process."""
-    global _shared_down_until
-    with _shared_down_lock:
-        _shared_down_until = 0.0
+    shared_cache_outage.forget()
     _own_counter.clear()
 
 
