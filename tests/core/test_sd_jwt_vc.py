@@ -1,0 +1,181 @@
+"""The SD-JWT VC export, checked by an independent implementation: the openwallet-foundation's
+``sd-jwt`` (with jwcrypto) verifies our issuance and presentations; the status entry is read
+from the published list decoded here from docs/formats/status-list.md, not through our reader."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from typing import Any
+
+import cbor2
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from jwcrypto.jwk import JWK
+from sd_jwt.verifier import SDJWTVerifier
+
+from ecert.core.errors import EcertError
+from ecert.core.formats import cose, sd_jwt_vc
+from ecert.core.formats.algorithms import Algorithm, SoftwareKey, generate_key
+from ecert.core.formats.claims import Claims
+from ecert.core.formats.status_list import StatusBits, StatusListDocument, StatusValue
+from tests.core.format_vectors import example_claims
+from tests.core.sd_jwt_vectors import ISSUANCE, VECTOR_FILE, build_vector
+
+ALWAYS_SHOWN = {"iss", "iat", "vct", "status", "issuing_authority", "qualification"}
+
+
+@pytest.fixture(scope="module")
+def key() -> SoftwareKey:
+    return generate_key(Algorithm.ES256)
+
+
+def oracle(sd_jwt: str, key: SoftwareKey) -> dict[str, Any]:
+    """What the independent library verifies and discloses (raises if it refuses)."""
+    public = JWK.from_pem(
+        serialization.load_der_public_key(key.public_key_der()).public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    verified: dict[str, Any] = SDJWTVerifier(
+        sd_jwt, lambda iss, header: public
+    ).get_verified_payload()
+    return verified
+
+
+def jws_part(sd_jwt: str, index: int) -> dict[str, Any]:
+    segment = sd_jwt.split("~")[0].split(".")[index]
+    loaded: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    )
+    return loaded
+
+
+def exam_proof() -> Claims:
+    return example_claims()["exam_proof"]
+
+
+def test_independent_library_accepts_every_field(key: SoftwareKey) -> None:
+    issued = sd_jwt_vc.issue(exam_proof(), key, ISSUANCE)
+    verified = oracle(issued, key)
+    assert verified["holder_name"] == "张𠮷堃"
+    assert verified["id_number"] == "11010519491231002X"
+    assert verified["sex"] == "female"
+    assert verified["birth_month"] == "1949-12"
+    assert verified["approval_date"] == "2024-10-31"
+    assert verified["exam_year"] == 2024
+    assert verified["qualification"] == {"code": 3, "name": "一级建造师"}
+    assert verified["vct"] == sd_jwt_vc.VCT
+    assert jws_part(issued, 0) == {"alg": "ES256", "kid": "0a0b0c0d", "typ": "dc+sd-jwt"}
+
+
+def test_presenting_name_qualification_level_reveals_nothing_else(key: SoftwareKey) -> None:
+    issued = sd_jwt_vc.issue(exam_proof(), key, ISSUANCE)
+    shown = sd_jwt_vc.present(issued, ["holder_name", "level"])
+    verified = oracle(shown, key)
+    assert set(verified) == ALWAYS_SHOWN | {"holder_name", "level"}
+    assert verified["level"] == "一级"
+    # Nothing else is in the presentation at all, not only in what the library reports.
+    assert "11010519491231002X" not in json.dumps(shown)
+    assert len(shown.split("~")) == 4
+
+
+def test_digest_count_does_not_reveal_which_fields_exist(key: SoftwareKey) -> None:
+    title = sd_jwt_vc.issue(example_claims()["title_certificate"], key, ISSUANCE)
+    proof = sd_jwt_vc.issue(exam_proof(), key, ISSUANCE)
+    assert len(jws_part(title, 1)["_sd"]) == len(jws_part(proof, 1)["_sd"])
+    assert oracle(title, key)["title"] == "高级教师"
+
+
+def test_tampered_disclosure_is_not_vouched_for(key: SoftwareKey) -> None:
+    issued = sd_jwt_vc.issue(exam_proof(), key, ISSUANCE)
+    jws, *disclosures, _ = issued.split("~")
+    forged = []
+    for disclosure in disclosures:
+        salt, name, _value = json.loads(base64.urlsafe_b64decode(disclosure + "=="))
+        if name == "level":
+            changed = json.dumps([salt, name, "正高级"]).encode()
+            disclosure = base64.urlsafe_b64encode(changed).rstrip(b"=").decode()
+        forged.append(disclosure)
+    verified = oracle("~".join([jws, *forged, ""]), key)
+    assert "level" not in verified  # its digest is not in _sd: the forged value is never shown
+    assert verified["holder_name"] == "张𠮷堃"
+
+
+def test_tampered_signature_or_payload_fails(key: SoftwareKey) -> None:
+    issued = sd_jwt_vc.issue(exam_proof(), key, ISSUANCE)
+    _header, payload, signature = issued.split("~")[0].split(".")
+    flipped = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
+    with pytest.raises(Exception, match=r"(?i)verif|signature"):
+        oracle(issued.replace(signature, flipped), key)
+    claims = jws_part(issued, 1)
+    claims["qualification"]["code"] = 4
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    with pytest.raises(Exception, match=r"(?i)verif|signature"):
+        oracle(issued.replace(payload, body), key)
+    with pytest.raises(Exception, match=r"(?i)verif|signature"):
+        oracle(issued, generate_key(Algorithm.ES256))
+
+
+def _status_by_hand(published: bytes, status_key: SoftwareKey, uri: str, idx: int) -> str:
+    """The entry's status as docs/formats/status-list.md describes the published document."""
+    tag = cbor2.loads(published)
+    assert tag.tag == 18
+    protected, _unprotected, payload, signature = tag.value
+    to_be_signed = cbor2.dumps(["Signature1", protected, b"", payload])
+    public = serialization.load_der_public_key(status_key.public_key_der())
+    assert isinstance(public, ec.EllipticCurvePublicKey)
+    r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    public.verify(encode_dss_signature(r, s), to_be_signed, ec.ECDSA(hashes.SHA256()))
+    document = cbor2.loads(payload)
+    assert uri.endswith(f"/api/v1/status-lists/{document[1]}")
+    bits = gzip.decompress(document[6])
+    value = (bits[2 * idx // 8] >> (6 - 2 * idx % 8)) & 0b11
+    return str(document[7][value])
+
+
+def test_revoked_credential_is_reported_revoked_from_the_published_list(key: SoftwareKey) -> None:
+    claims = exam_proof()
+    status = jws_part(sd_jwt_vc.issue(claims, key, ISSUANCE), 1)["status"]["status_list"]
+    assert status["uri"] == "https://verify.example.cn/api/v1/status-lists/1"
+    status_key = generate_key(Algorithm.ES256)
+    bits = StatusBits()
+    bits.set(claims.status_offset, StatusValue.REVOKED)
+    bits.set(claims.status_offset + 1, StatusValue.SUSPENDED)
+    document = StatusListDocument(claims.status_list, 1_732_406_400, 1_732_492_800, bits)
+    published = cose.sign1(document.to_cbor(), status_key, kid=b"\x01\x02\x03\x04")
+    assert _status_by_hand(published, status_key, status["uri"], status["idx"]) == "revoked"
+    assert _status_by_hand(published, status_key, status["uri"], status["idx"] - 1) == "valid"
+
+
+def test_presenting_an_absent_or_fixed_field_is_refused(key: SoftwareKey) -> None:
+    issued = sd_jwt_vc.issue(exam_proof(), key, ISSUANCE)
+    with pytest.raises(EcertError) as absent:
+        sd_jwt_vc.present(issued, ["series"])
+    assert absent.value.code == "field_absent"
+    with pytest.raises(EcertError) as fixed:
+        sd_jwt_vc.present(issued, ["qualification"])
+    assert fixed.value.code == "not_disclosable"
+
+
+def test_sm2_key_is_refused() -> None:
+    with pytest.raises(EcertError) as refused:
+        sd_jwt_vc.issue(exam_proof(), generate_key(Algorithm.SM2_SM3), ISSUANCE)
+    assert refused.value.code == "unsupported_algorithm"
+
+
+def test_committed_vector_is_reproduced_and_verifies() -> None:
+    committed = json.loads(VECTOR_FILE.read_text(encoding="utf-8"))
+    assert committed == build_vector()
+    public = JWK.from_pyca(
+        serialization.load_der_public_key(
+            bytes.fromhex(committed["signing_key"]["public_key_spki_der_hex"])
+        )
+    )
+    verified = SDJWTVerifier(
+        committed["presentation"], lambda iss, h: public
+    ).get_verified_payload()
+    assert set(verified) == ALWAYS_SHOWN | {"holder_name", "level"}
