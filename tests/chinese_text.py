@@ -41,6 +41,9 @@ ALLOWED_WORDS = frozenset(
         "TSA",
         "OCSP",
         "CRL",
+        "SD",  # SD-JWT VC, the wallet format's name (docs/formats/sd-jwt-vc.md)
+        "JWT",
+        "VC",
         # standards, algorithms and key types by their names
         "GB",
         "ISO",

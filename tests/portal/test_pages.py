@@ -85,7 +85,14 @@ def test_the_list_shows_only_the_holders_own_credentials(
 
 
 @pytest.mark.parametrize(
-    "name", ["credential_detail", "credential_download", "credential_print", "scoped_copy_new"]
+    "name",
+    [
+        "credential_detail",
+        "credential_download",
+        "credential_print",
+        "credential_sd_jwt",
+        "scoped_copy_new",
+    ],
 )
 def test_another_holders_credential_answers_like_a_missing_one(
     holder: Client, theirs: Credential, name: str

@@ -219,6 +219,10 @@ SENTENCES: dict[str, Text] = {
         "生成加盖电子印章的证书文件（限定用途副本：{scoped_copy}）",
         "Sealed the credential's document (scoped copy: {scoped_copy})",
     ),
+    "document.sd_jwt_issued": (
+        "为持证人签发电子钱包凭证",
+        "Issued the credential to the holder's wallet (SD-JWT VC)",
+    ),
     "document.scoped_copy_created": (
         "生成限定用途副本 {reference}，有效期至 {valid_until}",
         "Made the scoped copy {reference}, valid until {valid_until}",

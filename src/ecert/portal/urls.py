@@ -24,6 +24,11 @@ urlpatterns = [
         {"inline": True},
         name="credential_print",
     ),
+    path(
+        "credentials/<str:public_id>/sd-jwt/",
+        views.credential_sd_jwt,
+        name="credential_sd_jwt",
+    ),
     path("credentials/<str:public_id>/scoped/", views.scoped_copy_new, name="scoped_copy_new"),
     path("credentials/<str:public_id>/paper/", views.paper_choose_view, name="paper_choose"),
     path(

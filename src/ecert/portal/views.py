@@ -14,7 +14,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -45,6 +45,7 @@ from ecert.credentials.selectors import (
 from ecert.distribution.mail import paper_for_holder
 from ecert.distribution.services import MailAddress, paper_choose
 from ecert.documents.models import SealedDocument
+from ecert.documents.sd_jwt import SD_JWT_REFUSALS, credential_sd_jwt_issue
 from ecert.documents.selectors import (
     document_available,
     scoped_copy_get_for,
@@ -377,6 +378,28 @@ def credential_document(
         messages.error(request, in_language(error.zh, error.en))
         return redirect("portal:credential_detail", public_id=credential.public_id)
     return _pdf(document, f"证书-{credential.public_id}.pdf", inline=inline)
+
+
+@holder_required
+@require_GET
+def credential_sd_jwt(request: HttpRequest, public_id: str) -> HttpResponseBase:
+    """The credential as an SD-JWT VC for a wallet (docs/formats/sd-jwt-vc.md), every field
+    included: the wallet chooses what to show a verifier."""
+    user = holder_user(request)
+    credential = _own_credential(request, public_id)
+    try:
+        issued = credential_sd_jwt_issue(actor=user, credential=credential, now=timezone.now())
+    except EcertError as error:
+        if error.code not in SD_JWT_REFUSALS:
+            raise
+        messages.error(request, in_language(error.zh, error.en))
+        return redirect("portal:credential_detail", public_id=credential.public_id)
+    response = HttpResponse(issued, content_type="application/dc+sd-jwt")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"证书-{credential.public_id}.sd-jwt"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @holder_required
