@@ -19,6 +19,7 @@ from bench import (
     offline_verify,
     paper_assign,
     replacement_package,
+    sd_jwt_issue,
     signing,
     title_numbers,
     verify_api,
@@ -46,6 +47,7 @@ BENCHMARKS: dict[str, Callable[[int, list[str]], Report]] = {
     paper_assign.NAME: paper_assign.run,
     mail_export.NAME: mail_export.run,
     replacement_package.NAME: replacement_package.run,
+    sd_jwt_issue.NAME: sd_jwt_issue.run,
 }
 
 

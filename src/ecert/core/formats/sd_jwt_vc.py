@@ -13,6 +13,7 @@ every field.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
 import secrets
@@ -56,12 +57,18 @@ DISCLOSABLE = (
 _KIND_NAMES = {code: code.name.lower() for code in KindCode}
 
 
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+# One encoder for every call (json.dumps would build one each time): compact UTF-8 JSON.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    """base64url without padding (RFC 7515 §2), straight from binascii: it runs ~30 times an issue."""
+    return binascii.b2a_base64(data, newline=False).rstrip(b"=").translate(_URL_SAFE).decode()
 
 
 def _json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODE(value).encode("utf-8")
 
 
 def disclosable_values(claims: Claims) -> dict[str, Any]:
