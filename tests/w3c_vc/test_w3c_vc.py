@@ -156,3 +156,36 @@ def test_the_vector_verifies_with_jose_and_reads_entry_3_revoked() -> None:
     encoded = status_list["payload"]["credentialSubject"]["encodedList"]
     assert entry["statusListCredential"] == status_list["payload"]["id"]
     assert entry_of(encoded, int(entry["statusListIndex"]), entry["statusSize"]) == 2  # revoked
+
+
+def test_the_holder_downloads_their_credential_for_a_wallet(
+    client: Client, proof: Credential, world: World
+) -> None:
+    trusted = _trusted(client)
+    client.force_login(world.users["holder"])
+
+    page = client.get(reverse("portal:credential_detail", args=[proof.public_id]))
+    answer = client.get(reverse("portal:credential_w3c_vc", args=[proof.public_id]))
+
+    assert reverse("portal:credential_w3c_vc", args=[proof.public_id]) in page.content.decode()
+    assert "下载 W3C 凭证" in page.content.decode()
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/vc+jwt"
+    assert "no-store" in answer["Cache-Control"]
+    token = answer.content.decode("ascii")
+    checked = jose_verify(token, _key_for(token, trusted))
+    assert checked["ok"], checked
+    assert checked["payload"]["credentialSubject"]["publicId"] == proof.public_id
+
+
+def test_another_holders_credential_is_not_found_for_a_wallet(
+    client: Client, world: World, issuing_keys: Any, own_storage: Any
+) -> None:
+    theirs = signed_proof(world, "qingdao", "2025370200005678")
+    client.force_login(world.users["holder"])
+
+    other = client.get(reverse("portal:credential_w3c_vc", args=[theirs.public_id]))
+    missing = client.get(reverse("portal:credential_w3c_vc", args=["0000000000000000"]))
+
+    assert other.status_code == missing.status_code == 404
+    assert theirs.holder_name not in other.content.decode()
