@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives.serialization import (
     load_der_public_key,
 )
 
+from ecert.core.formats.w3c_vc import context_document
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -30,7 +32,7 @@ def _node() -> str:
         )
     with (HERE / ".npm-ci.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (HERE / "node_modules" / "jose" / "package.json").exists():
+        if not (HERE / "node_modules" / "jsonld" / "package.json").exists():
             subprocess.run(  # noqa: S603 - fixed arguments
                 [npm, "ci", "--prefix", str(HERE), "--no-audit", "--no-fund"],
                 check=True,
@@ -49,6 +51,22 @@ def jose_verify(token: str, spki_der: bytes) -> dict[str, Any]:
     done = subprocess.run(  # noqa: S603 - fixed arguments
         [_node(), str(HERE / "verify.mjs")],
         input=json.dumps({"token": token, "spki_pem": pem.decode("ascii")}),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    answer: dict[str, Any] = json.loads(done.stdout)
+    return answer
+
+
+def jsonld_expand(document: dict[str, Any], context_url: str) -> dict[str, Any]:
+    """What jsonld.js in safe mode makes of ``document``, with the W3C contexts of
+    @digitalbazaar/credentials-context and ours (served at ``context_url``) as the only ones."""
+    ours = json.loads(context_document())
+    done = subprocess.run(  # noqa: S603 - fixed arguments
+        [_node(), str(HERE / "expand.mjs")],
+        input=json.dumps({"document": document, "context_url": context_url, "context": ours}),
         capture_output=True,
         text=True,
         check=True,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from ecert.core.formats.cose import decode_sign1
 from ecert.core.formats.status_list import status_list_from_cbor
 from ecert.core.formats.trust_list import TrustList, load_trust_list
+from ecert.core.formats.w3c_vc import CONTEXT_PATH
 from ecert.core.rules.kinds import CredentialStatus
 from ecert.credentials.models import Credential
 from ecert.credentials.services import credential_set_status
@@ -26,8 +27,8 @@ from ecert.credentials.w3c_vc import credential_w3c_vc
 from ecert.signing.services import trust_list_publish
 from tests.conftest import World
 from tests.portal.signed import signed_proof
-from tests.w3c_vc.conftest import b64url_json, entry_of, jose_verify
-from tests.w3c_vc.vectors import VECTOR, vector_text
+from tests.w3c_vc.conftest import b64url_json, entry_of, jose_verify, jsonld_expand
+from tests.w3c_vc.vectors import BASE_URL, VECTOR, vector_text
 
 
 @pytest.fixture
@@ -189,3 +190,24 @@ def test_another_holders_credential_is_not_found_for_a_wallet(
 
     assert other.status_code == missing.status_code == 404
     assert theirs.holder_name not in other.content.decode()
+
+
+@pytest.mark.parametrize("which", ["credential", "status_list"])
+def test_the_vector_is_json_ld_with_every_term_defined(which: str) -> None:
+    vc = json.loads(VECTOR.read_text(encoding="utf-8"))[which]["vc"]
+
+    expanded = jsonld_expand(vc, BASE_URL + CONTEXT_PATH)
+
+    assert expanded["ok"], expanded
+    if which == "credential":
+        (subject,) = expanded["expanded"][0][
+            "https://www.w3.org/2018/credentials#credentialSubject"
+        ]
+        assert subject["urn:ecert:terms:holderName"] == [{"@value": "张𠮷堃"}]
+
+
+def test_a_term_outside_the_contexts_is_refused_by_json_ld() -> None:
+    vc = json.loads(VECTOR.read_text(encoding="utf-8"))["credential"]["vc"]
+    vc["credentialSubject"]["nickname"] = "小张"
+
+    assert not jsonld_expand(vc, BASE_URL + CONTEXT_PATH)["ok"]
