@@ -108,6 +108,25 @@ def test_the_independent_status_check_says_valid_then_revoked(
     assert _status_by_jose(client, vc, trusted) == "revoked"
 
 
+def test_a_suspended_credential_reads_suspended_and_a_reinstated_one_valid(
+    client: Client, proof: Credential, world: World
+) -> None:
+    trusted = _trusted(client)
+    vc = b64url_json(credential_w3c_vc(credential=proof, now=timezone.now()).split(".")[1])
+    clerk = world.user("province_admin")
+
+    credential_set_status(
+        actor=clerk, credential=proof, status=CredentialStatus.SUSPENDED, reason="核查中"
+    )
+    suspended = _status_by_jose(client, vc, trusted)
+    credential_set_status(
+        actor=clerk, credential=proof, status=CredentialStatus.VALID, reason="核查无误"
+    )
+
+    assert suspended == "suspended"
+    assert _status_by_jose(client, vc, trusted) == "valid"
+
+
 def test_the_w3c_and_cose_lists_say_the_same(client: Client, proof: Credential) -> None:
     token = client.get(reverse("api:status_list_w3c", kwargs={"list_number": 0})).content
     cose = client.get(reverse("api:status_list", kwargs={"list_number": 0})).content
