@@ -276,6 +276,7 @@ ROUTES: dict[str, Route] = {
     "portal:replacement_list": portal(),
     "portal:replacement_detail": portal(reference="<application>"),
     "portal:replacement_withdraw": portal(ok_status=405, reference="<application>"),  # POST only
+    "portal:credential_w3c_vc": portal(public_id="<signed>"),  # the holder's signed e-proof
 }
 
 

@@ -25,8 +25,11 @@ from ecert.api.verification_schemas import (
     answer_out,
 )
 from ecert.core.errors import EcertError
+from ecert.core.formats.w3c_vc import MEDIA_TYPE as W3C_MEDIA_TYPE
+from ecert.core.formats.w3c_vc import context_document as w3c_context_document
 from ecert.credentials.models import Credential
 from ecert.credentials.status_lists import status_list_fresh
+from ecert.credentials.w3c_vc import status_list_w3c
 from ecert.signing.models import RootCertificate, TrustListPublication
 from ecert.verification.limits import request_address, verification_take
 from ecert.verification.models import Channel
@@ -214,3 +217,37 @@ def root_certificate(request: HttpRequest) -> HttpResponse:
     if root is None:
         raise not_found()
     return _file(bytes(root.certificate), "root.der", "application/pkix-cert")
+
+
+@router.get(
+    "/status-lists/{list_number}/w3c",
+    response={200: Any, 404: ErrorOut},
+    url_name="status_list_w3c",
+    auth=None,
+    openapi_extra=NO_KEY,
+    summary="A status list as a W3C BitstringStatusListCredential (vc+jwt)",
+)
+def status_list_w3c_view(request: HttpRequest, list_number: int) -> HttpResponse:
+    """W3C 状态列表凭证 / The same status list as a W3C ``BitstringStatusListCredential`` secured
+    as ``application/vc+jwt`` (docs/formats/w3c-vc.md): what a W3C VC's status entry points at."""
+    if not 0 <= list_number < 2**31:
+        raise not_found()
+    token = status_list_w3c(list_number=list_number, now=timezone.now())
+    if token is None:
+        raise not_found()
+    return _file(token.encode("ascii"), f"status-{list_number}.jwt", W3C_MEDIA_TYPE)
+
+
+@router.get(
+    "/contexts/ecert-credential-v1.jsonld",
+    response={200: Any},
+    url_name="w3c_context",
+    auth=None,
+    openapi_extra=NO_KEY,
+    summary="The JSON-LD context of ecert's W3C credentials",
+)
+def w3c_context(request: HttpRequest) -> HttpResponse:
+    """W3C 凭证上下文 / The JSON-LD context naming the certificate's fields in a W3C VC."""
+    response = HttpResponse(w3c_context_document(), content_type="application/ld+json")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ecert.portal import replacement_views, views
+from ecert.portal import replacement_views, views, w3c_views
 
 app_name = "portal"
 
@@ -57,5 +57,10 @@ urlpatterns = [
         "replacements/<str:reference>/withdraw/",
         replacement_views.replacement_withdraw,
         name="replacement_withdraw",
+    ),
+    path(
+        "credentials/<str:public_id>/w3c-vc/",
+        w3c_views.credential_w3c_vc_download,
+        name="credential_w3c_vc",
     ),
 ]
