@@ -8,12 +8,10 @@ on the portal's side, ``requests`` on the provider's, typing into its sign-in an
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
 import secrets
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from ecert.config import OidcConfig
 from ecert.core.identity.idnumbers import Sex
 from tests.conftest import cast_id_number
 from tests.core.idgen import make_resident_id
+from tests.node_tree import node_with
 
 HERE = Path(__file__).resolve().parent
 CLIENT_ID = "ecert-portal"
@@ -93,24 +92,7 @@ class RunningProvider:
 
 
 def _node_ready() -> str:
-    node = shutil.which("node")
-    npm = shutil.which("npm")
-    if node is None or npm is None:
-        pytest.fail(
-            "Node.js and npm are not installed; `make test` installs them (tools/system_packages.sh)"
-        )
-    # One test process installs while the others (pytest-xdist workers) wait for it.
-    with (HERE / ".npm-ci.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (HERE / "node_modules" / "oidc-provider" / "package.json").exists():
-            # The versions package-lock.json pins, nothing else (no network once installed).
-            subprocess.run(  # noqa: S603 - fixed arguments
-                [npm, "ci", "--prefix", str(HERE), "--no-audit", "--no-fund"],
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
-    return node
+    return node_with(HERE, "oidc-provider")
 
 
 def provider_start(

@@ -4,15 +4,12 @@ from package-lock.json on first use, and the status read with the standard libra
 from __future__ import annotations
 
 import base64
-import fcntl
 import gzip
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     PublicFormat,
@@ -20,26 +17,13 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from ecert.core.formats.w3c_vc import context_document
+from tests.node_tree import node_with
 
 HERE = Path(__file__).resolve().parent
 
 
 def _node() -> str:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.fail(
-            "Node.js and npm are not installed; `make test` installs them (tools/system_packages.sh)"
-        )
-    with (HERE / ".npm-ci.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (HERE / "node_modules" / "jsonld" / "package.json").exists():
-            subprocess.run(  # noqa: S603 - fixed arguments
-                [npm, "ci", "--prefix", str(HERE), "--no-audit", "--no-fund"],
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
-    return node
+    return node_with(HERE, "jsonld")
 
 
 def jose_verify(token: str, spki_der: bytes) -> dict[str, Any]:
