@@ -205,6 +205,25 @@ def test_mail_with_an_address_is_kept(paper, client):
     assert application.mail_address == "山东省济南市历下区泉城路 1 号"
 
 
+def test_mail_to_the_applicant_carries_the_applicants_phone(paper, client):
+    form = counter_form(
+        method="mail", recipient="孙芸", address="山东省济南市历下区泉城路 1 号", postcode="250000"
+    )
+    signed_in(client, paper, "jinan_clerk").post(reverse(NEW), form)
+    application = Application.objects.get()
+    assert (application.mail_recipient, application.mail_phone) == ("孙芸", "13900000203")
+
+
+def test_the_counter_asks_what_the_portal_asks(paper, client):
+    """One form: the counter's page has the holder's fields, with no photo after 2017."""
+    clerk = signed_in(client, paper, "jinan_clerk")
+    page = text(clerk.post(reverse(NEW), {"management_number": SUN_YUN, "who": "孙芸"}))
+    for field in ("reason", "name", "id_number", "phone", "recipient", "mail_phone", "postcode"):
+        assert f'data-field="{field}"' in page
+    assert 'data-field="photo"' not in page
+    assert "2017 年起批准的证书补办无需照片" in page
+
+
 def test_a_certificate_before_2017_asks_for_the_photo(paper, client):
     Credential.objects.filter(management_number=SUN_YUN).update(approval_date=date(2015, 5, 1))
     clerk = signed_in(client, paper, "jinan_clerk")

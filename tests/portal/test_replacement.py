@@ -139,6 +139,19 @@ def test_the_holder_applies_with_mail_and_sees_it_awaiting_acceptance(
     assert 'data-testid="withdraw"' in page
 
 
+def test_a_recipient_with_a_phone_of_their_own_gets_it_on_the_parcel(
+    paper: Paper, holder: Client
+) -> None:
+    record = paper.record(JINAN)
+    page = holder.get(_apply_url(record)).content.decode()
+    assert 'name="mail_phone"' in page and "收件人电话" in page
+    mail = {"recipient": "张明", "mail_phone": "139 0000 2222"}
+    holder.post(_apply_url(record), _form(record, work_need=WORK_NEED, **mail))
+    application = Application.objects.get(credential=record)
+    assert (application.mail_recipient, application.mail_phone) == ("张明", "13900002222")
+    assert application.phone == "13800001111"
+
+
 def test_the_list_and_the_certificate_lead_to_the_application(paper: Paper, holder: Client) -> None:
     record = paper.record(JINAN)
     holder.post(_apply_url(record), _form(record, work_need=WORK_NEED))

@@ -25,18 +25,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ecert.authorities.models import Authority
 from ecert.authorities.selectors import scope_for
 from ecert.backoffice.access import requires, staff_user
-from ecert.backoffice.replacement_forms import (
-    CHANGE_FIELDS,
-    CounterApplicationForm,
-    FindRecordForm,
-    ReturnForm,
-)
+from ecert.backoffice.replacement_forms import CounterApplicationForm, FindRecordForm, ReturnForm
 from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdType
-from ecert.core.rules.catalogue import ReplacementForm
 from ecert.core.rules.kinds import is_paper_record
 from ecert.core.rules.paper import Method
-from ecert.core.rules.photos import photo_required
 from ecert.core.rules.replacement import (
     BATCH_EDITABLE,
     BatchState,
@@ -49,8 +42,9 @@ from ecert.core.rules.replacement import (
 from ecert.core.rules.roles import Perm
 from ecert.credentials.models import Credential
 from ecert.credentials.selectors import credential_text_condition, holders_with_id_number
-from ecert.distribution.services import MailAddress, handing_out
+from ecert.distribution.services import handing_out
 from ecert.i18n import in_language
+from ecert.replacement.forms import CHANGE_FIELDS, ApplicationForm, situation_of
 from ecert.replacement.models import Application, Batch, BatchQuerySet
 from ecert.replacement.selectors import (
     application_get_for,
@@ -60,12 +54,10 @@ from ecert.replacement.selectors import (
     record_lines,
 )
 from ecert.replacement.services import (
-    ApplicationInput,
     application_accept,
     application_return,
     application_submit,
     batch_submit,
-    electronic_exists,
 )
 from ecert.vocabulary import choices
 
@@ -74,10 +66,9 @@ if TYPE_CHECKING:
 
 PERM = Perm.HANDLE_REPLACEMENT
 PAGE_SIZE = 50
+
+
 # Where a service's error about a field of the form goes (its ``field`` → the form's field).
-FIELD_OF_ERROR = {"holder_name": "recipient", "address": "address", "phone": "mail_phone"}
-
-
 def _said(error: EcertError) -> str:
     return in_language(error.zh, error.en)
 
@@ -208,54 +199,10 @@ def _record_for(user: User, public_id: str) -> Credential:
     return credential
 
 
-def _what_the_form_asks(credential: Credential) -> dict[str, bool]:
-    qualification = credential.qualification
-    assert qualification is not None
-    return {
-        "photo_needed": photo_required(credential.approval_date),
-        "ministry_form": qualification.replacement_form == ReplacementForm.MINISTRY,
-        "work_need": electronic_exists(credential),
-        "abolished": qualification.abolished,
-    }
-
-
-def _input(form: CounterApplicationForm) -> ApplicationInput:
-    data = form.cleaned_data
-    method = Method(data["method"])
-    address = None
-    if method is Method.MAIL:
-        address = MailAddress(
-            data["recipient"], data["mail_phone"], data["address"], data["postcode"]
-        )
-    photo, ministry = data.get("photo"), data.get("ministry_form")
-    return ApplicationInput(
-        reason=Reason(data["reason"]),
-        name=data["name"],
-        id_number=data["id_number"],
-        id_type=form.id_type,
-        level=data["level"],
-        specialty=data["specialty"],
-        approval_date=data["approval_date"],
-        phone=data["phone"],
-        method=method,
-        address=address,
-        changes=form.changes(),
-        work_need=data["work_need"],
-        score_proof=data["score_proof"],
-        photo=photo.read() if photo else None,
-        photo_name=photo.name if photo else "",
-        ministry_form=ministry.read() if ministry else None,
-        ministry_form_name=ministry.name if ministry else "",
-    )
-
-
 def _show(form: CounterApplicationForm, error: EcertError) -> None:
     """The service's refusal beside the field it names; otherwise above the form."""
-    field = FIELD_OF_ERROR.get(error.field, error.field)
-    if field == "changes":
-        given = [name for name in CHANGE_FIELDS if form.cleaned_data.get(name)]
-        field = given[0] if given else "change_name"
-    if field in form.fields and field not in form.errors:
+    field = form.field_of(error)
+    if field is not None and field not in form.errors:
         form.add_error(field, _said(error))
     else:
         form.add_error(None, _said_with_place(error))
@@ -297,22 +244,20 @@ def _application_page(
 ) -> HttpResponse:
     """The form of 《个人补发（更换）证书申请》 for ``credential``: blank with ``initial`` after the
     search, or the POSTed one, submitted."""
-    asks = _what_the_form_asks(credential)
+    situation = situation_of(credential)
     id_type = IdType(credential.holder.id_type)
     if initial is not None:
-        form = CounterApplicationForm(
-            initial=initial, photo_needed=asks["photo_needed"], id_type=id_type
-        )
+        form = CounterApplicationForm(initial=initial, situation=situation, id_type=id_type)
     else:
         form = CounterApplicationForm(
-            request.POST, request.FILES, photo_needed=asks["photo_needed"], id_type=id_type
+            request.POST, request.FILES, situation=situation, id_type=id_type
         )
         if form.is_valid():
             try:
                 application = application_submit(
                     actor=staff_user(request),
                     credential=credential,
-                    form=_input(form),
+                    form=form.application_input(),
                     now=timezone.now(),
                 )
             except EcertError as error:
@@ -327,7 +272,7 @@ def _application_page(
     return render(
         request,
         "backoffice/replacement_new.html",
-        {"credential": credential, "form": form, "asks": asks},
+        {"credential": credential, "form": form, "situation": situation},
     )
 
 
@@ -360,7 +305,7 @@ def replacement_detail(request: HttpRequest, reference: str) -> HttpResponse:
     )
     events = application.events.select_related("actor", "unit").order_by("at", "id")
     changes = [
-        (dict(CHANGE_FIELDS)[f"change_{key}"][1], value)
+        (ApplicationForm.base_fields[f"change_{key}"].label, value)
         for key, value in application.changes.items()
         if f"change_{key}" in CHANGE_FIELDS
     ]

@@ -17,21 +17,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ecert.core.errors import EcertError
 from ecert.core.identity.idnumbers import IdType
-from ecert.core.rules.catalogue import PhotoRule, ReplacementForm
 from ecert.core.rules.kinds import CredentialStatus, is_paper_record
 from ecert.core.rules.paper import Method
-from ecert.core.rules.photos import photo_required
-from ecert.credentials.models import Credential
 from ecert.credentials.services import holder_id_number
 from ecert.i18n import in_language
 from ecert.portal.access import holder_required, holder_user
-from ecert.portal.replacement_forms import ApplicationForm, Situation
 from ecert.portal.replacement_timeline import application_view
 from ecert.portal.selectors import open_application
 from ecert.portal.views import _own_credential
+from ecert.replacement.forms import ApplicationForm, situation_of
 from ecert.replacement.models import Application
 from ecert.replacement.selectors import applications_own
-from ecert.replacement.services import application_submit, application_withdraw, electronic_exists
+from ecert.replacement.services import application_submit, application_withdraw
 
 
 def _own_application(request: HttpRequest, reference: str) -> Application:
@@ -39,19 +36,6 @@ def _own_application(request: HttpRequest, reference: str) -> Application:
     if found is None:
         raise Http404
     return found
-
-
-def _situation(credential: Credential) -> Situation:
-    qualification = credential.qualification
-    assert qualification is not None
-    abolished = qualification.abolished
-    return Situation(
-        electronic=not abolished and electronic_exists(credential),
-        photo=not abolished and photo_required(credential.approval_date),
-        photo_over_30kb=qualification.photo_rule == PhotoRule.OVER_30KB,
-        ministry_form=qualification.replacement_form == ReplacementForm.MINISTRY,
-        abolished=abolished,
-    )
 
 
 @never_cache
@@ -67,7 +51,7 @@ def replacement_apply(request: HttpRequest, public_id: str) -> HttpResponse:
     if under_way is not None:
         messages.info(request, _("This certificate already has an application under way."))
         return redirect("portal:replacement_detail", reference=under_way.reference)
-    situation = _situation(credential)
+    situation = situation_of(credential)
     initial = {
         "reason": "lost",
         "name": credential.holder_name,
@@ -79,20 +63,24 @@ def replacement_apply(request: HttpRequest, public_id: str) -> HttpResponse:
         "recipient": credential.holder_name,
     }
     form = ApplicationForm(
-        request.POST or None, request.FILES or None, initial=initial, situation=situation
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        situation=situation,
+        id_type=IdType(credential.holder.id_type),
     )
     if request.method == "POST" and form.is_valid():
         try:
             application = application_submit(
                 actor=user,
                 credential=credential,
-                form=form.application_input(IdType(credential.holder.id_type)),
+                form=form.application_input(),
                 now=timezone.now(),
             )
         except EcertError as error:
             if error.code == "not_found":
                 raise Http404 from error
-            form.show_error(error, in_language(error.zh, error.en))
+            form.add_error(form.field_of(error), in_language(error.zh, error.en))
         else:
             messages.success(
                 request,
