@@ -763,6 +763,29 @@ def staff_account_create(
     temporary = password or _temporary_password()
     made = None if password else temporary
     staff_password_check(temporary, User(username=username, display_name=display_name))
+    user = account_with_role_create(
+        actor=actor,
+        username=username,
+        password=temporary,
+        display_name=display_name.strip()[:64],
+        role=role,
+        authority=authority,
+        must_change_password=True,
+    )
+    return user, made
+
+
+def account_with_role_create(
+    *,
+    actor: User | None,
+    username: str,
+    password: str,
+    display_name: str,
+    role: Role,
+    authority: Authority | None,
+    must_change_password: bool = False,
+) -> User:
+    """A new account and its first role, in one transaction: both or neither."""
     with transaction.atomic():
         # role_assign locks the new account's row after user_create's audit event took the audit
         # head. No other transaction can see that row before this one commits, so it cannot be
@@ -771,14 +794,15 @@ def staff_account_create(
         user = user_create(
             actor=actor,
             username=username,
-            password=temporary,
-            display_name=display_name.strip()[:64],
+            password=password,
+            display_name=display_name,
             authority=authority,
         )
-        user.must_change_password = True
-        user.save(update_fields=["must_change_password"])
+        if must_change_password:
+            user.must_change_password = True
+            user.save(update_fields=["must_change_password"])
         role_assign(actor=actor, user=user, role=role, authority=authority)
-    return user, made
+    return user
 
 
 @transaction.atomic

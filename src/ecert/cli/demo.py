@@ -11,11 +11,10 @@ import io
 import random
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from ecert.accounts.models import User
-from ecert.accounts.services import role_assign, user_create
+from ecert.accounts.services import account_with_role_create
 from ecert.authorities.models import Authority
 from ecert.authorities.services import authority_create
 from ecert.catalogue.models import CatalogueEntry
@@ -123,12 +122,14 @@ def _demo_users() -> list[tuple[str, str]]:
         if user is None and role is Role.EMPLOYER_VERIFIER:
             _demo_organisation(username, display)
         elif user is None:
-            with transaction.atomic():  # a user and their role, or neither
-                user = user_create(
-                    actor=None, username=username, password=DEMO_PASSWORD, display_name=display
-                )
-                authority = Authority.objects.get(key=authority_key) if authority_key else None
-                role_assign(actor=None, user=user, role=role, authority=authority)
+            user = account_with_role_create(
+                actor=None,
+                username=username,
+                password=DEMO_PASSWORD,
+                display_name=display,
+                role=role,
+                authority=Authority.objects.get(key=authority_key) if authority_key else None,
+            )
         where = f" · {authority_key}" if authority_key else ""
         if role is Role.HOLDER:
             where += (
