@@ -21,6 +21,7 @@ from ecert.core.documents.pades import FIELD_NAME, SealingKey, pdf_check, pdf_se
 from ecert.core.documents.pdf_sm2 import sm2_signed_data, sm3
 from ecert.core.errors import EcertError
 from ecert.core.formats.algorithms import Algorithm
+from tests.core.pdf_sm2_sample import CHECKED_AT, REASON, ROOT, SAMPLE
 from tests.core.signing_world import NOW, Key, make_root, make_signer
 from tests.pdf_sm2_verifier import Rejected, signature_field, verify_sm2_pdf
 
@@ -177,3 +178,14 @@ def test_an_sm2_seal_with_a_timestamp_authority_is_refused(sm2: Sm2World) -> Non
 
     assert raised.value.code == "signing_failed"
     assert "ECERT_TSA_URL" in raised.value.en
+
+
+def test_the_published_sample_is_accepted_by_both_verifiers() -> None:
+    sealed, root = SAMPLE.read_bytes(), ROOT.read_bytes()
+
+    seal = verify_sm2_pdf(sealed, root)
+    check = pdf_check(sealed, [root], at=CHECKED_AT)
+
+    assert seal.reason == check.reason == REASON
+    assert check.original
+    assert check.signer_certificate == seal.signer_certificate
