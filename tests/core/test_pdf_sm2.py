@@ -17,6 +17,7 @@ import pypdfium2
 import pypdfium2.raw as pdfium
 import pytest
 
+from ecert.core.documents.originals import PdfReason, pdf_read, pdf_reason
 from ecert.core.documents.pades import FIELD_NAME, SealingKey, pdf_check, pdf_seal
 from ecert.core.documents.pdf_sm2 import sm2_signed_data, sm3
 from ecert.core.errors import EcertError
@@ -189,3 +190,21 @@ def test_the_published_sample_is_accepted_by_both_verifiers() -> None:
     assert seal.reason == check.reason == REASON
     assert check.original
     assert check.signer_certificate == seal.signer_certificate
+
+
+def test_a_cms_with_the_gmt_0010_content_type_identifiers_is_no_readable_signature(
+    sealed: bytes,
+) -> None:
+    """Decision 320: ecert writes and reads the PKCS#7 identifiers; a file using GM/T 0010's own
+    signedData identifier is not one of ours, and the check page says it cannot read it."""
+    contents = signature_field(sealed).contents.rstrip(b"\0")
+    pkcs7_signed_data = bytes.fromhex("06092a864886f70d010702")  # 1.2.840.113549.1.7.2
+    gmt_signed_data = bytes.fromhex("060a2a811ccf550601040202")  # 1.2.156.10197.6.1.4.2.2
+    assert contents[:2] == b"\x30\x82"
+    body = contents[4:].replace(pkcs7_signed_data, gmt_signed_data, 1)
+    relabelled = b"\x30\x82" + len(body).to_bytes(2, "big") + body
+
+    reading = pdf_read(_with_contents(sealed, relabelled), [])
+
+    assert reading.check is None
+    assert pdf_reason(reading, credential_read=False, sealed_by_issuer=bool) is PdfReason.NOT_PDF
