@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
+from ecert.core.errors import EcertError
 from ecert.core.formats.algorithms import Algorithm
 from ecert.documents.models import SealedDocument
 from ecert.documents.services import document_original, document_path
@@ -78,3 +79,18 @@ def test_a_changed_sm2_sealed_pdf_is_not_the_original(client: Client, sm2_pdf: b
     with pytest.raises(Rejected):
         verify_sm2_pdf(copy, _root())
     assert 'data-original="no" data-reason="altered"' in _check_page(client, copy)
+
+
+def test_with_a_timestamp_authority_an_sm2_deployment_is_refused_and_nothing_stored(
+    world: World, issuing_keys: Any, settings: Any
+) -> None:
+    """Decision 322: SM2 seals carry no timestamp, so none is made where one was asked for."""
+    settings.ECERT_TSA_URL = "http://127.0.0.1:9/tsa"
+    credential = signed_proof(world, "jinan", "2025370100001234")
+
+    with pytest.raises(EcertError) as raised:
+        document_original(actor=None, credential=credential, now=timezone.now())
+
+    assert raised.value.code == "signing_failed"
+    assert "ECERT_TSA_URL" in raised.value.zh
+    assert not SealedDocument.objects.exists()
