@@ -21,6 +21,7 @@ from ecert.catalogue.models import Qualification
 from ecert.catalogue.services import catalogue_load
 from ecert.cli.demo import demo_authorities
 from ecert.config import KeyStoreConfig
+from ecert.core.formats.algorithms import Algorithm
 from ecert.core.identity.idnumbers import Sex, parse_id_number
 from ecert.core.rules.authorities import default_authorities_path, load_authorities
 from ecert.core.rules.catalogue import default_catalogue_dir, load_catalogue
@@ -222,6 +223,14 @@ def issuing_keys(
 ) -> dict[str, Authority]:
     """A root and one ES256 key per issuing authority (as `ecert keys init` makes them), and its
     demo seal picture (as `ecert demo` draws them); made once per test process (tests/keys.py)."""
+    return issuing_keys_install(settings, tmp_path, Algorithm.ES256)
+
+
+def issuing_keys_install(
+    settings: Any, tmp_path: Path, algorithm: Algorithm
+) -> dict[str, Authority]:
+    """The ``issuing_keys`` fixture's work for keys of ``algorithm``: a module of an SM2
+    deployment overrides the fixture with ``issuing_keys_install(..., Algorithm.SM2_SM3)``."""
     key_dir = tmp_path / "keys"
     settings.ECERT_KEYSTORE = KeyStoreConfig(
         kind="file", directory=key_dir, password=ISSUING_KEY_PASSWORD
@@ -229,7 +238,7 @@ def issuing_keys(
     plan = signing_plan()
     for authority in Authority.objects.filter(key__in=CAST_ISSUERS):
         plan.setdefault(authority, set()).add(CredentialKind.EXAM_PROOF)
-    keys_install(key_dir, plan)
+    keys_install(key_dir, plan, algorithm=algorithm)
     return {authority.key: authority for authority in plan}
 
 

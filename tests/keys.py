@@ -53,11 +53,16 @@ def _store() -> tuple[FileKeyStore, Path]:
     return FileKeyStore(directory, PASSWORD.encode()), directory
 
 
+def _suffix(algorithm: Algorithm) -> str:
+    """ES256 keys keep their plain labels; an SM2 deployment's keys are told apart by a suffix."""
+    return "" if algorithm is Algorithm.ES256 else f"-{algorithm.name.lower()}"
+
+
 @functools.cache
-def _root() -> _Key:
+def _root(algorithm: Algorithm = Algorithm.ES256) -> _Key:
     store, directory = _store()
-    label = "root-tests"
-    signer = store.generate(label, Algorithm.ES256)
+    label = f"root-tests{_suffix(algorithm)}"
+    signer = store.generate(label, algorithm)
     name = DistinguishedName(common_name="ecert 根证书", organization="ecert")
     der = self_signed_root(signer, name, secrets.randbits(63), MADE, MADE + timedelta(days=3650))
     kid = hashlib.sha256(signer.public_key_der()).digest()[:8]
@@ -65,12 +70,14 @@ def _root() -> _Key:
 
 
 @functools.cache
-def _signer(authority_key: str, authority_name: str) -> _Key:
+def _signer(
+    authority_key: str, authority_name: str, algorithm: Algorithm = Algorithm.ES256
+) -> _Key:
     store, directory = _store()
-    root = _root()
+    root = _root(algorithm)
     root_info = parse_certificate(root.certificate)
-    label = f"signer-{authority_key}-tests"
-    signer = store.generate(label, Algorithm.ES256)
+    label = f"signer-{authority_key}-tests{_suffix(algorithm)}"
+    signer = store.generate(label, algorithm)
     spki = signer.public_key_der()
     der = build_certificate(
         issuer_signer=store.signer(root.label),
@@ -105,31 +112,34 @@ def keys_install(
     key_dir: Path,
     plan: dict[Authority, set[CredentialKind]],
     purposes: Iterable[Purpose] = PURPOSES,
+    algorithm: Algorithm = Algorithm.ES256,
 ) -> None:
-    """A root and one ES256 key per authority of ``plan`` (for its kinds), valid from MADE, with
-    the files in ``key_dir`` (the key store the test's settings name), and every authority's
-    demo seal picture."""
+    """A root and one key per authority of ``plan`` (for its kinds), valid from MADE, with the
+    files in ``key_dir`` (the key store the test's settings name), and every authority's demo
+    seal picture. ES256 unless ``algorithm`` says otherwise (SM2: a national-algorithm
+    deployment, as ``ecert keys init --algorithm sm2`` makes one)."""
     key_dir.mkdir(parents=True, exist_ok=True)
-    root = _root()
+    root = _root(algorithm)
     (key_dir / f"{root.label}.pem").write_bytes(root.pem)
     RootCertificate.objects.create(
         key_label=root.label,
         kid=root.kid,
-        algorithm=int(Algorithm.ES256),
+        algorithm=int(algorithm),
         certificate=root.certificate,
         fingerprint=hashlib.sha256(root.certificate).hexdigest(),
     )
-    signer_keys_install(key_dir, plan, purposes)
+    signer_keys_install(key_dir, plan, purposes, algorithm)
 
 
 def signer_keys_install(
     key_dir: Path,
     plan: dict[Authority, set[CredentialKind]],
     purposes: Iterable[Purpose] = PURPOSES,
+    algorithm: Algorithm = Algorithm.ES256,
 ) -> None:
-    """One key per authority of ``plan`` under the installed root, and its seal picture unless it
-    has one."""
-    root = _root()
+    """One key per authority of ``plan`` under the installed root (of ``algorithm``), and its
+    seal picture unless it has one."""
+    root = _root(algorithm)
     not_after = parse_certificate(root.certificate).not_after
     wanted = sorted(int(p) for p in purposes)
     keys, seals = [], []
@@ -137,7 +147,7 @@ def signer_keys_install(
         SealImage.objects.filter(authority__in=list(plan)).values_list("authority_id", flat=True)
     )
     for authority, kinds in plan.items():
-        key = _signer(authority.key, authority.name)
+        key = _signer(authority.key, authority.name, algorithm)
         (key_dir / f"{key.label}.pem").write_bytes(key.pem)
         keys.append(
             SignerKey(
@@ -145,7 +155,7 @@ def signer_keys_install(
                 kid=key.kid,
                 kid_hex=key.kid.hex(),
                 key_label=key.label,
-                algorithm=int(Algorithm.ES256),
+                algorithm=int(algorithm),
                 certificate=key.certificate,
                 kinds=sorted(CredentialKind(k).value for k in kinds),
                 purposes=wanted,

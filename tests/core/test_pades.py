@@ -1,4 +1,6 @@
-"""PAdES seals made through both key stores, checked by pyHanko and by poppler's pdfsig."""
+"""PAdES seals made through both key stores, checked by pyHanko and by poppler's pdfsig.
+
+SM2 keys seal with an SM2/SM3 CMS instead: tests/core/test_pdf_sm2.py."""
 
 from __future__ import annotations
 
@@ -93,18 +95,6 @@ def test_an_ed25519_key_seals_too(file_store: KeyStore, root: tuple[SoftwareKey,
     key = _sealing_key(file_store, root, Algorithm.EDDSA)
 
     assert pdf_check(pdf_seal(_blank_pdf(), key, reason="r"), [root[1]]).original
-
-
-def test_an_sm2_key_is_refused_for_pdf_seals(
-    file_store: KeyStore, root: tuple[SoftwareKey, bytes]
-) -> None:
-    signer = file_store.generate("sm2", Algorithm.SM2_SM3)
-    key = SealingKey(signer=signer, certificate=b"", chain=())
-
-    with pytest.raises(EcertError) as raised:
-        pdf_seal(_blank_pdf(), key, reason="r")
-
-    assert raised.value.code == "unsupported_algorithm"
 
 
 def test_a_seal_from_an_untrusted_root_is_intact_but_not_trusted(

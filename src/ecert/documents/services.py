@@ -1,6 +1,7 @@
 """Sealed PDFs of credentials and scoped (加注) copies: made once, stored by hash, audited.
 
-A sealed PDF is rendered (Typst), signed (PAdES, the issuing authority's key) and written to
+A sealed PDF is rendered (Typst), signed (PAdES, or an SM2/SM3 CMS where the issuing authority's
+key is SM2; ``pades.pdf_seal`` chooses) and written to
 ECERT_DATA_DIR/documents/<aa>/<sha256>.pdf before its row is saved; the row is what makes it
 count. A second request for the same credential version finds the row and returns the same file,
 so the holder, the employer and the archive all hold the very same bytes.
@@ -68,7 +69,8 @@ _QR_REFUSALS = frozenset(  # ecert.core.formats.qr
         "unsupported_version",
     }
 )
-_SEAL_REFUSALS = frozenset({"unreadable_pdf", "signing_failed", "unsupported_algorithm"})  # PAdES
+# PAdES or SM2 CMS (an SM2 key with a timestamp authority configured is ``signing_failed``)
+_SEAL_REFUSALS = frozenset({"unreadable_pdf", "signing_failed", "unsupported_algorithm"})
 # What making a sealed PDF refuses with (document_original, document_scoped), by code: its own
 # refusals, the renderer's, the QR code's, the PAdES seal's, and those of the key it is sealed
 # with. A key store that fails while sealing is none of these: it goes up as it is, as it always

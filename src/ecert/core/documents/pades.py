@@ -6,6 +6,9 @@ the seal picture is part of the page layout. The key never leaves its store: pyH
 file key or the PKCS#11 token, as the COSE signatures do. With a timestamp-authority URL the
 signature gets an RFC 3161 timestamp (PAdES B-T); without one it is B-B.
 
+A key on the SM2 curve seals with SM2 and SM3 instead (``pdf_sm2``: a CMS as Chinese PDF sealing
+tools write it, no timestamp), and ``pdf_check`` reads either kind.
+
 Seeds 000 §三 and 002 §四 say only the signed original counts: a re-saved, edited or printed-to-PDF
 copy either carries no signature or one whose digest no longer matches, and ``pdf_check`` tells
 which.
@@ -31,9 +34,11 @@ from pyhanko.sign.fields import MDPPerm, SigFieldSpec, SigSeedSubFilter
 from pyhanko.sign.general import SigningError, UnacceptableSignerError
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.validation import SignatureCoverageLevel, async_validate_pdf_signature
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from ecert.core.documents.pdf_sm2 import is_sm2_signed_data, pdf_seal_sm2, sm2_signed_data_check
 from ecert.core.errors import EcertError
 from ecert.core.formats.algorithms import Algorithm, Signer
 
@@ -66,8 +71,8 @@ class _StoreSigner(signers.Signer):
         if not mechanism:
             raise EcertError(
                 "unsupported_algorithm",
-                "PDF 签章只支持 ES256 或 Ed25519 密钥",
-                f"PDF signatures support ES256 and Ed25519 keys, not {key.signer.algorithm.name}",
+                "PAdES 签章只支持 ES256 或 Ed25519 密钥",
+                f"PAdES signatures support ES256 and Ed25519 keys, not {key.signer.algorithm.name}",
             )
         certificate = x509.Certificate.load(key.certificate)
         chain = [x509.Certificate.load(der) for der in key.chain]
@@ -118,7 +123,29 @@ def pdf_seal(
     location: str = "",
     timestamp_url: str = "",
 ) -> bytes:
-    """Sign ``pdf`` as its certifying author; B-T when ``timestamp_url`` is given."""
+    """Sign ``pdf`` as its certifying author; B-T when ``timestamp_url`` is given.
+
+    An SM2 key makes an SM2/SM3 CMS signature (``pdf_sm2``) rather than PAdES. Those carry no
+    timestamp (decision 322): with a timestamp authority configured the seal is refused rather
+    than quietly made without one.
+    """
+    if key.signer.algorithm is Algorithm.SM2_SM3:
+        if timestamp_url:
+            raise EcertError(
+                "signing_failed",
+                "PDF 签章失败：国密 SM2 签章不支持时间戳，请取消时间戳服务配置（ECERT_TSA_URL）",
+                "sealing the PDF failed: SM2 PDF signatures carry no timestamp; unset the "
+                "timestamp authority (ECERT_TSA_URL)",
+            )
+        return pdf_seal_sm2(
+            pdf,
+            key.signer,
+            key.certificate,
+            key.chain,
+            field_name=FIELD_NAME,
+            reason=reason,
+            location=location,
+        )
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=True)
     except (PdfError, ValueError) as error:
@@ -182,6 +209,8 @@ def pdf_check(pdf: bytes, trust_roots: Sequence[bytes], *, at: datetime | None =
     if not signatures:
         return PdfCheck(signed=False)
     signature = signatures[0]
+    if is_sm2_signed_data(signature.pkcs7_content):
+        return _sm2_check(pdf, signature, len(signatures), trust_roots, at)
     context = ValidationContext(
         trust_roots=[x509.Certificate.load(der) for der in trust_roots],
         allow_fetching=False,
@@ -207,4 +236,34 @@ def pdf_check(pdf: bytes, trust_roots: Sequence[bytes], *, at: datetime | None =
         reason=str(signature.sig_object.get("/Reason", "")),
         timestamp=status.timestamp_validity.timestamp if status.timestamp_validity else None,
         signed_at=status.signer_reported_dt,
+    )
+
+
+def _sm2_check(
+    pdf: bytes,
+    signature: EmbeddedPdfSignature,
+    count: int,
+    trust_roots: Sequence[bytes],
+    at: datetime | None,
+) -> PdfCheck:
+    """``pdf_check`` for an SM2 CMS signature: pyHanko reads the ranges and the coverage, and
+    ``pdf_sm2`` the digest, the signature and the certificate."""
+    byte_range = [int(value) for value in signature.byte_range]
+    if len(byte_range) != 4 or byte_range[0] != 0:
+        return PdfCheck(signed=True)
+    _start, first, second, length = byte_range
+    parts = (pdf[:first], pdf[second : second + length])
+    if second + length > len(pdf):
+        return PdfCheck(signed=True)
+    result = sm2_signed_data_check(signature.pkcs7_content, parts, trust_roots, at=at)
+    return PdfCheck(
+        signed=True,
+        intact=result.intact,
+        whole_file=signature.evaluate_signature_coverage() == SignatureCoverageLevel.ENTIRE_FILE
+        and count == 1,
+        trusted=result.trusted,
+        signer_certificate=result.signer_certificate,
+        signer_name=result.signer_name,
+        reason=str(signature.sig_object.get("/Reason", "")),
+        signed_at=result.signed_at,
     )
