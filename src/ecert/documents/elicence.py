@@ -137,7 +137,13 @@ def _allowed(actor: User | None, selection: ElicenceSelection) -> None:
         )
     batch = selection.batch
     if batch is not None and not (
-        Scope(paths=(selection.authority.path,)).contains(batch.issuing_authority.path)
+        IssuanceBatch.objects.filter(pk=batch.pk)
+        .filter(
+            Scope(paths=(selection.authority.path,)).q(
+                "issuing_authority__path", "source__authority__path"
+            )
+        )
+        .exists()
         and Credential.objects.visible_to(actor, Perm.VIEW_CREDENTIAL).filter(batch=batch).exists()
     ):
         # Not yours and not there answer alike.
