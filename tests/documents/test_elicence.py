@@ -23,6 +23,7 @@ from ecert.core.errors import EcertError
 from ecert.core.formats.elicence import record_check
 from ecert.core.rules.kinds import CredentialKind, CredentialStatus
 from ecert.credentials.models import Credential, IssuanceBatch
+from ecert.credentials.services import Correction, credential_correct, credential_set_status
 from ecert.documents.elicence import ElicenceExport, ElicenceSelection, elicence_export
 from tests.conftest import World
 from tests.gm_oracle import sm3_digest as oracle_sm3
@@ -104,6 +105,37 @@ def test_a_records_document_digest_is_the_document_next_to_it(
         pdf = archive.read(f"{first}.pdf")
     assert f'<digest algorithm="SM3">{oracle_sm3(pdf).hex()}</digest>' in record
     assert f"<fileName>{first}.pdf</fileName>" in record
+
+
+def test_a_corrected_credential_travels_superseded_naming_its_replacement(
+    world: World, sd_batch: IssuanceBatch, out: Path
+) -> None:
+    old, suspended = _credentials(sd_batch)[:2]
+    admin = world.user("province_admin")
+    new = credential_correct(
+        actor=admin,
+        credential=old,
+        correction=Correction(specialty="市政公用工程"),
+        reason="专业录入错误",
+    )
+    credential_set_status(
+        actor=admin, credential=suspended, status=CredentialStatus.SUSPENDED, reason="核查中"
+    )
+    output = out / "corrected.zip"
+
+    done = _export(world, "exam_centre_clerk", "sd-pta", output, batch=sd_batch)
+
+    assert done.by_status == {"superseded": 1, "suspended": 1, "valid": 3}
+    with zipfile.ZipFile(output) as archive:
+        names = set(archive.namelist())
+        old_record = record_check(archive.read(f"{old.licence_identifier}.xml"))
+        suspended_record = record_check(archive.read(f"{suspended.licence_identifier}.xml"))
+    assert old_record["certificateStatus"] == "已换发"
+    assert old_record["replacedByIdentifier"] == new.licence_identifier
+    assert suspended_record["certificateStatus"] == "暂停"
+    assert f"{old.licence_identifier}.pdf" not in names
+    # The replacement is a credential of its own; it goes with the batch it was issued in.
+    assert new.licence_identifier != old.licence_identifier
 
 
 def test_the_same_selection_gives_the_same_zip(
