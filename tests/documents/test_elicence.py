@@ -208,6 +208,11 @@ def test_a_start_after_the_end_and_a_missing_folder_are_located(
     with pytest.raises(EcertError) as missing:
         _export(world, None, "sd-pta", nowhere)
     assert (missing.value.code, missing.value.file) == ("bad_output", str(nowhere))
+    folder = out / "a-folder.zip"
+    folder.mkdir()
+    with pytest.raises(EcertError) as is_folder:
+        _export(world, None, "sd-pta", folder)
+    assert (is_folder.value.code, is_folder.value.file) == ("bad_output", str(folder))
 
 
 def test_a_failed_export_leaves_the_previous_file_untouched(

@@ -173,6 +173,13 @@ def _check_selection(selection: ElicenceSelection, output: Path) -> None:
             "the export file name must end in .zip",
             file=str(output),
         )
+    if output.is_dir():
+        raise EcertError(
+            "bad_output",
+            f"{output} 是一个目录，请给出 .zip 文件名",
+            f"{output} is a folder: give a .zip file name",
+            file=str(output),
+        )
     if not output.parent.is_dir():
         raise EcertError(
             "bad_output",
