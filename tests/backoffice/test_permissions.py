@@ -195,6 +195,7 @@ ROUTES: dict[str, Route] = {
     "backoffice:authority_seal": Route(frozenset({"province_admin"}), kwargs={"key": "sd-hrss"}),
     "backoffice:batch_print": Route(SEE_BATCH, CLERKS - SEE_BATCH, {"reference": "<batch>"}),
     "backoffice:print_file_list": Route(CLERKS),
+    "backoffice:elicence_export": Route(CLERKS),
     "backoffice:print_file_detail": Route(SEE_JINAN_CLERKS, CLERKS - SEE_JINAN_CLERKS, PRINTED),
     "backoffice:print_file_progress": Route(SEE_JINAN_CLERKS, CLERKS - SEE_JINAN_CLERKS, PRINTED),
     "backoffice:print_file_download": Route(SEE_JINAN_CLERKS, CLERKS - SEE_JINAN_CLERKS, PRINTED),

@@ -131,3 +131,28 @@ class PrintFileForm(forms.Form):
         field = self.fields["authority"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = authorities
+
+
+class ElicenceExportForm(forms.Form):
+    """What goes into one e-licence exchange zip (docs/formats/elicence.md)."""
+
+    authority = forms.ModelChoiceField(
+        queryset=Authority.objects.none(),
+        to_field_name="key",
+        label=_("Exporting authority"),
+        empty_label=None,
+        help_text=_("Only credentials whose data this authority manages are exported"),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    issued_from = forms.DateField(label=_("Issued from"), required=False)
+    issued_to = forms.DateField(label=_("Issued to"), required=False)
+    batch = forms.CharField(label=_("Issuance batch"), required=False, max_length=32)
+
+    def __init__(self, *args: Any, authorities: QuerySet[Authority], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["authority"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = authorities
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)
+        kind.choices = [("", _("All kinds"))] + [(k.value, LABELS[k]) for k in CredentialKind]

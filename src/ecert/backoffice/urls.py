@@ -8,6 +8,7 @@ from ecert.backoffice import (
     counter_check_views,
     credential_views,
     document_views,
+    elicence_views,
     issuance_views,
     mail_views,
     organisation_views,
@@ -102,6 +103,7 @@ urlpatterns = [
     ),
     path("batches/<str:reference>/print/", print_views.batch_print, name="batch_print"),
     path("print-files/", print_views.print_file_list, name="print_file_list"),
+    path("elicence/export/", elicence_views.elicence_export_page, name="elicence_export"),
     path("print-files/<str:reference>/", print_views.print_file_detail, name="print_file_detail"),
     path(
         "print-files/<str:reference>/progress",

@@ -7,6 +7,7 @@ from ecert.cli import (
     accounts,
     credentials,
     documents,
+    elicence,
     issuance,
     keys,
     printing,
@@ -20,6 +21,7 @@ app.add_typer(keys.keys_app, name="keys")
 app.add_typer(accounts.api_token_app, name="api-token")
 app.add_typer(users.user_app, name="user")
 app.add_typer(credentials.credential_app, name="credential")
+app.add_typer(elicence.elicence_app, name="elicence")
 app.command("verify")(verify.verify)
 app.command("import-passlist")(issuance.import_passlist)
 app.command("import-records")(issuance.import_records)

@@ -156,6 +156,16 @@ def document_original(
     return _store(actor=actor, credential=credential, version=version, pdf=pdf, now=now, copy=None)
 
 
+def exchange_document(
+    credential: Credential, *, actor: User | None = None, now: datetime | None = None
+) -> tuple[bytes, str, str]:
+    """The sealed document the e-licence platforms receive (docs/formats/elicence.md): its bytes,
+    media type and file extension. The one place the exchange takes its document from; for now
+    the sealed PDF of ``document_original`` (same refusals), the sealed OFD once there is one."""
+    document = document_original(actor=actor, credential=credential, now=now or timezone.now())
+    return document_path(document).read_bytes(), "application/pdf", "pdf"
+
+
 def scoped_copy_create(
     *, actor: User | None, credential: Credential, purpose: str, valid_until: date, now: datetime
 ) -> ScopedCopy:

@@ -265,3 +265,10 @@ def load_verification_key(spki_der: bytes) -> VerificationKey:
     if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
         return VerificationKey(Algorithm.ES256, spki_der, key)
     raise _unsupported()
+
+
+def sm3_digest(data: bytes) -> bytes:
+    """SM3 (GB/T 32905) of ``data``, 32 bytes, through tongsuopy."""
+    digest = sm_hashes.Hash(sm_hashes.SM3())
+    digest.update(data)
+    return digest.finalize()
