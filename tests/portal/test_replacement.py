@@ -144,7 +144,8 @@ def test_a_recipient_with_a_phone_of_their_own_gets_it_on_the_parcel(
 ) -> None:
     record = paper.record(JINAN)
     page = holder.get(_apply_url(record)).content.decode()
-    assert 'name="mail_phone"' in page and "收件人电话" in page
+    assert 'name="mail_phone"' in page
+    assert "收件人电话" in page
     mail = {"recipient": "张明", "mail_phone": "139 0000 2222"}
     holder.post(_apply_url(record), _form(record, work_need=WORK_NEED, **mail))
     application = Application.objects.get(credential=record)

@@ -271,4 +271,5 @@ def sm3_digest(data: bytes) -> bytes:
     """SM3 (GB/T 32905) of ``data``, 32 bytes, through tongsuopy."""
     digest = sm_hashes.Hash(sm_hashes.SM3())
     digest.update(data)
-    return digest.finalize()
+    value: bytes = digest.finalize()
+    return value
