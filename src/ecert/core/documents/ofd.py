@@ -732,6 +732,7 @@ def _package(
             node = _element(media, "MultiMedia", ID=image_id, Type="Image", Format=fmt_name)
             _element(node, "MediaFile", name)
 
+    bold = [font.subset.bold for font in converter.fonts]
     contents: dict[str, bytes] = {}
     stamp: tuple[int, Box] | None = None
     for index, (drawings, size) in enumerate(zip(pages, sizes, strict=True)):
@@ -744,7 +745,7 @@ def _package(
                 stamp = (index, drawing.box)
                 if seal_as_stamp:
                     continue
-            _drawing(layer, drawing, new_id(), font_ids, image_ids)
+            _drawing(layer, drawing, new_id(), font_ids, image_ids, bold)
         contents[f"Doc_0/Pages/Page_{index}/Content.xml"] = _xml(root)
 
     document = _element(None, "Document")
@@ -783,6 +784,7 @@ def _drawing(
     unit_id: str,
     font_ids: list[str],
     image_ids: list[str],
+    bold: list[bool],
 ) -> None:
     if isinstance(drawing, _Path):
         attrs = {"ID": unit_id, "Boundary": _box(drawing.box)}
@@ -804,14 +806,11 @@ def _drawing(
         _element(node, "AbbreviatedData", drawing.data)
     elif isinstance(drawing, _Text):
         left, top = drawing.box[0], drawing.box[1]
-        node = _element(
-            layer,
-            "TextObject",
-            ID=unit_id,
-            Boundary=_box(drawing.box),
-            Font=font_ids[drawing.font],
-            Size=fmt(drawing.size),
-        )
+        attrs = {"ID": unit_id, "Boundary": _box(drawing.box), "Font": font_ids[drawing.font]}
+        attrs["Size"] = fmt(drawing.size)
+        if bold[drawing.font]:
+            attrs["Weight"] = "700"
+        node = _element(layer, "TextObject", **attrs)
         _colour(node, "FillColor", drawing.colour)
         for code in drawing.codes:
             _cg_transforms(node, code)
