@@ -27,7 +27,6 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 
 import pikepdf
 from lxml import etree
@@ -45,6 +44,15 @@ _TOKEN = re.compile(
     rb"[-+]?(?:\d+\.?\d*|\.\d+)|/[^\s/\[\]<>()%]*|<<|>>|\[|\]|<[0-9A-Fa-f\s]*>"
     rb"|\(|[A-Za-z'\"*]+"
 )
+_NUM = rb"[-+]?(?:\d+\.?\d*|\.\d+)"
+_END = rb"(?=[\s/\[<(]|\Z)"
+_PATH_RUN = "path"  # a pseudo-operator: a run of m/l/c/re/h with their operands
+_RUN = re.compile(
+    rb"(?:\s*(?:(?:%s\s+){2}[ml]|(?:%s\s+){6}c|(?:%s\s+){4}re|h)%s)+" % (_NUM, _NUM, _NUM, _END)
+)
+_NUMBER = re.compile(_NUM)
+_OFD_OPERATORS = {b"m": b"M", b"l": b"L", b"c": b"B", b"h": b"C"}
+_RE = re.compile(rb"(%s)\s+(%s)\s+(%s)\s+(%s)\s+re" % (_NUM, _NUM, _NUM, _NUM))
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 _IGNORED = frozenset({"BDC", "EMC", "BMC", "MP", "DP", "M", "ri", "i", "gs", "d", "BX", "EX"})
 # ``gs`` (transparency groups, none in our layouts' pages) and ``d`` (dashes, none either) would
@@ -114,6 +122,7 @@ class _Path:
     even_odd: bool
     cap: str
     join: str
+    ctm: Matrix | None  # set when ``data`` is in PDF user space
 
 
 @dataclass
@@ -251,53 +260,44 @@ class _Converter:
         stack: list[tuple[Matrix, tuple[int, int, int], tuple[int, int, int], float, str, str]] = []
         clip: Box | None = None
         clip_stack: list[Box | None] = []
-        segments: list[str] = []
-        points: list[tuple[float, float]] = []
+        pieces: list[tuple[Matrix, bytes]] = []  # path construction, as PDF wrote it
         pending_clip = False
         font, size, text_matrix = -1, 0.0, IDENTITY
         for args, op in operations:
-            if op == "l" or op == "m":
-                x, y = self.point(float(args[0]), float(args[1]), ctm)  # type: ignore[arg-type]
-                points.append((x, y))
-                segments.append(f"{'L' if op == 'l' else 'M'} {x!r} {y!r}")
-            elif op == "h":
-                segments.append("C")
-            elif op == "c":
-                xy = [float(v) for v in args]  # type: ignore[arg-type]
-                for i in (0, 2, 4):
-                    points.append(self.point(xy[i], xy[i + 1], ctm))
-                segments.append("B " + " ".join(f"{p[0]!r} {p[1]!r}" for p in points[-3:]))
-            elif op == "re":
-                x0, y0, w0, h0 = (float(v) for v in args)  # type: ignore[arg-type]
-                corners = [(x0, y0), (x0 + w0, y0), (x0 + w0, y0 + h0), (x0, y0 + h0)]
-                mapped = [self.point(cx, cy, ctm) for cx, cy in corners]
-                points.extend(mapped)
-                segments.append("M {!r} {!r}".format(*mapped[0]))
-                segments.extend("L {!r} {!r}".format(*p) for p in mapped[1:])
-                segments.append("C")
+            if op == _PATH_RUN:
+                pieces.append((ctm, args[0]))  # type: ignore[arg-type]
+            elif op in ("m", "l", "c", "re", "h"):  # a path operator the run pattern missed
+                text = " ".join(repr(float(v)) for v in args)  # type: ignore[arg-type]
+                pieces.append((ctm, f"{text} {op}".strip().encode()))
             elif op in ("S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "n"):
                 if op in ("s", "b", "b*"):
-                    segments.append("C")
+                    pieces.append((ctm, b"h"))
                 if pending_clip:
-                    clip = _intersect(clip, _rect_of(points))
+                    clip = _intersect(clip, _rect_of(self._absolute(pieces)[1]))
                     pending_clip = False
-                if op != "n" and points:
+                if op != "n" and pieces:
                     strokes = op in ("S", "s", "B", "B*", "b", "b*")
                     fills = op not in ("S", "s")
                     line = width * _scale(ctm) * MM
-                    box = _bounds(points, line / 2 if strokes else 0.0)
+                    if not strokes and all(piece[0] == pieces[0][0] for piece in pieces):
+                        box, data, path_ctm = self._in_object_space(pieces)
+                    else:
+                        segments, points = self._absolute(pieces)
+                        box = _bounds(points, line / 2 if strokes else 0.0)
+                        data, path_ctm = _relative(segments, box), None
                     _inside(box, clip)
                     yield _Path(
                         box,
-                        _relative(segments, box),
+                        data,
                         fill if fills else None,
                         stroke if strokes else None,
                         line,
                         op in ("f*", "B*", "b*"),
                         cap,
                         join,
+                        path_ctm,
                     )
-                segments, points = [], []
+                pieces = []
             elif op == "W" or op == "W*":
                 pending_clip = True
             elif op == "q":
@@ -348,6 +348,51 @@ class _Converter:
                 pass
             else:
                 raise _unsupported(f"PDF operator {op}")
+
+    def _in_object_space(self, pieces: list[tuple[Matrix, bytes]]) -> tuple[Box, str, Matrix]:
+        """A fill-only path kept in PDF user space, placed by the PathObject's CTM (fast)."""
+        run = b" ".join(piece[1] for piece in pieces)
+        if b"re" in run:
+            run = _RE.sub(_rectangle, run)
+        numbers = [float(v) for v in _NUMBER.findall(run)]
+        xs, ys = numbers[0::2], numbers[1::2]
+        ctm = _mul(pieces[0][0], (MM, 0.0, 0.0, -MM, 0.0, MM * self.height))
+        corners = [
+            (ctm[0] * x + ctm[2] * y + ctm[4], ctm[1] * x + ctm[3] * y + ctm[5])
+            for x in (min(xs), max(xs))
+            for y in (min(ys), max(ys))
+        ]
+        box = _bounds(corners, 0.0)
+        data = _prefix(run.split())
+        placed = (ctm[0], ctm[1], ctm[2], ctm[3], ctm[4] - box[0], ctm[5] - box[1])
+        return box, data, placed
+
+    def _absolute(
+        self, pieces: list[tuple[Matrix, bytes]]
+    ) -> tuple[list[str], list[tuple[float, float]]]:
+        """Path segments with page coordinates in mm (for strokes and clips)."""
+        segments: list[str] = []
+        points: list[tuple[float, float]] = []
+        for ctm, run in pieces:
+            if b"re" in run:
+                run = _RE.sub(_rectangle, run)
+            operands: list[float] = []
+            for token in run.split():
+                if token[0] not in b"mlch":
+                    operands.append(float(token))
+                    continue
+                if token == b"h":
+                    segments.append("C")
+                else:
+                    mapped = [
+                        self.point(operands[i], operands[i + 1], ctm)
+                        for i in range(0, len(operands), 2)
+                    ]
+                    points.extend(mapped)
+                    letter = {b"m": "M", b"l": "L", b"c": "B"}[token]
+                    segments.append(" ".join([letter, *(f"{x!r} {y!r}" for x, y in mapped)]))
+                operands = []
+        return segments, points
 
     def _text(
         self,
@@ -451,6 +496,12 @@ def _operations(raw: bytes) -> Iterator[tuple[list[object], str]]:
     depth = 0  # inside << >> (marked-content properties), ignored
     position, end = 0, len(raw)
     while True:
+        if not args and not arrays and not depth:
+            run = _RUN.match(raw, position)
+            if run is not None and run.end() > position:
+                yield [run[0]], _PATH_RUN
+                position = run.end()
+                continue
         match = _TOKEN.search(raw, position)
         if match is None:
             break
@@ -522,6 +573,27 @@ def _literal(raw: bytes, position: int, end: int) -> tuple[bytes, int]:
     raise _unsupported("an unterminated string")
 
 
+def _prefix(tokens: list[bytes]) -> str:
+    """PDF path tokens (operands, then operator) as OFD AbbreviatedData (operator first)."""
+    out: list[bytes] = []
+    operands: list[bytes] = []
+    letters = _OFD_OPERATORS
+    for token in tokens:
+        letter = letters.get(token)
+        if letter is None:
+            operands.append(token)
+        else:
+            out.append(letter)
+            out += operands
+            operands = []
+    return b" ".join(out).decode("ascii")
+
+
+def _rectangle(match: re.Match[bytes]) -> bytes:
+    x, y, w, h = (float(v) for v in match.groups())
+    return b"%r %r m %r %r l %r %r l %r %r l h" % (x, y, x + w, y, x + w, y + h, x, y + h)
+
+
 def _rgb(op: str, values: list[float]) -> tuple[int, int, int]:
     if len(values) == 1:
         grey = round(values[0] * 255)
@@ -590,17 +662,29 @@ def _relative(segments: list[str], box: Box) -> str:
 
 
 def _same_picture(seal: Picture, image: pikepdf.Object, raw: bytes, mask: bytes) -> bool:
+    """Whether ``image`` shows the pixels of ``seal`` (remembered per picture and stream)."""
     if int(image.Width) != seal.width or int(image.Height) != seal.height:
         return False
-    return _pixels_match(seal.data, bytes(image.read_bytes()), bytes(image.SMask.read_bytes()) if mask else b"")
+    key = (
+        hashlib.sha256(seal.data).digest(),
+        hashlib.sha256(raw).digest(),
+        hashlib.sha256(mask).digest(),
+    )
+    if key not in _SEAL_MATCHES:
+        if len(_SEAL_MATCHES) > 64:
+            _SEAL_MATCHES.clear()
+        alpha = bytes(image.SMask.read_bytes()) if mask else b""
+        _SEAL_MATCHES[key] = _pixels_match(seal.data, bytes(image.read_bytes()), alpha)
+    return _SEAL_MATCHES[key]
 
 
-@lru_cache(maxsize=16)
+_SEAL_MATCHES: dict[tuple[bytes, bytes, bytes], bool] = {}
+
+
 def _pixels_match(picture: bytes, pixels: bytes, alpha: bytes) -> bool:
     with Image.open(io.BytesIO(picture)) as opened:
         rgba = opened.convert("RGBA")
-    rgb = rgba.convert("RGB").tobytes()
-    if rgb != pixels:
+    if rgba.convert("RGB").tobytes() != pixels:
         return False
     return not alpha or rgba.getchannel("A").tobytes() == alpha
 
@@ -798,6 +882,8 @@ def _drawing(
                 attrs["Join"] = drawing.join
         if drawing.even_odd:
             attrs["Rule"] = "Even-Odd"
+        if drawing.ctm is not None:
+            attrs["CTM"] = " ".join(fmt(v) for v in drawing.ctm)
         node = _element(layer, "PathObject", **attrs)
         if drawing.stroke:
             _colour(node, "StrokeColor", drawing.stroke)

@@ -139,7 +139,7 @@ def build_open_type(font: CffSubset, *, created: datetime) -> OpenTypeFont:
     raw.data = font.cff
     builder.font["CFF "] = raw
     out = io.BytesIO()
-    builder.font.save(out, reorderTables=True)
+    builder.font.save(out, reorderTables=False)
     return OpenTypeFont(out.getvalue(), cid_to_glyph, len(order))
 
 
