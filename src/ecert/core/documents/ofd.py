@@ -27,12 +27,18 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import pikepdf
 from lxml import etree
 from PIL import Image
 
-from ecert.core.documents.ofd_fonts import CffSubset, OpenTypeFont, build_open_type, parse_to_unicode
+from ecert.core.documents.ofd_fonts import (
+    CffSubset,
+    OpenTypeFont,
+    build_open_type,
+    parse_to_unicode,
+)
 from ecert.core.documents.render import Picture
 from ecert.core.errors import EcertError
 
@@ -87,6 +93,11 @@ def _unsupported(what: str) -> EcertError:
         f"版式中有 OFD 转换不支持的内容：{what}",
         f"the page has something the OFD conversion does not support: {what}",
     )
+
+
+def _matrix(args: Sequence[Any]) -> Matrix:
+    a, b, c, d, e, f = (float(v) for v in args)
+    return (a, b, c, d, e, f)
 
 
 def _mul(m: Matrix, n: Matrix) -> Matrix:
@@ -252,7 +263,7 @@ class _Converter:
         return list(self._run(_operations(raw), resources))
 
     def _run(
-        self, operations: Iterator[tuple[list[object], str]], resources: pikepdf.Object
+        self, operations: Iterator[tuple[list[Any], str]], resources: pikepdf.Object
     ) -> Iterator[_Drawing]:
         ctm = IDENTITY
         fill = stroke = (0, 0, 0)
@@ -265,10 +276,10 @@ class _Converter:
         font, size, text_matrix = -1, 0.0, IDENTITY
         for args, op in operations:
             if op == _PATH_RUN:
-                pieces.append((ctm, args[0]))  # type: ignore[arg-type]
+                pieces.append((ctm, args[0]))
             elif op in ("m", "l", "c", "re", "h"):  # a path operator the run pattern missed
-                text = " ".join(repr(float(v)) for v in args)  # type: ignore[arg-type]
-                pieces.append((ctm, f"{text} {op}".strip().encode()))
+                operands = " ".join(repr(float(v)) for v in args)
+                pieces.append((ctm, f"{operands} {op}".strip().encode()))
             elif op in ("S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "n"):
                 if op in ("s", "b", "b*"):
                     pieces.append((ctm, b"h"))
@@ -307,38 +318,38 @@ class _Converter:
                 ctm, fill, stroke, width, cap, join = stack.pop()
                 clip = clip_stack.pop()
             elif op == "cm":
-                ctm = _mul(tuple(float(v) for v in args), ctm)  # type: ignore[arg-type]
+                ctm = _mul(_matrix(args), ctm)
             elif op in ("cs", "CS"):
                 pass  # the colour follows with scn/SCN; its components say RGB or grey
             elif op in ("scn", "sc", "SCN", "SC", "rg", "RG", "g", "G", "k", "K"):
-                colour = _rgb(op, [float(v) for v in args])  # type: ignore[arg-type]
+                colour = _rgb(op, [float(v) for v in args])
                 if op in ("SCN", "SC", "RG", "G", "K"):
                     stroke = colour
                 else:
                     fill = colour
             elif op == "w":
-                width = float(args[0])  # type: ignore[arg-type]
+                width = float(args[0])
             elif op == "J":
-                cap = ("Butt", "Round", "Square")[int(args[0])]  # type: ignore[call-overload]
+                cap = ("Butt", "Round", "Square")[int(args[0])]
             elif op == "j":
-                join = ("Miter", "Round", "Bevel")[int(args[0])]  # type: ignore[call-overload]
+                join = ("Miter", "Round", "Bevel")[int(args[0])]
             elif op == "BT":
                 text_matrix = IDENTITY
             elif op == "ET":
                 pass
             elif op == "Tf":
                 font = self.font(resources.Font[str(args[0])])
-                size = float(args[1])  # type: ignore[arg-type]
+                size = float(args[1])
             elif op == "Tm":
-                text_matrix = tuple(float(v) for v in args)  # type: ignore[assignment]
+                text_matrix = _matrix(args)
             elif op == "Tr":
-                if int(args[0]) != 0:  # type: ignore[call-overload]
+                if int(args[0]) != 0:
                     raise _unsupported(f"text rendering mode {args[0]}")
             elif op in ("Tj", "TJ"):
                 items = args[0] if op == "TJ" else [args[0]]
-                text, text_matrix = self._text(items, font, size, text_matrix, ctm, fill)  # type: ignore[arg-type]
-                _inside(text.box, clip)
-                yield text
+                drawn, text_matrix = self._text(items, font, size, text_matrix, ctm, fill)
+                _inside(drawn.box, clip)
+                yield drawn
             elif op == "Do":
                 xobject = resources.XObject[str(args[0])]
                 if xobject.get("/Subtype") != "/Image":
@@ -396,7 +407,7 @@ class _Converter:
 
     def _text(
         self,
-        items: Sequence[object],
+        items: Sequence[Any],
         font_index: int,
         size: float,
         text_matrix: Matrix,
@@ -428,7 +439,7 @@ class _Converter:
                     placed.append((x, y, glyph, text))
                     advance += font.subset.widths.get(cid, font.subset.default_width)
             else:
-                advance -= float(item)  # type: ignore[arg-type]
+                advance -= float(item)
         moved = _mul((1.0, 0.0, 0.0, 1.0, advance * size / 1000, 0.0), text_matrix)
         if not placed:
             raise _unsupported("an empty text run")
@@ -489,10 +500,10 @@ def _content_streams(page: pikepdf.Page) -> Iterator[bytes]:
         yield contents.read_bytes()
 
 
-def _operations(raw: bytes) -> Iterator[tuple[list[object], str]]:
+def _operations(raw: bytes) -> Iterator[tuple[list[Any], str]]:
     """(operands, operator) pairs of a content stream; strings as bytes, arrays as lists."""
-    args: list[object] = []
-    arrays: list[list[object]] = []
+    args: list[Any] = []
+    arrays: list[list[Any]] = []
     depth = 0  # inside << >> (marked-content properties), ignored
     position, end = 0, len(raw)
     while True:
@@ -508,7 +519,7 @@ def _operations(raw: bytes) -> Iterator[tuple[list[object], str]]:
         token, position = match[0], match.end()
         first = token[0]
         if first in b"0123456789-+.":
-            value: object = float(token)
+            value: Any = float(token)
         elif first == 0x2F:  # /
             value = token.decode("latin-1")
         elif token == b"[":
@@ -699,9 +710,10 @@ _PNG_CACHE: dict[bytes, bytes] = {}
 def _png_cached(key: bytes, image: pikepdf.Object) -> bytes:
     if key in _PNG_CACHE:
         return _PNG_CACHE[key]
-    picture = pikepdf.PdfImage(image).as_pil_image()
+    picture = pikepdf.PdfImage(image).as_pil_image()  # type: ignore[arg-type]
     if "/SMask" in image:
-        alpha = pikepdf.PdfImage(image.SMask).as_pil_image().convert("L")
+        mask = pikepdf.PdfImage(image.SMask).as_pil_image()  # type: ignore[arg-type]
+        alpha = mask.convert("L")
         picture = picture.convert("RGB")
         picture.putalpha(alpha)
     out = io.BytesIO()
@@ -715,7 +727,9 @@ def _png_cached(key: bytes, image: pikepdf.Object) -> bytes:
 # --- writing the package ----------------------------------------------------------------------
 
 
-def _element(parent: etree._Element | None, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+def _element(
+    parent: etree._Element | None, tag: str, text: str | None = None, **attrs: str
+) -> etree._Element:
     node = (
         etree.Element(_Q + tag, nsmap={"ofd": NS})
         if parent is None
@@ -835,7 +849,9 @@ def _package(
     document = _element(None, "Document")
     common = _element(document, "CommonData")
     _element(common, "MaxUnitID", str(next_id))
-    _element(_element(common, "PageArea"), "PhysicalBox", f"0 0 {fmt(sizes[0][0])} {fmt(sizes[0][1])}")
+    _element(
+        _element(common, "PageArea"), "PhysicalBox", f"0 0 {fmt(sizes[0][0])} {fmt(sizes[0][1])}"
+    )
     _element(common, "PublicRes", "PublicRes.xml")
     _element(common, "DocumentRes", "DocumentRes.xml")
     page_list = _element(document, "Pages")
@@ -921,7 +937,7 @@ def _cg_transforms(node: etree._Element, code: _Code) -> None:
     A glyph drawing several characters (a ligature) gets a CGTransform of its own.
     """
     position = 0
-    run_start, run_glyphs = 0, []  # a run of one-to-one characters
+    run_start, run_glyphs = 0, list[int]()  # a run of one-to-one characters
     for glyph, count in zip(code.glyphs, code.counts, strict=True):
         if count == 1:
             if not run_glyphs:

@@ -166,7 +166,7 @@ def _check_resources(state: _State, path: str) -> None:
                 with Image.open(io.BytesIO(state.files[file_path])) as image:
                     image.verify()
                     kind = image.format
-            except Exception:  # noqa: BLE001 - Pillow raises many kinds on a bad picture
+            except Exception:
                 state.problem(f"{file_path}: not a picture Pillow can read")
                 continue
             declared = media.get("Format")
@@ -186,7 +186,7 @@ def _font(state: _State, path: str) -> TTFont | None:
         font["hmtx"]
         if "CFF " in font:
             font["CFF "].cff[0].CharStrings  # noqa: B018 - parsing is the check
-    except Exception as error:  # noqa: BLE001 - fontTools raises many kinds on a bad font
+    except Exception as error:
         state.problem(f"{path}: fontTools cannot read the font ({error.__class__.__name__})")
         return None
     return font

@@ -80,7 +80,7 @@ def build_open_type(font: CffSubset, *, created: datetime) -> OpenTypeFont:
         cff_set.decompile(io.BytesIO(font.cff), None)
         top = cff_set[0]
         charset: list[str] = list(top.charset)
-    except Exception as error:  # noqa: BLE001 - fontTools raises many kinds on a bad font
+    except Exception as error:
         raise _font_error(font.name) from error
     if not hasattr(top, "ROS"):
         raise _font_error(font.name)
@@ -91,9 +91,8 @@ def build_open_type(font: CffSubset, *, created: datetime) -> OpenTypeFont:
     order = [f"g{glyph}" for glyph in range(len(charset))]
     cmap: dict[int, str] = {}
     for cid, text in font.to_unicode.items():
-        glyph = cid_to_glyph.get(cid)
-        if glyph is not None and len(text) == 1:
-            cmap.setdefault(ord(text), order[glyph])
+        if cid in cid_to_glyph and len(text) == 1:
+            cmap.setdefault(ord(text), order[cid_to_glyph[cid]])
     advances = [round(font.default_width)] * len(order)
     for cid, width in font.widths.items():
         if cid in cid_to_glyph:
