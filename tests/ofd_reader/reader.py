@@ -193,12 +193,18 @@ def pdf_characters(pdf: bytes, width: int) -> list[tuple[str, float, float]]:
     scale = width / page.get_width()
     height = page.get_height()
     text_page = page.get_textpage()
-    found = []
+    found: list[tuple[str, float, float]] = []
+    previous = None
     for index in range(text_page.count_chars()):
         char = text_page.get_text_range(index, 1)
-        if len(char) != 1 or char.isspace() or 0xD800 <= ord(char) <= 0xDFFF:
+        box = text_page.get_charbox(index, loose=True)
+        # PDFium gives the second character of a ligature ("fi") the box of the first; the OFD
+        # spreads them over the glyph's advance (ofd.py), so only the first one is compared.
+        follows_ligature = previous is not None and abs(box[0] - previous[0]) < 0.01
+        previous = box
+        if len(char) != 1 or char.isspace() or 0xD800 <= ord(char) <= 0xDFFF or follows_ligature:
             continue
-        left, bottom, _, top = text_page.get_charbox(index, loose=True)
+        left, bottom, _, top = box
         found.append((char, left * scale, (height - (top + bottom) / 2) * scale))
     return found
 

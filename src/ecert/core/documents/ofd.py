@@ -422,7 +422,7 @@ class _Converter:
             raise _unsupported("rotated or scaled text")
         em = size * a * MM  # the font size on the page in mm
         advance = 0.0  # in text space units (1/1000 em)
-        placed: list[tuple[float, float, int, str]] = []  # x, y (mm), glyph, text
+        placed: list[_Placed] = []
         for item in items:
             if isinstance(item, bytes):
                 for i in range(0, len(item) - 1, 2):
@@ -436,8 +436,9 @@ class _Converter:
                             f"glyph {cid} of {font.subset.name} has no text",
                         )
                     x, y = self.point(advance * size / 1000, 0.0, _mul(text_matrix, ctm))
-                    placed.append((x, y, glyph, text))
-                    advance += font.subset.widths.get(cid, font.subset.default_width)
+                    width = font.subset.widths.get(cid, font.subset.default_width)
+                    placed.append((x, y, glyph, text, width * em / 1000))
+                    advance += width
             else:
                 advance -= float(item)
         moved = _mul((1.0, 0.0, 0.0, 1.0, advance * size / 1000, 0.0), text_matrix)
@@ -470,22 +471,30 @@ class _Converter:
         return _Image(box, ofd_ctm, index)
 
 
-def _codes(placed: list[tuple[float, float, int, str]]) -> list[_Code]:
-    """Group placed glyphs into TextCodes; an astral character ends its TextCode."""
+_Placed = tuple[float, float, int, str, float]  # x, y (mm), glyph, its text, its advance (mm)
+
+
+def _codes(placed: list[_Placed]) -> list[_Code]:
+    """Group placed glyphs into TextCodes; an astral character ends its TextCode.
+
+    The characters of a ligature (one glyph, several characters: "fi") share its advance in
+    ``DeltaX``, so a reader that ignores the CGTransform still draws them side by side.
+    """
     codes: list[_Code] = []
     current: _Code | None = None
     last_x = 0.0
-    for x, y, glyph, text in placed:
+    for x, y, glyph, text, advance in placed:
         if current is None:
             current = _Code(x, y, "", [], [], [])
             codes.append(current)
         else:
             current.deltas.append(x - last_x)
-        current.deltas.extend([0.0] * (len(text) - 1))  # a glyph drawing several characters
+        share = advance / len(text)
+        current.deltas.extend([share] * (len(text) - 1))
         current.text += text
         current.glyphs.append(glyph)
         current.counts.append(len(text))
-        last_x = x
+        last_x = x + share * (len(text) - 1)
         if any(ord(char) > 0xFFFF for char in text):
             current = None
     return codes
