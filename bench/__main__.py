@@ -17,6 +17,7 @@ from bench import (
     issue,
     mail_export,
     offline_verify,
+    ofd_render,
     paper_assign,
     replacement_package,
     sd_jwt_issue,
@@ -48,6 +49,7 @@ BENCHMARKS: dict[str, Callable[[int, list[str]], Report]] = {
     mail_export.NAME: mail_export.run,
     replacement_package.NAME: replacement_package.run,
     sd_jwt_issue.NAME: sd_jwt_issue.run,
+    ofd_render.NAME: ofd_render.run,
 }
 
 

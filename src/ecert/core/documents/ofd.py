@@ -82,7 +82,9 @@ class OfdPackage:
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             for path, data in self.files.items():
                 info = zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
+                # JPEG and PNG are compressed already: deflating them again costs time for nothing
+                packed = not path.endswith((".png", ".jpg"))
+                info.compress_type = zipfile.ZIP_DEFLATED if packed else zipfile.ZIP_STORED
                 archive.writestr(info, data, compresslevel=6)
         return out.getvalue()
 
