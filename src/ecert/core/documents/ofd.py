@@ -776,7 +776,7 @@ def ofd_from_pdf(
 ) -> OfdPackage:
     """The OFD package drawing the same pages as ``pdf`` (a PDF Typst compiled).
 
-    ``doc_id`` is the 32-character identifier GB/T 33190 §7.5 asks for (a UUID without hyphens).
+    ``doc_id`` is the 32-character identifier GB/T 33190 asks for (a UUID without hyphens).
     With ``seal`` given, the image showing that picture is found on the page; with
     ``seal_as_stamp`` it is left out of the page content and only its boundary is reported in
     ``OfdPackage.stamp``, for a GB/T 38540 seal to draw it as a stamp annotation.

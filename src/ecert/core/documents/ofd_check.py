@@ -86,7 +86,7 @@ def check_package(files: Mapping[str, bytes]) -> list[str]:
     if entry is None:
         return state.problems
     if entry.get("Version") != "1.0" or entry.get("DocType") != "OFD":
-        state.problem('OFD.xml: Version must be "1.0" and DocType "OFD" (§7.4)')
+        state.problem('OFD.xml: Version must be "1.0" and DocType "OFD"')
     bodies = entry.findall("ofd:DocBody", _N)
     if not bodies:
         state.problem("OFD.xml: no DocBody")
@@ -103,11 +103,11 @@ def check_package(files: Mapping[str, bytes]) -> list[str]:
 def _check_info(state: _State, body: etree._Element) -> None:
     info = body.find("ofd:DocInfo", _N)
     if info is None:
-        state.problem("OFD.xml: DocInfo is missing (§7.5)")
+        state.problem("OFD.xml: DocInfo is missing")
         return
     doc_id = info.findtext("ofd:DocID", namespaces=_N) or ""
     if not re.fullmatch(r"[0-9A-Fa-f]{32}", doc_id):
-        state.problem(f"OFD.xml: DocID {doc_id!r} is not a 32-character UUID (§7.5)")
+        state.problem(f"OFD.xml: DocID {doc_id!r} is not a 32-character UUID")
     created = info.findtext("ofd:CreationDate", namespaces=_N)
     if created is not None and not _DATE.match(created):
         state.problem(f"OFD.xml: CreationDate {created!r} is not an xs:date")
@@ -254,7 +254,7 @@ def _check_path_data(state: _State, where: str, data: str | None) -> None:
 
 
 def _deltas(text: str | None) -> list[float] | None:
-    """A DeltaX/DeltaY list, expanding the ``g count value`` shorthand (§11.3)."""
+    """A DeltaX/DeltaY list, expanding the ``g count value`` shorthand."""
     tokens = (text or "").split()
     out: list[float] = []
     i = 0
