@@ -423,3 +423,40 @@ def test_a_title_certificate_verifies_offline_and_its_number_is_read(
     assert "系列级别 / series-level 012 中小学教师高级" in reading
     assert "序号 / sequence 00002" in reading
     assert reading.endswith("基层 / grassroots")
+
+
+def _ofd_files(path: Path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_render_writes_the_ofd_of_a_signed_credential(
+    deployment: Deployment, signed: tuple[Path, Published]
+) -> None:
+    from ecert.core.documents.ofd_check import check_package
+
+    public_id = deployment.credentials_of("sd-hrss")[0]
+    out = deployment.work / "credential.ofd"
+    _ok(run_ecert(deployment.data_dir, "render", public_id, "--format", "ofd", "-o", str(out)))
+    files = _ofd_files(out)
+    assert check_package(files) == []
+    assert public_id.encode() in files["OFD.xml"]  # the title names the credential
+    assert any(path.endswith(".png") for path in files)  # the issuer's seal picture
+
+
+def test_render_writes_the_ofd_of_a_sample(deployment: Deployment) -> None:
+    from ecert.core.documents.ofd_check import check_package
+
+    out = deployment.work / "sample.ofd"
+    args = ("render", "--sample", "national-style-1", "--format", "ofd", "-o", str(out))
+    _ok(run_ecert(deployment.data_dir, *args))
+    assert check_package(_ofd_files(out)) == []
+
+
+def test_render_refuses_an_unknown_format(deployment: Deployment) -> None:
+    args = ("render", "--sample", "national-style-1", "--format", "docx")
+    result = run_ecert(deployment.data_dir, *args)
+    assert result.returncode == 2
+    assert "pdf or ofd" in result.stdout + result.stderr

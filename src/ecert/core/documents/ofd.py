@@ -43,6 +43,8 @@ from ecert.core.documents.render import Picture
 from ecert.core.errors import EcertError
 
 NS = "http://www.ofdspec.org/2016"
+# The refusals a caller may answer to a user (the others are programming errors).
+OFD_REFUSALS = frozenset({"ofd_unsupported", "ofd_font", "ofd_unmapped_glyph"})
 MM = 25.4 / 72
 _Q = "{%s}" % NS  # noqa: UP031 - a Clark-notation prefix
 _DOC_ID = re.compile(r"[0-9a-f]{32}\Z")
