@@ -282,3 +282,26 @@ def test_the_checker_catches_an_element_outside_the_namespace() -> None:
 def test_the_checker_catches_a_document_id_that_is_no_uuid() -> None:
     files = _edit("OFD.xml", _first(r"<ofd:DocID>[0-9a-f]+", "<ofd:DocID>abc"))
     _problems_with(files, "DocID")
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [
+        (b"[3 2] 0 d 0 0 m 100 0 l S", "dashed"),
+        (b"/G0 gs 0 0 m 100 0 l S", "transparency"),
+    ],
+)
+def test_a_look_the_ofd_would_lose_is_refused(content: bytes, what: str) -> None:
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595.2756, 841.8898))
+    page = pdf.pages[0].obj
+    page.Resources = pikepdf.Dictionary(
+        ExtGState=pikepdf.Dictionary(G0=pikepdf.Dictionary(CA=0.5, ca=0.5))
+    )
+    page.Contents = pdf.make_stream(content)
+    out = io.BytesIO()
+    pdf.save(out)
+    with pytest.raises(EcertError) as caught:
+        ofd_from_pdf(out.getvalue(), title="t", created=CREATED, doc_id=DOC_ID)
+    assert caught.value.code == "ofd_unsupported"
+    assert what in caught.value.en

@@ -62,10 +62,10 @@ _NUMBER = re.compile(_NUM)
 _OFD_OPERATORS = {b"m": b"M", b"l": b"L", b"c": b"B", b"h": b"C"}
 _RE = re.compile(rb"(%s)\s+(%s)\s+(%s)\s+(%s)\s+re" % (_NUM, _NUM, _NUM, _NUM))
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-_IGNORED = frozenset({"BDC", "EMC", "BMC", "MP", "DP", "M", "ri", "i", "gs", "d", "BX", "EX"})
-# ``gs`` (transparency groups, none in our layouts' pages) and ``d`` (dashes, none either) would
-# change the look; the test comparing the OFD with the PDF would catch a layout that starts using
-# them.
+_IGNORED = frozenset({"BDC", "EMC", "BMC", "MP", "DP", "M", "ri", "i", "BX", "EX"})
+# Marked content, the miter limit (Typst's 4; OFD's MiterLimit is not plainly a ratio), rendering
+# intent and flatness do not change what is drawn on our pages. Dashes and graphics states that
+# would change it are refused (``_run``).
 
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -359,6 +359,11 @@ class _Converter:
                 if xobject.get("/Subtype") != "/Image":
                     raise _unsupported("a form XObject")
                 yield self._image(xobject, ctm, clip)
+            elif op == "d":
+                if args[0]:
+                    raise _unsupported("a dashed line")
+            elif op == "gs":
+                _plain_state(resources.ExtGState[str(args[0])])
             elif op in _IGNORED:
                 pass
             else:
@@ -611,6 +616,17 @@ def _prefix(tokens: list[bytes]) -> str:
             out += operands
             operands = []
     return b" ".join(out).decode("ascii")
+
+
+def _plain_state(state: pikepdf.Object) -> None:
+    """Refuse a graphics state that changes the look: transparency, blending, soft masks."""
+    for key in ("/CA", "/ca"):
+        if key in state and float(state[key]) != 1.0:
+            raise _unsupported("transparency")
+    if state.get("/BM", "/Normal") not in ("/Normal", "/Compatible"):
+        raise _unsupported("a blend mode")
+    if state.get("/SMask", "/None") != "/None":
+        raise _unsupported("a soft mask")
 
 
 def _rectangle(match: re.Match[bytes]) -> bytes:
