@@ -18,7 +18,7 @@ from ecert.core.documents.faces import Face, sample_page
 from ecert.core.documents.ofd import NS, ofd_from_pdf
 from ecert.core.documents.ofd_check import check_package
 from ecert.core.errors import EcertError
-from tests.ofd_world import CREATED, DOC_ID, face_documents
+from tests.ofd_world import CREATED, DOC_ID, face_documents, renderer, seal_of
 
 N = {"ofd": NS}
 ASTRAL = "\U00020bb7"  # 𠮷
@@ -305,3 +305,20 @@ def test_a_look_the_ofd_would_lose_is_refused(content: bytes, what: str) -> None
         ofd_from_pdf(out.getvalue(), title="t", created=CREATED, doc_id=DOC_ID)
     assert caught.value.code == "ofd_unsupported"
     assert what in caught.value.en
+
+
+def test_pages_of_several_faces_become_pages_of_one_document() -> None:
+    first, second = Face.SCORE_PROOF, Face.SHANDONG_TITLE_CERTIFICATE
+    pages = [
+        sample_page(face, seal=seal_of(sample_page(face).fields["issuer"]))
+        for face in (first, second)
+    ]
+    pdf = renderer().document(pages, created=CREATED)
+    package = ofd_from_pdf(pdf, title="t", created=CREATED, doc_id=DOC_ID)
+    assert check_package(package.files) == []
+    texts = []
+    for index in (0, 1):
+        page = _xml(package.files, f"Doc_0/Pages/Page_{index}/Content.xml")
+        texts.append("".join(code.text or "" for code in page.iterfind(".//ofd:TextCode", N)))
+    assert sample_page(first).fields["name"] in texts[0]
+    assert sample_page(second).fields["name"] in "".join(texts[1].split())

@@ -186,7 +186,6 @@ class _Font:
 class _Converter:
     height: float  # page height in pt
     seal: Picture | None
-    created: datetime
     fonts: list[_Font] = field(default_factory=list)
     font_keys: dict[tuple[int, int], int] = field(default_factory=dict)
     images: list[_Media] = field(default_factory=list)
@@ -237,7 +236,7 @@ class _Converter:
             bbox=(bbox[0], bbox[1], bbox[2], bbox[3]),
             bold="Bold" in name or int(descriptor.get("/Flags", 0)) & (1 << 18) != 0,
         )
-        self.fonts.append(_Font(subset, build_open_type(subset, created=self.created)))
+        self.fonts.append(_Font(subset, build_open_type(subset)))
         self.font_keys[key] = len(self.fonts) - 1
         return len(self.fonts) - 1
 
@@ -805,7 +804,7 @@ def ofd_from_pdf(
         if not document.pages:
             raise _unsupported("a PDF without pages")
         box = [float(v) for v in document.pages[0].mediabox]
-        converter = _Converter(height=box[3] - box[1], seal=seal, created=created)
+        converter = _Converter(height=box[3] - box[1], seal=seal)
         sizes: list[tuple[float, float]] = []
         pages: list[list[_Drawing]] = []
         for page in document.pages:

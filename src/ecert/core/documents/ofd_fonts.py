@@ -12,11 +12,12 @@ names the same glyph the PDF drew.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from fontTools.cffLib import CFFFontSet
 from fontTools.fontBuilder import FontBuilder
@@ -73,8 +74,39 @@ def parse_to_unicode(cmap: bytes) -> dict[int, str]:
     return result
 
 
-def build_open_type(font: CffSubset, *, created: datetime) -> OpenTypeFont:
-    """Wrap ``font.cff`` in an OpenType font whose cmap maps each printed character to its glyph."""
+def build_open_type(font: CffSubset) -> OpenTypeFont:
+    """Wrap ``font.cff`` in an OpenType font whose cmap maps each printed character to its glyph.
+
+    The same subset gives the same bytes (the ``head`` dates are fixed), so a font is built once
+    and remembered: the headings' subset of a face is the same for every holder.
+    """
+    key = hashlib.sha256(
+        b"\0".join(
+            [
+                font.cff,
+                repr(sorted(font.to_unicode.items())).encode(),
+                repr(sorted(font.widths.items())).encode(),
+                repr(
+                    (font.name, font.default_width, font.ascent, font.descent, font.bbox)
+                ).encode(),
+                b"bold" if font.bold else b"",
+            ]
+        )
+    ).digest()
+    if key not in _BUILT:
+        if len(_BUILT) >= 64:
+            _BUILT.clear()
+        _BUILT[key] = _build(font)
+    return _BUILT[key]
+
+
+_BUILT: dict[bytes, OpenTypeFont] = {}
+# The fonts' own dates: the publication year of GB/T 33190, not the document's (a font's date
+# says when the font was made; ours are made from the PDF's subset, which has no date).
+_FONT_DATE = datetime(2016, 1, 1, tzinfo=UTC)
+
+
+def _build(font: CffSubset) -> OpenTypeFont:
     cff_set = CFFFontSet()
     try:
         cff_set.decompile(io.BytesIO(font.cff), None)
@@ -132,7 +164,7 @@ def build_open_type(font: CffSubset, *, created: datetime) -> OpenTypeFont:
     head = builder.font["head"]
     head.xMin, head.yMin, head.xMax, head.yMax = font.bbox
     head.macStyle = 1 if font.bold else 0
-    stamp = int(created.timestamp()) + 2_082_844_800  # seconds since 1904-01-01
+    stamp = int(_FONT_DATE.timestamp()) + 2_082_844_800  # seconds since 1904-01-01
     head.created = head.modified = stamp
     raw = DefaultTable("CFF ")
     raw.data = font.cff
