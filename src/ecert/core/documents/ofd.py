@@ -382,7 +382,7 @@ class _Converter:
             for y in (min(ys), max(ys))
         ]
         box = _bounds(corners, 0.0)
-        data = _prefix(run.split())
+        data = _prefix_lines(run)
         placed = (ctm[0], ctm[1], ctm[2], ctm[3], ctm[4] - box[0], ctm[5] - box[1])
         return box, data, placed
 
@@ -599,6 +599,30 @@ def _literal(raw: bytes, position: int, end: int) -> tuple[bytes, int]:
         out.append(char)
         i += 1
     raise _unsupported("an unterminated string")
+
+
+_UPPER = bytes.maketrans(b"mlh", b"MLC")
+
+
+def _prefix_lines(run: bytes) -> str:
+    """``_prefix`` for runs of only ``m``, ``l`` and ``h`` (the QR code's thousands of squares),
+    by slicing instead of a loop over tokens: each subpath is a list of (x, y, operator) triples."""
+    if b"c" in run or b"re" in run:
+        return _prefix(run.split())
+    pieces = run.translate(_UPPER).split(b"C")
+    out: list[bytes] = []
+    for index, piece in enumerate(pieces):
+        tokens = piece.split()
+        if len(tokens) % 3:
+            return _prefix(run.split())
+        ordered = [b""] * len(tokens)
+        ordered[0::3] = tokens[2::3]
+        ordered[1::3] = tokens[0::3]
+        ordered[2::3] = tokens[1::3]
+        out.extend(ordered)
+        if index < len(pieces) - 1:
+            out.append(b"C")
+    return b" ".join(out).decode("ascii")
 
 
 def _prefix(tokens: list[bytes]) -> str:
