@@ -16,6 +16,7 @@ from bench import (
     insert,
     issue,
     mail_export,
+    ofd_render,
     offline_verify,
     paper_assign,
     replacement_package,
@@ -48,6 +49,7 @@ BENCHMARKS: dict[str, Callable[[int, list[str]], Report]] = {
     mail_export.NAME: mail_export.run,
     replacement_package.NAME: replacement_package.run,
     sd_jwt_issue.NAME: sd_jwt_issue.run,
+    ofd_render.NAME: ofd_render.run,
 }
 
 

@@ -87,3 +87,70 @@ def test_a_purpose_without_a_last_day_exits_2(
     assert refused.returncode == 2
     assert "--until" in refused.stderr
     assert not (tmp_path / "x").exists()
+
+
+def _ofd_text(path: Path) -> tuple[list[str], str]:
+    """The structure problems of the OFD at ``path`` and all the text its page prints."""
+    import zipfile
+
+    from lxml import etree
+
+    from ecert.core.documents.ofd import NS
+    from ecert.core.documents.ofd_check import check_package
+
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    page = etree.fromstring(files["Doc_0/Pages/Page_0/Content.xml"])
+    text = "".join(code.text or "" for code in page.iterfind(".//{%s}TextCode" % NS))  # noqa: UP031
+    return check_package(files), text
+
+
+@pytest.mark.parametrize("template", sorted(TITLES))
+def test_each_demo_list_renders_an_ofd_with_the_holders_name(
+    demo: tuple[Path, dict[str, list[str]]], template: str, tmp_path: Path
+) -> None:
+    data, chosen = demo
+    public_id, name = chosen[template]
+    out = tmp_path / "out.ofd"
+    result = run_ecert(data, "render", public_id, "--format", "ofd", "-o", str(out))
+    assert result.returncode == 0, result.stderr + result.stdout
+    problems, text = _ofd_text(out)
+    assert problems == []
+    assert name in text
+    assert TITLES[template].replace(" ", "") in "".join(text.split())
+
+
+def test_a_samples_ofd_is_written(demo: tuple[Path, dict[str, list[str]]], tmp_path: Path) -> None:
+    data, _ = demo
+    out = tmp_path / "sample.ofd"
+    args = ("render", "--sample", "national-style-1", "--format", "ofd", "-o", str(out))
+    result = run_ecert(data, *args)
+    assert result.returncode == 0, result.stderr + result.stdout
+    problems, text = _ofd_text(out)
+    assert problems == []
+    assert "张堃" in text
+
+
+def test_an_unknown_format_exits_2(demo: tuple[Path, dict[str, list[str]]]) -> None:
+    data, _ = demo
+    result = run_ecert(data, "render", "--sample", "national-style-1", "--format", "docx")
+    assert result.returncode == 2
+    assert "pdf or ofd" in result.stdout + result.stderr
+
+
+def test_a_scoped_copy_is_not_made_as_ofd(demo: tuple[Path, dict[str, list[str]]]) -> None:
+    data, chosen = demo
+    public_id, _ = chosen["national-style-1"]
+    args = (
+        "render",
+        public_id,
+        "--format",
+        "ofd",
+        "--purpose",
+        "办理执业注册",
+        "--until",
+        "2027-06-30",
+    )
+    result = run_ecert(data, *args)
+    assert result.returncode == 2
+    assert "PDF only" in result.stdout + result.stderr

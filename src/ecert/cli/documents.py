@@ -1,4 +1,5 @@
-"""``ecert render``: the sealed PDF of a stored credential, a 加注 copy, or a face's sample layout.
+"""``ecert render``: the sealed PDF of a stored credential, a 加注 copy, or a face's sample layout;
+``--format ofd`` writes the OFD (GB/T 33190) of the credential or sample instead, not sealed.
 
 Exit codes: 0 written; 1 the credential cannot be sealed (unsigned, not valid, a character no font
 draws, no key); 2 unknown credential, face or option.
@@ -6,6 +7,7 @@ draws, no key); 2 unknown credential, face or option.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -36,13 +38,19 @@ def render(
             help="render a face's sample layout instead (unsigned), e.g. national-style-1"
         ),
     ] = None,
+    format: Annotated[
+        str, typer.Option("--format", help="pdf (sealed) or ofd (GB/T 33190, not sealed)")
+    ] = "pdf",
 ) -> None:
     """生成盖章的电子证书 PDF / Write the sealed PDF of a credential (or a face's sample)."""
     from ecert.cli.base import django_setup
 
     django_setup()
+    if format not in ("pdf", "ofd"):
+        console.print(f"格式应为 pdf 或 ofd：{format} / --format is pdf or ofd")
+        raise typer.Exit(2)
     if sample is not None:
-        _render_sample(sample, output or Path(f"{sample}.pdf"))
+        _render_sample(sample, output or Path(f"{sample}.{format}"), ofd=format == "ofd")
         return
     if public_id is None:
         console.print("请给出证书的公开编号或 --sample / give a public id or --sample")
@@ -50,11 +58,16 @@ def render(
     if (purpose is None) != (until is None):
         console.print("--purpose 与 --until 须同时给出 / give both --purpose and --until")
         raise typer.Exit(2)
+    if format == "ofd" and purpose is not None:
+        console.print("加注副本只有 PDF / a 加注 copy is made as PDF only")
+        raise typer.Exit(2)
 
+    from ecert.core.documents.ofd import OFD_REFUSALS
     from ecert.credentials.models import Credential
     from ecert.documents.services import (
         DOCUMENT_REFUSALS,
         SCOPED_COPY_REFUSALS,
+        document_ofd,
         document_original,
         document_path,
         document_scoped,
@@ -71,6 +84,18 @@ def render(
         raise typer.Exit(2)
     now = datetime.now(UTC)
     refusals = DOCUMENT_REFUSALS  # each step answers only its own refusals, as before
+    if format == "ofd":
+        try:
+            ofd = document_ofd(credential=credential, now=now)
+        except EcertError as error:
+            if error.code not in refusals | OFD_REFUSALS:
+                raise
+            console.print(f"[red]{error.zh}[/red] / {error.en}")
+            raise typer.Exit(1) from error
+        target = output or Path(f"{credential.public_id}.ofd")
+        target.write_bytes(ofd)
+        console.print(f"{target}  {len(ofd):,} bytes  (OFD，未签章 / OFD, not sealed)")
+        return
     try:
         if purpose is not None and until is not None:
             refusals = SCOPED_COPY_REFUSALS
@@ -103,8 +128,9 @@ def _day(text: str) -> date:
         raise typer.Exit(2) from error
 
 
-def _render_sample(face_name: str, target: Path) -> None:
+def _render_sample(face_name: str, target: Path, *, ofd: bool = False) -> None:
     from ecert.core.documents.faces import Face, sample_page
+    from ecert.core.documents.ofd import OFD_REFUSALS, ofd_from_pdf
     from ecert.documents.services import RENDER_REFUSALS, renderer
 
     try:
@@ -120,5 +146,15 @@ def _render_sample(face_name: str, target: Path) -> None:
             raise  # the sample's QR code, say: as before
         console.print(f"[red]{error.zh}[/red] / {error.en}")
         raise typer.Exit(1) from error
+    if ofd:
+        doc_id = hashlib.sha256(pdf).hexdigest()[:32]
+        created = datetime.now(UTC)
+        try:
+            pdf = ofd_from_pdf(pdf, title=face.value, created=created, doc_id=doc_id).to_zip()
+        except EcertError as error:
+            if error.code not in OFD_REFUSALS:
+                raise
+            console.print(f"[red]{error.zh}[/red] / {error.en}")
+            raise typer.Exit(1) from error
     target.write_bytes(pdf)
     console.print(f"{target}  (样张，未签章 / sample, not signed)")

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from ecert.accounts.models import User
 from ecert.audit.services import audit_record
+from ecert.core.documents.ofd import ofd_from_pdf
 from ecert.core.documents.pades import pdf_seal
 from ecert.core.documents.render import FontSet, Page, Picture, Renderer
 from ecert.core.errors import EcertError
@@ -329,6 +330,29 @@ def _sealed_pdf(
         location=credential.issuing_authority.name,
         timestamp_url=settings.ECERT_TSA_URL,
     )
+
+
+def document_ofd(*, credential: Credential, now: datetime) -> bytes:
+    """The OFD (GB/T 33190) of ``credential``'s current signed version, not sealed: the same page
+    as its PDF, translated from the Typst PDF (``ecert.core.documents.ofd``). Nothing is stored;
+    the sealed OFD (GB/T 38540) builds on this. Refused as ``document_original`` refuses."""
+    signed = _check_sealable(credential)
+    if is_paper_record(credential.kind, credential.form):
+        raise EcertError(
+            "paper_record",
+            "这是纸质证书在证书数据库中的记录，没有电子原件",
+            "this is the record of a paper certificate and has no electronic original",
+        )
+    seal = _issuer_seal(credential)
+    text = qr_text(settings.ECERT_VERIFY_HOST, signed, scheme=settings.ECERT_VERIFY_SCHEME)
+    page: Page = page_for(credential, qr_text=text, seal=seal, scope=None)
+    created = credential.signed_at or now
+    pdf = renderer().document([page], created=created)
+    doc_id = hashlib.sha256(b"ecert-ofd\0" + signed).hexdigest()[:32]
+    package = ofd_from_pdf(
+        pdf, title=_reason(credential), created=created, doc_id=doc_id, seal=seal
+    )
+    return package.to_zip()
 
 
 def pdf_file_write(pdf: bytes, folder: str = DOCUMENT_DIR) -> tuple[str, str]:
