@@ -245,7 +245,11 @@ def check_sealed_ofd(data: bytes, trust_roots: Sequence[bytes]) -> OfdCheck:
     """Check the first seal of an OFD file against ``trust_roots`` (DER certificates).
 
     Raises ``EcertError`` (``bad_ofd``) only when the file is no readable OFD at all."""
-    files = package_unzip(data)
+    return ofd_files_check(package_unzip(data), trust_roots)
+
+
+def ofd_files_check(files: Mapping[str, bytes], trust_roots: Sequence[bytes]) -> OfdCheck:
+    """``check_sealed_ofd`` for a package already unzipped."""
     doc_root = _doc_root(files)
     body = _xml(files["OFD.xml"]).find("ofd:DocBody/ofd:Signatures", _NS)
     if body is None or not (body.text or "").strip():
