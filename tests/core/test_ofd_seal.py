@@ -3,7 +3,10 @@ check both accept the sealed package, and both refuse it once any part of it cha
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +21,7 @@ from ecert.core.documents.seals import round_seal_png
 from ecert.core.errors import EcertError
 from ecert.core.formats.algorithms import Algorithm
 from ecert.core.formats.ses import SesReason, SesSignature, signature_check
+from tests import gm_oracle
 from tests.core.ofd_seal_world import (
     SEAL_NAME,
     SEALED_AT,
@@ -78,8 +82,6 @@ def _page_text(files: Files) -> None:
 
 def _page_text_and_its_digest(files: Files) -> None:
     """The forger also rewrites the page's CheckValue, so Signature.xml no longer matches."""
-    import base64
-
     from ecert.core.formats.ses import sm3
 
     old = base64.b64encode(sm3(files[PAGE]))
@@ -250,3 +252,20 @@ def test_a_seal_holder_cannot_change_the_seal_and_sign_again(change: str) -> Non
     check = check_sealed_ofd(forged, [world.root.certificate])
     assert check.reason == SesReason.BAD_SEAL
     assert not check.original
+
+
+VECTOR = Path(__file__).resolve().parents[2] / "docs/formats/vectors/ofd-seal-v1.json"
+
+
+def test_the_published_vector_is_accepted_by_both_verifiers() -> None:
+    vector = json.loads(VECTOR.read_text(encoding="utf-8"))
+    ofd = base64.b64decode(vector["sealed_ofd_base64"])
+    root = bytes.fromhex(vector["seal_root_certificate_der_hex"])
+    files = package_unzip(ofd)
+    signature_xml = files["Doc_0/Signs/Sign_0/Signature.xml"]
+
+    seen = verify_sealed_ofd(ofd, root)
+    assert seen["signer_certificate"] == bytes.fromhex(vector["signer_certificate_der_hex"])
+    assert signature_xml.decode() == vector["signature_xml"]
+    assert gm_oracle.sm3_digest(signature_xml).hex() == vector["signature_xml_sm3_hex"]
+    assert check_sealed_ofd(ofd, [root]).original

@@ -210,6 +210,7 @@ def keys_export(
     from ecert.signing.services import (
         current_key,
         root_active,
+        seal_root,
     )
 
     try:
@@ -226,6 +227,13 @@ def keys_export(
     now = datetime.now(UTC)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "root.der").write_bytes(bytes(root.certificate))
+    try:  # the SM2 root of the OFD seals, when it is not the main root (docs/keys.md)
+        national = seal_root()
+    except EcertError:
+        national = root
+    if national != root:
+        (directory / "seal-root.der").write_bytes(bytes(national.certificate))
+        console.print(f"电子印章根证书指纹 / seal root SHA-256: {national.fingerprint}")
     (directory / "trust-list.cose").write_bytes(bytes(latest.document))
     written = 0
     status_key = current_key(None, Purpose.STATUS_LISTS, now)
