@@ -43,7 +43,12 @@ def keys_init(
     from ecert.core.formats.trust_list import Purpose
     from ecert.signing.models import RootCertificate, RootRole, SignerKey
     from ecert.signing.selectors import authority_by_key, signing_plan
-    from ecert.signing.services import root_create, signer_key_create, trust_list_publish
+    from ecert.signing.services import (
+        SEAL_PURPOSES,
+        root_create,
+        signer_key_create,
+        trust_list_publish,
+    )
 
     chosen = Algorithm(_algorithm(algorithm))
     now = datetime.now(UTC)
@@ -58,8 +63,9 @@ def keys_init(
     plan.setdefault(operator_authority, set())
     created = 0
     for authority, kinds in sorted(plan.items(), key=lambda item: item[0].key):
-        if SignerKey.objects.filter(authority=authority, revoked_at__isnull=True).exists():
-            continue
+        keys = SignerKey.objects.filter(authority=authority, revoked_at__isnull=True)
+        if any(not SEAL_PURPOSES.issuperset(key.purposes) for key in keys):
+            continue  # it has a credential key (a seal key alone does not count)
         purposes = [Purpose.CREDENTIALS, Purpose.BATCH_ROOTS]
         if authority == operator_authority:
             purposes.append(Purpose.STATUS_LISTS)
