@@ -423,3 +423,79 @@ def test_a_title_certificate_verifies_offline_and_its_number_is_read(
     assert "系列级别 / series-level 012 中小学教师高级" in reading
     assert "序号 / sequence 00002" in reading
     assert reading.endswith("基层 / grassroots")
+
+
+@pytest.fixture(scope="module")
+def sealed_ofd(deployment: Deployment, signed: tuple[Path, Published]) -> tuple[Path, Published]:
+    """`ecert keys seals`, then a one-page OFD showing the credential's QR code sealed with
+    sd-hrss's GB/T 38540 seal, and the trust files (now with seal-root.der)."""
+    picture, _ = signed
+    _ok(run_ecert(deployment.data_dir, "keys", "seals"))
+    out = deployment.work / "原件.ofd"
+    deployment.shell(
+        "from pathlib import Path\n"
+        "from django.utils import timezone\n"
+        "from ecert.authorities.models import Authority\n"
+        "from ecert.core.documents.ofd_seal import ofd_seal, package_zip\n"
+        "from ecert.core.rules.kinds import CredentialKind\n"
+        "from ecert.signing.services import ofd_sealing_key\n"
+        "from tests.core.ofd_seal_world import STAMP, ofd_package\n"
+        "key = ofd_sealing_key(Authority.objects.get(key='sd-hrss'), CredentialKind.EXAM_PROOF,"
+        " timezone.now())\n"
+        f"files = ofd_package(image=Path({str(picture)!r}).read_bytes())\n"
+        f"Path({str(out)!r}).write_bytes(package_zip(ofd_seal(files, key=key, place=STAMP,"
+        " at=timezone.now())))\n"
+    )
+    return out, deployment.export("ofd-pub")
+
+
+def _verify_ofd(ofd: Path, published: Published) -> subprocess.CompletedProcess[str]:
+    return run_ecert(
+        published.root.parent,
+        "verify",
+        str(ofd),
+        "--trust-list",
+        str(published.trust_list),
+        "--root",
+        str(published.root),
+        "--seal-root",
+        str(published.root.parent / "seal-root.der"),
+        "--status-list",
+        str(published.status_list),
+    )
+
+
+def test_the_sealed_ofd_is_an_original_and_its_credential_valid(
+    sealed_ofd: tuple[Path, Published],
+) -> None:
+    ofd, published = sealed_ofd
+    result = _verify_ofd(ofd, published)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "文件 / file: 原件" in result.stdout
+    assert "✓ issuer: pass" in result.stdout
+    assert "verdict: valid " in result.stdout
+
+
+def test_a_changed_ofd_is_not_an_original(
+    sealed_ofd: tuple[Path, Published], tmp_path: Path
+) -> None:
+    ofd, published = sealed_ofd
+    from ecert.core.documents.ofd_seal import package_unzip, package_zip
+
+    files = package_unzip(ofd.read_bytes())
+    page = "Doc_0/Pages/Page_0/Content.xml"
+    files[page] = files[page].replace("电子证书".encode(), "伪造证书".encode())
+    copy = tmp_path / "改动.ofd"
+    copy.write_bytes(package_zip(files))
+
+    result = _verify_ofd(copy, published)
+    assert result.returncode == NOT_ORIGINAL, result.stdout + result.stderr
+    assert "✗ intact: fail (altered)" in result.stdout
+    assert "verdict" not in result.stdout
+
+
+def test_an_ofd_without_its_seal_root_is_not_trusted(sealed_ofd: tuple[Path, Published]) -> None:
+    ofd, published = sealed_ofd
+    result = _verify(ofd, published)
+    assert result.returncode == NOT_ORIGINAL, result.stdout + result.stderr
+    assert "✗ trusted: fail (untrusted)" in result.stdout

@@ -30,7 +30,7 @@ from ecert.core.formats.w3c_vc import context_document as w3c_context_document
 from ecert.credentials.models import Credential
 from ecert.credentials.status_lists import status_list_fresh
 from ecert.credentials.w3c_vc import status_list_w3c
-from ecert.signing.models import RootCertificate, TrustListPublication
+from ecert.signing.models import RootCertificate, RootRole, TrustListPublication
 from ecert.verification.limits import request_address, verification_take
 from ecert.verification.models import Channel
 from ecert.verification.organisations import organisation_of
@@ -213,7 +213,7 @@ def status_list(request: HttpRequest, list_number: int) -> HttpResponse:
 def root_certificate(request: HttpRequest) -> HttpResponse:
     """根证书 / The deployment's root certificate; check its fingerprint against the one
     published through official channels before trusting it."""
-    root = RootCertificate.objects.filter(active=True).first()
+    root = RootCertificate.objects.filter(active=True, role=RootRole.MAIN).first()
     if root is None:
         raise not_found()
     return _file(bytes(root.certificate), "root.der", "application/pkix-cert")

@@ -41,13 +41,18 @@ def keys_init(
     _setup()
     from ecert.core.formats.algorithms import Algorithm
     from ecert.core.formats.trust_list import Purpose
-    from ecert.signing.models import RootCertificate, SignerKey
+    from ecert.signing.models import RootCertificate, RootRole, SignerKey
     from ecert.signing.selectors import authority_by_key, signing_plan
-    from ecert.signing.services import root_create, signer_key_create, trust_list_publish
+    from ecert.signing.services import (
+        SEAL_PURPOSES,
+        root_create,
+        signer_key_create,
+        trust_list_publish,
+    )
 
     chosen = Algorithm(_algorithm(algorithm))
     now = datetime.now(UTC)
-    if not RootCertificate.objects.filter(active=True).exists():
+    if not RootCertificate.objects.filter(active=True, role=RootRole.MAIN).exists():
         root = root_create(actor=None, algorithm=chosen, now=now)
         console.print(f"根证书 / root: SHA-256 {root.fingerprint}")
     plan = signing_plan()
@@ -58,8 +63,9 @@ def keys_init(
     plan.setdefault(operator_authority, set())
     created = 0
     for authority, kinds in sorted(plan.items(), key=lambda item: item[0].key):
-        if SignerKey.objects.filter(authority=authority, revoked_at__isnull=True).exists():
-            continue
+        keys = SignerKey.objects.filter(authority=authority, revoked_at__isnull=True)
+        if any(not SEAL_PURPOSES.issuperset(key.purposes) for key in keys):
+            continue  # it has a credential key (a seal key alone does not count)
         purposes = [Purpose.CREDENTIALS, Purpose.BATCH_ROOTS]
         if authority == operator_authority:
             purposes.append(Purpose.STATUS_LISTS)
@@ -77,6 +83,50 @@ def keys_init(
     console.print(
         f"新建密钥 / keys created: {created}; 信任列表 / trust list #{publication.sequence}"
     )
+
+
+@keys_app.command("seals")
+def keys_seals(
+    province: Annotated[str, typer.Option(help="authority whose key makes the seals")] = "sd-hrss",
+) -> None:
+    """制作 GB/T 38540 电子印章（SM2）：根证书、制章密钥和各签发机构的签章密钥与印章（已有的跳过）
+    / Make the GB/T 38540 SM2 seals: seal root, seal maker, each issuer's seal key and seal."""
+    _setup()
+    from ecert.documents.selectors import seal_image_of
+    from ecert.signing.models import ElectronicSeal
+    from ecert.signing.selectors import authority_by_key, signing_plan
+    from ecert.signing.services import electronic_seal_create, seal_maker_ensure
+
+    maker_authority = authority_by_key(province)
+    if maker_authority is None:
+        console.print(f"[red]没有机构 / no authority {province}[/red]")
+        raise typer.Exit(2)
+    now = datetime.now(UTC)
+    try:
+        maker = seal_maker_ensure(actor=None, province=maker_authority, now=now)
+    except EcertError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    console.print(f"制章密钥 / seal maker: {maker.kid_hex}")
+    made = 0
+    for authority, kinds in sorted(signing_plan().items(), key=lambda item: item[0].key):
+        if ElectronicSeal.objects.filter(authority=authority, valid_until__gt=now).exists():
+            continue
+        picture = seal_image_of(authority)
+        if picture is None:
+            console.print(f"[yellow]{authority.key}: 没有印章图片，跳过 / no seal picture, skipped")
+            continue
+        seal = electronic_seal_create(
+            actor=None,
+            authority=authority,
+            kinds=kinds,
+            picture=bytes(picture.image),
+            maker=maker,
+            now=now,
+        )
+        made += 1
+        console.print(f"  {authority.key}: {seal.es_id} ({seal.signer_key.kid_hex})")
+    console.print(f"新建电子印章 / seals made: {made}")
 
 
 @keys_app.command("list")
@@ -166,6 +216,7 @@ def keys_export(
     from ecert.signing.services import (
         current_key,
         root_active,
+        seal_root,
     )
 
     try:
@@ -182,6 +233,13 @@ def keys_export(
     now = datetime.now(UTC)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "root.der").write_bytes(bytes(root.certificate))
+    try:  # the SM2 root of the OFD seals, when it is not the main root (docs/keys.md)
+        national = seal_root()
+    except EcertError:
+        national = root
+    if national != root:
+        (directory / "seal-root.der").write_bytes(bytes(national.certificate))
+        console.print(f"电子印章根证书指纹 / seal root SHA-256: {national.fingerprint}")
     (directory / "trust-list.cose").write_bytes(bytes(latest.document))
     written = 0
     status_key = current_key(None, Purpose.STATUS_LISTS, now)

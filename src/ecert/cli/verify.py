@@ -1,10 +1,13 @@
-"""``ecert verify``: check a credential offline, from QR text, a picture or a PDF.
+"""``ecert verify``: check a credential offline, from QR text, a picture, a PDF or an OFD.
 
 Needs no database and no network: the root certificate (obtained once from an official channel),
 the trust list and, optionally, status lists, as files published by ``ecert keys
 export-trust-list``. A PDF is first checked as a file, by the same decision as the public PDF
 check page (ecert.core.documents.originals): a copy that is not the sealed original is reported
-as such, with the check it failed, and exits 3 whatever its QR code says.
+as such, with the check it failed, and exits 3 whatever its QR code says. An OFD is checked the
+same way by its GB/T 38540 seal, against ``--seal-root`` (the SM2 seal root, when the deployment's
+main root is not SM2); offline, "sealed by the issuer" means the seal certificate, issued under
+that root, names the issuing authority of the certificate in the QR code as its organisation.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ecert.core.documents.ofd_seal import OfdCheck
 from ecert.core.documents.originals import (
+    ZIP_MAGIC,
     PdfReading,
     PdfReason,
     pdf_check_outcomes,
@@ -35,6 +40,7 @@ from ecert.core.formats.verify import (
     load_status_list,
     verify_qr_text,
 )
+from ecert.core.formats.x509 import parse_certificate
 from ecert.core.rules.titles import (
     GRASSROOTS,
     CodeTables,
@@ -60,7 +66,7 @@ EXIT_CODES = {Verdict.VALID: 0, Verdict.VALID_STATUS_UNKNOWN: 0}
 NOT_ORIGINAL_EXIT = 3
 PDF_REASON_TEXT = {
     PdfReason.OK: "原件，电子签章完好 / the sealed original",
-    PdfReason.NOT_PDF: "无法读取的 PDF / not a readable PDF",
+    PdfReason.NOT_PDF: "无法读取的 PDF 或 OFD / not a readable PDF or OFD",
     PdfReason.UNSIGNED: "没有电子签章（扫描件、打印成 PDF 或转换件）/ no seal: a scan, a print to "
     "PDF or a converted copy",
     PdfReason.ALTERED: "签章后内容被改动 / changed after it was sealed",
@@ -110,7 +116,7 @@ def _fail(message: str) -> typer.Exit:
 
 
 def verify(
-    source: Annotated[str, typer.Argument(help="QR text, or a PNG/JPEG/PDF file")],
+    source: Annotated[str, typer.Argument(help="QR text, or a PNG/JPEG/PDF/OFD file")],
     trust_list: Annotated[Path, typer.Option(help="trust list file (trust-list.cose)")],
     root: Annotated[Path, typer.Option(help="root certificate (root.der) from an official source")],
     status_list: Annotated[
@@ -120,6 +126,10 @@ def verify(
     id_number: Annotated[str | None, typer.Option(help="holder ID number to match")] = None,
     at: Annotated[
         datetime | None, typer.Option(help="verify as of this time (default: now)")
+    ] = None,
+    seal_root: Annotated[
+        Path | None,
+        typer.Option(help="SM2 seal root certificate (seal-root.der) for an OFD's GB/T 38540 seal"),
     ] = None,
 ) -> None:
     """核验证书（离线）/ Verify a credential offline."""
@@ -142,8 +152,9 @@ def verify(
         try:
             with path.open("rb") as file:
                 head = file.read(5)
-            if head == b"%PDF-":
-                pdf = pdf_read(path.read_bytes(), [root.read_bytes()])
+            if head == b"%PDF-" or head.startswith(ZIP_MAGIC):
+                roots = [root.read_bytes()] + ([seal_root.read_bytes()] if seal_root else [])
+                pdf = pdf_read(path.read_bytes(), roots)
                 texts = list(pdf.qr_texts)
             else:
                 texts = qr_texts_in_file(path)
@@ -199,10 +210,15 @@ def _pdf_not_original(
     found = next((r for r in results if r.claims is not None), None)
 
     def sealed_by_issuer(certificate: bytes) -> bool:
-        return found is not None and any(
-            signer.certificate == certificate and signer.authority == found.claims.issuer
+        if found is None or found.claims is None:
+            return False
+        issuer = found.claims.issuer
+        if isinstance(reading.check, OfdCheck):  # seal keys are not in the trust list
+            names = {a.name for a in trusted.authorities if a.number == issuer}
+            return parse_certificate(certificate).subject.organization in names
+        return any(
+            signer.certificate == certificate and signer.authority == issuer
             for signer in trusted.signers
-            if found.claims is not None
         )
 
     reason = pdf_reason(

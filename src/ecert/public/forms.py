@@ -38,9 +38,11 @@ class CodeForm(forms.Form):
 
 class PdfForm(forms.Form):
     file = forms.FileField(
-        label=_("PDF file"),
+        label=_("PDF or OFD file"),
         help_text=_("The electronic certificate exactly as you received it (at most 10 MB)."),
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "application/pdf,.pdf,application/ofd,.ofd"}
+        ),
     )
 
     def clean_file(self) -> object:

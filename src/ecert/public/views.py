@@ -147,7 +147,7 @@ def query_result(request: HttpRequest) -> HttpResponseBase:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def pdf(request: HttpRequest) -> HttpResponse:
-    """Upload a PDF: is it the sealed original, and is the certificate in it valid?"""
+    """Upload a PDF or an OFD: is it the sealed original, and is the certificate in it valid?"""
     form = PdfForm(request.POST or None, request.FILES or None)
     context: dict[str, object] = {"form": form}
     if request.method == "POST" and form.is_valid():

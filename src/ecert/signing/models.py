@@ -12,9 +12,20 @@ from django.utils.translation import gettext_lazy as _
 from ecert.authorities.models import Authority
 
 
-class RootCertificate(models.Model):
-    """The deployment's root CA; the one with ``active`` signs certificates and trust lists."""
+class RootRole(models.TextChoices):
+    """What a root certifies: everything (main), or only the GB/T 38540 seal keys (national), a
+    second root that exists only when the main root is not SM2 (docs/keys.md)."""
 
+    MAIN = "main", _("main root")
+    NATIONAL_SEALS = "national_seals", _("SM2 root for electronic seals")
+
+
+class RootCertificate(models.Model):
+    """A root CA of the deployment; the active main one signs certificates and trust lists."""
+
+    role = models.CharField(
+        _("role"), max_length=16, choices=RootRole.choices, default=RootRole.MAIN
+    )
     key_label = models.CharField(_("key label"), max_length=64, unique=True)
     kid = models.BinaryField(_("key id"), max_length=8)
     algorithm = models.IntegerField(_("algorithm"))
@@ -26,7 +37,7 @@ class RootCertificate(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["active"], condition=models.Q(active=True), name="one_active_root"
+                fields=["role"], condition=models.Q(active=True), name="one_active_root_per_role"
             )
         ]
 
@@ -83,3 +94,28 @@ class StatusListPublication(models.Model):
 
     def __str__(self) -> str:
         return f"status list {self.list_number}"
+
+
+class ElectronicSeal(models.Model):
+    """A GB/T 38540 electronic seal (SESeal v4) made by the province's seal maker for one
+    authority: its picture and the certificate of the authority's seal-signing key, signed."""
+
+    authority = models.ForeignKey(
+        Authority, verbose_name=_("authority"), on_delete=models.PROTECT, related_name="+"
+    )
+    signer_key = models.ForeignKey(
+        SignerKey, verbose_name=_("seal-signing key"), on_delete=models.PROTECT, related_name="+"
+    )
+    maker_key = models.ForeignKey(
+        SignerKey, verbose_name=_("seal maker"), on_delete=models.PROTECT, related_name="+"
+    )
+    es_id = models.CharField(_("seal code"), max_length=32, unique=True)
+    seal = models.BinaryField(_("seal (DER SESeal)"))
+    valid_until = models.DateTimeField(_("valid until"))
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["authority", "-created_at"]
+
+    def __str__(self) -> str:
+        return self.es_id

@@ -18,11 +18,13 @@ from ecert.audit.services import audit_record
 from ecert.authorities.models import Authority
 from ecert.catalogue.models import Qualification
 from ecert.config import KeyStoreConfig
+from ecert.core.documents.ofd_seal import OfdSealKey
 from ecert.core.documents.pades import SealingKey
 from ecert.core.errors import EcertError
 from ecert.core.formats.algorithms import Algorithm
 from ecert.core.formats.claims import KindCode
 from ecert.core.formats.keystore import FileKeyStore, KeyStore, Pkcs11KeyStore
+from ecert.core.formats.ses import SealPicture, seal_make
 from ecert.core.formats.trust_list import (
     Purpose,
     TrustedAuthority,
@@ -38,7 +40,9 @@ from ecert.core.formats.x509 import (
 )
 from ecert.core.rules.kinds import CredentialKind
 from ecert.signing.models import (
+    ElectronicSeal,
     RootCertificate,
+    RootRole,
     SignerKey,
     TrustListPublication,
 )
@@ -50,7 +54,10 @@ ROOT_YEARS = 20
 SIGNER_YEARS = 10
 LICENCE_SERIAL_WIDTH = 12  # the status index, zero-padded, is the identifier's serial
 KID_BYTES = 4  # short, because the key id travels in every QR code
-TRUST_LIST_DAYS = 7  # verifiers should fetch a new list within a week
+TRUST_LIST_DAYS = 7
+SEAL_PURPOSES = frozenset({int(Purpose.SEAL_MAKING), int(Purpose.DOCUMENT_SEALS)})
+SEAL_YEARS = 5  # an electronic seal is remade (new esID) at least this often
+SEAL_SIZE_MM = 40  # the printed diameter of an official round seal (GA 241)  # verifiers should fetch a new list within a week
 # What signer_key_rotate refuses with: no key to rotate, or no root yet.
 KEY_ROTATE_REFUSALS = frozenset({"no_key", "no_root"})
 
@@ -68,7 +75,7 @@ def _keystore(config: KeyStoreConfig) -> KeyStore:
 
 
 def root_active() -> RootCertificate:
-    root = RootCertificate.objects.filter(active=True).first()
+    root = RootCertificate.objects.filter(active=True, role=RootRole.MAIN).first()
     if root is None:
         raise EcertError(
             "no_root",
@@ -88,19 +95,24 @@ def _new_kid(spki_der: bytes) -> bytes:
 
 
 @transaction.atomic
-def root_create(*, actor: User | None, algorithm: Algorithm, now: datetime) -> RootCertificate:
-    """Create the deployment's root CA (key in the key store, self-signed certificate)."""
-    if RootCertificate.objects.filter(active=True).exists():
+def root_create(
+    *, actor: User | None, algorithm: Algorithm, now: datetime, role: RootRole = RootRole.MAIN
+) -> RootCertificate:
+    """Create a root CA of ``role`` (key in the key store, self-signed certificate)."""
+    if RootCertificate.objects.filter(active=True, role=role).exists():
         raise EcertError("root_exists", "根证书已存在", "a root already exists")
     store = keystore_open()
-    label = f"root-{now:%Y%m%d%H%M%S}-{secrets.token_hex(2)}"
+    prefix = "root" if role == RootRole.MAIN else "seal-root"
+    label = f"{prefix}-{now:%Y%m%d%H%M%S}-{secrets.token_hex(2)}"
     signer = store.generate(label, algorithm)
-    name = DistinguishedName(common_name="ecert 根证书", organization="ecert")
+    common_name = "ecert 根证书" if role == RootRole.MAIN else "ecert 电子印章根证书"
+    name = DistinguishedName(common_name=common_name, organization="ecert")
     der = self_signed_root(
         signer, name, secrets.randbits(63), now, now + timedelta(days=365 * ROOT_YEARS)
     )
     info = parse_certificate(der)
     root = RootCertificate.objects.create(
+        role=role,
         key_label=label,
         kid=_new_kid(signer.public_key_der()),
         algorithm=int(algorithm),
@@ -112,7 +124,11 @@ def root_create(*, actor: User | None, algorithm: Algorithm, now: datetime) -> R
         action="signing.root_created",
         object_type="root",
         object_id=root.fingerprint,
-        data={"algorithm": int(algorithm), "not_after": info.not_after.isoformat()},
+        data={
+            "algorithm": int(algorithm),
+            "role": str(role),
+            "not_after": info.not_after.isoformat(),
+        },
         at=now,
     )
     return root
@@ -127,9 +143,19 @@ def signer_key_create(
     kinds: Iterable[CredentialKind],
     purposes: Iterable[Purpose],
     now: datetime,
+    root: RootCertificate | None = None,
 ) -> SignerKey:
-    """A new document-signer key for ``authority`` with a certificate under the active root."""
-    root = root_active()
+    """A new signer key for ``authority`` with a certificate under ``root`` (the active main
+    root if None; seal keys go under ``seal_root()``)."""
+    purposes = list(purposes)
+    root = root or root_active()
+    seal_purposes = SEAL_PURPOSES.intersection(purposes)
+    if seal_purposes and (algorithm is not Algorithm.SM2_SM3 or len(purposes) != 1):
+        raise EcertError(
+            "seal_key_not_sm2",
+            "电子印章密钥只能是 SM2 密钥，且不作其他用途",
+            "an electronic-seal key is an SM2 key used for nothing else",
+        )
     store = keystore_open()
     root_signer = store.signer(root.key_label)
     root_info = parse_certificate(bytes(root.certificate))
@@ -137,8 +163,10 @@ def signer_key_create(
     signer = store.generate(label, algorithm)
     spki = signer.public_key_der()
     not_after = now + timedelta(days=365 * SIGNER_YEARS)
+    role = {Purpose.SEAL_MAKING: "电子印章制章", Purpose.DOCUMENT_SEALS: "电子印章签章"}
     subject = DistinguishedName(
-        common_name=f"{authority.name} 电子证书签名", organization=authority.name
+        common_name=f"{authority.name} {role.get(purposes[0], '电子证书签名')}",
+        organization=authority.name,
     )
     der = build_certificate(
         issuer_signer=root_signer,
@@ -192,13 +220,15 @@ def signer_key_rotate(
 ) -> SignerKey:
     """Replace the authority's current keys: the old ones stop signing now but stay trusted for
     what they signed before."""
-    old_keys = list(
-        rows_locked(
+    old_keys = [
+        key
+        for key in rows_locked(
             SignerKey.objects.filter(
                 authority=authority, not_after__gt=now, revoked_at__isnull=True
             ).order_by("pk")
         )
-    )
+        if not SEAL_PURPOSES.issuperset(key.purposes)  # seal keys are remade with their seal
+    ]
     if not old_keys:
         raise EcertError("no_key", "该机构没有可轮换的密钥", "this authority has no key to rotate")
     kinds = sorted({k for key in old_keys for k in key.kinds})
@@ -268,7 +298,11 @@ def _epoch(moment: datetime) -> int:
 
 def trust_list_build(now: datetime, sequence: int) -> TrustList:
     root = root_active()
-    keys = list(SignerKey.objects.select_related("authority").order_by("pk"))
+    keys = [
+        key
+        for key in SignerKey.objects.select_related("authority").order_by("pk")
+        if not SEAL_PURPOSES.issuperset(key.purposes)  # seal keys live under the seal root
+    ]
     authorities = {key.authority.pk: key.authority for key in keys}
     return TrustList(
         sequence=sequence,
@@ -358,4 +392,134 @@ def sealing_key(authority: Authority, kind: CredentialKind, now: datetime) -> Se
         signer=keystore_open().signer(key.key_label),
         certificate=bytes(key.certificate),
         chain=(bytes(root.certificate),),
+    )
+
+
+def seal_root() -> RootCertificate:
+    """The SM2 root that GB/T 38540 seal keys are certified under: the main root if it is SM2,
+    else the deployment's separate SM2 seal root (decision 310)."""
+    main = root_active()
+    if Algorithm(main.algorithm) is Algorithm.SM2_SM3:
+        return main
+    root = RootCertificate.objects.filter(active=True, role=RootRole.NATIONAL_SEALS).first()
+    if root is None:
+        raise EcertError(
+            "no_seal_root",
+            "尚未创建 SM2 电子印章根证书，请先运行 ecert keys seals",
+            "no SM2 root for electronic seals yet: run ecert keys seals",
+        )
+    return root
+
+
+@transaction.atomic
+def seal_root_ensure(*, actor: User | None, now: datetime) -> RootCertificate:
+    """``seal_root()``, creating the separate SM2 root first if the main root is not SM2."""
+    try:
+        return seal_root()
+    except EcertError as error:
+        if error.code != "no_seal_root":
+            raise
+    return root_create(
+        actor=actor, algorithm=Algorithm.SM2_SM3, now=now, role=RootRole.NATIONAL_SEALS
+    )
+
+
+@transaction.atomic
+def seal_maker_ensure(*, actor: User | None, province: Authority, now: datetime) -> SignerKey:
+    """The province's seal-maker (制章) key, made under the seal root if it has none valid."""
+    root = seal_root_ensure(actor=actor, now=now)
+    current = current_key(province, Purpose.SEAL_MAKING, now)
+    if current is not None:
+        return current
+    return signer_key_create(
+        actor=actor,
+        authority=province,
+        algorithm=Algorithm.SM2_SM3,
+        kinds=(),
+        purposes=[Purpose.SEAL_MAKING],
+        now=now,
+        root=root,
+    )
+
+
+@transaction.atomic
+def electronic_seal_create(
+    *,
+    actor: User | None,
+    authority: Authority,
+    kinds: Iterable[CredentialKind],
+    picture: bytes,
+    maker: SignerKey,
+    now: datetime,
+) -> ElectronicSeal:
+    """A new SM2 seal-signing key for ``authority`` and its SESeal, made by ``maker`` with the
+    authority's seal picture; the key is the only one the seal lists."""
+    if int(Purpose.SEAL_MAKING) not in maker.purposes or not (
+        maker.not_before <= now <= maker.not_after and maker.revoked_at is None
+    ):
+        raise EcertError("no_seal_maker", "制章密钥无效", "the seal maker's key is not valid now")
+    key = signer_key_create(
+        actor=actor,
+        authority=authority,
+        algorithm=Algorithm.SM2_SM3,
+        kinds=kinds,
+        purposes=[Purpose.DOCUMENT_SEALS],
+        now=now,
+        root=seal_root(),
+    )
+    valid_until = min(now + timedelta(days=365 * SEAL_YEARS), key.not_after)
+    es_id = f"{authority.pk:06d}{now:%Y%m%d%H%M%S}{secrets.randbelow(100):02d}"
+    seal = seal_make(
+        maker=keystore_open().signer(maker.key_label),
+        maker_certificate=bytes(maker.certificate),
+        es_id=es_id,
+        name=authority.name,
+        signer_certificates=[bytes(key.certificate)],
+        picture=SealPicture(picture, SEAL_SIZE_MM, SEAL_SIZE_MM),
+        created=now,
+        valid_until=valid_until,
+    )
+    made = ElectronicSeal.objects.create(
+        authority=authority,
+        signer_key=key,
+        maker_key=maker,
+        es_id=es_id,
+        seal=seal,
+        valid_until=valid_until,
+        created_at=now,
+    )
+    audit_record(
+        actor=actor,
+        action="signing.seal_made",
+        authority=authority,
+        object_type="electronic_seal",
+        object_id=es_id,
+        data={"signer_key": key.kid_hex, "maker_key": maker.kid_hex},
+        at=now,
+    )
+    return made
+
+
+def ofd_sealing_key(authority: Authority, kind: CredentialKind, now: datetime) -> OfdSealKey:
+    """What seals ``authority``'s OFD of ``kind``: its newest valid electronic seal and key."""
+    seals = ElectronicSeal.objects.select_related("signer_key").filter(
+        authority=authority,
+        valid_until__gte=now,
+        signer_key__revoked_at__isnull=True,
+        signer_key__not_before__lte=now,
+        signer_key__not_after__gte=now,
+    )
+    seal = next(
+        (s for s in seals.order_by("-created_at") if kind.value in s.signer_key.kinds), None
+    )
+    if seal is None:
+        raise EcertError(
+            "no_seal",
+            f"{authority.name}没有可用于此类证书的有效电子印章，请先运行 ecert keys seals",
+            f"{authority.key} has no valid electronic seal for {kind}: run ecert keys seals",
+        )
+    return OfdSealKey(
+        signer=keystore_open().signer(seal.signer_key.key_label),
+        certificate=bytes(seal.signer_key.certificate),
+        seal=bytes(seal.seal),
     )

@@ -22,6 +22,7 @@ from django.utils.crypto import constant_time_compare
 
 from ecert.accounts.models import User
 from ecert.core.documents.originals import (
+    ZIP_MAGIC,
     PdfCheckOutcome,
     PdfReason,
     pdf_check_outcomes,
@@ -385,7 +386,8 @@ class PdfAnswer:
 
 
 def pdf_verify(*, pdf: bytes, now: datetime, asker: Asker) -> PdfAnswer:
-    """Check an uploaded PDF (seed 000 §三, seed 002 §四: only the signed original counts)."""
+    """Check an uploaded PDF or OFD (seed 000 §三, seed 002 §四: only the signed original
+    counts)."""
     result = _pdf_result(pdf, now)
     digest = hashlib.sha256(pdf).hexdigest()[:16]
     verification_log(
@@ -400,7 +402,7 @@ def pdf_verify(*, pdf: bytes, now: datetime, asker: Asker) -> PdfAnswer:
 
 def _pdf_result(pdf: bytes, now: datetime) -> PdfAnswer:
     roots: list[bytes] = []
-    if pdf.startswith(b"%PDF-"):
+    if pdf.startswith((b"%PDF-", ZIP_MAGIC)):  # the seal roots count only for an OFD's seal
         roots = [bytes(r) for r in RootCertificate.objects.values_list("certificate", flat=True)]
     reading = pdf_read(pdf, roots)
     answers = [qr_answer(t, now=now) for t in reading.qr_texts]

@@ -1,5 +1,9 @@
-"""Is a PDF someone was sent the sealed original of the certificate in it? One decision, made the
-same way by the public PDF check page and by ``ecert verify <file.pdf>``.
+"""Is a PDF or an OFD someone was sent the sealed original of the certificate in it? One decision,
+made the same way by the public file check page and by ``ecert verify <file.pdf|file.ofd>``.
+
+A PDF carries a PAdES seal; an OFD a GB/T 38540 electronic seal (``ofd_seal``), whose check
+answers in the same terms, so both go through the same checks and reasons. An OFD's QR code is
+read from its picture resources.
 
 The file passes six checks in order, and the first that fails is the answer's reason: it carries
 a seal; the sealed bytes are unchanged; nothing was added after sealing; the seal's key chains to
@@ -14,8 +18,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ecert.core.documents.ofd_seal import OfdCheck, ofd_files_check, package_unzip
 from ecert.core.documents.pades import PdfCheck, pdf_check
-from ecert.core.documents.qr_images import qr_texts_in_pdf_bytes
+from ecert.core.documents.qr_images import qr_texts_in_pdf_bytes, qr_texts_in_pictures
+
+ZIP_MAGIC = b"PK\x03\x04"  # an OFD is a zip package (GB/T 33190 §7.1)
+_PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
 
 class PdfReason(StrEnum):
@@ -55,18 +63,34 @@ class PdfCheckOutcome:
 class PdfReading:
     """What the file's seal says and the QR texts printed on it; ``check`` None: no readable PDF."""
 
-    check: PdfCheck | None
+    check: PdfCheck | OfdCheck | None
     qr_texts: tuple[str, ...] = ()
 
 
 def pdf_read(pdf: bytes, trust_roots: Sequence[bytes]) -> PdfReading:
-    """Read the seal and the QR codes of a stranger's file; never raises for a bad file."""
+    """Read the seal and the QR codes of a stranger's file (PDF or OFD); never raises for a bad
+    file."""
+    if pdf.startswith(ZIP_MAGIC):
+        return _ofd_read(pdf, trust_roots)
     if not pdf.startswith(b"%PDF-"):
         return PdfReading(None)
     try:
         check = pdf_check(pdf, trust_roots)
         texts = qr_texts_in_pdf_bytes(pdf)
     except Exception:  # a stranger's file through two PDF parsers: an answer, never a crash
+        return PdfReading(None)
+    return PdfReading(check, tuple(texts))
+
+
+def _ofd_read(ofd: bytes, trust_roots: Sequence[bytes]) -> PdfReading:
+    try:
+        files = package_unzip(ofd)
+        check = ofd_files_check(files, trust_roots)
+        pictures = (
+            data for path, data in sorted(files.items()) if path.lower().endswith(_PICTURE_SUFFIXES)
+        )
+        texts = qr_texts_in_pictures(pictures)
+    except Exception:  # a stranger's zip: an answer, never a crash
         return PdfReading(None)
     return PdfReading(check, tuple(texts))
 

@@ -6,6 +6,8 @@ PDF pages are rendered with PDFium (pypdfium2) first.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from io import BytesIO
 from pathlib import Path
 
 import pypdfium2
@@ -32,6 +34,19 @@ def qr_texts_in_image(path: Path) -> list[str]:
             return _texts(image.convert("L"))
     except (UnidentifiedImageError, OSError) as error:
         raise EcertError("unreadable_image", "无法读取图片", f"cannot read image {path}") from error
+
+
+def qr_texts_in_pictures(pictures: Iterable[bytes]) -> list[str]:
+    """Every QR text in pictures held in memory (an OFD's image resources); unreadable ones are
+    skipped, as a page may hold pictures of any kind."""
+    texts: list[str] = []
+    for picture in pictures:
+        try:
+            with Image.open(BytesIO(picture)) as image:
+                texts += _texts(image.convert("L"))
+        except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+            continue
+    return texts
 
 
 def qr_texts_in_pdf(path: Path) -> list[str]:

@@ -40,6 +40,11 @@ class Purpose(IntEnum):
     CREDENTIALS = 1
     STATUS_LISTS = 2
     BATCH_ROOTS = 3
+    # GB/T 38540 seal keys: certified under the SM2 seal root and never published in the trust
+    # list (signing.services.trust_list_build leaves them out); listed here so one field says
+    # what every SignerKey may do.
+    SEAL_MAKING = 4  # the province's seal maker (制章): signs SESeal structures
+    DOCUMENT_SEALS = 5  # an authority's seal signer: signs SES_Signature on its OFD documents
 
 
 @dataclass(frozen=True)
