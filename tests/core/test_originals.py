@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from ecert.core.documents.ofd_seal import OfdCheck
 from ecert.core.documents.originals import (
     PdfReading,
     PdfReason,
@@ -12,7 +13,6 @@ from ecert.core.documents.originals import (
     pdf_read,
     pdf_reason,
 )
-from ecert.core.documents.ofd_seal import OfdCheck
 from ecert.core.documents.pades import PdfCheck
 
 SEALED = PdfCheck(signed=True, intact=True, whole_file=True, trusted=True, signer_certificate=b"K")
