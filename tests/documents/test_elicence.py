@@ -71,8 +71,8 @@ def test_a_batch_exports_records_and_documents_whose_manifest_digests_match(
             c.licence_identifier: record_check(archive.read(f"{c.licence_identifier}.xml"))
             for c in credentials
         }
-        pdf = archive.read(f"{credentials[0].licence_identifier}.pdf")
-    assert pdf.startswith(b"%PDF-")
+        ofd = archive.read(f"{credentials[0].licence_identifier}.ofd")
+    assert ofd.startswith(b"PK\x03\x04")  # the OFD original, a zip package
     assert manifest["counts"] == {
         "credentials": 5,
         "records": 5,
@@ -82,7 +82,7 @@ def test_a_batch_exports_records_and_documents_whose_manifest_digests_match(
     }
     assert manifest["selection"]["authority"] == "sd-pta"
     assert manifest["selection"]["issuanceBatch"] == sd_batch.reference
-    assert f"{revoked.licence_identifier}.pdf" not in names
+    assert f"{revoked.licence_identifier}.ofd" not in names
     assert records[revoked.licence_identifier]["certificateStatus"] == "撤销"
     for credential in credentials:
         record = records[credential.licence_identifier]
@@ -102,9 +102,9 @@ def test_a_records_document_digest_is_the_document_next_to_it(
     first = _credentials(sd_batch)[0].licence_identifier
     with zipfile.ZipFile(output) as archive:
         record = archive.read(f"{first}.xml").decode()
-        pdf = archive.read(f"{first}.pdf")
-    assert f'<digest algorithm="SM3">{oracle_sm3(pdf).hex()}</digest>' in record
-    assert f"<fileName>{first}.pdf</fileName>" in record
+        ofd = archive.read(f"{first}.ofd")
+    assert f'<digest algorithm="SM3">{oracle_sm3(ofd).hex()}</digest>' in record
+    assert f"<fileName>{first}.ofd</fileName>" in record
 
 
 def test_a_corrected_credential_travels_superseded_naming_its_replacement(
@@ -133,7 +133,7 @@ def test_a_corrected_credential_travels_superseded_naming_its_replacement(
     assert old_record["certificateStatus"] == "已换发"
     assert old_record["replacedByIdentifier"] == new.licence_identifier
     assert suspended_record["certificateStatus"] == "暂停"
-    assert f"{old.licence_identifier}.pdf" not in names
+    assert f"{old.licence_identifier}.ofd" not in names
     # The replacement is a credential of its own; it goes with the batch it was issued in.
     assert new.licence_identifier != old.licence_identifier
 

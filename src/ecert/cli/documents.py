@@ -62,12 +62,11 @@ def render(
         console.print("加注副本只有 PDF / a 加注 copy is made as PDF only")
         raise typer.Exit(2)
 
-    from ecert.core.documents.ofd import OFD_REFUSALS
     from ecert.credentials.models import Credential
+    from ecert.documents.models import Media
     from ecert.documents.services import (
         DOCUMENT_REFUSALS,
         SCOPED_COPY_REFUSALS,
-        document_ofd,
         document_original,
         document_path,
         document_scoped,
@@ -84,18 +83,6 @@ def render(
         raise typer.Exit(2)
     now = datetime.now(UTC)
     refusals = DOCUMENT_REFUSALS  # each step answers only its own refusals, as before
-    if format == "ofd":
-        try:
-            ofd = document_ofd(credential=credential, now=now)
-        except EcertError as error:
-            if error.code not in refusals | OFD_REFUSALS:
-                raise
-            console.print(f"[red]{error.zh}[/red] / {error.en}")
-            raise typer.Exit(1) from error
-        target = output or Path(f"{credential.public_id}.ofd")
-        target.write_bytes(ofd)
-        console.print(f"{target}  {len(ofd):,} bytes  (OFD，未签章 / OFD, not sealed)")
-        return
     try:
         if purpose is not None and until is not None:
             refusals = SCOPED_COPY_REFUSALS
@@ -109,13 +96,14 @@ def render(
             refusals = DOCUMENT_REFUSALS
             document = document_scoped(actor=None, scoped_copy=copy, now=now)
         else:
-            document = document_original(actor=None, credential=credential, now=now)
+            media = Media.OFD if format == "ofd" else Media.PDF
+            document = document_original(actor=None, credential=credential, now=now, media=media)
     except EcertError as error:
         if error.code not in refusals:
             raise
         console.print(f"[red]{error.zh}[/red] / {error.en}")
         raise typer.Exit(1) from error
-    target = output or Path(f"{credential.public_id}.pdf")
+    target = output or Path(f"{credential.public_id}.{document.media}")
     shutil.copyfile(document_path(document), target)
     console.print(f"{target}  sha256 {document.sha256}  {document.size:,} bytes")
 

@@ -92,40 +92,21 @@ def keys_seals(
     """制作 GB/T 38540 电子印章（SM2）：根证书、制章密钥和各签发机构的签章密钥与印章（已有的跳过）
     / Make the GB/T 38540 SM2 seals: seal root, seal maker, each issuer's seal key and seal."""
     _setup()
-    from ecert.documents.selectors import seal_image_of
-    from ecert.signing.models import ElectronicSeal
-    from ecert.signing.selectors import authority_by_key, signing_plan
-    from ecert.signing.services import electronic_seal_create, seal_maker_ensure
+    from ecert.documents.seals import electronic_seals_ensure
+    from ecert.signing.selectors import authority_by_key
 
     maker_authority = authority_by_key(province)
     if maker_authority is None:
         console.print(f"[red]没有机构 / no authority {province}[/red]")
         raise typer.Exit(2)
-    now = datetime.now(UTC)
     try:
-        maker = seal_maker_ensure(actor=None, province=maker_authority, now=now)
+        seals = electronic_seals_ensure(actor=None, province=maker_authority, now=datetime.now(UTC))
     except EcertError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
-    console.print(f"制章密钥 / seal maker: {maker.kid_hex}")
-    made = 0
-    for authority, kinds in sorted(signing_plan().items(), key=lambda item: item[0].key):
-        if ElectronicSeal.objects.filter(authority=authority, valid_until__gt=now).exists():
-            continue
-        picture = seal_image_of(authority)
-        if picture is None:
-            console.print(f"[yellow]{authority.key}: 没有印章图片，跳过 / no seal picture, skipped")
-            continue
-        seal = electronic_seal_create(
-            actor=None,
-            authority=authority,
-            kinds=kinds,
-            picture=bytes(picture.image),
-            maker=maker,
-            now=now,
-        )
-        made += 1
-        console.print(f"  {authority.key}: {seal.es_id} ({seal.signer_key.kid_hex})")
+    for seal in seals:
+        console.print(f"  {seal.authority.key}: {seal.es_id} ({seal.signer_key.kid_hex})")
+    made = len(seals)
     console.print(f"新建电子印章 / seals made: {made}")
 
 

@@ -182,6 +182,13 @@ def demo(
         now = datetime.now(UTC)
         sealed = demo_seals(now=now)
         console.print(f"演示印章 / demo seals drawn: {len(sealed)}")
+        from ecert.authorities.models import Authority
+        from ecert.documents.seals import electronic_seals_ensure
+
+        electronic = electronic_seals_ensure(
+            actor=None, province=Authority.objects.get(key="sd-hrss"), now=now
+        )
+        console.print(f"电子印章（SM2，OFD 用）/ electronic seals for OFDs: {len(electronic)}")
         try:
             issued = demo_credentials(holders=holders, now=now)
         except EcertError as error:

@@ -59,8 +59,16 @@ class ScopedCopy(models.Model):
         return self.reference
 
 
+class Media(models.TextChoices):
+    """The form a sealed original is delivered in."""
+
+    PDF = "pdf", "PDF"  # PAdES (ES256/Ed25519) or an SM2/SM3 CMS
+    OFD = "ofd", "OFD"  # GB/T 33190 with a GB/T 38540 electronic seal
+
+
 class SealedDocument(models.Model):
-    """One signed PDF as delivered; ``version`` is the SHA-256 of the COSE it was made from."""
+    """One sealed document as delivered (a PDF, or an OFD original); ``version`` is the SHA-256 of
+    the COSE it was made from."""
 
     credential = models.ForeignKey(
         "credentials.Credential",
@@ -76,12 +84,13 @@ class SealedDocument(models.Model):
     size = models.PositiveIntegerField()
     path = models.CharField(max_length=255)  # relative to ECERT_DATA_DIR
     timestamped = models.BooleanField(default=False)  # PAdES B-T rather than B-B
+    media = models.CharField(max_length=3, choices=Media.choices, default=Media.PDF)
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["credential", "version"],
+                fields=["credential", "version", "media"],
                 condition=models.Q(scoped_copy__isnull=True),
                 name="one_original_per_version",
             )

@@ -18,6 +18,9 @@ from ecert.core.errors import EcertError
 from ecert.core.rules.kinds import AuthorityKind
 from ecert.core.rules.roles import Perm
 from ecert.documents.models import SealImage
+from ecert.signing.models import ElectronicSeal
+from ecert.signing.selectors import signing_plan
+from ecert.signing.services import electronic_seal_create, seal_maker_ensure
 
 # The line under the star of a demo seal, by the kind of authority: bodies that issue
 # certificates use a special-purpose seal (专用章); an institution's own seal has no caption.
@@ -87,3 +90,31 @@ def seal_picture(authority: Authority) -> Picture | None:
     if seal is None:
         return None
     return Picture(data=bytes(seal.image), mime="image/png", width=seal.width, height=seal.height)
+
+
+def electronic_seals_ensure(
+    *, actor: User | None, province: Authority, now: datetime
+) -> list[ElectronicSeal]:
+    """The GB/T 38540 electronic seal of every issuing authority that has none valid, made by
+    ``province``'s seal maker (created first if it has none) from the authority's seal picture;
+    an authority without a seal picture is left out (its documents are refused until it has one).
+    Returns the seals made; running it again makes none."""
+    maker = seal_maker_ensure(actor=actor, province=province, now=now)
+    made = []
+    for authority, kinds in sorted(signing_plan().items(), key=lambda item: item[0].key):
+        if ElectronicSeal.objects.filter(authority=authority, valid_until__gt=now).exists():
+            continue
+        image = SealImage.objects.filter(authority=authority).first()
+        if image is None:
+            continue
+        made.append(
+            electronic_seal_create(
+                actor=actor,
+                authority=authority,
+                kinds=kinds,
+                picture=bytes(image.image),
+                maker=maker,
+                now=now,
+            )
+        )
+    return made

@@ -14,6 +14,7 @@ import os
 import secrets
 import tempfile
 import unicodedata
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -24,7 +25,8 @@ from django.utils import timezone
 
 from ecert.accounts.models import User
 from ecert.audit.services import audit_record
-from ecert.core.documents.ofd import ofd_from_pdf
+from ecert.core.documents.ofd import OFD_REFUSALS, ofd_from_pdf
+from ecert.core.documents.ofd_seal import StampPlace, ofd_seal, package_zip
 from ecert.core.documents.pades import pdf_seal
 from ecert.core.documents.render import FontSet, Page, Picture, Renderer
 from ecert.core.errors import EcertError
@@ -34,11 +36,12 @@ from ecert.core.rules.kinds import CredentialKind, CredentialStatus, is_paper_re
 from ecert.credentials.models import Credential
 from ecert.credentials.services import credential_copy_sign
 from ecert.documents.faces import QUERY_RESULT_VALIDITY, page_for
-from ecert.documents.models import ScopedCopy, SealedDocument
+from ecert.documents.models import Media, ScopedCopy, SealedDocument
 from ecert.documents.seals import seal_picture
-from ecert.signing.services import sealing_key
+from ecert.signing.services import ofd_sealing_key, sealing_key
 
 DOCUMENT_DIR = "documents"
+OFD_MEDIA_TYPE = "application/ofd"  # as the e-licence platforms and OFD readers name it
 PURPOSE_LIMIT = 20  # characters, as the claims allow
 SCOPE_MAX_DAYS = 366
 
@@ -80,6 +83,7 @@ DOCUMENT_REFUSALS = (
     RENDER_REFUSALS
     | _QR_REFUSALS
     | _SEAL_REFUSALS
+    | OFD_REFUSALS  # an OFD original's page holds what the translation does not carry
     | {
         "unsigned",
         "not_valid",
@@ -135,10 +139,11 @@ def _check_sealable(credential: Credential) -> bytes:
 
 
 def document_original(
-    *, actor: User | None, credential: Credential, now: datetime
+    *, actor: User | None, credential: Credential, now: datetime, media: Media = Media.PDF
 ) -> SealedDocument:
-    """The sealed PDF of ``credential``'s current signed version, made the first time it is asked.
-    A paper certificate's record has none: it yields a query result (``query_result_document``)."""
+    """The sealed original of ``credential``'s current signed version, made the first time it is
+    asked: a PDF, or an OFD with the issuer's GB/T 38540 electronic seal. A paper certificate's
+    record has none: it yields a query result (``query_result_document``)."""
     signed = _check_sealable(credential)
     if is_paper_record(credential.kind, credential.form):
         raise EcertError(
@@ -149,22 +154,35 @@ def document_original(
         )
     version = _version(signed)
     existing = SealedDocument.objects.filter(
-        credential=credential, version=version, scoped_copy__isnull=True
+        credential=credential, version=version, scoped_copy__isnull=True, media=media
     ).first()
     if existing is not None:
         return existing
-    pdf = _sealed_pdf(credential, signed, scope=None, reason=_reason(credential), now=now)
-    return _store(actor=actor, credential=credential, version=version, pdf=pdf, now=now, copy=None)
+    if media == Media.OFD:
+        data = _sealed_ofd(credential, signed, now=now)
+    else:
+        data = _sealed_pdf(credential, signed, scope=None, reason=_reason(credential), now=now)
+    return _store(
+        actor=actor,
+        credential=credential,
+        version=version,
+        data=data,
+        now=now,
+        copy=None,
+        media=media,
+    )
 
 
 def exchange_document(
     credential: Credential, *, actor: User | None = None, now: datetime | None = None
 ) -> tuple[bytes, str, str]:
     """The sealed document the e-licence platforms receive (docs/formats/elicence.md): its bytes,
-    media type and file extension. The one place the exchange takes its document from; for now
-    the sealed PDF of ``document_original`` (same refusals), the sealed OFD once there is one."""
-    document = document_original(actor=actor, credential=credential, now=now or timezone.now())
-    return document_path(document).read_bytes(), "application/pdf", "pdf"
+    media type and file extension. The one place the exchange takes its document from: the OFD
+    original with the issuer's electronic seal (``document_original``, same refusals)."""
+    document = document_original(
+        actor=actor, credential=credential, now=now or timezone.now(), media=Media.OFD
+    )
+    return document_path(document).read_bytes(), OFD_MEDIA_TYPE, "ofd"
 
 
 def scoped_copy_create(
@@ -267,7 +285,7 @@ def document_scoped(
         actor=actor,
         credential=credential,
         version=_version(signed),
-        pdf=pdf,
+        data=pdf,
         now=now,
         copy=scoped_copy,
     )
@@ -332,34 +350,43 @@ def _sealed_pdf(
     )
 
 
-def document_ofd(*, credential: Credential, now: datetime) -> bytes:
-    """The OFD (GB/T 33190) of ``credential``'s current signed version, not sealed: the same page
-    as its PDF, translated from the Typst PDF (``ecert.core.documents.ofd``). Nothing is stored;
-    the sealed OFD (GB/T 38540) builds on this. Refused as ``document_original`` refuses."""
-    signed = _check_sealable(credential)
-    if is_paper_record(credential.kind, credential.form):
-        raise EcertError(
-            "paper_record",
-            "这是纸质证书在证书数据库中的记录，没有电子原件",
-            "this is the record of a paper certificate and has no electronic original",
-        )
+def _sealed_ofd(credential: Credential, signed: bytes, *, now: datetime) -> bytes:
+    """The OFD original: the PDF's page (the QR drawn as a picture, so that a reader of the package
+    finds it), translated by ``ofd_from_pdf``; the seal picture is left to the GB/T 38540 seal's
+    stamp annotation, made with the issuer's electronic seal (``ofd_sealing_key``)."""
+    key = ofd_sealing_key(credential.issuing_authority, CredentialKind(credential.kind), now)
     seal = _issuer_seal(credential)
     text = qr_text(settings.ECERT_VERIFY_HOST, signed, scheme=settings.ECERT_VERIFY_SCHEME)
-    page: Page = page_for(credential, qr_text=text, seal=seal, scope=None)
+    page = replace(page_for(credential, qr_text=text, seal=seal, scope=None), qr_picture=True)
     created = credential.signed_at or now
     pdf = renderer().document([page], created=created)
     doc_id = hashlib.sha256(b"ecert-ofd\0" + signed).hexdigest()[:32]
     package = ofd_from_pdf(
-        pdf, title=_reason(credential), created=created, doc_id=doc_id, seal=seal
+        pdf,
+        title=_reason(credential),
+        created=created,
+        doc_id=doc_id,
+        seal=seal,
+        seal_as_stamp=True,
     )
-    return package.to_zip()
+    if package.stamp is None:
+        raise EcertError(
+            "layout_failed",
+            "版式中没有找到印章位置，无法加盖电子印章",
+            "the layout has no place for the seal: the electronic seal cannot be stamped",
+        )
+    sealed = ofd_seal(package.files, key=key, place=StampPlace(*package.stamp), at=now)
+    return package_zip(sealed)
 
 
-def pdf_file_write(pdf: bytes, folder: str = DOCUMENT_DIR) -> tuple[str, str]:
-    """Write ``pdf`` to ECERT_DATA_DIR/<folder>/<aa>/<sha256>.pdf, atomically and flushed to the
-    disk, unless it is there already; its hash and its path under the data directory."""
+def pdf_file_write(
+    pdf: bytes, folder: str = DOCUMENT_DIR, *, suffix: str = ".pdf"
+) -> tuple[str, str]:
+    """Write ``pdf`` (or an OFD, with its ``suffix``) to ECERT_DATA_DIR/<folder>/<aa>/<sha256><suffix>,
+    atomically and flushed to the disk, unless it is there already; its hash and its path under
+    the data directory."""
     digest = hashlib.sha256(pdf).hexdigest()
-    relative = Path(folder) / digest[:2] / f"{digest}.pdf"
+    relative = Path(folder) / digest[:2] / f"{digest}{suffix}"
     target = Path(settings.ECERT_DATA_DIR) / relative
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -381,11 +408,12 @@ def _store(
     actor: User | None,
     credential: Credential,
     version: str,
-    pdf: bytes,
+    data: bytes,
     now: datetime,
     copy: ScopedCopy | None,
+    media: Media = Media.PDF,
 ) -> SealedDocument:
-    digest, relative = pdf_file_write(pdf)
+    digest, relative = pdf_file_write(data, suffix=f".{media}")
     try:
         with transaction.atomic():
             document = SealedDocument.objects.create(
@@ -393,9 +421,10 @@ def _store(
                 scoped_copy=copy,
                 version=version,
                 sha256=digest,
-                size=len(pdf),
+                size=len(data),
                 path=relative,
-                timestamped=bool(settings.ECERT_TSA_URL),
+                timestamped=media == Media.PDF and bool(settings.ECERT_TSA_URL),
+                media=media,
                 created_at=now,
             )
             audit_record(
@@ -404,13 +433,17 @@ def _store(
                 authority=credential.issuing_authority,
                 object_type="credential",
                 object_id=credential.public_id,
-                data={"sha256": digest, "scoped_copy": copy.reference if copy else None},
+                data={
+                    "sha256": digest,
+                    "scoped_copy": copy.reference if copy else None,
+                    "media": str(media),
+                },
                 at=now,
             )
     except IntegrityError:
         # Another request sealed the same version first: theirs is the one everybody gets.
         found = SealedDocument.objects.filter(
-            credential=credential, version=version, scoped_copy=copy
+            credential=credential, version=version, scoped_copy=copy, media=media
         ).first()
         if found is None:
             raise

@@ -24,7 +24,7 @@ import typst
 from fontTools.ttLib import TTFont, TTLibError
 
 from ecert.core.errors import EcertError
-from ecert.core.formats.qr import qr_svg
+from ecert.core.formats.qr import qr_png, qr_svg
 
 FONT_SUFFIXES = (".otf", ".ttf", ".otc", ".ttc")
 MAIN = "main.typ"
@@ -59,6 +59,7 @@ class Page:
     photo: Picture | None = None
     extras: Mapping[str, str] = field(default_factory=dict)  # not checked: fixed layout options
     rows: tuple[Mapping[str, str], ...] = ()  # a table's lines (document layouts), checked too
+    qr_picture: bool = False  # the QR as a PNG picture (for an OFD), not as vector paths
 
 
 class FontSet:
@@ -172,12 +173,19 @@ class Renderer:
         return pdf
 
 
+def _qr(page: Page) -> str:
+    if not page.qr_picture:
+        return qr_svg(page.qr_text)
+    png, width = qr_png(page.qr_text)
+    return Picture(png, "image/png", width, width).as_svg()
+
+
 def page_json(page: Page) -> dict[str, object]:
     return {
         "face": page.face,
         "fields": dict(page.fields),
         "extras": dict(page.extras),
-        "qr": qr_svg(page.qr_text) if page.qr_text else None,
+        "qr": _qr(page) if page.qr_text else None,
         "seal": page.seal.as_svg() if page.seal else None,
         "photo": page.photo.as_svg() if page.photo else None,
         "rows": [dict(row) for row in page.rows],

@@ -15,9 +15,11 @@ describes it with test vectors.
 from __future__ import annotations
 
 import re
+from io import BytesIO
 
 import segno
 import zxingcpp
+from PIL import Image as PilImage
 
 from ecert.core.errors import EcertError
 
@@ -30,6 +32,9 @@ PATH = "/V/"
 SCHEMES = ("HTTPS", "HTTP")  # the first is the default; both are QR alphanumerics when upper-case
 MAX_QR_VERSION = 12
 ERROR_LEVEL = "M"
+# Pixels a module in the QR picture of an OFD: 8 keeps a version-12 symbol at 584 px, sharp when
+# a reader draws it 32 mm wide at 300 dpi (about 380 px) or a scanner decodes it.
+QR_PNG_SCALE = 8
 # Alphanumeric characters a version-12 symbol holds at level M (ISO/IEC 18004, table 7).
 MAX_TEXT_CHARS = 419
 MAX_PAYLOAD_CHARS = 600  # far above what fits in a version-12 code; longer text is refused unread
@@ -159,17 +164,33 @@ def _too_big() -> EcertError:
     )
 
 
-def qr_svg(text: str) -> str:
-    """The QR symbol as SVG (one path, four-module quiet zone) for the certificate layout.
-
-    zxing-cpp encodes it in about a millisecond, against 10 ms for segno at version 12 (it picks
-    the same alphanumeric mode and version); a symbol above version 12 is refused.
-    """
+def _symbol(text: str) -> zxingcpp.Barcode:
+    """The QR symbol at level M; zxing-cpp encodes it in about a millisecond, against 10 ms for
+    segno at version 12 (it picks the same alphanumeric mode and version). Above version 12 it is
+    refused."""
     if len(text) > MAX_TEXT_CHARS:
         raise _too_big()
     symbol = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level=ERROR_LEVEL)
     modules = symbol.position.bottom_right.x + 1  # 17 + 4 × version
     if modules > 17 + 4 * MAX_QR_VERSION:
         raise _too_big()
-    svg: str = symbol.to_svg(add_quiet_zones=True)
+    return symbol
+
+
+def qr_svg(text: str) -> str:
+    """The QR symbol as SVG (one path, four-module quiet zone) for the certificate layout."""
+    svg: str = _symbol(text).to_svg(add_quiet_zones=True)
     return svg
+
+
+def qr_png(text: str, *, scale: int = QR_PNG_SCALE) -> tuple[bytes, int]:
+    """The QR symbol as a black-and-white PNG, ``scale`` pixels a module with the four-module quiet
+    zone, and its width in pixels. The OFD carries its QR code as this picture, so that a reader
+    of the package finds the code among its pictures (decision 315)."""
+    image = _symbol(text).to_image(scale=scale, add_quiet_zones=True)
+    pixels = memoryview(image)
+    height, width = pixels.shape
+    picture = PilImage.frombuffer("L", (width, height), pixels.tobytes(), "raw", "L", 0, 1)
+    out = BytesIO()
+    picture.convert("1").save(out, "PNG", optimize=True)
+    return out.getvalue(), width
