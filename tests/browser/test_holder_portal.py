@@ -145,3 +145,28 @@ def test_a_holder_activates_signs_in_downloads_and_scopes_on_a_phone(
     assert "办理执业注册" in listed
     assert valid_until.isoformat() in listed
     assert _fits_the_screen(phone)
+
+    # Both wallet files in one box, each with what it is for; the SD-JWT VC downloads.
+    box = phone.locator("[data-testid=wallet]")
+    assert box.locator("h2").inner_text() == "数字钱包凭证"
+    assert box.locator("[data-testid=sd-jwt]").inner_text() == "下载 SD-JWT VC 凭证"
+    assert box.locator("[data-testid=w3c-vc-download]").inner_text() == "下载 W3C 凭证"
+    assert box.locator(".help").count() == 2
+    with phone.expect_download() as wallet_info:
+        box.locator("[data-testid=sd-jwt]").click()
+    assert wallet_info.value.suggested_filename == f"证书-{credential.public_id}.sd-jwt"
+    if pictures := os.environ.get("ECERT_WALLET_SCREENSHOTS"):
+        _wallet_pictures(phone, page, Path(pictures))
+
+
+def _wallet_pictures(phone: Any, desktop: Any, folder: Path) -> None:
+    """docs/holders/credential-wallet-{phone,desktop}.png: the credential's page, whole."""
+    page_url = phone.url.split("?")[0]  # without the just-made copy's download
+    phone.goto(page_url)
+    phone.locator("[data-testid=wallet]").wait_for()
+    phone.screenshot(path=folder / "credential-wallet-phone.png", full_page=True)
+    desktop.context.add_cookies(phone.context.cookies())  # the holder's session
+    desktop.set_viewport_size({"width": 1280, "height": 900})
+    desktop.goto(page_url)
+    desktop.locator("[data-testid=wallet]").wait_for()
+    desktop.screenshot(path=folder / "credential-wallet-desktop.png", full_page=True)

@@ -90,11 +90,38 @@ def test_the_holder_downloads_an_sd_jwt_vc_the_library_verifies(
     ).exists()
 
 
-def test_the_detail_page_offers_the_wallet_download(holder: Client, mine: Credential) -> None:
+def _wallet_box(page: str) -> str:
+    """The page's 数字钱包凭证 box, or "" when it has none."""
+    start = page.find('data-testid="wallet"')
+    return "" if start < 0 else page[start : page.index("</section>", start)]
+
+
+def test_the_detail_page_offers_both_wallet_files_in_one_box(
+    holder: Client, mine: Credential
+) -> None:
     page = holder.get(reverse("portal:credential_detail", args=[mine.public_id])).content.decode()
 
-    assert reverse("portal:credential_sd_jwt", args=[mine.public_id]) in page
-    assert "下载钱包凭证（SD-JWT VC）" in page
+    box = _wallet_box(page)
+    assert "<h2>数字钱包凭证</h2>" in box
+    assert reverse("portal:credential_sd_jwt", args=[mine.public_id]) in box
+    assert reverse("portal:credential_w3c_vc", args=[mine.public_id]) in box
+    assert "下载 SD-JWT VC 凭证" in box
+    assert "下载 W3C 凭证" in box
+    assert "可以只向核验方出示部分信息" in box  # what the SD-JWT VC is for
+    assert "全部证书信息" in box  # and the W3C VC
+    assert page.count(reverse("portal:credential_sd_jwt", args=[mine.public_id])) == 1
+    assert page.count(reverse("portal:credential_w3c_vc", args=[mine.public_id])) == 1
+
+
+def test_a_revoked_credentials_page_offers_no_wallet_file(holder: Client, mine: Credential) -> None:
+    credential_set_status(
+        actor=None, credential=mine, status=CredentialStatus.REVOKED, reason="伪造材料"
+    )
+
+    page = holder.get(reverse("portal:credential_detail", args=[mine.public_id])).content.decode()
+
+    assert _wallet_box(page) == ""
+    assert reverse("portal:credential_sd_jwt", args=[mine.public_id]) not in page
 
 
 def test_a_revoked_credentials_export_is_reported_revoked_by_the_published_list(
