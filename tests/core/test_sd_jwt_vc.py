@@ -1,6 +1,6 @@
 """The SD-JWT VC export, checked by an independent implementation: the openwallet-foundation's
 ``sd-jwt`` (with jwcrypto) verifies our issuance and presentations; the status entry is read
-from the published list decoded here from docs/formats/status-list.md, not through our reader."""
+from the IETF Status List Token decoded here from the draft, not through our reader."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from jwcrypto.jwk import JWK
 from sd_jwt.verifier import SDJWTVerifier
 
 from ecert.core.errors import EcertError
-from ecert.core.formats import cose, sd_jwt_vc
+from ecert.core.formats import sd_jwt_vc
 from ecert.core.formats.algorithms import Algorithm, SoftwareKey, generate_key
 from ecert.core.formats.claims import Claims
 from ecert.core.formats.status_list import StatusBits, StatusListDocument, StatusValue
+from ecert.core.formats.token_status_list import status_list_token
 from tests.core.format_vectors import example_claims
 from tests.core.sd_jwt_vectors import ISSUANCE, VECTOR_FILE, build_vector
-from tests.status_by_hand import status_by_hand
+from tests.status_by_hand import token_status_by_hand
 
 ALWAYS_SHOWN = {"iss", "iat", "vct", "status", "issuing_authority", "qualification"}
 
@@ -118,20 +119,26 @@ def test_tampered_signature_or_payload_fails(key: SoftwareKey) -> None:
         oracle(issued, generate_key(Algorithm.ES256))
 
 
-def test_revoked_credential_is_reported_revoked_from_the_published_list(key: SoftwareKey) -> None:
+def test_revoked_credential_is_reported_invalid_by_the_status_list_token(
+    key: SoftwareKey,
+) -> None:
     claims = exam_proof()
     status = jws_part(sd_jwt_vc.issue(claims, key, ISSUANCE), 1)["status"]["status_list"]
-    assert status["uri"] == "https://verify.example.cn/api/v1/status-lists/1"
+    assert status["uri"] == "https://verify.example.cn/api/v1/status-lists/1/token"
     status_key = generate_key(Algorithm.ES256)
     bits = StatusBits()
     bits.set(claims.status_offset, StatusValue.REVOKED)
     bits.set(claims.status_offset + 1, StatusValue.SUSPENDED)
     document = StatusListDocument(claims.status_list, 1_732_406_400, 1_732_492_800, bits)
-    published = cose.sign1(document.to_cbor(), status_key, kid=b"\x01\x02\x03\x04")
+    token = status_list_token(
+        document, status_key, kid=b"\x01\x02\x03\x04", base_url=ISSUANCE.issuer_url
+    )
     public = serialization.load_der_public_key(status_key.public_key_der())
     assert isinstance(public, ec.EllipticCurvePublicKey)
-    assert status_by_hand(published, public, status["uri"], status["idx"]) == "revoked"
-    assert status_by_hand(published, public, status["uri"], status["idx"] - 1) == "valid"
+    idx = status["idx"]
+    assert token_status_by_hand(token, public, status["uri"], idx) == "INVALID"
+    assert token_status_by_hand(token, public, status["uri"], idx + 1) == "SUSPENDED"
+    assert token_status_by_hand(token, public, status["uri"], idx - 1) == "VALID"
 
 
 def test_presenting_an_absent_or_fixed_field_is_refused(key: SoftwareKey) -> None:

@@ -1,9 +1,12 @@
 """The holder downloads their credential as an SD-JWT VC: the independent ``sd-jwt`` library
 verifies it with the issuing authority's key, a presentation shows only what the holder chose,
-and after revocation the list it points at, as the API publishes it, says revoked."""
+and after revocation the IETF Status List Token it points at, as the API publishes it, read by
+hand with the trust list's key, says INVALID."""
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -20,10 +23,11 @@ from ecert.core.formats import sd_jwt_vc
 from ecert.core.rules.kinds import CredentialStatus
 from ecert.credentials.models import Credential
 from ecert.credentials.services import credential_set_status
+from ecert.documents.sd_jwt import issuer_url
 from ecert.signing.models import SignerKey
 from tests.conftest import World
-from tests.portal.signed import signed_proof
-from tests.status_by_hand import kid_of, status_by_hand
+from tests.portal.signed import published_trust_list, signed_proof
+from tests.status_by_hand import kid_of, status_by_hand, token_status_by_hand
 
 pytestmark = pytest.mark.usefixtures("issuing_keys")
 
@@ -124,22 +128,81 @@ def test_a_revoked_credentials_page_offers_no_wallet_file(holder: Client, mine: 
     assert reverse("portal:credential_sd_jwt", args=[mine.public_id]) not in page
 
 
-def test_a_revoked_credentials_export_is_reported_revoked_by_the_published_list(
-    holder: Client, client: Client, mine: Credential
+def _status_key(client: Client, token: str) -> ec.EllipticCurvePublicKey:
+    """The key the signed trust list names for the token's ``kid`` (hex, as the SD-JWT VC's)."""
+    header = token.split(".")[0]
+    kid = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"]
+    signer = published_trust_list(client).signer(bytes.fromhex(kid))
+    assert signer is not None, kid
+    public = x509.load_der_x509_certificate(signer.certificate).public_key()
+    assert isinstance(public, ec.EllipticCurvePublicKey)
+    return public
+
+
+def _status_by_hand(client: Client, status: dict[str, Any]) -> str:
+    """What a wallet reads for the SD-JWT VC's ``status``: the token fetched from its ``uri``, its
+    signature checked with the trust list's key, the entry decoded by hand."""
+    answer = client.get(urlsplit(status["uri"]).path)
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/statuslist+jwt"
+    token = answer.content.decode("ascii")
+    return token_status_by_hand(token, _status_key(client, token), status["uri"], status["idx"])
+
+
+def test_a_revoked_credentials_export_reads_invalid_in_the_status_list_token(
+    world: World, holder: Client, mine: Credential
 ) -> None:
     issued = _download(holder, mine).content.decode("ascii")
     status = _verified(issued)["status"]["status_list"]
+    other = signed_proof(world, "qingdao", "2025370200005678")  # in the same list, stays valid
+    other_status = {"uri": status["uri"], "idx": other.status_index % 131_072}
+    assert status["uri"].endswith(f"/api/v1/status-lists/{mine.status_index // 131_072}/token")
+    assert _status_by_hand(Client(), status) == "VALID"
 
     credential_set_status(
         actor=None, credential=mine, status=CredentialStatus.REVOKED, reason="伪造材料"
     )
-    published = Client().get(urlsplit(status["uri"]).path)
 
-    assert published.status_code == 200
-    key = _public_key(kid_of(published.content))
-    assert status_by_hand(published.content, key, status["uri"], status["idx"]) == "revoked"
+    assert _status_by_hand(Client(), status) == "INVALID"
+    assert _status_by_hand(Client(), other_status) == "VALID"
     refused = _download(holder, mine)
     assert refused.status_code == 302  # no new export of a revoked credential
+
+
+def test_a_suspended_credential_reads_suspended_and_a_reinstated_one_valid(
+    holder: Client, mine: Credential
+) -> None:
+    status = _verified(_download(holder, mine).content.decode("ascii"))["status"]["status_list"]
+
+    credential_set_status(
+        actor=None, credential=mine, status=CredentialStatus.SUSPENDED, reason="核查中"
+    )
+    assert _status_by_hand(Client(), status) == "SUSPENDED"
+    credential_set_status(actor=None, credential=mine, status=CredentialStatus.VALID, reason="核实")
+    assert _status_by_hand(Client(), status) == "VALID"
+
+
+def test_the_token_and_the_cose_list_say_the_same(client: Client, mine: Credential) -> None:
+    credential_set_status(
+        actor=None, credential=mine, status=CredentialStatus.REVOKED, reason="伪造材料"
+    )
+    number, idx = divmod(mine.status_index, 131_072)
+    cose_list = client.get(reverse("api:status_list", kwargs={"list_number": number})).content
+    token = client.get(reverse("api:status_list_token", kwargs={"list_number": number}))
+    uri = f"{issuer_url()}/api/v1/status-lists/{number}/token"
+    key = _status_key(client, token.content.decode("ascii"))
+
+    assert kid_of(cose_list) == bytes.fromhex(
+        json.loads(base64.urlsafe_b64decode(token.content.split(b".")[0] + b"=="))["kid"]
+    )
+    assert status_by_hand(cose_list, key, uri.removesuffix("/token"), idx) == "revoked"
+    assert token_status_by_hand(token.content.decode("ascii"), key, uri, idx) == "INVALID"
+
+
+def test_a_list_that_cannot_exist_has_no_token(client: Client, mine: Credential) -> None:
+    answer = client.get(reverse("api:status_list_token", kwargs={"list_number": 7}))
+
+    assert answer.status_code == 404
 
 
 def test_another_holders_credential_has_no_export(world: World, holder: Client) -> None:

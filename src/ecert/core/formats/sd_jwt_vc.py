@@ -24,6 +24,7 @@ from typing import Any
 from ecert.core.errors import EcertError
 from ecert.core.formats.algorithms import Algorithm, Signer
 from ecert.core.formats.claims import Claims, KindCode
+from ecert.core.formats.token_status_list import token_url
 
 VCT = "urn:ecert:vct:credential:1"
 TYP = "dc+sd-jwt"
@@ -113,8 +114,9 @@ class Issuance:
 
 
 def status_list_url(issuer_url: str, list_number: int) -> str:
-    """The published status list a credential's entry is in (``GET /api/v1/status-lists/{n}``)."""
-    return f"{issuer_url.rstrip('/')}/api/v1/status-lists/{list_number}"
+    """The Status List Token a credential's entry is in (``GET /api/v1/status-lists/{n}/token``,
+    ``token_status_list``)."""
+    return token_url(issuer_url, list_number)
 
 
 def issue(
