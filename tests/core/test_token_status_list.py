@@ -16,7 +16,12 @@ from jwcrypto import jws
 from ecert.core.errors import EcertError
 from ecert.core.formats.algorithms import Algorithm, SoftwareKey, generate_key
 from ecert.core.formats.status_list import ENTRIES, StatusBits, StatusListDocument, StatusValue
-from ecert.core.formats.token_status_list import status_list_token, token_bytes
+from ecert.core.formats.token_status_list import (
+    status_list_token,
+    token_bytes,
+    token_claims,
+    token_url,
+)
 from tests.status_by_hand import token_status_by_hand
 
 BASE = "https://verify.example.cn"
@@ -111,3 +116,25 @@ def test_an_sm2_key_cannot_sign_a_token() -> None:
             _document(StatusBits()), generate_key(Algorithm.SM2_SM3), kid=b"\x01", base_url=BASE
         )
     assert refused.value.code == "no_jose_algorithm"
+
+
+def test_the_documented_vector_is_what_the_code_makes() -> None:
+    # docs/formats/status-list.md, "IETF Status List Token": list 1, entry 3 revoked, 4 superseded.
+    bits = StatusBits()
+    bits.set(3, StatusValue.REVOKED)
+    bits.set(4, StatusValue.SUPERSEDED)
+    document = StatusListDocument(1, 1_732_406_400, 1_732_492_800, bits)
+
+    claims = token_claims(document, uri=token_url(BASE, 1))
+
+    assert token_bytes(bits)[:3] == bytes([0x40, 0x03, 0x00])
+    assert claims == {
+        "sub": "https://verify.example.cn/api/v1/status-lists/1/token",
+        "iat": 1732406400,
+        "exp": 1732492800,
+        "ttl": 300,
+        "status_list": {
+            "bits": 2,
+            "lst": "eNrtwQENAAAMAqBvFnv_VAYR-BwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAzCsB-wBE",
+        },
+    }
