@@ -155,6 +155,8 @@ def test_a_revoked_credentials_export_reads_invalid_in_the_status_list_token(
     issued = _download(holder, mine).content.decode("ascii")
     status = _verified(issued)["status"]["status_list"]
     other = signed_proof(world, "qingdao", "2025370200005678")  # in the same list, stays valid
+    assert other.status_index is not None
+    assert mine.status_index is not None
     other_status = {"uri": status["uri"], "idx": other.status_index % 131_072}
     assert status["uri"].endswith(f"/api/v1/status-lists/{mine.status_index // 131_072}/token")
     assert _status_by_hand(Client(), status) == "VALID"
@@ -186,6 +188,7 @@ def test_the_token_and_the_cose_list_say_the_same(client: Client, mine: Credenti
     credential_set_status(
         actor=None, credential=mine, status=CredentialStatus.REVOKED, reason="伪造材料"
     )
+    assert mine.status_index is not None
     number, idx = divmod(mine.status_index, 131_072)
     cose_list = client.get(reverse("api:status_list", kwargs={"list_number": number})).content
     token = client.get(reverse("api:status_list_token", kwargs={"list_number": number}))
