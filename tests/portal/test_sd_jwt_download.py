@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.test import Client
 from django.urls import reverse
 from jwcrypto.jwk import JWK
+from sd_jwt.holder import SDJWTHolder
 from sd_jwt.verifier import SDJWTVerifier
 
 from ecert.audit.models import AuditEvent
@@ -113,8 +114,10 @@ def test_the_detail_page_offers_both_wallet_files_in_one_box(
     assert "下载 W3C 凭证" in box
     assert "可以只向核验方出示部分信息" in box  # what the SD-JWT VC is for
     assert "全部证书信息" in box  # and the W3C VC
-    assert page.count(reverse("portal:credential_sd_jwt", args=[mine.public_id])) == 1
-    assert page.count(reverse("portal:credential_w3c_vc", args=[mine.public_id])) == 1
+    assert "绑定钱包密钥（可选）" in box
+    for name in ("portal:credential_sd_jwt", "portal:credential_w3c_vc"):
+        url = reverse(name, args=[mine.public_id])
+        assert page.count(url) == box.count(url)  # no wallet download outside the box
 
 
 def test_a_revoked_credentials_page_offers_no_wallet_file(holder: Client, mine: Credential) -> None:
@@ -212,4 +215,49 @@ def test_another_holders_credential_has_no_export(world: World, holder: Client) 
     theirs = signed_proof(world, "qingdao", "2025370200005678")
 
     assert _download(holder, theirs).status_code == 404
+    assert not AuditEvent.objects.filter(action="document.sd_jwt_issued").exists()
+
+
+def test_a_download_bound_to_the_wallets_key_is_presented_with_key_binding(
+    holder: Client, mine: Credential
+) -> None:
+    wallet = JWK.generate(kty="EC", crv="P-256")
+    url = reverse("portal:credential_sd_jwt", args=[mine.public_id])
+
+    answer = holder.post(url, {"holder_jwk": wallet.export_public()})
+
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/dc+sd-jwt"
+    issued = answer.content.decode("ascii")
+    presenting = SDJWTHolder(issued)
+    presenting.create_presentation(
+        {"holder_name": True}, "nonce-7", "https://employer.example.cn", wallet, "ES256"
+    )
+
+    def issuer_key(_iss: str, header: dict[str, Any]) -> JWK:
+        return JWK.from_pyca(_public_key(bytes.fromhex(header["kid"])))
+
+    verified = SDJWTVerifier(
+        presenting.sd_jwt_presentation,
+        issuer_key,
+        expected_aud="https://employer.example.cn",
+        expected_nonce="nonce-7",
+    ).get_verified_payload()
+    assert verified["cnf"]["jwk"]["x"] == json.loads(wallet.export_public())["x"]
+    assert verified["holder_name"] == mine.holder_name
+    event = AuditEvent.objects.get(action="document.sd_jwt_issued", object_id=mine.public_id)
+    assert event.data == {"holder_key_bound": True}
+
+
+def test_a_private_key_is_refused_and_the_holder_told_why(holder: Client, mine: Credential) -> None:
+    url = reverse("portal:credential_sd_jwt", args=[mine.public_id])
+
+    answer = holder.post(
+        url, {"holder_jwk": JWK.generate(kty="EC", crv="P-256").export_private()}, follow=True
+    )
+
+    assert answer.redirect_chain[-1][0] == reverse(
+        "portal:credential_detail", args=[mine.public_id]
+    )
+    assert "钱包公钥无效" in answer.content.decode()
     assert not AuditEvent.objects.filter(action="document.sd_jwt_issued").exists()

@@ -27,7 +27,7 @@ from ecert.signing.models import SignerKey
 
 # What the export refuses with, by code: a holder can be told these; anything else is ours.
 SD_JWT_REFUSALS = frozenset(
-    {"unsigned", "not_valid", "paper_record", "no_key", "unsupported_algorithm"}
+    {"unsigned", "not_valid", "paper_record", "no_key", "unsupported_algorithm", "bad_holder_key"}
 )
 
 
@@ -36,8 +36,12 @@ def issuer_url() -> str:
     return f"{settings.ECERT_VERIFY_SCHEME.lower()}://{settings.ECERT_VERIFY_HOST.lower()}"
 
 
-def credential_sd_jwt_issue(*, actor: User | None, credential: Credential, now: datetime) -> str:
-    """The SD-JWT VC of ``credential`` (valid, electronic, signed) with all its disclosures."""
+def credential_sd_jwt_issue(
+    *, actor: User | None, credential: Credential, now: datetime, holder_jwk: str | None = None
+) -> str:
+    """The SD-JWT VC of ``credential`` (valid, electronic, signed) with all its disclosures; bound
+    by ``cnf`` to the wallet's public key when ``holder_jwk`` (a JWK's text) is given."""
+    holder_key = sd_jwt_vc.holder_jwk(holder_jwk) if holder_jwk is not None else None
     if credential.signed is None:
         raise EcertError("unsigned", "证书尚未签发", "the credential has not been signed")
     if credential.status != CredentialStatus.VALID:
@@ -63,7 +67,7 @@ def credential_sd_jwt_issue(*, actor: User | None, credential: Credential, now: 
         qualification_name=qualification.name if qualification is not None else None,
         issued_at=int(now.timestamp()),
     )
-    issued = sd_jwt_vc.issue(claims, setup.signer, issuance)
+    issued = sd_jwt_vc.issue(claims, setup.signer, issuance, holder_key=holder_key)
     with transaction.atomic():
         audit_record(
             actor=actor,
@@ -72,6 +76,7 @@ def credential_sd_jwt_issue(*, actor: User | None, credential: Credential, now: 
             object_type="credential",
             object_id=credential.public_id,
             at=now,
+            data={"holder_key_bound": True} if holder_key is not None else None,
         )
     return issued
 
