@@ -25,6 +25,7 @@ from bench import (
     title_numbers,
     verify_api,
     verify_during_import,
+    w3c_vc_issue,
 )
 from bench.harness import Report, machine, print_report, write_json
 
@@ -50,6 +51,7 @@ BENCHMARKS: dict[str, Callable[[int, list[str]], Report]] = {
     replacement_package.NAME: replacement_package.run,
     sd_jwt_issue.NAME: sd_jwt_issue.run,
     ofd_render.NAME: ofd_render.run,
+    w3c_vc_issue.NAME: w3c_vc_issue.run,
 }
 
 

@@ -43,6 +43,7 @@ ALLOWED_WORDS = frozenset(
         "CRL",
         "SD",  # SD-JWT VC, the wallet format's name (docs/formats/sd-jwt-vc.md)
         "JWT",
+        "JWK",  # the JSON form of a wallet's public key (JWK), asked for by its name
         "VC",
         # standards, algorithms and key types by their names
         "GB",

@@ -4,6 +4,8 @@ sealed PDF (an original to pyHanko) and asks for a 加注 copy."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 from collections.abc import Iterator
 from datetime import timedelta
@@ -12,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from jwcrypto.jwk import JWK
 
 from ecert.core.documents.pades import pdf_check
 from ecert.credentials.models import Credential
@@ -145,3 +148,39 @@ def test_a_holder_activates_signs_in_downloads_and_scopes_on_a_phone(
     assert "办理执业注册" in listed
     assert valid_until.isoformat() in listed
     assert _fits_the_screen(phone)
+
+    # Both wallet files in one box, each with what it is for; the SD-JWT VC downloads.
+    box = phone.locator("[data-testid=wallet]")
+    assert box.locator("h2").inner_text() == "数字钱包凭证"
+    assert box.locator("[data-testid=sd-jwt]").inner_text() == "下载 SD-JWT VC 凭证"
+    assert box.locator("[data-testid=w3c-vc-download]").inner_text() == "下载 W3C 凭证"
+    assert box.locator(".wallet-formats > li > .help").count() == 2  # one line on each format
+    with phone.expect_download() as wallet_info:
+        box.locator("[data-testid=sd-jwt]").click()
+    assert wallet_info.value.suggested_filename == f"证书-{credential.public_id}.sd-jwt"
+    # Bound to the wallet's key: the key pasted into the folded form, the file carries it.
+    box.locator("[data-testid=wallet-key] summary").click()
+    wallet_key = JWK.generate(kty="EC", crv="P-256")
+    box.locator("textarea[name=holder_jwk]").fill(wallet_key.export_public())
+    with phone.expect_download() as bound_info:
+        box.locator("[data-testid=sd-jwt-bound]").click()
+    bound = Path(bound_info.value.path()).read_text(encoding="ascii")
+    payload = bound.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims["cnf"]["jwk"]["x"] == json.loads(wallet_key.export_public())["x"]
+    box.locator("[data-testid=wallet-key] summary").click()  # folded again for the pictures
+    if pictures := os.environ.get("ECERT_WALLET_SCREENSHOTS"):
+        _wallet_pictures(phone, page, Path(pictures))
+
+
+def _wallet_pictures(phone: Any, desktop: Any, folder: Path) -> None:
+    """docs/holders/credential-wallet-{phone,desktop}.png: the credential's page, whole."""
+    page_url = phone.url.split("?")[0]  # without the just-made copy's download
+    phone.goto(page_url)
+    phone.locator("[data-testid=wallet]").wait_for()
+    phone.screenshot(path=folder / "credential-wallet-phone.png", full_page=True)
+    desktop.context.add_cookies(phone.context.cookies())  # the holder's session
+    desktop.set_viewport_size({"width": 1280, "height": 900})
+    desktop.goto(page_url)
+    desktop.locator("[data-testid=wallet]").wait_for()
+    desktop.screenshot(path=folder / "credential-wallet-desktop.png", full_page=True)

@@ -1,6 +1,6 @@
 """The SD-JWT VC export, checked by an independent implementation: the openwallet-foundation's
 ``sd-jwt`` (with jwcrypto) verifies our issuance and presentations; the status entry is read
-from the published list decoded here from docs/formats/status-list.md, not through our reader."""
+from the IETF Status List Token decoded here from the draft, not through our reader."""
 
 from __future__ import annotations
 
@@ -12,16 +12,18 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwcrypto.jwk import JWK
+from sd_jwt.holder import SDJWTHolder
 from sd_jwt.verifier import SDJWTVerifier
 
 from ecert.core.errors import EcertError
-from ecert.core.formats import cose, sd_jwt_vc
+from ecert.core.formats import sd_jwt_vc
 from ecert.core.formats.algorithms import Algorithm, SoftwareKey, generate_key
 from ecert.core.formats.claims import Claims
 from ecert.core.formats.status_list import StatusBits, StatusListDocument, StatusValue
+from ecert.core.formats.token_status_list import status_list_token
 from tests.core.format_vectors import example_claims
 from tests.core.sd_jwt_vectors import ISSUANCE, VECTOR_FILE, build_vector
-from tests.status_by_hand import status_by_hand
+from tests.status_by_hand import token_status_by_hand
 
 ALWAYS_SHOWN = {"iss", "iat", "vct", "status", "issuing_authority", "qualification"}
 
@@ -118,20 +120,26 @@ def test_tampered_signature_or_payload_fails(key: SoftwareKey) -> None:
         oracle(issued, generate_key(Algorithm.ES256))
 
 
-def test_revoked_credential_is_reported_revoked_from_the_published_list(key: SoftwareKey) -> None:
+def test_revoked_credential_is_reported_invalid_by_the_status_list_token(
+    key: SoftwareKey,
+) -> None:
     claims = exam_proof()
     status = jws_part(sd_jwt_vc.issue(claims, key, ISSUANCE), 1)["status"]["status_list"]
-    assert status["uri"] == "https://verify.example.cn/api/v1/status-lists/1"
+    assert status["uri"] == "https://verify.example.cn/api/v1/status-lists/1/token"
     status_key = generate_key(Algorithm.ES256)
     bits = StatusBits()
     bits.set(claims.status_offset, StatusValue.REVOKED)
     bits.set(claims.status_offset + 1, StatusValue.SUSPENDED)
     document = StatusListDocument(claims.status_list, 1_732_406_400, 1_732_492_800, bits)
-    published = cose.sign1(document.to_cbor(), status_key, kid=b"\x01\x02\x03\x04")
+    token = status_list_token(
+        document, status_key, kid=b"\x01\x02\x03\x04", base_url=ISSUANCE.issuer_url
+    )
     public = serialization.load_der_public_key(status_key.public_key_der())
     assert isinstance(public, ec.EllipticCurvePublicKey)
-    assert status_by_hand(published, public, status["uri"], status["idx"]) == "revoked"
-    assert status_by_hand(published, public, status["uri"], status["idx"] - 1) == "valid"
+    idx = status["idx"]
+    assert token_status_by_hand(token, public, status["uri"], idx) == "INVALID"
+    assert token_status_by_hand(token, public, status["uri"], idx + 1) == "SUSPENDED"
+    assert token_status_by_hand(token, public, status["uri"], idx - 1) == "VALID"
 
 
 def test_presenting_an_absent_or_fixed_field_is_refused(key: SoftwareKey) -> None:
@@ -162,3 +170,88 @@ def test_committed_vector_is_reproduced_and_verifies() -> None:
         committed["presentation"], lambda iss, h: public
     ).get_verified_payload()
     assert set(verified) == ALWAYS_SHOWN | {"holder_name", "level"}
+
+
+@pytest.fixture(scope="module")
+def wallet_key() -> JWK:
+    return JWK.generate(kty="EC", crv="P-256")
+
+
+def _bound_presentation(issued: str, holder_key: JWK, nonce: str) -> str:
+    """What the wallet sends: name and level disclosed, with a Key Binding JWT made by the
+    independent library with ``holder_key`` for the verifier ``AUDIENCE`` and ``nonce``."""
+    holder = SDJWTHolder(issued)
+    holder.create_presentation(
+        {"holder_name": True, "level": True}, nonce, AUDIENCE, holder_key, "ES256"
+    )
+    presentation: str = holder.sd_jwt_presentation
+    return presentation
+
+
+AUDIENCE = "https://employer.example.cn"
+
+
+def _verified_bound(presentation: str, key: SoftwareKey, nonce: str) -> dict[str, Any]:
+    public = JWK.from_pem(
+        serialization.load_der_public_key(key.public_key_der()).public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    verifier = SDJWTVerifier(
+        presentation, lambda iss, header: public, expected_aud=AUDIENCE, expected_nonce=nonce
+    )
+    verified: dict[str, Any] = verifier.get_verified_payload()
+    return verified
+
+
+def test_a_bound_credential_is_presented_with_the_wallets_key_binding(
+    key: SoftwareKey, wallet_key: JWK
+) -> None:
+    bound = sd_jwt_vc.holder_jwk(wallet_key.export_public())
+    issued = sd_jwt_vc.issue(exam_proof(), key, ISSUANCE, holder_key=bound)
+
+    verified = _verified_bound(
+        _bound_presentation(issued, wallet_key, "n-0S6_WzA2Mj"), key, "n-0S6_WzA2Mj"
+    )
+
+    assert verified["cnf"] == {"jwk": bound}
+    assert verified["holder_name"] == exam_proof().holder_name
+    assert "id_number" not in verified
+
+
+def test_a_key_binding_by_another_key_or_for_another_nonce_fails(
+    key: SoftwareKey, wallet_key: JWK
+) -> None:
+    bound = sd_jwt_vc.holder_jwk(wallet_key.export_public())
+    issued = sd_jwt_vc.issue(exam_proof(), key, ISSUANCE, holder_key=bound)
+    thief = JWK.generate(kty="EC", crv="P-256")
+
+    with pytest.raises(Exception, match=r"(?i)verif|signature"):
+        _verified_bound(_bound_presentation(issued, thief, "nonce-1"), key, "nonce-1")
+    with pytest.raises(ValueError, match="nonce"):
+        _verified_bound(_bound_presentation(issued, wallet_key, "nonce-1"), key, "nonce-2")
+    unbound = sd_jwt_vc.issue(exam_proof(), key, ISSUANCE)
+    with pytest.raises(ValueError, match="holder public key"):
+        _verified_bound(_bound_presentation(unbound, wallet_key, "nonce-1"), key, "nonce-1")
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("not json", "not JSON"),
+        ("[1]", "not a JSON object"),
+        (JWK.generate(kty="EC", crv="P-256").export_private(), "a private key"),
+        (JWK.generate(kty="EC", crv="P-384").export_public(), "P-256"),
+        (JWK.generate(kty="OKP", crv="Ed25519").export_public(), "P-256"),
+        ('{"kty": "EC", "crv": "P-256", "x": "AQ", "y": "AQ"}', "not a point"),
+        (
+            json.dumps({"kty": "EC", "crv": "P-256", "x": "A" * 43, "y": "B" * 43}),
+            "not a point",
+        ),
+    ],
+)
+def test_a_wallet_key_that_is_not_a_public_p256_jwk_is_refused(text: str, why: str) -> None:
+    with pytest.raises(EcertError) as refused:
+        sd_jwt_vc.holder_jwk(text)
+    assert refused.value.code == "bad_holder_key"
+    assert why in refused.value.en

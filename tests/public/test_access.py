@@ -37,6 +37,7 @@ PUBLIC_API: dict[str, tuple[str, dict[str, Any], int]] = {
     "api:status_list": ("get", {"list_number": 0}, 200),
     "api:root_certificate": ("get", {}, 200),
     "api:status_list_w3c": ("get", {"list_number": 0}, 200),
+    "api:status_list_token": ("get", {"list_number": 0}, 200),
     "api:w3c_context": ("get", {}, 200),
 }
 # Organisation pages: the employer (an approved organisation's account) gets them; any other

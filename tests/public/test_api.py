@@ -194,6 +194,7 @@ KEYS = {
     ("get", "/api/v1/passlists/{reference}/errors.xlsx"): "required",
     ("post", "/api/v1/credentials/{public_id}/status"): "required",
     ("get", "/api/v1/status-lists/{list_number}/w3c"): "none",
+    ("get", "/api/v1/status-lists/{list_number}/token"): "none",
     ("get", "/api/v1/contexts/ecert-credential-v1.jsonld"): "none",
 }
 

@@ -18,15 +18,14 @@ from django.utils import timezone
 
 from ecert.core.formats.cose import decode_sign1
 from ecert.core.formats.status_list import status_list_from_cbor
-from ecert.core.formats.trust_list import TrustList, load_trust_list
+from ecert.core.formats.trust_list import TrustList
 from ecert.core.formats.w3c_vc import CONTEXT_PATH
 from ecert.core.rules.kinds import CredentialStatus
 from ecert.credentials.models import Credential
 from ecert.credentials.services import credential_set_status
 from ecert.credentials.w3c_vc import credential_w3c_vc
-from ecert.signing.services import trust_list_publish
 from tests.conftest import World
-from tests.portal.signed import signed_proof
+from tests.portal.signed import published_trust_list, signed_proof
 from tests.w3c_vc.conftest import b64url_json, entry_of, jose_verify, jsonld_expand
 from tests.w3c_vc.vectors import BASE_URL, VECTOR, vector_text
 
@@ -34,14 +33,6 @@ from tests.w3c_vc.vectors import BASE_URL, VECTOR, vector_text
 @pytest.fixture
 def proof(world: World, issuing_keys: Any, own_storage: Any) -> Credential:
     return signed_proof(world, "jinan", "2025370100001234")
-
-
-def _trusted(client: Client) -> TrustList:
-    trust_list_publish(actor=None, now=timezone.now())
-    return load_trust_list(
-        client.get(reverse("api:trust_list")).content,
-        root_certificate=client.get(reverse("api:root_certificate")).content,
-    )
 
 
 def _key_for(token: str, trusted: TrustList) -> bytes:
@@ -74,7 +65,7 @@ def _status_by_jose(client: Client, vc: dict[str, Any], trusted: TrustList) -> s
 def test_an_exported_credential_verifies_with_an_independent_jose(
     client: Client, proof: Credential
 ) -> None:
-    trusted = _trusted(client)
+    trusted = published_trust_list(client)
     token = credential_w3c_vc(credential=proof, now=timezone.now())
 
     checked = jose_verify(token, _key_for(token, trusted))
@@ -94,7 +85,7 @@ def test_an_exported_credential_verifies_with_an_independent_jose(
 def test_the_independent_status_check_says_valid_then_revoked(
     client: Client, proof: Credential, world: World
 ) -> None:
-    trusted = _trusted(client)
+    trusted = published_trust_list(client)
     vc = b64url_json(credential_w3c_vc(credential=proof, now=timezone.now()).split(".")[1])
     assert _status_by_jose(client, vc, trusted) == "valid"
 
@@ -111,7 +102,7 @@ def test_the_independent_status_check_says_valid_then_revoked(
 def test_a_suspended_credential_reads_suspended_and_a_reinstated_one_valid(
     client: Client, proof: Credential, world: World
 ) -> None:
-    trusted = _trusted(client)
+    trusted = published_trust_list(client)
     vc = b64url_json(credential_w3c_vc(credential=proof, now=timezone.now()).split(".")[1])
     clerk = world.user("province_admin")
 
@@ -137,7 +128,7 @@ def test_the_w3c_and_cose_lists_say_the_same(client: Client, proof: Credential) 
 
 
 def test_a_tampered_payload_or_signature_fails(client: Client, proof: Credential) -> None:
-    trusted = _trusted(client)
+    trusted = published_trust_list(client)
     token = credential_w3c_vc(credential=proof, now=timezone.now())
     header, payload, signature = token.split(".")
     key = _key_for(token, trusted)
@@ -181,7 +172,7 @@ def test_the_vector_verifies_with_jose_and_reads_entry_3_revoked() -> None:
 def test_the_holder_downloads_their_credential_for_a_wallet(
     client: Client, proof: Credential, world: World
 ) -> None:
-    trusted = _trusted(client)
+    trusted = published_trust_list(client)
     client.force_login(world.users["holder"])
 
     page = client.get(reverse("portal:credential_detail", args=[proof.public_id]))

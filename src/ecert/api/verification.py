@@ -7,6 +7,8 @@ callers without a key are limited per address. Every verification is logged like
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -25,11 +27,13 @@ from ecert.api.verification_schemas import (
     answer_out,
 )
 from ecert.core.errors import EcertError
+from ecert.core.formats.token_status_list import MEDIA_TYPE as TOKEN_MEDIA
 from ecert.core.formats.w3c_vc import MEDIA_TYPE as W3C_MEDIA_TYPE
 from ecert.core.formats.w3c_vc import context_document as w3c_context_document
 from ecert.credentials.models import Credential
 from ecert.credentials.status_lists import status_list_fresh
 from ecert.credentials.w3c_vc import status_list_w3c
+from ecert.documents.sd_jwt import status_list_token_of
 from ecert.signing.models import RootCertificate, RootRole, TrustListPublication
 from ecert.verification.limits import request_address, verification_take
 from ecert.verification.models import Channel
@@ -194,12 +198,25 @@ def trust_list(request: HttpRequest) -> HttpResponse:
 def status_list(request: HttpRequest, list_number: int) -> HttpResponse:
     """状态列表 / One signed status list (COSE_Sign1, docs/formats/status-list.md), signed again
     when it is more than an hour old: fetch it again after its next-update time."""
+
+    def stored(number: int, now: datetime) -> bytes | None:
+        row = status_list_fresh(list_number=number, now=now)
+        return None if row is None else bytes(row.document)
+
+    return _status_list_file(list_number, stored, f"status-{list_number}.cose", COSE)
+
+
+def _status_list_file(
+    list_number: int, make: Callable[[int, datetime], bytes | str | None], name: str, media: str
+) -> HttpResponse:
+    """One form of status list ``list_number`` as a file; 404 for a number no list can have or
+    a list that does not exist."""
     if not 0 <= list_number < 2**31:
         raise not_found()
-    row = status_list_fresh(list_number=list_number, now=timezone.now())
-    if row is None:
+    made = make(list_number, timezone.now())
+    if made is None:
         raise not_found()
-    return _file(bytes(row.document), f"status-{list_number}.cose")
+    return _file(made.encode("ascii") if isinstance(made, str) else made, name, media)
 
 
 @router.get(
@@ -230,12 +247,30 @@ def root_certificate(request: HttpRequest) -> HttpResponse:
 def status_list_w3c_view(request: HttpRequest, list_number: int) -> HttpResponse:
     """W3C 状态列表凭证 / The same status list as a W3C ``BitstringStatusListCredential`` secured
     as ``application/vc+jwt`` (docs/formats/w3c-vc.md): what a W3C VC's status entry points at."""
-    if not 0 <= list_number < 2**31:
-        raise not_found()
-    token = status_list_w3c(list_number=list_number, now=timezone.now())
-    if token is None:
-        raise not_found()
-    return _file(token.encode("ascii"), f"status-{list_number}.jwt", W3C_MEDIA_TYPE)
+
+    def w3c(number: int, now: datetime) -> str | None:
+        return status_list_w3c(list_number=number, now=now)
+
+    return _status_list_file(list_number, w3c, f"status-{list_number}.jwt", W3C_MEDIA_TYPE)
+
+
+@router.get(
+    "/status-lists/{list_number}/token",
+    response={200: Any, 404: ErrorOut},
+    url_name="status_list_token",
+    auth=None,
+    openapi_extra=NO_KEY,
+    summary="A status list as an IETF Status List Token (statuslist+jwt)",
+)
+def status_list_token_view(request: HttpRequest, list_number: int) -> HttpResponse:
+    """状态列表令牌 / The same status list as an IETF Status List Token
+    (``application/statuslist+jwt``, docs/formats/status-list.md): what an SD-JWT VC's
+    ``status.status_list.uri`` names."""
+
+    def token(number: int, now: datetime) -> str | None:
+        return status_list_token_of(list_number=number, now=now)
+
+    return _status_list_file(list_number, token, f"status-{list_number}.token.jwt", TOKEN_MEDIA)
 
 
 @router.get(

@@ -4,20 +4,30 @@ offline verifier holding the newest list learns of a revocation as soon as it is
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.core.cache import cache
 from django.db import OperationalError, connection, transaction
 
 from ecert.audit.locks import Lock, locks_take
 from ecert.audit.services import audit_record
 from ecert.core.errors import EcertError
 from ecert.core.formats import cose
-from ecert.core.formats.status_list import ENTRIES, StatusBits, StatusListDocument, StatusValue
+from ecert.core.formats.algorithms import Signer
+from ecert.core.formats.status_list import (
+    ENTRIES,
+    StatusBits,
+    StatusListDocument,
+    StatusValue,
+    status_list_from_cbor,
+)
 from ecert.core.formats.trust_list import Purpose
 from ecert.core.rules.kinds import CredentialStatus
 from ecert.credentials.models import Credential, StatusIndexCounter
-from ecert.signing.models import StatusListPublication
+from ecert.signing.models import SignerKey, StatusListPublication
 from ecert.signing.services import current_key, keystore_open
 from ecert.sqlite_lock import lock_busy, waiting_at_most
 
@@ -27,6 +37,7 @@ if TYPE_CHECKING:
 
 STATUS_LIST_HOURS = 24  # a published list is valid this long
 STATUS_LIST_REFRESH = timedelta(hours=1)
+OTHER_FORM_CACHE_SECONDS = 3600  # a stored list is replaced at least hourly
 STATUS_LIST_WAIT_MS = 1_000  # then an older list is served: an import holds the lock for minutes
 
 
@@ -136,3 +147,30 @@ def status_list_fresh(*, list_number: int, now: datetime) -> StatusListPublicati
             raise
         return row
     return next((p for p in published if p.list_number == list_number), None)
+
+
+# Makes one other form of a decoded list, signed by the key that signed the stored one.
+FormMaker = Callable[[StatusListDocument, SignerKey, Signer], str]
+
+
+def status_list_other_form(
+    *, list_number: int, now: datetime, form: str, make: FormMaker
+) -> str | None:
+    """Status list ``list_number`` in another form than COSE (the W3C credential, the IETF Status
+    List Token): the stored COSE document, signed again first when old (``status_list_fresh``),
+    decoded and handed to ``make`` with the key whose kid it carries. Every form says what the
+    stored list says, with its times. Cached an hour under ``form`` and the SHA-256 of that very
+    document; None when the list does not exist."""
+    row = status_list_fresh(list_number=list_number, now=now)
+    if row is None:
+        return None
+    stored = bytes(row.document)
+    cache_key = f"status-list-{form}:{hashlib.sha256(stored).hexdigest()}"
+    cached = cache.get(cache_key)
+    if isinstance(cached, str):
+        return cached
+    message = cose.decode_sign1(stored)
+    key = SignerKey.objects.select_related("authority").get(kid=message.kid)
+    made = make(status_list_from_cbor(message.payload), key, keystore_open().signer(key.key_label))
+    cache.set(cache_key, made, OTHER_FORM_CACHE_SECONDS)
+    return made

@@ -4,25 +4,22 @@ the same stored COSE document, so the W3C and COSE forms of a list never disagre
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
 
 from ecert.authorities.models import Authority
 from ecert.core.errors import EcertError
 from ecert.core.formats import cose
+from ecert.core.formats.algorithms import Signer
 from ecert.core.formats.claims import Claims, claims_from_cbor
-from ecert.core.formats.status_list import status_list_from_cbor
+from ecert.core.formats.status_list import StatusListDocument
 from ecert.core.formats.trust_list import Purpose
 from ecert.core.formats.w3c_vc import credential_vc, status_list_vc, vc_jwt
 from ecert.credentials.models import Credential
-from ecert.credentials.status_lists import status_list_fresh
+from ecert.credentials.status_lists import status_list_other_form
 from ecert.signing.models import SignerKey
 from ecert.signing.services import current_key, keystore_open
-
-_CACHE_SECONDS = 3600  # a stored list is replaced at least hourly
 
 
 def w3c_base_url() -> str:
@@ -59,25 +56,16 @@ def credential_w3c_vc(*, credential: Credential, now: datetime) -> str:
 
 def status_list_w3c(*, list_number: int, now: datetime) -> str | None:
     """The ``BitstringStatusListCredential`` of list ``list_number`` as ``vc+jwt``: the entries,
-    times and signing key of the stored COSE list (signed again first when it is old, as the
-    COSE endpoint does). None when the list does not exist."""
-    row = status_list_fresh(list_number=list_number, now=now)
-    if row is None:
-        return None
-    stored = bytes(row.document)
-    cache_key = f"w3c-status-list:{hashlib.sha256(stored).hexdigest()}"  # this very document
-    cached = cache.get(cache_key)
-    if isinstance(cached, str):
-        return cached
-    message = cose.decode_sign1(stored)
-    document = status_list_from_cbor(message.payload)
-    key = SignerKey.objects.select_related("authority").get(kid=message.kid)
-    vc = status_list_vc(
-        document,
-        base_url=w3c_base_url(),
-        authority=key.authority.pk,
-        issuer_name=key.authority.name,
-    )
-    token = vc_jwt(vc, keystore_open().signer(key.key_label), kid=bytes(key.kid))
-    cache.set(cache_key, token, _CACHE_SECONDS)
-    return token
+    times and signing key of the stored COSE list (decision 298). None when the list does not
+    exist."""
+
+    def make(document: StatusListDocument, key: SignerKey, signer: Signer) -> str:
+        vc = status_list_vc(
+            document,
+            base_url=w3c_base_url(),
+            authority=key.authority.pk,
+            issuer_name=key.authority.name,
+        )
+        return vc_jwt(vc, signer, kid=bytes(key.kid))
+
+    return status_list_other_form(list_number=list_number, now=now, form="w3c", make=make)

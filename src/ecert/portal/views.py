@@ -381,14 +381,18 @@ def credential_document(
 
 
 @holder_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def credential_sd_jwt(request: HttpRequest, public_id: str) -> HttpResponseBase:
     """The credential as an SD-JWT VC for a wallet (docs/formats/sd-jwt-vc.md), every field
-    included: the wallet chooses what to show a verifier."""
+    included: the wallet chooses what to show a verifier. POSTed with the wallet's public key
+    (``holder_jwk``), it is bound to that key (``cnf``)."""
     user = holder_user(request)
     credential = _own_credential(request, public_id)
+    holder_jwk = request.POST.get("holder_jwk", "") if request.method == "POST" else None
     try:
-        issued = credential_sd_jwt_issue(actor=user, credential=credential, now=timezone.now())
+        issued = credential_sd_jwt_issue(
+            actor=user, credential=credential, now=timezone.now(), holder_jwk=holder_jwk
+        )
     except EcertError as error:
         if error.code not in SD_JWT_REFUSALS:
             raise

@@ -17,13 +17,16 @@ import binascii
 import hashlib
 import json
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from ecert.core.errors import EcertError
 from ecert.core.formats.algorithms import Algorithm, Signer
 from ecert.core.formats.claims import Claims, KindCode
+from ecert.core.formats.token_status_list import token_url
 
 VCT = "urn:ecert:vct:credential:1"
 TYP = "dc+sd-jwt"
@@ -113,14 +116,57 @@ class Issuance:
 
 
 def status_list_url(issuer_url: str, list_number: int) -> str:
-    """The published status list a credential's entry is in (``GET /api/v1/status-lists/{n}``)."""
-    return f"{issuer_url.rstrip('/')}/api/v1/status-lists/{list_number}"
+    """The Status List Token a credential's entry is in (``GET /api/v1/status-lists/{n}/token``,
+    ``token_status_list``)."""
+    return token_url(issuer_url, list_number)
+
+
+def _holder_key_refused(english: str) -> EcertError:
+    return EcertError(
+        "bad_holder_key",
+        "钱包公钥无效：需要 P-256 曲线的 JWK 格式公钥，且不能包含私钥",
+        f"not a wallet public key: {english} (a P-256 public JWK: kty EC, crv P-256, x, y, no d)",
+        field="holder_jwk",
+    )
+
+
+def holder_jwk(text: str) -> dict[str, str]:
+    """The holder's wallet key from ``text``, a public JWK on P-256 (RFC 7517/7518 §6.2.1), as the
+    four members ``cnf.jwk`` carries. Refuses anything else — other curves, a point not on the
+    curve, a private key (``d``), which the holder must never hand over."""
+    try:
+        jwk = json.loads(text)
+    except ValueError as error:
+        raise _holder_key_refused("not JSON") from error
+    if not isinstance(jwk, dict):
+        raise _holder_key_refused("not a JSON object")
+    if "d" in jwk:
+        raise _holder_key_refused("a private key")
+    if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
+        raise _holder_key_refused("not an EC key on P-256")
+    try:
+        x, y = (base64.urlsafe_b64decode(str(jwk[c]) + "=" * (-len(str(jwk[c])) % 4)) for c in "xy")
+        if len(x) != 32 or len(y) != 32:
+            raise ValueError("a P-256 coordinate has 32 bytes")
+        ec.EllipticCurvePublicNumbers(
+            int.from_bytes(x, "big"), int.from_bytes(y, "big"), ec.SECP256R1()
+        ).public_key()
+    except (KeyError, ValueError, binascii.Error) as error:
+        raise _holder_key_refused("x and y are not a point of P-256") from error
+    return {"kty": "EC", "crv": "P-256", "x": _b64(x), "y": _b64(y)}
 
 
 def issue(
-    claims: Claims, signer: Signer, issuance: Issuance, *, salts: Sequence[bytes] | None = None
+    claims: Claims,
+    signer: Signer,
+    issuance: Issuance,
+    *,
+    salts: Sequence[bytes] | None = None,
+    holder_key: Mapping[str, str] | None = None,
 ) -> str:
-    """The SD-JWT VC ``<jws>~<disclosure>~…~`` of ``claims``, with every disclosure.
+    """The SD-JWT VC ``<jws>~<disclosure>~…~`` of ``claims``, with every disclosure; with
+    ``holder_key`` (from ``holder_jwk``) bound to the holder's wallet key by ``cnf.jwk``, so a
+    verifier may ask for a Key Binding JWT (RFC 9901 §4.3).
 
     Salts (16 bytes each) come from ``secrets``; ``salts`` fixes them (one per disclosure, then one
     per decoy) only for test vectors.
@@ -158,6 +204,8 @@ def issue(
         "_sd": sorted(digests),
         "_sd_alg": SD_ALG,
     }
+    if holder_key is not None:
+        payload["cnf"] = {"jwk": dict(holder_key)}
     if claims.qualification is not None:
         payload["qualification"] = {
             "code": claims.qualification,

@@ -9,16 +9,15 @@ docs/formats/w3c-vc.md describes every field; decision 296 records the securing 
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from importlib import resources
 from typing import Any
 
 from ecert.core.errors import EcertError
-from ecert.core.formats.algorithms import Algorithm, Signer
+from ecert.core.formats.algorithms import Signer
 from ecert.core.formats.claims import Claims, IdTypeCode, SexCode
+from ecert.core.formats.jose import b64url, compact_jws, jose_algorithm
 from ecert.core.formats.status_list import STATUS_SIZE, StatusListDocument, StatusValue
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -29,8 +28,6 @@ MEDIA_TYPE = "application/vc+jwt"
 CREDENTIAL_TYPE = "EcertCredential"
 CHINA_OFFSET = "+08:00"  # dates on the certificates are Beijing dates
 
-_JOSE_ALGORITHMS = {Algorithm.ES256: "ES256", Algorithm.EDDSA: "EdDSA"}
-
 
 def context_document() -> bytes:
     """Our JSON-LD context (the certificate's terms), bundled with the code."""
@@ -39,7 +36,7 @@ def context_document() -> bytes:
 
 def jose_kid(kid: bytes) -> str:
     """A trust-list key id as a JOSE ``kid``: base64url without padding of its bytes."""
-    return _b64url(kid)
+    return b64url(kid)
 
 
 def issuer_id(base_url: str, authority: int) -> str:
@@ -141,7 +138,7 @@ def status_list_vc(
 def vc_jwt(vc: Mapping[str, Any], signer: Signer, *, kid: bytes) -> str:
     """``vc`` secured as ``application/vc+jwt``: compact JWS, header ``alg``/``kid``/``typ``/
     ``cty``, payload the credential's compact UTF-8 JSON."""
-    alg = _JOSE_ALGORITHMS.get(signer.algorithm)
+    alg = jose_algorithm(signer)
     if alg is None:
         raise EcertError(
             "no_jose_algorithm",
@@ -150,17 +147,7 @@ def vc_jwt(vc: Mapping[str, Any], signer: Signer, *, kid: bytes) -> str:
             "use an ES256 key",
         )
     header = {"alg": alg, "kid": jose_kid(kid), "typ": "vc+jwt", "cty": "vc"}
-    signing_input = f"{_b64url(_json(header))}.{_b64url(_json(vc))}"
-    signature = signer.sign(signing_input.encode("ascii"))
-    return f"{signing_input}.{_b64url(signature)}"
-
-
-def _json(item: Mapping[str, Any]) -> bytes:
-    return json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return compact_jws(header, vc, signer)
 
 
 def _day_start(day: date) -> str:
