@@ -18,7 +18,9 @@ from ecert.core.documents.pades import PdfCheck
 SEALED = PdfCheck(signed=True, intact=True, whole_file=True, trusted=True, signer_certificate=b"K")
 
 
-def _reason(check: PdfCheck | OfdCheck | None, *, qr: bool = True, issuer: bytes = b"K") -> PdfReason:
+def _reason(
+    check: PdfCheck | OfdCheck | None, *, qr: bool = True, issuer: bytes = b"K"
+) -> PdfReason:
     asked: list[bytes] = []
 
     def sealed_by_issuer(certificate: bytes) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from io import BytesIO
+from typing import Any, cast
 
 import segno
 import zxingcpp
@@ -188,9 +189,9 @@ def qr_png(text: str, *, scale: int = QR_PNG_SCALE) -> tuple[bytes, int]:
     zone, and its width in pixels. The OFD carries its QR code as this picture, so that a reader
     of the package finds the code among its pictures (decision 315)."""
     image = _symbol(text).to_image(scale=scale, add_quiet_zones=True)
-    pixels = memoryview(image)
-    height, width = pixels.shape
-    picture = PilImage.frombuffer("L", (width, height), pixels.tobytes(), "raw", "L", 0, 1)
+    height, width = image.shape  # one byte a pixel, 0 or 255
+    pixels = bytes(cast(Any, image))  # it has the buffer protocol; its type stub does not say so
+    picture = PilImage.frombuffer("L", (width, height), pixels, "raw", "L", 0, 1)
     out = BytesIO()
     picture.convert("1").save(out, "PNG", optimize=True)
     return out.getvalue(), width
