@@ -12,8 +12,12 @@ from functools import cache
 
 from ecert.core.documents.faces import Face, sample_page
 from ecert.core.documents.ofd import OfdPackage, ofd_from_pdf
+from ecert.core.documents.ofd_seal import OfdSealKey, StampPlace, ofd_seal, package_zip
 from ecert.core.documents.render import FontSet, Picture, Renderer
 from ecert.core.documents.seals import round_seal_png
+from ecert.core.formats.ses import SealPicture, seal_make
+from tests.core.ofd_seal_world import seal_world
+from tests.core.signing_world import CERT_END, CERT_START
 from tests.core.test_faces import FACES_DIR, FONTS_DIR
 
 CREATED = datetime(2025, 6, 1, tzinfo=UTC)
@@ -47,3 +51,34 @@ def face_documents(face: Face) -> FaceDocuments:
     pdf = renderer().document([sample_page(face, seal=seal)], created=CREATED)
     package = ofd_from_pdf(pdf, title=face.value, created=CREATED, doc_id=DOC_ID, seal=seal)
     return FaceDocuments(face, seal, pdf, package)
+
+
+@cache
+def sealed_face_ofd(face: Face) -> bytes:
+    """The face's OFD with its seal picture left to a GB/T 38540 seal: the sample issuer's round
+    seal in a SESeal of the test seal world's maker, signed by its seal signer."""
+    world = seal_world()
+    documents = face_documents(face)
+    package = ofd_from_pdf(
+        documents.pdf,
+        title=face.value,
+        created=CREATED,
+        doc_id=DOC_ID,
+        seal=documents.seal,
+        seal_as_stamp=True,
+    )
+    assert package.stamp is not None
+    seal = seal_make(
+        maker=world.maker.signer,
+        maker_certificate=world.maker.certificate,
+        es_id="37000000000002",
+        name=sample_page(face).fields["issuer"],
+        signer_certificates=[world.signer.certificate],
+        picture=SealPicture(documents.seal.data, 40, 40),
+        created=CERT_START,
+        valid_until=CERT_END,
+    )
+    key = OfdSealKey(world.signer.signer, world.signer.certificate, seal)
+    return package_zip(
+        ofd_seal(package.files, key=key, place=StampPlace(*package.stamp), at=CREATED)
+    )

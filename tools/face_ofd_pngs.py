@@ -2,9 +2,12 @@
 
     .venv/bin/python tools/face_ofd_pngs.py
 
-The OFD is made from the sample's Typst PDF (``ecert.core.documents.ofd``) with the demo seal, then
-drawn by ofd.js in Debian's Chromium exactly as tests/browser/test_ofd_reader.py draws it
-(tests/ofd_reader), and stored with a 64-colour palette like docs/faces/*.png.
+The OFD is made from the sample's Typst PDF (``ecert.core.documents.ofd``) and sealed with a
+GB/T 38540 electronic seal holding the sample issuer's demo seal picture (tests/ofd_world.py: the
+test seal world's SM2 keys), then drawn by ofd.js in Debian's Chromium exactly as
+tests/browser/test_ofd_reader.py draws it (tests/ofd_reader): the red seal on the picture is the
+reader's drawing of the SESeal at the stamp annotation, not part of the page. Stored with a
+64-colour palette like docs/faces/*.png.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 from tests.browser.conftest import CHROMIUM_FLAGS
 from tests.ofd_reader.reader import open_reader, render
-from tests.ofd_world import face_documents
+from tests.ofd_world import sealed_face_ofd
 
 from ecert.core.documents.faces import Face
 
@@ -36,7 +39,7 @@ def main() -> int:
         page = open_reader(browser)
         for face in Face:
             target = OUT / f"{face.value}.png"
-            picture = render(page, face_documents(face).ofd.to_zip())
+            picture = render(page, sealed_face_ofd(face))
             picture.quantize(COLOURS).save(target, optimize=True)
             print(f"{target}: {target.stat().st_size:,} bytes")
         browser.close()

@@ -22,9 +22,10 @@ from tests.ofd_reader.reader import (
     pdf_characters,
     pdf_picture,
     render,
+    stamps,
     unexplained,
 )
-from tests.ofd_world import face_documents
+from tests.ofd_world import face_documents, sealed_face_ofd
 
 CONTENT = "Doc_0/Pages/Page_0/Content.xml"
 PLACE = 1.5  # pixels at 777 px per 210 mm: 0.4 mm; both readers agree within 1 px on every face
@@ -108,3 +109,33 @@ def test_a_missing_photo_is_seen(reader: Any) -> None:
     documents = face_documents(Face.NATIONAL_STYLE_1)
     drawn = render(reader, _zip(_changed(Face.NATIONAL_STYLE_1, drop_photo)))
     assert unexplained(drawn, pdf_picture(documents.pdf, drawn.size)) > SAME
+
+
+# ── The GB/T 38540 seal, as the independent reader reads it ─────────────────────────────────────
+
+
+@pytest.mark.parametrize("face", list(Face))
+def test_the_reader_checks_the_electronic_seal_and_draws_it_where_the_pdf_has_it(
+    reader: Any, face: Face
+) -> None:
+    sealed = sealed_face_ofd(face)
+    documents = face_documents(face)
+    [(name, verified, box)] = stamps(reader, sealed)
+    assert name == sample_page(face).fields["issuer"]
+    assert verified  # ofd.js's own SM2 (sm-crypto) accepts the SES_Signature
+    drawn = render(reader, sealed)
+    pdf = pdf_picture(documents.pdf, drawn.size)
+    assert unexplained(drawn, pdf, astral_cells(documents.ofd.files, drawn.size)) < SAME
+    assert box["w"] == pytest.approx(40, abs=0.01)
+
+
+def test_the_reader_refuses_a_seal_whose_signature_was_changed(reader: Any) -> None:
+    with zipfile.ZipFile(io.BytesIO(sealed_face_ofd(Face.NATIONAL_STYLE_1))) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    value = "Doc_0/Signs/Sign_0/SignedValue.dat"
+    data = bytearray(files[value])
+    data[-5] ^= 0x01  # inside the signature's s
+    files[value] = bytes(data)
+
+    [(_, verified, _)] = stamps(reader, _zip(files))
+    assert not verified

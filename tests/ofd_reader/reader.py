@@ -103,6 +103,27 @@ def render(page: Any, archive: bytes) -> Image.Image:
     return Image.open(io.BytesIO(shot)).convert("RGB")
 
 
+_STAMPS = """
+async ({ofd}) => {
+  const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const documents = await new Promise((resolve, reject) =>
+    window.ofd.parseOfdDocument({ofd: bytes(ofd).buffer, success: resolve, fail: reject}));
+  return Object.values(documents[0].stampAnnot || {}).flat().map((s) => {
+    const seal = s.stamp.sealObj;
+    const info = seal.SES_Signature.toSign.eseal.esealInfo.property;
+    return [info.name, seal.verifyRet === true, s.obj.boundary];
+  });
+}
+"""
+
+
+def stamps(page: Any, archive: bytes) -> list[tuple[str, bool, dict[str, float]]]:
+    """The seals ofd.js finds in the OFD ``archive``: the seal's name, whether ofd.js's own SM2
+    check (sm-crypto, default user id) accepts the SES_Signature, and where it draws the seal."""
+    arguments = {"ofd": base64.b64encode(archive).decode("ascii")}
+    return [(name, ok, box) for name, ok, box in page.evaluate(_STAMPS, arguments)]
+
+
 def pdf_picture(pdf: bytes, size: tuple[int, int]) -> Image.Image:
     """The PDF's first page rasterised by PDFium at ``size``."""
     document = pypdfium2.PdfDocument(pdf)
