@@ -249,6 +249,8 @@ def test_a_key_binding_by_another_key_or_for_another_nonce_fails(
             "not a point",
         ),
     ],
+    # the generated keys differ in every process: xdist's workers must collect the same ids
+    ids=["not-json", "array", "private-key", "p384", "ed25519", "short-point", "off-curve"],
 )
 def test_a_wallet_key_that_is_not_a_public_p256_jwk_is_refused(text: str, why: str) -> None:
     with pytest.raises(EcertError) as refused:
