@@ -21,6 +21,7 @@ from bench import (
     paper_assign,
     replacement_package,
     sd_jwt_issue,
+    sealed_ofd,
     signing,
     title_numbers,
     verify_api,
@@ -51,6 +52,7 @@ BENCHMARKS: dict[str, Callable[[int, list[str]], Report]] = {
     replacement_package.NAME: replacement_package.run,
     sd_jwt_issue.NAME: sd_jwt_issue.run,
     ofd_render.NAME: ofd_render.run,
+    sealed_ofd.NAME: sealed_ofd.run,
     w3c_vc_issue.NAME: w3c_vc_issue.run,
 }
 

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from functools import cache
 
 from ecert.core.documents.faces import Face, sample_page
-from ecert.core.documents.ofd import OfdPackage, ofd_from_pdf
-from ecert.core.documents.ofd_seal import OfdSealKey, StampPlace, ofd_seal, package_zip
+from ecert.core.documents.ofd import OfdPackage, ofd_from_pdf, package_zip
+from ecert.core.documents.ofd_seal import OfdSealKey, StampPlace, ofd_seal
 from ecert.core.documents.render import FontSet, Picture, Renderer
 from ecert.core.documents.seals import round_seal_png
 from ecert.core.formats.ses import SealPicture, seal_make

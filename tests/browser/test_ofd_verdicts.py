@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from ecert.core.documents.ofd_seal import package_unzip, package_zip
+from ecert.core.documents.ofd import package_zip
+from ecert.core.documents.ofd_seal import package_unzip
 from ecert.credentials.models import Credential
 from tests.browser.test_pdf_verdicts import _check
 from tests.conftest import World

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 
-from ecert.core.documents.ofd_seal import OFD_NS, OfdSealKey, StampPlace, ofd_seal, package_zip
+from ecert.core.documents.ofd import package_zip
+from ecert.core.documents.ofd_seal import OFD_NS, OfdSealKey, StampPlace, ofd_seal
 from ecert.core.documents.seals import round_seal_png
 from ecert.core.formats.algorithms import Algorithm
 from ecert.core.formats.ses import SealPicture, seal_make

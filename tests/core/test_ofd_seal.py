@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from ecert.core.documents.ofd import package_zip
 from ecert.core.documents.ofd_seal import (
     OfdFailure,
     check_sealed_ofd,
     ofd_seal,
     package_unzip,
-    package_zip,
 )
 from ecert.core.documents.seals import round_seal_png
 from ecert.core.errors import EcertError

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ecert.authorities.models import Authority
-from ecert.core.documents.ofd_seal import ofd_seal, package_zip
+from ecert.core.documents.ofd import package_zip
+from ecert.core.documents.ofd_seal import ofd_seal
 from ecert.core.documents.seals import round_seal_png
 from ecert.core.formats.qr import make_qr, qr_text
 from ecert.core.rules.kinds import CredentialKind

@@ -436,7 +436,8 @@ def sealed_ofd(deployment: Deployment, signed: tuple[Path, Published]) -> tuple[
         "from pathlib import Path\n"
         "from django.utils import timezone\n"
         "from ecert.authorities.models import Authority\n"
-        "from ecert.core.documents.ofd_seal import ofd_seal, package_zip\n"
+        "from ecert.core.documents.ofd import package_zip\n"
+        "from ecert.core.documents.ofd_seal import ofd_seal\n"
         "from ecert.core.rules.kinds import CredentialKind\n"
         "from ecert.signing.services import ofd_sealing_key\n"
         "from tests.core.ofd_seal_world import STAMP, ofd_package\n"
@@ -480,7 +481,8 @@ def test_a_changed_ofd_is_not_an_original(
     sealed_ofd: tuple[Path, Published], tmp_path: Path
 ) -> None:
     ofd, published = sealed_ofd
-    from ecert.core.documents.ofd_seal import package_unzip, package_zip
+    from ecert.core.documents.ofd import package_zip
+    from ecert.core.documents.ofd_seal import package_unzip
 
     files = package_unzip(ofd.read_bytes())
     page = "Doc_0/Pages/Page_0/Content.xml"

@@ -25,8 +25,8 @@ from django.utils import timezone
 
 from ecert.accounts.models import User
 from ecert.audit.services import audit_record
-from ecert.core.documents.ofd import OFD_REFUSALS, ofd_from_pdf
-from ecert.core.documents.ofd_seal import StampPlace, ofd_seal, package_zip
+from ecert.core.documents.ofd import OFD_REFUSALS, ofd_from_pdf, package_zip
+from ecert.core.documents.ofd_seal import StampPlace, ofd_seal
 from ecert.core.documents.pades import pdf_seal
 from ecert.core.documents.render import FontSet, Page, Picture, Renderer
 from ecert.core.errors import EcertError

@@ -24,7 +24,7 @@ import hashlib
 import io
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -80,15 +80,21 @@ class OfdPackage:
     stamp: tuple[int, Box] | None = None  # (page index, boundary in mm) of the seal picture
 
     def to_zip(self) -> bytes:
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path, data in self.files.items():
-                info = zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0))
-                # JPEG and PNG are compressed already: deflating them again costs time for nothing
-                packed = not path.endswith((".png", ".jpg"))
-                info.compress_type = zipfile.ZIP_DEFLATED if packed else zipfile.ZIP_STORED
-                archive.writestr(info, data, compresslevel=6)
-        return out.getvalue()
+        return package_zip(self.files)
+
+
+def package_zip(files: Mapping[str, bytes]) -> bytes:
+    """An OFD package as its zip file: OFD.xml first, then the paths in order, every entry dated
+    1980-01-01 so that the same files give the same bytes; JPEG and PNG pictures are stored as they
+    are (deflating them again costs time for nothing), everything else deflated."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(files, key=lambda p: (p != "OFD.xml", p)):
+            info = zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0))
+            packed = not path.lower().endswith((".png", ".jpg", ".jpeg"))
+            info.compress_type = zipfile.ZIP_DEFLATED if packed else zipfile.ZIP_STORED
+            archive.writestr(info, files[path], compresslevel=6)
+    return out.getvalue()
 
 
 def _unsupported(what: str) -> EcertError:
@@ -752,6 +758,13 @@ def _pixels_match(picture: bytes, pixels: bytes, alpha: bytes) -> bool:
     return not alpha or rgba.getchannel("A").tobytes() == alpha
 
 
+def _black_and_white(picture: Image.Image) -> bool:
+    colours = picture.getcolors(2)  # None when it has more than two
+    return colours is not None and all(
+        c in (0, 255, (0, 0, 0), (255, 255, 255)) for _, c in colours
+    )
+
+
 def _png_of(image: pikepdf.Object, raw: bytes, mask: bytes) -> bytes:
     return _png_cached(hashlib.sha256(raw + b"\0" + mask).digest(), image)
 
@@ -768,6 +781,8 @@ def _png_cached(key: bytes, image: pikepdf.Object) -> bytes:
         alpha = mask.convert("L")
         picture = picture.convert("RGB")
         picture.putalpha(alpha)
+    elif picture.mode in ("L", "RGB") and _black_and_white(picture):
+        picture = picture.convert("1")  # the QR code: one bit a pixel encodes in a sixth the time
     out = io.BytesIO()
     picture.save(out, "PNG", compress_level=6)
     if len(_PNG_CACHE) > 32:

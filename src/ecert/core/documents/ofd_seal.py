@@ -175,15 +175,6 @@ def ofd_seal(
     return out
 
 
-def package_zip(files: Mapping[str, bytes]) -> bytes:
-    """The package as an OFD file (a zip, OFD.xml first, deflated)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(files, key=lambda p: (p != "OFD.xml", p)):
-            archive.writestr(path, files[path])
-    return buffer.getvalue()
-
-
 def package_unzip(data: bytes) -> dict[str, bytes]:
     """The files of an OFD zip, refusing anything too big, encrypted or with odd paths."""
     try:
