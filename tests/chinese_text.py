@@ -18,6 +18,7 @@ ALLOWED_WORDS = frozenset(
     {
         # file formats and technical terms Chinese writes in Latin letters
         "PDF",
+        "OFD",  # GB/T 33190 版式文件, named so in the notices of the e-licence platforms
         "QR",
         "API",
         "ID",

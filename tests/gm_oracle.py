@@ -51,7 +51,10 @@ def sm2_verify(point: bytes, signature_der: bytes, message: bytes) -> bool:
         return False
     if pair.dump() != signature_der:  # a re-encoded (non-DER) pair is not the signed one
         return False
-    checker = sm2.CryptSM2(private_key="", public_key=point.hex())
+    checker = sm2.CryptSM2(private_key="", public_key="")
+    # Set after construction: gmssl's constructor strips a leading "04" with str.lstrip, which
+    # also eats every leading 0 and 4 of x (one key in eight), and then fails inside verify.
+    checker.public_key = point.hex()
     return bool(checker.verify_with_sm3(f"{r:064x}{s:064x}", message))
 
 

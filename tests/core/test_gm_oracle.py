@@ -31,3 +31,19 @@ def test_accepts_ecerts_sm2_signature_and_refuses_a_changed_message_or_key() -> 
     other = gm_oracle.public_point(generate_key(Algorithm.SM2_SM3).public_key_der())
     assert not gm_oracle.sm2_verify(other, signature, b"certificate")
     assert not gm_oracle.sm2_verify(point, b"\x30\x00", b"certificate")
+
+
+def test_keys_whose_x_starts_with_0_or_4_are_checked_too() -> None:
+    """gmssl's own constructor would strip those digits; the oracle must not lose them."""
+    seen = 0
+    while seen < 2:
+        key = generate_key(Algorithm.SM2_SM3)
+        point = gm_oracle.public_point(key.public_key_der())
+        if point.hex()[0] not in "04":
+            continue
+        seen += 1
+        raw = key.sign(b"certificate")
+        signature = encode_dss_signature(
+            int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
+        )
+        assert gm_oracle.sm2_verify(point, signature, b"certificate")

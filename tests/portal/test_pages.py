@@ -16,10 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ecert.accounts.services import activation_code_issue
+from ecert.authorities.models import Authority
 from ecert.core.rules.kinds import CredentialStatus
 from ecert.credentials.models import Credential
 from ecert.credentials.services import holder_id_number
 from ecert.documents.models import ScopedCopy, SealedDocument
+from ecert.documents.seals import electronic_seals_ensure
 from tests.conftest import PASSWORD, World
 from tests.portal.signed import signed_proof
 
@@ -90,6 +92,7 @@ def test_the_list_shows_only_the_holders_own_credentials(
         "credential_detail",
         "credential_download",
         "credential_print",
+        "credential_ofd",
         "credential_sd_jwt",
         "scoped_copy_new",
     ],
@@ -140,6 +143,38 @@ def test_the_download_is_the_sealed_pdf_and_the_same_bytes_every_time(
     assert b"/ByteRange" in body
     assert b"".join(second.streaming_content) == body  # type: ignore[attr-defined]
     assert SealedDocument.objects.filter(credential=mine).count() == 1
+
+
+def test_the_ofd_download_is_the_sealed_ofd_original_kept_beside_the_pdf(
+    holder: Client, mine: Credential
+) -> None:
+    electronic_seals_ensure(
+        actor=None, province=Authority.objects.get(key="sd-hrss"), now=timezone.now()
+    )
+    page = holder.get(_url("credential_detail", mine.public_id)).content.decode()
+    first = holder.get(_url("credential_ofd", mine.public_id))
+    second = holder.get(_url("credential_ofd", mine.public_id))
+    body = b"".join(first.streaming_content)  # type: ignore[attr-defined]
+
+    assert _url("credential_ofd", mine.public_id) in page
+    assert "下载 OFD 版式文件" in page
+    assert first["Content-Type"] == "application/ofd"
+    assert first["Content-Disposition"] == (
+        f"attachment; filename*=utf-8''{quote(f'证书-{mine.public_id}.ofd')}"
+    )
+    assert body.startswith(b"PK\x03\x04")
+    assert b"".join(second.streaming_content) == body  # type: ignore[attr-defined]
+    assert SealedDocument.objects.filter(credential=mine, media="ofd").count() == 1
+
+
+def test_without_an_electronic_seal_the_ofd_is_refused_on_the_page(
+    holder: Client, mine: Credential
+) -> None:
+    response = holder.get(_url("credential_ofd", mine.public_id), follow=True)
+
+    assert response.redirect_chain[-1][0] == _url("credential_detail", mine.public_id)
+    assert "没有可用于此类证书的有效电子印章" in response.content.decode()
+    assert not SealedDocument.objects.filter(media="ofd").exists()
 
 
 def test_print_opens_the_same_pdf_inline(holder: Client, mine: Credential) -> None:

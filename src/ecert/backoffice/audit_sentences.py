@@ -140,8 +140,13 @@ SENTENCES: dict[str, Text] = {
     ),
     # Signing
     "signing.root_created": (
-        "生成根证书（{algorithm}，有效期至 {not_after}）",
-        "Made the root certificate ({algorithm}, valid until {not_after})",
+        "生成{role}（{algorithm}，有效期至 {not_after}）",
+        "Made the {role} ({algorithm}, valid until {not_after})",
+    ),
+    "signing.seal_made": (
+        "制作电子印章（签章密钥 {signer_key}，由制章密钥 {maker_key} 制作）",
+        "Made the electronic seal (seal key {signer_key}, made with the seal maker's key "
+        "{maker_key})",
     ),
     "signing.key_created": (
         "生成签名密钥（{algorithm}，用于 {kinds}；{purposes}）",
@@ -216,8 +221,13 @@ SENTENCES: dict[str, Text] = {
     ),
     # Documents and print files
     "document.sealed": (
-        "生成加盖电子印章的证书文件（限定用途副本：{scoped_copy}）",
-        "Sealed the credential's document (scoped copy: {scoped_copy})",
+        "生成加盖电子印章的证书文件（{media}；限定用途副本：{scoped_copy}）",
+        "Sealed the credential's document ({media}; scoped copy: {scoped_copy})",
+    ),
+    "elicence.exported": (
+        "导出电子证照交换包：{credentials} 份证照元数据，{documents} 份盖章文件（{selection}）",
+        "Exported an e-licence package: {credentials} metadata records, {documents} sealed "
+        "documents ({selection})",
     ),
     "document.sd_jwt_issued": (
         "为持证人签发电子钱包凭证",
@@ -391,7 +401,33 @@ PURPOSES: dict[int, Text] = {
     Purpose.CREDENTIALS: ("签发证书", "credentials"),
     Purpose.STATUS_LISTS: ("签发状态列表", "status lists"),
     Purpose.BATCH_ROOTS: ("签发批次根", "batch roots"),
+    Purpose.SEAL_MAKING: ("制作电子印章", "making electronic seals"),
+    Purpose.DOCUMENT_SEALS: ("加盖电子印章", "electronic seals on documents"),
 }
+ROOT_ROLES: dict[str, Text] = {
+    "main": ("根证书", "root certificate"),
+    "national_seals": ("电子印章 SM2 根证书", "SM2 root for electronic seals"),
+}
+MEDIA: dict[str, Text] = {"pdf": ("PDF", "PDF"), "ofd": ("OFD 版式文件", "OFD")}
+
+
+def _export_selection(value: Any) -> str:
+    """An e-licence export's selection: the authority, and what narrowed it."""
+    if not isinstance(value, dict):
+        return _plain(value)
+    parts = [str(value.get("authorityName") or value.get("authority") or "")]
+    if value.get("kind"):
+        parts.append(_enum(CredentialKind)(value["kind"]))
+    if value.get("issuedFrom") or value.get("issuedTo"):
+        span = f"{value.get('issuedFrom') or '…'}—{value.get('issuedTo') or '…'}"
+        parts.append(in_language(f"颁证日期 {span}", f"issued {span}"))
+    if value.get("issuanceBatch"):
+        batch = value["issuanceBatch"]
+        parts.append(in_language(f"批次 {batch}", f"batch {batch}"))
+    shown = [part for part in parts if part]
+    return in_language("，".join(shown), ", ".join(shown))
+
+
 SIGN_IN_REASONS: dict[str, Text] = {
     "unknown_user": ("无此账号", "no such account"),
     "disabled": ("账号已停用", "account disabled"),
@@ -540,6 +576,9 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "authority.loaded:created": _count_of,
     "authority.loaded:updated": _count_of,
     "algorithm": lambda v: ALGORITHMS.get(v, _plain(v)),
+    "signing.root_created:role": _table(ROOT_ROLES),
+    "document.sealed:media": _table(MEDIA),
+    "elicence.exported:selection": _export_selection,
     "purposes": lambda v: "、".join(_t(PURPOSES[p]) if p in PURPOSES else _plain(p) for p in v),
     "replaced": _plain,
     "signing.key_rotated:replaced": lambda v: "、".join(_short_digest(k) for k in v) or _t(NONE),

@@ -15,10 +15,11 @@ from ecert.authorities.models import Authority
 from ecert.core.documents.render import Picture
 from ecert.core.documents.seals import DEFAULT_SEAL_FONT, check_seal_png, round_seal_png
 from ecert.core.errors import EcertError
-from ecert.core.rules.kinds import AuthorityKind
+from ecert.core.formats.trust_list import Purpose
+from ecert.core.rules.kinds import AuthorityKind, CredentialKind
 from ecert.core.rules.roles import Perm
 from ecert.documents.models import SealImage
-from ecert.signing.models import ElectronicSeal
+from ecert.signing.models import ElectronicSeal, SignerKey
 from ecert.signing.selectors import signing_plan
 from ecert.signing.services import electronic_seal_create, seal_maker_ensure
 
@@ -96,12 +97,13 @@ def electronic_seals_ensure(
     *, actor: User | None, province: Authority, now: datetime
 ) -> list[ElectronicSeal]:
     """The GB/T 38540 electronic seal of every issuing authority that has none valid, made by
-    ``province``'s seal maker (created first if it has none) from the authority's seal picture;
+    ``province``'s seal maker (created first if it has none) from the authority's seal picture,
+    for every kind the authority signs (by the catalogue or by a credential key it holds);
     an authority without a seal picture is left out (its documents are refused until it has one).
     Returns the seals made; running it again makes none."""
     maker = seal_maker_ensure(actor=actor, province=province, now=now)
     made = []
-    for authority, kinds in sorted(signing_plan().items(), key=lambda item: item[0].key):
+    for authority, kinds in sorted(_sealing_kinds().items(), key=lambda item: item[0].key):
         if ElectronicSeal.objects.filter(authority=authority, valid_until__gt=now).exists():
             continue
         image = SealImage.objects.filter(authority=authority).first()
@@ -118,3 +120,13 @@ def electronic_seals_ensure(
             )
         )
     return made
+
+
+def _sealing_kinds() -> dict[Authority, set[CredentialKind]]:
+    """The kinds each authority signs: the catalogue's plan, and those of its credential keys."""
+    plan = signing_plan()
+    keys = SignerKey.objects.filter(revoked_at__isnull=True).select_related("authority")
+    for key in keys:
+        if int(Purpose.CREDENTIALS) in key.purposes:
+            plan.setdefault(key.authority, set()).update(CredentialKind(k) for k in key.kinds)
+    return plan

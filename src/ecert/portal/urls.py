@@ -25,6 +25,12 @@ urlpatterns = [
         name="credential_print",
     ),
     path(
+        "credentials/<str:public_id>/ofd/",
+        views.credential_document,
+        {"media": "ofd"},
+        name="credential_ofd",
+    ),
+    path(
         "credentials/<str:public_id>/sd-jwt/",
         views.credential_sd_jwt,
         name="credential_sd_jwt",

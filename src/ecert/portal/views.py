@@ -44,7 +44,7 @@ from ecert.credentials.selectors import (
 )
 from ecert.distribution.mail import paper_for_holder
 from ecert.distribution.services import MailAddress, paper_choose
-from ecert.documents.models import SealedDocument
+from ecert.documents.models import Media, SealedDocument
 from ecert.documents.sd_jwt import SD_JWT_REFUSALS, credential_sd_jwt_issue
 from ecert.documents.selectors import (
     document_available,
@@ -53,6 +53,7 @@ from ecert.documents.selectors import (
 )
 from ecert.documents.services import (
     DOCUMENT_REFUSALS,
+    OFD_MEDIA_TYPE,
     SCOPED_COPY_REFUSALS,
     document_original,
     document_path,
@@ -97,12 +98,13 @@ def _own_credential(request: HttpRequest, public_id: str) -> Credential:
 
 
 def _pdf(document: SealedDocument, filename: str, *, inline: bool) -> FileResponse:
-    """The stored PDF as it was sealed: an attachment to keep, or inline to print from."""
+    """The stored document as it was sealed (a PDF, or an OFD original): an attachment to keep,
+    or inline to print from."""
     response = FileResponse(
         document_path(document).open("rb"),
         as_attachment=not inline,
         filename=filename,
-        content_type="application/pdf",
+        content_type=OFD_MEDIA_TYPE if document.media == Media.OFD else "application/pdf",
     )
     response["Cache-Control"] = "private, no-store"
     return response
@@ -365,19 +367,22 @@ def paper_choose_view(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @holder_required
 def credential_document(
-    request: HttpRequest, public_id: str, inline: bool = False
+    request: HttpRequest, public_id: str, inline: bool = False, media: str = Media.PDF
 ) -> HttpResponseBase:
-    """The sealed original: downloaded (保存), or opened in a tab of its own to print (打印)."""
+    """The sealed original: downloaded (保存), or opened in a tab of its own to print (打印); the
+    OFD original with the issuer's electronic seal when ``media`` is ofd."""
     user = holder_user(request)
     credential = _own_credential(request, public_id)
     try:
-        document = document_original(actor=user, credential=credential, now=timezone.localtime())
+        document = document_original(
+            actor=user, credential=credential, now=timezone.localtime(), media=Media(media)
+        )
     except EcertError as error:
         if error.code not in DOCUMENT_REFUSALS:
             raise  # a key store that fails: a fault of ours, never shown to a holder
         messages.error(request, in_language(error.zh, error.en))
         return redirect("portal:credential_detail", public_id=credential.public_id)
-    return _pdf(document, f"证书-{credential.public_id}.pdf", inline=inline)
+    return _pdf(document, f"证书-{credential.public_id}.{document.media}", inline=inline)
 
 
 @holder_required

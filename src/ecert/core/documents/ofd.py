@@ -84,12 +84,12 @@ class OfdPackage:
 
 
 def package_zip(files: Mapping[str, bytes]) -> bytes:
-    """An OFD package as its zip file: OFD.xml first, then the paths in order, every entry dated
+    """An OFD package as its zip file: OFD.xml first, then the files in the mapping's order, every entry dated
     1980-01-01 so that the same files give the same bytes; JPEG and PNG pictures are stored as they
     are (deflating them again costs time for nothing), everything else deflated."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(files, key=lambda p: (p != "OFD.xml", p)):
+        for path in sorted(files, key=lambda p: p != "OFD.xml"):  # stable: the rest as given
             info = zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0))
             packed = not path.lower().endswith((".png", ".jpg", ".jpeg"))
             info.compress_type = zipfile.ZIP_DEFLATED if packed else zipfile.ZIP_STORED
