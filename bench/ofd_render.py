@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from multiprocessing import get_context
 from typing import Any
@@ -20,7 +21,7 @@ from bench.documents import FACE, FACES, FONTS, NOW, _pages
 from bench.harness import Baseline, Figure, Report
 from ecert.core.documents.ofd import ofd_from_pdf
 from ecert.core.documents.ofd_check import check_package
-from ecert.core.documents.render import FontSet, Picture, Renderer
+from ecert.core.documents.render import FontSet, Page, Picture, Renderer
 from ecert.core.documents.seals import round_seal_png
 
 NAME = "ofd-render"
@@ -29,14 +30,35 @@ WARM_UP = 10
 SEAL_PX = 600
 
 
-def _measure(_: Any) -> dict[str, Any]:
+def setting(count: int) -> tuple[Renderer, Picture, list[Page]]:
+    """The renderer, the issuer's demo seal picture and ``count`` pages of different holders
+    carrying it: what every OFD benchmark draws."""
     fonts = FontSet.from_dirs([FONTS])
     renderer = Renderer(FACES, fonts)
     regular = next(path for path in fonts.files if "Regular" in path.name)
     issuer = _pages(1)[0].fields["issuer"]
     seal_png = round_seal_png(issuer, regular, caption="证书专用章", size=SEAL_PX)
     seal = Picture(seal_png, "image/png", SEAL_PX, SEAL_PX)
-    pages = [replace(page, seal=seal) for page in _pages(RUNS + WARM_UP)]
+    return renderer, seal, [replace(page, seal=seal) for page in _pages(count)]
+
+
+def spread(times: list[float]) -> dict[str, float]:
+    """p50 and p95 of ``times`` (seconds), in milliseconds."""
+    return {
+        "p50_ms": statistics.median(times) * 1000,
+        "p95_ms": statistics.quantiles(times, n=20)[18] * 1000,
+    }
+
+
+def in_child(measure: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """``measure`` run in a fresh process of its own (its imports and caches its own)."""
+    with get_context("spawn").Pool(1) as pool:
+        data: dict[str, Any] = pool.apply(measure, (None,))
+    return data
+
+
+def _measure(_: Any) -> dict[str, Any]:
+    renderer, seal, pages = setting(RUNS + WARM_UP)
     for page in pages[:WARM_UP]:
         pdf = renderer.document([page], created=NOW)
         ofd_from_pdf(pdf, title="bench", created=NOW, doc_id="0" * 32, seal=seal).to_zip()
@@ -57,8 +79,7 @@ def _measure(_: Any) -> dict[str, Any]:
         raise RuntimeError(f"the benchmark's own OFD fails the checks: {problems[:3]}")
     return {
         "runs": len(ours),
-        "p50_ms": statistics.median(ours) * 1000,
-        "p95_ms": statistics.quantiles(ours, n=20)[18] * 1000,
+        **spread(ours),
         "pdf_p50_ms": statistics.median(typst_times) * 1000,
         "bytes": int(statistics.median(sizes)),
     }
@@ -66,8 +87,7 @@ def _measure(_: Any) -> dict[str, Any]:
 
 def run(rows: int, selected: list[str]) -> Report:
     del rows, selected
-    with get_context("spawn").Pool(1) as pool:
-        data: dict[str, Any] = pool.apply(_measure, (None,))
+    data = in_child(_measure)
     report = Report(measurements=[{"benchmark": NAME, **data}])
     report.figures.append(
         Figure(

@@ -15,11 +15,11 @@ import statistics
 import time
 from dataclasses import replace
 from datetime import timedelta
-from multiprocessing import get_context
 from typing import Any
 
-from bench.documents import FACE, FACES, FONTS, NOW, SEALED_BUDGET_MS, _pages, _sealing_key
+from bench.documents import FACE, NOW, SEALED_BUDGET_MS, _sealing_key
 from bench.harness import Baseline, Budget, Figure, Report
+from bench.ofd_render import in_child, setting, spread
 from ecert.core.documents.ofd import ofd_from_pdf, package_zip
 from ecert.core.documents.ofd_seal import (
     OfdSealKey,
@@ -28,8 +28,6 @@ from ecert.core.documents.ofd_seal import (
     ofd_seal,
 )
 from ecert.core.documents.pades import pdf_seal
-from ecert.core.documents.render import FontSet, Picture, Renderer
-from ecert.core.documents.seals import round_seal_png
 from ecert.core.formats.algorithms import Algorithm, generate_key
 from ecert.core.formats.ses import SealPicture, seal_make
 from ecert.core.formats.x509 import (
@@ -42,7 +40,6 @@ from ecert.core.formats.x509 import (
 NAME = "sealed-ofd"
 RUNS = 200
 WARM_UP = 10
-SEAL_PX = 600
 
 
 def _seal_key(picture: bytes) -> tuple[OfdSealKey, bytes]:
@@ -82,15 +79,9 @@ def _seal_key(picture: bytes) -> tuple[OfdSealKey, bytes]:
 
 
 def _measure(_: Any) -> dict[str, Any]:
-    fonts = FontSet.from_dirs([FONTS])
-    renderer = Renderer(FACES, fonts)
-    regular = next(path for path in fonts.files if "Regular" in path.name)
-    issuer = _pages(1)[0].fields["issuer"]
-    seal_png = round_seal_png(issuer, regular, caption="证书专用章", size=SEAL_PX)
-    seal = Picture(seal_png, "image/png", SEAL_PX, SEAL_PX)
-    key, root_der = _seal_key(seal_png)
+    renderer, seal, pages = setting(RUNS + WARM_UP)
+    key, root_der = _seal_key(seal.data)
     pdf_key = _sealing_key()
-    pages = [replace(page, seal=seal) for page in _pages(RUNS + WARM_UP)]
     # Other holders for the PDFs, so that Typst never reuses the OFD run's compile.
     pdf_pages = [replace(p, fields={**p.fields, "name": p.fields["name"] + "一"}) for p in pages]
 
@@ -125,8 +116,7 @@ def _measure(_: Any) -> dict[str, Any]:
         raise RuntimeError("the benchmark's own sealed OFD does not pass the check")
     return {
         "runs": RUNS,
-        "p50_ms": statistics.median(ofd_times) * 1000,
-        "p95_ms": statistics.quantiles(ofd_times, n=20)[18] * 1000,
+        **spread(ofd_times),
         "pdf_p50_ms": statistics.median(pdf_times) * 1000,
         "sm2_sign_ms": statistics.median(sign_times) * 1000,
         "bytes": int(statistics.median(sizes)),
@@ -135,8 +125,7 @@ def _measure(_: Any) -> dict[str, Any]:
 
 def run(rows: int, selected: list[str]) -> Report:
     del rows, selected
-    with get_context("spawn").Pool(1) as pool:
-        data: dict[str, Any] = pool.apply(_measure, (None,))
+    data = in_child(_measure)
     report = Report(measurements=[{"benchmark": NAME, **data}])
     report.figures.append(
         Figure(
