@@ -264,6 +264,7 @@ ROUTES: dict[str, Route] = {
     "portal:credential_detail": portal(public_id="<jinan>"),
     "portal:credential_download": portal(public_id="<jinan>"),
     "portal:credential_print": portal(public_id="<jinan>"),
+    "portal:credential_ofd": portal(public_id="<jinan>"),
     "portal:credential_sd_jwt": portal(public_id="<jinan>"),
     "portal:scoped_copy_new": portal(public_id="<jinan>"),
     "portal:scoped_copy_download": portal(
