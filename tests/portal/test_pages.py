@@ -173,7 +173,7 @@ def test_without_an_electronic_seal_the_ofd_is_refused_on_the_page(
     response = holder.get(_url("credential_ofd", mine.public_id), follow=True)
 
     assert response.redirect_chain[-1][0] == _url("credential_detail", mine.public_id)
-    assert "没有可用于此类证书的有效电子印章" in response.content.decode()
+    assert "尚未启用可用于此类证书的电子印章" in response.content.decode()
     assert not SealedDocument.objects.filter(media="ofd").exists()
 
 

@@ -515,8 +515,11 @@ def ofd_sealing_key(authority: Authority, kind: CredentialKind, now: datetime) -
     if seal is None:
         raise EcertError(
             "no_seal",
-            f"{authority.name}没有可用于此类证书的有效电子印章，请先运行 ecert keys seals",
-            f"{authority.key} has no valid electronic seal for {kind}: run ecert keys seals",
+            # Holders read this on their credential page: no command in it (docs/keys.md says
+            # the administrator's step, `ecert keys seals`).
+            f"{authority.name}尚未启用可用于此类证书的电子印章，暂不能提供 OFD 版式文件",
+            f"{authority.name} has no electronic seal for this kind of certificate yet: "
+            "no OFD can be made",
         )
     return OfdSealKey(
         signer=keystore_open().signer(seal.signer_key.key_label),
