@@ -43,7 +43,7 @@ from tests.distribution.conftest import (
 )
 from tests.distribution.conftest import paper as paper  # the fixture, for the paper routes
 from tests.distribution.evidence import ZHAO_SHENG_ID, evidence
-from tests.documents.conftest import import_signed_batch
+from tests.documents.conftest import electronic_seals_made, import_signed_batch
 from tests.portal.signed import signed_proof
 from tests.public.test_access import (
     ORGANISATION_PAGES,
@@ -264,7 +264,7 @@ ROUTES: dict[str, Route] = {
     "portal:credential_detail": portal(public_id="<jinan>"),
     "portal:credential_download": portal(public_id="<jinan>"),
     "portal:credential_print": portal(public_id="<jinan>"),
-    "portal:credential_ofd": portal(public_id="<jinan>"),
+    "portal:credential_ofd": portal(public_id="<sealed:jinan>"),
     "portal:credential_sd_jwt": portal(public_id="<jinan>"),
     "portal:scoped_copy_new": portal(public_id="<jinan>"),
     "portal:scoped_copy_download": portal(
@@ -604,6 +604,9 @@ def _kwargs(
             kwargs[key] = request.getfixturevalue("holder_application")
         elif value == "<sent_up>":
             kwargs[key] = _sent_up(request)
+        elif value.startswith("<sealed:"):
+            electronic_seals_made()
+            kwargs[key] = world.credentials[value[len("<sealed:") : -1]].public_id
         elif value in ("<paper_old>", "<counter_check>"):
             kwargs[key] = request.getfixturevalue(value[1:-1])
         elif value.startswith("<"):
