@@ -83,15 +83,19 @@ class OfdPackage:
         return package_zip(self.files)
 
 
+_STORED_SUFFIXES = (".png", ".jpg", ".jpeg", ".esl", ".dat")
+
+
 def package_zip(files: Mapping[str, bytes]) -> bytes:
     """An OFD package as its zip file: OFD.xml first, then the files in the mapping's order, every entry dated
-    1980-01-01 so that the same files give the same bytes; JPEG and PNG pictures are stored as they
-    are (deflating them again costs time for nothing), everything else deflated."""
+    1980-01-01 so that the same files give the same bytes; JPEG and PNG pictures, and the seal's
+    files that carry its picture (``Seal.esl``, ``SignedValue.dat``), are stored as they are
+    (deflating them again costs milliseconds and saves under 1 %), everything else deflated."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(files, key=lambda p: p != "OFD.xml"):  # stable: the rest as given
             info = zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0))
-            packed = not path.lower().endswith((".png", ".jpg", ".jpeg"))
+            packed = not path.lower().endswith(_STORED_SUFFIXES)
             info.compress_type = zipfile.ZIP_DEFLATED if packed else zipfile.ZIP_STORED
             archive.writestr(info, files[path], compresslevel=6)
     return out.getvalue()
@@ -775,20 +779,59 @@ _PNG_CACHE: dict[bytes, bytes] = {}
 def _png_cached(key: bytes, image: pikepdf.Object) -> bytes:
     if key in _PNG_CACHE:
         return _PNG_CACHE[key]
-    picture = pikepdf.PdfImage(image).as_pil_image()  # type: ignore[arg-type]
+    picture = _plain_picture(image)
+    if picture is None:  # anything but plain 8-bit grey or RGB: pikepdf reads it
+        picture = pikepdf.PdfImage(image).as_pil_image()  # type: ignore[arg-type]
     if "/SMask" in image:
-        mask = pikepdf.PdfImage(image.SMask).as_pil_image()  # type: ignore[arg-type]
+        mask = _plain_picture(image.SMask) or pikepdf.PdfImage(image.SMask).as_pil_image()  # type: ignore[arg-type]
         alpha = mask.convert("L")
         picture = picture.convert("RGB")
         picture.putalpha(alpha)
     elif picture.mode in ("L", "RGB") and _black_and_white(picture):
-        picture = picture.convert("1")  # the QR code: one bit a pixel encodes in a sixth the time
+        # The QR code: one bit a pixel encodes in a sixth the time (no dithering: it is already
+        # black and white).
+        picture = picture.convert("1", dither=Image.Dither.NONE)
     out = io.BytesIO()
     picture.save(out, "PNG", compress_level=6)
     if len(_PNG_CACHE) > 32:
         _PNG_CACHE.clear()
     _PNG_CACHE[key] = out.getvalue()
     return _PNG_CACHE[key]
+
+
+_PLAIN_MODES = {1: "L", 3: "RGB"}
+
+
+def _plain_picture(image: pikepdf.Object) -> Image.Image | None:
+    """``image`` as a picture straight from its decoded samples when it is what Typst writes for
+    a PNG — 8 bits a component, grey or RGB (device or ICC-based, the profile kept), no decode
+    array — else None. pikepdf's general reader takes several milliseconds to say the same."""
+    space = image.get("/ColorSpace")
+    profile = None
+    if space == "/DeviceGray":
+        components = 1
+    elif space == "/DeviceRGB":
+        components = 3
+    elif (
+        isinstance(space, pikepdf.Array)
+        and len(space) == 2
+        and space[0] == "/ICCBased"
+        and int(space[1].get("/N", 0)) in _PLAIN_MODES
+    ):
+        components = int(space[1].N)
+        profile = space[1].read_bytes()
+    else:
+        return None
+    if int(image.get("/BitsPerComponent", 0)) != 8 or "/Decode" in image:
+        return None
+    size = (int(image.Width), int(image.Height))
+    samples = image.read_bytes()
+    if len(samples) != size[0] * size[1] * components:
+        return None
+    picture = Image.frombytes(_PLAIN_MODES[components], size, samples)
+    if profile is not None:
+        picture.info["icc_profile"] = profile
+    return picture
 
 
 # --- writing the package ----------------------------------------------------------------------
