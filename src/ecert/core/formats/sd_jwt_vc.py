@@ -31,7 +31,7 @@ from ecert.core.formats.token_status_list import token_url
 VCT = "urn:ecert:vct:credential:1"
 TYP = "dc+sd-jwt"
 SD_ALG = "sha-256"
-SALT_BYTES = 16
+SALT_BYTES = 18  # 144 bits (RFC 9901 §9.3 asks for at least 128), a multiple of three
 JOSE_ALGORITHMS = {Algorithm.ES256: "ES256", Algorithm.EDDSA: "EdDSA"}
 
 # Every selectively disclosable claim, in the order disclosures are written. ``_sd`` always holds
@@ -63,11 +63,21 @@ _KIND_NAMES = {code: code.name.lower() for code in KindCode}
 _URL_SAFE = bytes.maketrans(b"+/", b"-_")
 # One encoder for every call (json.dumps would build one each time): compact UTF-8 JSON.
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# The JSON string literal of a text, as ``_ENCODE`` writes it (non-ASCII kept).
+_QUOTE = json.encoder.encode_basestring
 
 
 def _b64(data: bytes) -> str:
     """base64url without padding (RFC 7515 §2), straight from binascii: it runs ~30 times an issue."""
     return binascii.b2a_base64(data, newline=False).rstrip(b"=").translate(_URL_SAFE).decode()
+
+
+def _b64_digests(digests: list[bytes]) -> list[str]:
+    """The base64url of each SHA-256 digest, in one base64 call: a digest followed by a zero byte
+    is 33 bytes, 44 characters, whose first 43 are the digest's own unpadded encoding (its last
+    character's two low bits are zero either way)."""
+    text = _b64(b"".join(digest + b"\0" for digest in digests))
+    return [text[i : i + 43] for i in range(0, len(text), 44)]
 
 
 def _json(value: Any) -> bytes:
@@ -168,7 +178,7 @@ def issue(
     ``holder_key`` (from ``holder_jwk``) bound to the holder's wallet key by ``cnf.jwk``, so a
     verifier may ask for a Key Binding JWT (RFC 9901 §4.3).
 
-    Salts (16 bytes each) come from ``secrets``; ``salts`` fixes them (one per disclosure, then one
+    Salts (``SALT_BYTES`` each) come from ``secrets``; ``salts`` fixes them (one per disclosure, then one
     per decoy) only for test vectors.
     """
     alg = JOSE_ALGORITHMS.get(signer.algorithm)
@@ -181,15 +191,21 @@ def issue(
         )
     values = disclosable_values(claims)
     needed = len(DISCLOSABLE)  # a salt per disclosure, then a seed per decoy
-    random = salts if salts is not None else _random_blocks(needed)
-    if len(random) != needed:
-        raise ValueError(f"{needed} salts are needed, {len(random)} given")
+    if salts is None:
+        salt_texts, seeds = _random_salts(needed)
+    elif len(salts) != needed:
+        raise ValueError(f"{needed} salts are needed, {len(salts)} given")
+    else:
+        salt_texts, seeds = [_b64(salt) for salt in salts], list(salts)
     disclosures = [
-        _b64(_json([_b64(salt), name, value]))
-        for salt, (name, value) in zip(random, values.items(), strict=False)
+        _b64(f'["{salt}","{name}",{_json_value(value)}]'.encode())
+        for salt, (name, value) in zip(salt_texts, values.items(), strict=False)
     ]
-    digests = [_b64(hashlib.sha256(d.encode("ascii")).digest()) for d in disclosures]
-    digests += [_b64(hashlib.sha256(seed).digest()) for seed in random[len(values) :]]
+    sha256 = hashlib.sha256
+    digests = _b64_digests(
+        [sha256(d.encode("ascii")).digest() for d in disclosures]
+        + [sha256(seed).digest() for seed in seeds[len(values) :]]
+    )
     payload: dict[str, Any] = {
         "iss": issuance.issuer_url,
         "iat": issuance.issued_at,
@@ -219,9 +235,26 @@ def issue(
     return "~".join([f"{signing_input}.{signature}", *disclosures, ""])
 
 
-def _random_blocks(count: int) -> list[bytes]:
-    pool = secrets.token_bytes(SALT_BYTES * count)  # one system call for the whole credential
-    return [pool[i : i + SALT_BYTES] for i in range(0, len(pool), SALT_BYTES)]
+def _random_salts(count: int) -> tuple[list[str], list[bytes]]:
+    """``count`` fresh salts as their base64url texts, and their bytes (a decoy digest is the hash
+    of one). One system call and one base64 call for the whole credential: a salt of
+    ``SALT_BYTES`` (a multiple of three) is exactly ``SALT_BYTES * 4 // 3`` characters of the
+    pool's encoding."""
+    pool = secrets.token_bytes(SALT_BYTES * count)
+    text = _b64(pool)
+    width = SALT_BYTES * 4 // 3
+    return (
+        [text[i : i + width] for i in range(0, len(text), width)],
+        [pool[i : i + SALT_BYTES] for i in range(0, len(pool), SALT_BYTES)],
+    )
+
+
+def _json_value(value: Any) -> str:
+    """``value`` (a disclosure's: text, a whole number or a flag) as compact JSON, as ``_ENCODE``
+    writes it, without the encoder's walk for the common case of text."""
+    if isinstance(value, str):
+        return _QUOTE(value)
+    return _ENCODE(value)
 
 
 def present(sd_jwt: str, names: Iterable[str]) -> str:
