@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from functools import cache
 
 from ecert.core.documents.faces import Face, sample_page
-from ecert.core.documents.ofd import OfdPackage, ofd_from_pdf, package_zip
-from ecert.core.documents.ofd_seal import OfdSealKey, StampPlace, ofd_seal
+from ecert.core.documents.ofd import OfdPackage, ofd_from_pdf
+from ecert.core.documents.ofd_original import sealed_page_ofd
+from ecert.core.documents.ofd_seal import OfdSealKey
 from ecert.core.documents.render import FontSet, Picture, Renderer
 from ecert.core.documents.seals import round_seal_png
 from ecert.core.formats.ses import SealPicture, seal_make
@@ -55,30 +56,27 @@ def face_documents(face: Face) -> FaceDocuments:
 
 @cache
 def sealed_face_ofd(face: Face) -> bytes:
-    """The face's OFD with its seal picture left to a GB/T 38540 seal: the sample issuer's round
-    seal in a SESeal of the test seal world's maker, signed by its seal signer."""
+    """The face's OFD original as ``sealed_page_ofd`` makes it (its QR code a picture, its seal
+    picture left to a GB/T 38540 seal): the sample issuer's round seal in a SESeal of the test
+    seal world's maker, signed by its seal signer."""
     world = seal_world()
-    documents = face_documents(face)
-    package = ofd_from_pdf(
-        documents.pdf,
-        title=face.value,
-        created=CREATED,
-        doc_id=DOC_ID,
-        seal=documents.seal,
-        seal_as_stamp=True,
-    )
-    assert package.stamp is not None
+    picture = seal_of(sample_page(face).fields["issuer"])
     seal = seal_make(
         maker=world.maker.signer,
         maker_certificate=world.maker.certificate,
         es_id="37000000000002",
         name=sample_page(face).fields["issuer"],
         signer_certificates=[world.signer.certificate],
-        picture=SealPicture(documents.seal.data, 40, 40),
+        picture=SealPicture(picture.data, 40, 40),
         created=CERT_START,
         valid_until=CERT_END,
     )
-    key = OfdSealKey(world.signer.signer, world.signer.certificate, seal)
-    return package_zip(
-        ofd_seal(package.files, key=key, place=StampPlace(*package.stamp), at=CREATED)
+    return sealed_page_ofd(
+        renderer(),
+        sample_page(face, seal=picture),
+        key=OfdSealKey(world.signer.signer, world.signer.certificate, seal),
+        title=face.value,
+        created=CREATED,
+        doc_id=DOC_ID,
+        at=CREATED,
     )

@@ -8,6 +8,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 
 import pikepdf
 import pytest
@@ -15,10 +16,15 @@ from fontTools.ttLib import TTFont
 from lxml import etree
 
 from ecert.core.documents.faces import Face, sample_page
-from ecert.core.documents.ofd import NS, ofd_from_pdf
+from ecert.core.documents.ofd import NS, OfdPackage, ofd_from_pdf, stand_in
 from ecert.core.documents.ofd_check import check_package
+from ecert.core.documents.ofd_original import sealed_page_ofd
+from ecert.core.documents.ofd_seal import OfdSealKey
+from ecert.core.documents.render import Picture
 from ecert.core.errors import EcertError
+from tests.core.ofd_seal_world import seal_world
 from tests.ofd_world import CREATED, DOC_ID, face_documents, renderer, seal_of
+from tests.photos import id_photo
 
 N = {"ofd": NS}
 ASTRAL = "\U00020bb7"  # 𠮷
@@ -167,6 +173,67 @@ def test_without_the_seal_picture_the_image_is_kept_but_not_reported() -> None:
     assert package.stamp is None
     assert len(_xml(package.files, CONTENT).findall(".//ofd:ImageObject", N)) == 1
     assert check_package(package.files) == []
+
+
+def _stood_in(face: Face, photo: Picture | None = None) -> tuple[Picture, OfdPackage]:
+    """The face's page compiled with a stand-in for its seal (and for ``photo``, given as the
+    photo), made into an OFD with the real pictures put back."""
+    seal = seal_of(sample_page(face).fields["issuer"])
+    page = sample_page(face, seal=stand_in(0, seal))
+    pictures = [seal]
+    if photo is not None:
+        page = replace(page, photo=stand_in(1, photo))
+        pictures.append(photo)
+    pdf = renderer().document([page], created=CREATED)
+    return seal, ofd_from_pdf(
+        pdf, title="t", created=CREATED, doc_id=DOC_ID, seal=seal, stand_ins=pictures
+    )
+
+
+def _media(files: dict[str, bytes]) -> list[bytes]:
+    return [data for path, data in files.items() if path.startswith("Doc_0/Res/image_")]
+
+
+def test_a_stand_in_is_replaced_by_its_picture_in_the_same_box() -> None:
+    documents = face_documents(Face.NATIONAL_STYLE_1)
+    seal, package = _stood_in(Face.NATIONAL_STYLE_1)
+    assert seal.data in _media(package.files)  # the caller's own PNG, byte for byte
+    assert package.stamp == documents.ofd.stamp  # where the real picture was
+    assert check_package(package.files) == []
+
+
+def test_a_jpeg_stand_in_brings_back_the_jpeg_as_it_is() -> None:
+    photo = Picture(id_photo(), "image/jpeg", 295, 413)  # 5 × 7 once reduced: it has a stand-in
+    assert stand_in(1, photo).data != photo.data
+    _, package = _stood_in(Face.NATIONAL_STYLE_1, photo)
+    [jpeg] = [path for path, data in package.files.items() if data == photo.data]
+    assert jpeg.endswith(".jpg")
+
+
+def test_a_picture_of_a_shape_no_small_picture_keeps_stands_for_itself() -> None:
+    odd = Picture(b"png", "image/png", 601, 600)
+    assert stand_in(0, odd) is odd
+
+
+def test_a_stand_in_not_given_to_the_conversion_stays_what_it_is() -> None:
+    seal = seal_of(sample_page(Face.NATIONAL_STYLE_1).fields["issuer"])
+    pdf = renderer().document(
+        [sample_page(Face.NATIONAL_STYLE_1, seal=stand_in(0, seal))], created=CREATED
+    )
+    package = ofd_from_pdf(pdf, title="t", created=CREATED, doc_id=DOC_ID, seal=seal)
+    assert seal.data not in _media(package.files)
+    assert package.stamp is None  # a stand-in is not the seal's picture
+
+
+def test_a_page_without_a_seal_cannot_be_sealed() -> None:
+    world = seal_world()
+    key = OfdSealKey(world.signer.signer, world.signer.certificate, b"")
+    page = sample_page(Face.NATIONAL_STYLE_1)
+    with pytest.raises(EcertError) as caught:
+        sealed_page_ofd(
+            renderer(), page, key=key, title="t", created=CREATED, doc_id=DOC_ID, at=CREATED
+        )
+    assert caught.value.code == "layout_failed"
 
 
 def test_the_zip_holds_the_files_in_order_and_is_the_same_each_time() -> None:

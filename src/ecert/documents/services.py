@@ -14,7 +14,6 @@ import os
 import secrets
 import tempfile
 import unicodedata
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -25,8 +24,8 @@ from django.utils import timezone
 
 from ecert.accounts.models import User
 from ecert.audit.services import audit_record
-from ecert.core.documents.ofd import OFD_REFUSALS, ofd_from_pdf, package_zip
-from ecert.core.documents.ofd_seal import StampPlace, ofd_seal
+from ecert.core.documents.ofd import OFD_REFUSALS
+from ecert.core.documents.ofd_original import sealed_page_ofd
 from ecert.core.documents.pades import pdf_seal
 from ecert.core.documents.render import FontSet, Page, Picture, Renderer
 from ecert.core.errors import EcertError
@@ -351,32 +350,22 @@ def _sealed_pdf(
 
 
 def _sealed_ofd(credential: Credential, signed: bytes, *, now: datetime) -> bytes:
-    """The OFD original: the PDF's page (the QR drawn as a picture, so that a reader of the package
-    finds it), translated by ``ofd_from_pdf``; the seal picture is left to the GB/T 38540 seal's
-    stamp annotation, made with the issuer's electronic seal (``ofd_sealing_key``)."""
+    """The OFD original (``sealed_page_ofd``): the credential's page with the QR code as a
+    picture, so that a reader of the package finds it, and the seal picture left to the GB/T
+    38540 seal's stamp annotation, made with the issuer's electronic seal (``ofd_sealing_key``)."""
     key = ofd_sealing_key(credential.issuing_authority, CredentialKind(credential.kind), now)
     seal = _issuer_seal(credential)
     text = qr_text(settings.ECERT_VERIFY_HOST, signed, scheme=settings.ECERT_VERIFY_SCHEME)
-    page = replace(page_for(credential, qr_text=text, seal=seal, scope=None), qr_picture=True)
     created = credential.signed_at or now
-    pdf = renderer().document([page], created=created)
-    doc_id = hashlib.sha256(b"ecert-ofd\0" + signed).hexdigest()[:32]
-    package = ofd_from_pdf(
-        pdf,
+    return sealed_page_ofd(
+        renderer(),
+        page_for(credential, qr_text=text, seal=seal, scope=None),
+        key=key,
         title=_reason(credential),
         created=created,
-        doc_id=doc_id,
-        seal=seal,
-        seal_as_stamp=True,
+        doc_id=hashlib.sha256(b"ecert-ofd\0" + signed).hexdigest()[:32],
+        at=now,
     )
-    if package.stamp is None:
-        raise EcertError(
-            "layout_failed",
-            "版式中没有找到印章位置，无法加盖电子印章",
-            "the layout has no place for the seal: the electronic seal cannot be stamped",
-        )
-    sealed = ofd_seal(package.files, key=key, place=StampPlace(*package.stamp), at=now)
-    return package_zip(sealed)
 
 
 def pdf_file_write(

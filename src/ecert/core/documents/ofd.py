@@ -20,8 +20,10 @@ own ``X``: both ways of counting then agree (docs/formats/ofd.md).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
+import math
 import re
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -196,6 +198,7 @@ class _Font:
 class _Converter:
     height: float  # page height in pt
     seal: Picture | None
+    stand_ins: Mapping[tuple[int, int, bytes], Picture] = field(default_factory=dict)
     fonts: list[_Font] = field(default_factory=list)
     font_keys: dict[tuple[int, int], int] = field(default_factory=dict)
     images: list[_Media] = field(default_factory=list)
@@ -255,7 +258,10 @@ class _Converter:
         if key in self.image_keys:
             return self.image_keys[key]
         filters = obj.get("/Filter")
-        if filters == "/DCTDecode" and "/SMask" not in obj:
+        standing = self._stood_in_for(obj)
+        if standing is not None:
+            media = _Media(standing.data, _EXTENSIONS[standing.mime], standing is self.seal)
+        elif filters == "/DCTDecode" and "/SMask" not in obj:
             media = _Media(obj.read_raw_bytes(), "jpg", is_seal=False)
         else:
             raw = obj.read_raw_bytes()
@@ -268,6 +274,15 @@ class _Converter:
         self.images.append(media)
         self.image_keys[key] = len(self.images) - 1
         return len(self.images) - 1
+
+    def _stood_in_for(self, obj: pikepdf.Object) -> Picture | None:
+        """The picture ``obj`` stands in for (``stand_in``), if it is a stand-in."""
+        if not self.stand_ins or "/SMask" in obj:
+            return None
+        width, height = int(obj.Width), int(obj.Height)
+        if max(width, height) > _STAND_IN_MAX:
+            return None
+        return self.stand_ins.get((width, height, bytes(obj.read_bytes())))
 
     # -- the content stream
     def page(self, page: pikepdf.Page) -> list[_Drawing]:
@@ -753,6 +768,48 @@ def _same_picture(seal: Picture, image: pikepdf.Object, raw: bytes, mask: bytes)
 
 _SEAL_MATCHES: dict[tuple[bytes, bytes, bytes], bool] = {}
 
+_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg"}
+_STAND_IN_MAX = 64  # pixels: a picture whose shape needs a larger stand-in stands for itself
+
+
+def stand_in(index: int, picture: Picture) -> Picture:
+    """A few-pixel picture of ``picture``'s shape that holds its place on a page compiled only to
+    be made into an OFD: ``ofd_from_pdf(..., stand_ins=...)`` writes ``picture`` itself where the
+    page shows stand-in ``index``. Typst then neither decodes nor compresses the real picture
+    (a seal and a QR code cost it about 15 ms a page), and the OFD carries the caller's own PNG
+    or JPEG bytes. A shape no small picture keeps (its sides reduced by their greatest common
+    divisor exceed 64 pixels) gets no stand-in: the picture itself is returned."""
+    width, height = _stand_in_size(picture)
+    if max(width, height) > _STAND_IN_MAX:
+        return picture
+    return Picture(_stand_in_png(index, width, height), "image/png", picture.width, picture.height)
+
+
+@functools.cache
+def _stand_in_png(index: int, width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    samples = _stand_in_samples(index, width, height)
+    Image.frombytes("RGB", (width, height), samples).save(out, "PNG", compress_level=1)
+    return out.getvalue()
+
+
+def _stand_in_size(picture: Picture) -> tuple[int, int]:
+    divisor = math.gcd(picture.width, picture.height) or 1
+    return picture.width // divisor, picture.height // divisor
+
+
+def _stand_in_samples(index: int, width: int, height: int) -> bytes:
+    """Stand-in ``index``'s RGB samples: a colour no certificate prints flat (and never grey, so
+    the PDF keeps it RGB), its first pixel marked."""
+    if not 0 <= index < 256:
+        raise ValueError("a page has at most 256 stand-ins")
+    return bytes((0xEC, 0x0F, index)) + bytes((0x0F, 0xEC, index)) * (width * height - 1)
+
+
+def _stand_in_key(index: int, picture: Picture) -> tuple[int, int, bytes]:
+    width, height = _stand_in_size(picture)
+    return width, height, _stand_in_samples(index, width, height)
+
 
 def _pixels_match(picture: bytes, pixels: bytes, alpha: bytes) -> bool:
     with Image.open(io.BytesIO(picture)) as opened:
@@ -872,13 +929,16 @@ def ofd_from_pdf(
     doc_id: str,
     seal: Picture | None = None,
     seal_as_stamp: bool = False,
+    stand_ins: Sequence[Picture] = (),
 ) -> OfdPackage:
     """The OFD package drawing the same pages as ``pdf`` (a PDF Typst compiled).
 
     ``doc_id`` is the 32-character identifier GB/T 33190 asks for (a UUID without hyphens).
     With ``seal`` given, the image showing that picture is found on the page; with
     ``seal_as_stamp`` it is left out of the page content and only its boundary is reported in
-    ``OfdPackage.stamp``, for a GB/T 38540 seal to draw it as a stamp annotation.
+    ``OfdPackage.stamp``, for a GB/T 38540 seal to draw it as a stamp annotation. Where the page
+    shows ``stand_in(i, picture)``, the OFD has ``stand_ins[i]``, the picture itself, as it is
+    (the seal among them is the seal).
     """
     if not _DOC_ID.match(doc_id):
         raise ValueError("doc_id must be 32 lower-case hexadecimal characters")
@@ -886,7 +946,15 @@ def ofd_from_pdf(
         if not document.pages:
             raise _unsupported("a PDF without pages")
         box = [float(v) for v in document.pages[0].mediabox]
-        converter = _Converter(height=box[3] - box[1], seal=seal)
+        converter = _Converter(
+            height=box[3] - box[1],
+            seal=seal,
+            stand_ins={
+                _stand_in_key(i, p): p
+                for i, p in enumerate(stand_ins)
+                if max(_stand_in_size(p)) <= _STAND_IN_MAX
+            },
+        )
         sizes: list[tuple[float, float]] = []
         pages: list[list[_Drawing]] = []
         for page in document.pages:

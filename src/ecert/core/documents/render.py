@@ -24,7 +24,7 @@ import typst
 from fontTools.ttLib import TTFont, TTLibError
 
 from ecert.core.errors import EcertError
-from ecert.core.formats.qr import qr_png, qr_svg
+from ecert.core.formats.qr import qr_svg
 
 FONT_SUFFIXES = (".otf", ".ttf", ".otc", ".ttc")
 MAIN = "main.typ"
@@ -59,7 +59,9 @@ class Page:
     photo: Picture | None = None
     extras: Mapping[str, str] = field(default_factory=dict)  # not checked: fixed layout options
     rows: tuple[Mapping[str, str], ...] = ()  # a table's lines (document layouts), checked too
-    qr_picture: bool = False  # the QR as a PNG picture (for an OFD), not as vector paths
+    # The QR drawn as this picture rather than as vector paths from ``qr_text``: for an OFD, a
+    # stand-in of the code's PNG (``ofd_original.sealed_page_ofd``).
+    qr_image: Picture | None = None
 
 
 class FontSet:
@@ -174,10 +176,9 @@ class Renderer:
 
 
 def _qr(page: Page) -> str:
-    if not page.qr_picture:
-        return qr_svg(page.qr_text)
-    png, width = qr_png(page.qr_text)
-    return Picture(png, "image/png", width, width).as_svg()
+    if page.qr_image is not None:
+        return page.qr_image.as_svg()
+    return qr_svg(page.qr_text)
 
 
 def page_json(page: Page) -> dict[str, object]:
