@@ -3,6 +3,7 @@ known places (Jinan, Qingdao, a Jinan county, Henan) so that every test can ask 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -23,8 +24,12 @@ from ecert.cli.demo import demo_authorities
 from ecert.config import KeyStoreConfig
 from ecert.core.formats.algorithms import Algorithm
 from ecert.core.identity.idnumbers import Sex, parse_id_number
-from ecert.core.rules.authorities import default_authorities_path, load_authorities
-from ecert.core.rules.catalogue import default_catalogue_dir, load_catalogue
+from ecert.core.rules.authorities import (
+    AuthorityRecord,
+    default_authorities_path,
+    load_authorities,
+)
+from ecert.core.rules.catalogue import Catalogue, default_catalogue_dir, load_catalogue
 from ecert.core.rules.drafts import CredentialDraft, PersonDraft
 from ecert.core.rules.kinds import AuthorityKind, AuthorityLevel, CredentialForm, CredentialKind
 from ecert.core.rules.roles import Role
@@ -108,16 +113,28 @@ def own_storage(settings: Any, tmp_path: Path) -> Path:
     return data
 
 
+@functools.cache
+def packaged_authorities() -> tuple[AuthorityRecord, ...]:
+    """The packaged authorities file, read once per test process (it does not change)."""
+    return load_authorities(default_authorities_path())
+
+
+@functools.cache
+def packaged_catalogue() -> Catalogue:
+    """The packaged catalogue files, read once per test process (they do not change)."""
+    return load_catalogue(default_catalogue_dir())
+
+
 @pytest.fixture
 def tree(db: Any) -> dict[str, Authority]:
-    authorities_load(actor=None, records=load_authorities(default_authorities_path()))
+    authorities_load(actor=None, records=packaged_authorities())
     demo_authorities()  # a county below Jinan and an institution (山东大学)
     return {a.key: a for a in Authority.objects.all()}
 
 
 @pytest.fixture
 def catalogue(tree: dict[str, Authority]) -> dict[str, Qualification]:
-    catalogue_load(actor=None, catalogue=load_catalogue(default_catalogue_dir()))
+    catalogue_load(actor=None, catalogue=packaged_catalogue())
     return {q.key: q for q in Qualification.objects.all()}
 
 
